@@ -1,0 +1,78 @@
+"""lstmfigs: publication-quality figures about LSTM networks.
+
+>>> import lstmfigs
+>>> lstmfigs.names()                      # every built-in figure
+>>> fig = lstmfigs.figure("lstm-cell", theme="ieee", highlight="forget")
+>>> lstmfigs.save(fig, "lstm-cell.pdf")   # TrueType fonts, reproducible bytes
+
+Importing this package is cheap: matplotlib is loaded only when a figure is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import catalog
+from .errors import LstmfigsError, SpecError, UnknownNameError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy
+    from matplotlib.figure import Figure
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LstmfigsError", "SpecError", "UnknownNameError",
+    "names", "themes", "figure", "data", "save", "__version__",
+]
+
+
+def names(kind: str | None = None) -> list[str]:
+    """Every built-in figure name (optionally only ``kind`` = "diagram" or "data")."""
+    return [e.name for e in catalog.entries() if kind is None or e.kind == kind]
+
+
+def themes() -> list[str]:
+    """Every built-in theme name; each is also a matplotlib style ``lstmfigs.NAME``."""
+    from .themes import theme_names
+
+    return theme_names()
+
+
+def figure(name: str, theme: str = "paper", **options: Any) -> "Figure":
+    """Build the built-in figure ``name`` in ``theme`` and return the matplotlib Figure.
+
+    ``options`` are the figure's own (see ``lstmfigs list``), for example
+    ``highlight="forget"`` for cell diagrams, or ``weights=``/``inputs=`` for data
+    figures.  ``name`` may also be a path to a ``.toml`` diagram spec.
+    """
+    from .render import build_figure
+
+    return build_figure(name, theme=theme, **options)
+
+
+def data(name: str, **options: Any) -> "dict[str, numpy.ndarray]":
+    """The numbers behind the data figure ``name`` as a mapping of arrays."""
+    entry = catalog.get(name)
+    _check_options(entry, options)
+    return entry.load_data()(**options)
+
+
+def save(fig: "Figure", path: Any, **kwargs: Any) -> None:
+    """Write ``fig`` to ``path`` atomically and reproducibly in the figure's theme.
+
+    The format follows the suffix (``.pdf``, ``.png``, ``.svg``).
+    """
+    from .export import save_figure
+
+    save_figure(fig, path, **kwargs)
+
+
+def _check_options(entry: catalog.FigureEntry, options: dict[str, Any]) -> None:
+    unknown = sorted(set(options) - set(entry.options))
+    if unknown:
+        allowed = ", ".join(entry.options) or "none"
+        raise UnknownNameError(
+            f"figure '{entry.name}' has no option {', '.join(map(repr, unknown))} "
+            f"(its options: {allowed})"
+        )

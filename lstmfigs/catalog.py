@@ -1,0 +1,100 @@
+"""The figure catalog: the one piece of global state in lstmfigs.
+
+An entry names a figure and points at the function that builds it as a
+``"module:function"`` string, so listing the catalog (``lstmfigs list``, ``--help``)
+imports neither matplotlib nor the figure code.  Entries are declared in small registry
+modules, one per family of figures, listed in ``_REGISTRY_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+from .errors import UnknownNameError
+
+Kind = Literal["diagram", "data"]
+
+
+@dataclass(frozen=True)
+class FigureEntry:
+    """One built-in figure.
+
+    ``target`` is ``"package.module:function"``; the function is called as
+    ``function(**options)`` inside the theme's style context and returns a Figure.
+    ``data_target`` (data figures only) returns the numbers behind the figure.
+    ``options`` names the keyword options the figure accepts beyond ``theme``.
+    """
+
+    name: str
+    kind: Kind
+    summary: str
+    target: str
+    options: tuple[str, ...] = ()
+    data_target: str | None = None
+    animated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def load(self) -> Callable[..., Any]:
+        return _resolve(self.target)
+
+    def load_data(self) -> Callable[..., Any]:
+        if self.data_target is None:
+            raise UnknownNameError(f"figure '{self.name}' is a diagram and has no data")
+        return _resolve(self.data_target)
+
+
+def _resolve(target: str) -> Callable[..., Any]:
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+_CATALOG: dict[str, FigureEntry] = {}
+
+# Each module registers its entries on import.  Keep them free of heavy imports.
+_REGISTRY_MODULES: tuple[str, ...] = (
+    "lstmfigs.figures.registry",
+)
+_loaded = False
+
+
+def register(entry: FigureEntry) -> FigureEntry:
+    """Add ``entry`` to the catalog; names are unique."""
+    if entry.name in _CATALOG and _CATALOG[entry.name] != entry:
+        raise ValueError(f"figure name '{entry.name}' is registered twice")
+    _CATALOG[entry.name] = entry
+    return entry
+
+
+def _ensure_loaded() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module_name in _REGISTRY_MODULES:
+            importlib.import_module(module_name)
+
+
+def entries() -> list[FigureEntry]:
+    """Every built-in figure, diagrams first, then by name."""
+    _ensure_loaded()
+    return sorted(_CATALOG.values(), key=lambda e: (e.kind != "diagram", e.name))
+
+
+def get(name: str) -> FigureEntry:
+    """The entry called ``name``; an unknown name raises with the nearest matches."""
+    _ensure_loaded()
+    try:
+        return _CATALOG[name]
+    except KeyError:
+        raise UnknownNameError(
+            f"unknown figure '{name}'{_did_you_mean(name, _CATALOG)}; "
+            "run 'lstmfigs list' for the catalog"
+        ) from None
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=3)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""

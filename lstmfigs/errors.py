@@ -1,0 +1,43 @@
+"""User-facing errors.
+
+Every error a user can cause by bad input (unknown names, malformed specs, impossible
+sizes, unreadable files) is a :class:`LstmfigsError`.  The CLI turns it into one line on
+stderr and exit status 2; Python callers can catch it (it is also a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+
+class LstmfigsError(ValueError):
+    """Bad input from the user; the message is one self-contained line."""
+
+
+class UnknownNameError(LstmfigsError):
+    """An unknown figure, theme, format, highlight step or option."""
+
+
+class SpecError(LstmfigsError):
+    """A diagram spec that cannot be loaded, validated or laid out.
+
+    ``path`` is the field path inside the spec (``wires[3].to``), ``source`` the file it
+    came from and ``line`` the line number where the TOML parser knows it.
+    """
+
+    def __init__(self, message: str, *, path: str = "", source: str = "", line: int | None = None):
+        self.message = message
+        self.path = path
+        self.source = source
+        self.line = line
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.source
+        if where and self.line is not None:
+            where = f"{where}:{self.line}"
+        prefix = ": ".join(part for part in (where, self.path) if part)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+    def located(self, source: str, line: int | None = None) -> "SpecError":
+        """The same error, attributed to a file (and line, when known)."""
+        return SpecError(self.message, path=self.path, source=source,
+                         line=line if line is not None else self.line)

@@ -1,0 +1,1 @@
+"""Built-in figures: registry entries and the functions that build them."""
