@@ -1,8 +1,8 @@
 """Roles: what an element of a figure *is*, never how it looks.
 
 A theme gives each role its look through the order of ``axes.prop_cycle`` in its style
-sheet: entry ``ROLES.index(role)`` of the cycle holds the role's ``color``, ``linestyle``,
-``linewidth`` and ``hatch``.  Aliases let other cells reuse a look with their own name
+sheet: entry ``ROLES.index(role)`` of the cycle holds the role's ``color``, ``linestyle``
+and ``linewidth``.  Aliases let other cells reuse a look with their own name
 (a GRU's reset gate looks like an LSTM's forget gate).  No matplotlib import here: specs
 are validated without it.
 """

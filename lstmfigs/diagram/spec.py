@@ -1,0 +1,501 @@
+"""Diagram specs: a cell diagram as plain data.
+
+A :class:`DiagramSpec` lists nodes (gate boxes, pointwise operations, branch dots,
+concatenation points, terminals where signals enter or leave), wires between named ports
+(``"forget_gate.n"``), free labels, regions (the cell body), legend entries and equations.
+It holds no colours and no sizes in inches: every element has a *role*, and the active
+theme decides how a role looks.  Coordinates are in diagram units (the renderer scales them
+to the theme's width).
+
+The same structure is what a TOML spec file contains (see :mod:`lstmfigs.diagram.tomlio`);
+:meth:`DiagramSpec.from_dict` is the single, strict entry point for untrusted data: unknown
+keys, wrong types, duplicate ids, dangling wires and bad mathtext raise a
+:class:`~lstmfigs.errors.SpecError` that names the field path (``wires[3].to``).
+
+No matplotlib import at module level: specs are loaded and validated without it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Iterable, Mapping
+
+from ..errors import SpecError
+from ..roles import ALL_ROLES
+
+#: Node kinds and what they are.
+NODE_KINDS: dict[str, str] = {
+    "gate": "a neural-network layer (sigma or tanh box)",
+    "op": "a pointwise operation (x, +, tanh, 1-)",
+    "dot": "a copy point where one signal branches",
+    "concat": "a point where two vectors are concatenated",
+    "terminal": "where a signal enters or leaves the diagram (labelled)",
+}
+
+#: Port names every node has: the four sides.  ``in``/``out`` are kind-specific aliases.
+SIDES: dict[str, tuple[int, int]] = {"n": (0, 1), "s": (0, -1), "e": (1, 0), "w": (-1, 0)}
+PORT_ALIASES: dict[str, dict[str, str]] = {
+    "gate": {"in": "s", "out": "n"},
+    "op": {"in": "w", "out": "e"},
+    "dot": {"in": "w", "out": "e"},
+    "concat": {"in": "w", "out": "e"},
+    "terminal": {"in": "w", "out": "e"},
+}
+LABEL_SIDES = ("left", "right", "above", "below")
+LEGEND_KINDS = ("layer", "operation", "transfer", "concatenate", "copy")
+H_ALIGN = ("left", "center", "right")
+V_ALIGN = ("top", "center", "bottom", "baseline")
+
+#: Coordinates beyond this are certainly a mistake (and would overflow a renderer).
+MAX_COORDINATE = 1000.0
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node with named ports ``n``, ``s``, ``e``, ``w`` (and ``in``/``out`` aliases).
+
+    ``size`` is the minimum (width, height) in diagram units; the renderer grows a node
+    so that its label fits at the theme's font size.  A terminal's ``label`` is drawn on
+    its ``label_side``; other nodes draw their label inside.
+    """
+
+    id: str
+    kind: str
+    at: tuple[float, float]
+    label: str = ""
+    role: str = "operation"
+    size: tuple[float, float] | None = None
+    label_side: str = "left"
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A signal from one port to another, routed orthogonally.
+
+    ``source``/``target`` are ``"node.port"`` (``from``/``to`` in TOML).  ``via`` lists
+    waypoints the route must pass through.  ``arrow`` defaults to an arrowhead at the target
+    unless the target is a dot or concatenation point (signals merge there, they do not end).
+    """
+
+    source: str
+    target: str
+    role: str = "hidden_state"
+    via: tuple[tuple[float, float], ...] = ()
+    arrow: bool | None = None
+    id: str = ""
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Label:
+    """Free text (mathtext allowed) anchored at ``at``."""
+
+    text: str
+    at: tuple[float, float]
+    role: str = ""
+    ha: str = "center"
+    va: str = "center"
+    id: str = ""
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rounded rectangle behind the nodes (the cell body): ``bounds`` = (x, y, w, h)."""
+
+    id: str
+    bounds: tuple[float, float, float, float]
+    label: str = ""
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One entry of the notation legend: a ``kind`` of mark and its text."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One line of the equations panel (mathtext)."""
+
+    text: str
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiagramSpec:
+    """A whole diagram.  ``steps`` are the highlight steps in reading order."""
+
+    name: str
+    title: str = ""
+    description: str = ""
+    nodes: tuple[Node, ...] = ()
+    wires: tuple[Wire, ...] = ()
+    labels: tuple[Label, ...] = ()
+    regions: tuple[Region, ...] = ()
+    legend: tuple[LegendEntry, ...] = ()
+    equations: tuple[Equation, ...] = ()
+    steps: tuple[str, ...] = ()
+
+    # -- lookups ---------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise SpecError(f"no node named '{node_id}'")
+
+    def wire_id(self, index: int) -> str:
+        wire = self.wires[index]
+        return wire.id or f"{wire.source}->{wire.target}"
+
+    def edges(self) -> list[tuple[str, str]]:
+        """The graph as (source node, target node) pairs: what feeds what."""
+        return [(w.source.partition(".")[0], w.target.partition(".")[0]) for w in self.wires]
+
+    # -- construction from untrusted data ---------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "DiagramSpec":
+        """Build and validate a spec from plain data (as parsed from TOML)."""
+        return validate(_Reader(data, "").build_spec())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :meth:`from_dict` turns back into an equal spec."""
+        return _to_plain(self)
+
+    def _repr_png_(self) -> bytes:
+        """Jupyter shows a spec as its picture (in the default theme)."""
+        import io
+
+        from .render import render
+
+        fig = render(self)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+
+# -- reading plain data, strictly -------------------------------------------------------
+
+_TOML_NAMES = {"source": "from", "target": "to"}  # Python field -> TOML key
+
+
+class _Reader:
+    """Reads one mapping, checking keys and types and recording the field path."""
+
+    def __init__(self, data: Any, path: str):
+        if not isinstance(data, Mapping):
+            raise SpecError(f"expected a table, got {_type_name(data)}", path=path or "spec")
+        self.data = data
+        self.path = path
+
+    def _at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def check_keys(self, allowed: Iterable[str]) -> None:
+        allowed = list(allowed)
+        for key in self.data:
+            if key not in allowed:
+                import difflib
+
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise SpecError(f"unknown key '{key}'{hint}; allowed: {', '.join(allowed)}",
+                                path=self._at(str(key)))
+
+    def string(self, key: str, default: str | None = None, choices: Iterable[str] | None = None,
+               mathtext: bool = False) -> str:
+        if key not in self.data:
+            if default is None:
+                raise SpecError("is required", path=self._at(key))
+            return default
+        value = self.data[key]
+        if not isinstance(value, str):
+            raise SpecError(f"expected a string, got {_type_name(value)}", path=self._at(key))
+        if choices is not None and value not in (choices := list(choices)):
+            raise SpecError(f"'{value}' is not one of {', '.join(choices)}", path=self._at(key))
+        if mathtext:
+            check_mathtext(value, self._at(key))
+        return value
+
+    def identifier(self, key: str, default: str | None = None) -> str:
+        value = self.string(key, default)
+        if value and not _is_identifier(value):
+            raise SpecError(f"'{value}' is not a valid id (letters, digits, '_' and '-'; "
+                            "starting with a letter)", path=self._at(key))
+        return value
+
+    def boolean(self, key: str, default: bool | None) -> bool | None:
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if not isinstance(value, bool):
+            raise SpecError(f"expected true or false, got {_type_name(value)}", path=self._at(key))
+        return value
+
+    def numbers(self, key: str, count: int, default: Any = None, positive: bool = False) -> Any:
+        if key not in self.data:
+            if default is None and count:
+                raise SpecError(f"is required ({count} numbers)", path=self._at(key))
+            return default
+        return _numbers(self.data[key], count, self._at(key), positive)
+
+    def points(self, key: str) -> tuple[tuple[float, float], ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            raise SpecError(f"expected a list of [x, y] points, got {_type_name(value)}",
+                            path=self._at(key))
+        return tuple(_numbers(p, 2, f"{self._at(key)}[{i}]") for i, p in enumerate(value))
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SpecError("expected a list of strings", path=self._at(key))
+        return tuple(value)
+
+    def tables(self, key: str) -> list["_Reader"]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            raise SpecError(f"expected an array of tables ([[{key}]]), got {_type_name(value)}",
+                            path=self._at(key))
+        return [_Reader(item, f"{self._at(key)}[{i}]") for i, item in enumerate(value)]
+
+    # -- element builders ---------------------------------------------------------
+    def build_spec(self) -> DiagramSpec:
+        self.check_keys(["name", "title", "description", "steps", "nodes", "wires", "labels",
+                         "regions", "legend", "equations"])
+        return DiagramSpec(
+            name=self.identifier("name"),
+            title=self.string("title", ""),
+            description=self.string("description", ""),
+            steps=self.strings("steps"),
+            nodes=tuple(r.build_node() for r in self.tables("nodes")),
+            wires=tuple(r.build_wire() for r in self.tables("wires")),
+            labels=tuple(r.build_label() for r in self.tables("labels")),
+            regions=tuple(r.build_region() for r in self.tables("regions")),
+            legend=tuple(r.build_legend() for r in self.tables("legend")),
+            equations=tuple(r.build_equation() for r in self.tables("equations")),
+        )
+
+    def build_node(self) -> Node:
+        self.check_keys(["id", "kind", "at", "label", "role", "size", "label_side", "steps"])
+        kind = self.string("kind", choices=NODE_KINDS)
+        return Node(
+            id=self.identifier("id"),
+            kind=kind,
+            at=self.numbers("at", 2),
+            label=self.string("label", "", mathtext=True),
+            role=self.string("role", "operation", choices=ALL_ROLES),
+            size=self.numbers("size", 2, default=(), positive=True) or None,
+            label_side=self.string("label_side", "left", choices=LABEL_SIDES),
+            steps=self.strings("steps"),
+        )
+
+    def build_wire(self) -> Wire:
+        self.check_keys(["from", "to", "role", "via", "arrow", "id", "steps"])
+        return Wire(
+            source=self.string("from"),
+            target=self.string("to"),
+            role=self.string("role", "hidden_state", choices=ALL_ROLES),
+            via=self.points("via"),
+            arrow=self.boolean("arrow", None),
+            id=self.identifier("id", ""),
+            steps=self.strings("steps"),
+        )
+
+    def build_label(self) -> Label:
+        self.check_keys(["text", "at", "role", "ha", "va", "id", "steps"])
+        return Label(
+            text=self.string("text", mathtext=True),
+            at=self.numbers("at", 2),
+            role=self.string("role", "", choices=("",) + ALL_ROLES),
+            ha=self.string("ha", "center", choices=H_ALIGN),
+            va=self.string("va", "center", choices=V_ALIGN),
+            id=self.identifier("id", ""),
+            steps=self.strings("steps"),
+        )
+
+    def build_region(self) -> Region:
+        self.check_keys(["id", "bounds", "label", "steps"])
+        bounds = self.numbers("bounds", 4)
+        if bounds[2] <= 0 or bounds[3] <= 0:
+            raise SpecError("width and height must be positive", path=self._at("bounds"))
+        return Region(id=self.identifier("id"), bounds=bounds,
+                      label=self.string("label", "", mathtext=True), steps=self.strings("steps"))
+
+    def build_legend(self) -> LegendEntry:
+        self.check_keys(["kind", "text"])
+        return LegendEntry(kind=self.string("kind", choices=LEGEND_KINDS),
+                           text=self.string("text", mathtext=True))
+
+    def build_equation(self) -> Equation:
+        self.check_keys(["text", "steps"])
+        return Equation(text=self.string("text", mathtext=True), steps=self.strings("steps"))
+
+
+def _numbers(value: Any, count: int, path: str, positive: bool = False) -> tuple[float, ...]:
+    if (not isinstance(value, list) or len(value) != count
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+        raise SpecError(f"expected {count} numbers, got {_short(value)}", path=path)
+    numbers = tuple(float(v) for v in value)
+    for v in numbers:
+        if not math.isfinite(v) or abs(v) > MAX_COORDINATE:
+            raise SpecError(f"{v} is not a usable coordinate (finite, at most "
+                            f"{MAX_COORDINATE:g} in size)", path=path)
+        if positive and v <= 0:
+            raise SpecError(f"sizes must be positive, got {v:g}", path=path)
+    return numbers
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_identifier(value: str) -> bool:
+    return (value[:1].isascii() and value[:1].isalpha()
+            and all(c.isascii() and (c.isalnum() or c in "_-") for c in value))
+
+
+def check_mathtext(text: str, path: str) -> None:
+    """Reject text that matplotlib's mathtext cannot parse (only when it contains ``$``)."""
+    if text.count("$") - text.count(r"\$") < 2:
+        return
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(text)
+    except ValueError as exc:
+        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
+        raise SpecError(f"bad mathtext {text!r}: {first}", path=path) from None
+
+
+# -- whole-spec validation ----------------------------------------------------------------
+
+def parse_port(ref: str) -> tuple[str, str]:
+    node_id, dot, port = ref.partition(".")
+    return node_id, (port if dot else "")
+
+
+def resolve_port(node: Node, port: str) -> str:
+    """The side (n/s/e/w) a port name stands for on ``node``."""
+    side = PORT_ALIASES[node.kind].get(port, port)
+    if side not in SIDES:
+        raise SpecError(f"node '{node.id}' has no port '{port}' (ports: n, s, e, w, in, out)")
+    return side
+
+
+def validate(spec: DiagramSpec) -> DiagramSpec:
+    """Check what single fields cannot: unique ids, wires between existing ports, no cycles
+    through the dot/concat plumbing, steps that exist.  Returns ``spec`` unchanged."""
+    seen: dict[str, str] = {}
+    groups = (("nodes", spec.nodes), ("regions", spec.regions), ("labels", spec.labels),
+              ("wires", spec.wires))
+    for group, items in groups:
+        for index, item in enumerate(items):
+            if item.id:
+                if item.id in seen:
+                    raise SpecError(f"duplicate id '{item.id}' (also used at {seen[item.id]})",
+                                    path=f"{group}[{index}].id")
+                seen[item.id] = f"{group}[{index}]"
+
+    nodes = {node.id: node for node in spec.nodes}
+    for index, wire in enumerate(spec.wires):
+        for end, ref in (("from", wire.source), ("to", wire.target)):
+            path = f"wires[{index}].{end}"
+            node_id, port = parse_port(ref)
+            if not port:
+                raise SpecError(f"'{ref}' must name a port as NODE.PORT (for example "
+                                f"'{node_id}.out')", path=path)
+            if node_id not in nodes:
+                import difflib
+
+                close = difflib.get_close_matches(node_id, list(nodes), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise SpecError(f"no node named '{node_id}'{hint}", path=path)
+            try:
+                resolve_port(nodes[node_id], port)
+            except SpecError as exc:
+                raise SpecError(exc.message, path=path) from None
+        if wire.source.partition(".")[0] == wire.target.partition(".")[0]:
+            raise SpecError("a wire cannot start and end on the same node",
+                            path=f"wires[{index}]")
+
+    _check_plumbing_cycles(spec, nodes)
+
+    known_steps = set(spec.steps)
+    for group, items in groups + (("equations", spec.equations),):
+        for index, item in enumerate(items):
+            for step in item.steps:
+                if step not in known_steps:
+                    raise SpecError(f"step '{step}' is not listed in the spec's steps "
+                                    f"({', '.join(spec.steps) or 'none'})",
+                                    path=f"{group}[{index}].steps")
+    return spec
+
+
+def _check_plumbing_cycles(spec: DiagramSpec, nodes: Mapping[str, Node]) -> None:
+    """Dots and concatenation points only pass signals on; a loop made of them alone is
+    a wire going round in circles.  (Loops through gates are recurrence and allowed.)"""
+    plumbing = {nid for nid, node in nodes.items() if node.kind in ("dot", "concat")}
+    graph: dict[str, list[str]] = {nid: [] for nid in plumbing}
+    for source, target in spec.edges():
+        if source in plumbing and target in plumbing:
+            graph[source].append(target)
+    state: dict[str, int] = {}
+
+    def visit(nid: str, trail: list[str]) -> None:
+        state[nid] = 1
+        for nxt in graph[nid]:
+            if state.get(nxt) == 1:
+                loop = " -> ".join(trail[trail.index(nxt):] + [nxt]) if nxt in trail else nxt
+                raise SpecError(f"wires form a cycle through copy/concatenation points: {loop}",
+                                path="wires")
+            if nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[nid] = 2
+
+    for nid in sorted(graph):
+        if nid not in state:
+            visit(nid, [nid])
+
+
+# -- back to plain data --------------------------------------------------------------------
+
+def _to_plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        plain: dict[str, Any] = {}
+        for f in fields(value):
+            item = getattr(value, f.name)
+            if item == f.default or item in ((), None, ""):
+                continue  # omit defaults: specs stay short
+            plain[_TOML_NAMES.get(f.name, f.name)] = _to_plain(item)
+        return plain
+    if isinstance(value, tuple):
+        return [_to_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return value  # keep floats as floats so a round trip is exact
+    return value
+
+
+def replace_spec(spec: DiagramSpec, **changes: Any) -> DiagramSpec:
+    """A validated copy of ``spec`` with top-level fields replaced (for building variants)."""
+    from dataclasses import replace
+
+    return validate(replace(spec, **changes))
+
+
+__all__ = [
+    "DiagramSpec", "Node", "Wire", "Label", "Region", "LegendEntry", "Equation",
+    "NODE_KINDS", "SIDES", "validate", "check_mathtext", "parse_port", "resolve_port",
+    "replace_spec",
+]

@@ -1,0 +1,123 @@
+"""TOML: the user's format for diagram specs.
+
+``load_spec(path)`` parses with :mod:`tomllib` (data only, nothing is ever executed) and
+validates; errors name the file, the line (where TOML knows it, or where the offending
+``[[table]]`` starts) and the field path.  ``dumps_spec(spec)`` writes the TOML that
+loads back into an equal spec.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError
+from .spec import DiagramSpec
+
+#: Larger spec files are certainly not diagrams (and would only waste memory).
+MAX_SPEC_BYTES = 2_000_000
+
+
+def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        message = str(exc).split(" (at line")[0]
+        raise SpecError(f"invalid TOML: {message}", source=source, line=line) from None
+    try:
+        return DiagramSpec.from_dict(data)
+    except SpecError as exc:
+        raise exc.located(source, _line_of(text, exc.path)) from None
+
+
+def load_spec(path: str | Path) -> DiagramSpec:
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"spec file is larger than {MAX_SPEC_BYTES // 1000} kB",
+                            source=str(path))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read spec: {exc.strerror or exc}", source=str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError("spec is not UTF-8 text", source=str(path)) from None
+    return loads_spec(text, str(path))
+
+
+def _line_of(text: str, path: str) -> int | None:
+    """Best-effort line of a field path such as ``wires[3].to`` in the TOML text."""
+    match = re.match(r"(\w+)\[(\d+)\](?:\.(\w+))?", path or "")
+    if not match:
+        key = (path or "").split(".")[0].split("[")[0]
+        for number, line in enumerate(text.splitlines(), 1):
+            if key and re.match(rf"\s*{re.escape(key)}\s*=", line):
+                return number
+        return None
+    table, index, key = match.group(1), int(match.group(2)), match.group(3)
+    count, start = -1, None
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if re.match(rf"\s*\[\[\s*{re.escape(table)}\s*\]\]", line):
+            count += 1
+            if count == index:
+                start = number
+                continue
+        if start is not None:
+            if re.match(r"\s*\[", line):
+                break
+            if key and re.match(rf"\s*{re.escape(key)}\s*=", line):
+                return number
+    return start
+
+
+# -- writing --------------------------------------------------------------------------------
+
+_ORDER = ("name", "title", "description", "steps")
+_TABLES = ("regions", "nodes", "wires", "labels", "legend", "equations")
+
+
+def dumps_spec(spec: DiagramSpec) -> str:
+    """The spec as TOML text; ``loads_spec(dumps_spec(s)) == s``."""
+    data = spec.to_dict()
+    out = [f"# lstmfigs diagram spec '{spec.name}'. Render: lstmfigs render FILE.toml",
+           ""]
+    for key in _ORDER:
+        if key in data:
+            out.append(f"{key} = {_value(data[key])}")
+    for table in _TABLES:
+        for item in data.get(table, []):
+            out += ["", f"[[{table}]]"]
+            out += [f"{key} = {_value(value)}" for key, value in item.items()]
+    return "\n".join(out) + "\n"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise SpecError(f"cannot write {value} to TOML")
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise SpecError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _string(text: str) -> str:
+    # Literal strings keep mathtext backslashes readable; fall back to escaped basic strings.
+    if "'" not in text and "\n" not in text and all(c >= " " or c == "\t" for c in text):
+        return f"'{text}'"
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\t", "\\t"))
+    escaped = "".join(c if c >= " " else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
