@@ -23,7 +23,10 @@ class FigureEntry:
 
     ``target`` is ``"package.module:function"``; the function is called as
     ``function(**options)`` inside the theme's style context and returns a Figure.
-    ``data_target`` (data figures only) returns the numbers behind the figure.
+    ``data_target`` (data figures only) returns the numbers behind the figure as a mapping
+    of arrays; ``summary_target`` returns summary statistics (a mapping of name to value)
+    that the CLI prints after rendering.  Both take the figure's data options
+    (``weights``, ``inputs``).
     ``options`` names the keyword options the figure accepts beyond ``theme``.
     """
 
@@ -33,6 +36,7 @@ class FigureEntry:
     target: str
     options: tuple[str, ...] = ()
     data_target: str | None = None
+    summary_target: str | None = None
     animated: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -43,6 +47,12 @@ class FigureEntry:
         if self.data_target is None:
             raise UnknownNameError(f"figure '{self.name}' is a diagram and has no data")
         return _resolve(self.data_target)
+
+
+    def load_summary(self) -> Callable[..., Any]:
+        if self.summary_target is None:
+            raise UnknownNameError(f"figure '{self.name}' has no summary statistics")
+        return _resolve(self.summary_target)
 
 
 def _resolve(target: str) -> Callable[..., Any]:

@@ -114,3 +114,36 @@ def save_figure(fig: Figure, path: Any, *, format: str | None = None, dpi: float
     if not isinstance(fig, ThemedFigure):
         kwargs["metadata"] = dict(_REPRODUCIBLE_METADATA[fmt])
     return atomic_write(path, lambda handle: fig.savefig(handle, **kwargs))
+
+
+def write_data(data: Any, path: Any) -> Path:
+    """Write a mapping of arrays (the numbers behind a figure) as ``.npz`` or ``.csv``.
+
+    CSV: when every array is 1-D and of one length, one column per array; otherwise a
+    long table with columns ``array``, ``index`` (``i;j;...``) and ``value``.
+    """
+    import csv
+    import io
+
+    import numpy as np
+
+    path = Path(path)
+    arrays = {str(k): np.asarray(v) for k, v in dict(data).items()}
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt == "npz":
+        return atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+    if fmt != "csv":
+        raise LstmfigsError(f"unknown data format '{fmt}'; formats: npz, csv")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    lengths = {a.shape for a in arrays.values()}
+    if all(a.ndim == 1 for a in arrays.values()) and len(lengths) == 1:
+        writer.writerow(arrays)
+        writer.writerows(zip(*(a.tolist() for a in arrays.values())))
+    else:
+        writer.writerow(["array", "index", "value"])
+        for key, array in arrays.items():
+            for index, value in np.ndenumerate(array):
+                writer.writerow([key, ";".join(map(str, index)), repr(value.item())])
+    encoded = buffer.getvalue().encode("utf-8")
+    return atomic_write(path, lambda handle: handle.write(encoded))

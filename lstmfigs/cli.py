@@ -1,0 +1,258 @@
+"""The ``lstmfigs`` command: a thin layer over the Python API.
+
+Bad input of any kind (unknown names, bad options, unreadable specs, unwritable folders)
+prints one line, ``lstmfigs: error: ...``, on stderr and exits with status 2, having written
+nothing.  Module level imports stay light (no matplotlib) so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from . import __version__, catalog
+from .errors import LstmfigsError
+
+DEFAULT_FORMATS = "pdf,png,svg"
+MIN_DPI, MAX_DPI = 10, 2400
+
+
+class _Group(click.Group):
+    """Routes every error to one line on stderr and exit status 2."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             **kwargs: Any) -> Any:
+        try:
+            return super().main(args=args, prog_name=prog_name or "lstmfigs",
+                                standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+            sys.exit(0)
+        except click.exceptions.Abort:
+            _fail("aborted")
+        except click.exceptions.ClickException as exc:
+            _fail(exc.format_message())
+        except LstmfigsError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing half-written was left behind")
+        except OSError as exc:
+            _fail(f"{exc.strerror or exc}" + (f": '{exc.filename}'" if exc.filename else ""))
+
+
+def _fail(message: str) -> None:
+    first_line = " ".join(str(message).split())
+    click.echo(f"lstmfigs: error: {first_line}", err=True)
+    sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             no_args_is_help=True)
+@click.version_option(__version__, "--version", prog_name="lstmfigs")
+def main() -> None:
+    """Publication-quality figures about LSTM networks.
+
+    \b
+    Examples:
+      lstmfigs list                                   the figure catalog
+      lstmfigs render lstm-cell                       PDF, PNG and SVG in output/
+      lstmfigs render lstm-cell --theme ieee --format pdf --highlight forget
+      lstmfigs render all --theme slides-dark -o slides/
+      lstmfigs render my-cell.toml                    a spec of your own
+    """
+
+
+@main.command("list")
+def list_command() -> None:
+    """List every built-in figure."""
+    entries = catalog.entries()
+    width = max(len(e.name) for e in entries)
+    for entry in entries:
+        click.echo(f"{entry.name:<{width}}  {entry.kind:<7}  {entry.summary}")
+
+
+@main.command("themes")
+def themes_command() -> None:
+    """List the themes (each is also a matplotlib style 'lstmfigs.NAME')."""
+    from .themes import resolve_theme, theme_names
+
+    for name in theme_names():
+        first = resolve_theme(name).sheets[-1].read_text(encoding="utf-8").splitlines()[0]
+        click.echo(f"{name:<12}  {first.split(':', 1)[-1].strip()}")
+
+
+def _formats(value: str) -> list[str]:
+    from .export import FORMATS
+
+    formats = [f.strip().lower().lstrip(".") for f in value.split(",") if f.strip()]
+    if not formats:
+        raise LstmfigsError("--format needs at least one of " + ", ".join(FORMATS))
+    for fmt in formats:
+        if fmt not in FORMATS + ("gif",):
+            raise LstmfigsError(f"unknown format '{fmt}'; formats: {', '.join(FORMATS)}, gif "
+                                "(animated figures)")
+    return list(dict.fromkeys(formats))
+
+
+def _check_dpi(dpi: float | None) -> None:
+    if dpi is not None and not MIN_DPI <= dpi <= MAX_DPI:
+        raise LstmfigsError(f"impossible dpi {dpi:g}: use {MIN_DPI} to {MAX_DPI}")
+
+
+def _output_folder(out: str) -> Path:
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LstmfigsError(f"cannot create output folder '{out}': {exc.strerror or exc}") from None
+    import os
+
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise LstmfigsError(f"output folder '{out}' is not writable")
+    return folder
+
+
+@main.command("render")
+@click.argument("names", nargs=-1, required=True, metavar="NAME... | all | SPEC.toml")
+@click.option("-o", "--out", default="output", show_default=True, help="Folder to write into.")
+@click.option("--format", "formats", default=DEFAULT_FORMATS, show_default=True,
+              help="Comma-separated: pdf, png, svg (gif for animated figures).")
+@click.option("--theme", default="paper", show_default=True,
+              help="Theme name (see 'lstmfigs themes'), NAME+NAME, or a .mplstyle file.")
+@click.option("--dpi", type=float, default=None, help="Raster resolution (default: the theme's).")
+@click.option("--width", type=float, default=None, help="Figure width in inches (default: the theme's).")
+@click.option("--transparent", is_flag=True, default=False, help="Transparent background.")
+@click.option("--highlight", default=None, metavar="STEP",
+              help="Diagrams: dim all but one step (forget, input, update, output).")
+@click.option("--equations/--no-equations", default=None, help="Diagrams: the equations panel.")
+@click.option("--legend/--no-legend", default=None, help="Diagrams: the notation legend.")
+@click.option("--weights", type=click.Path(dir_okay=False), default=None,
+              help="Data figures: model weights (.npz with PyTorch or Keras key names).")
+@click.option("--input", "inputs", type=click.Path(dir_okay=False), default=None,
+              help="Data figures: input sequence (.npy or .csv, time-major).")
+@click.option("--data", "write_data", is_flag=True, default=False,
+              help="Data figures: also write the numbers behind the figure.")
+@click.option("--data-format", type=click.Choice(["npz", "csv"]), default="npz", show_default=True,
+              help="Format of the numbers written by --data.")
+def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, dpi: float | None,
+                   width: float | None, transparent: bool, highlight: str | None,
+                   equations: bool | None, legend: bool | None, weights: str | None,
+                   inputs: str | None, write_data: bool, data_format: str) -> None:
+    """Render figures (built-in names, 'all', or .toml spec files) into a folder."""
+    from .errors import UnknownNameError
+    from .render import build_figure, check_width, is_spec_path
+    from .themes import resolve_theme
+
+    # Check everything before writing anything.
+    format_list = _formats(formats)
+    _check_dpi(dpi)
+    check_width(width)
+    resolve_theme(theme)
+    targets: list[str] = []
+    for name in names:
+        if name == "all":
+            targets += [n for n in (e.name for e in catalog.entries()) if n not in targets]
+        elif is_spec_path(name):
+            targets.append(name)
+        else:
+            catalog.get(name)
+            targets.append(name)
+    options_given = {"highlight": highlight, "equations": equations, "legend": legend,
+                     "weights": weights, "inputs": inputs}
+    jobs = []
+    for name in targets:
+        entry = None if is_spec_path(name) else catalog.get(name)
+        accepted = {"highlight", "equations", "legend"} if entry is None else set(entry.options)
+        explicit = name in names  # named on the command line, not swept in by 'all'
+        options = {}
+        for key, value in options_given.items():
+            if value is None:
+                continue
+            if key in accepted:
+                options[key] = value
+            elif explicit:
+                flag = "--input" if key == "inputs" else f"--{key}"
+                raise UnknownNameError(f"figure '{name}' has no option {flag}")
+        if "gif" in format_list and (entry is None or not entry.animated):
+            raise LstmfigsError(f"figure '{name}' is not animated; gif is only for animated figures")
+        if write_data and explicit and (entry is None or entry.data_target is None):
+            raise LstmfigsError(f"figure '{name}' is a diagram and has no data for --data")
+        jobs.append((name, entry, options))
+    folder = _output_folder(out)
+
+    from .export import save_figure, write_data as write_numbers
+
+    for name, entry, options in jobs:
+        stem = _file_stem(name, options.get("highlight"))
+        static = [f for f in format_list if f != "gif"]
+        if static:
+            fig = build_figure(name, theme=theme, width=width, **options)
+            for fmt in static:
+                path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=dpi,
+                                   transparent=transparent or None)
+                click.echo(str(path))
+            _close(fig)
+        if "gif" in format_list:
+            from .animate import save_animation
+
+            path = save_animation(name, folder / f"{stem}.gif", theme=theme, width=width,
+                                  dpi=dpi, **options)
+            click.echo(str(path))
+        if write_data and entry is not None and entry.data_target is not None:
+            data_options = {k: v for k, v in options.items() if k in ("weights", "inputs")}
+            path = write_numbers(entry.load_data()(**data_options),
+                                 folder / f"{stem}.{data_format}")
+            click.echo(str(path))
+        if entry is not None and entry.summary_target is not None:
+            data_options = {k: v for k, v in options.items() if k in ("weights", "inputs")}
+            summary = entry.load_summary()(**data_options)
+            for key, value in summary.items():
+                click.echo(f"  {key}: {value}")
+
+
+def _file_stem(name: str, highlight: str | None) -> str:
+    from .render import is_spec_path
+
+    if is_spec_path(name):
+        from .diagram.tomlio import load_spec
+
+        # Spec names are identifiers (letters, digits, '_' and '-'), so they cannot point
+        # outside the output folder.
+        name = load_spec(name).name
+    return f"{name}-{highlight}" if highlight else name
+
+
+def _close(fig: Any) -> None:
+    # Figures made without pyplot are freed with their last reference; drop the caches too.
+    fig.clear()
+
+
+@main.command("spec")
+@click.argument("name")
+def spec_command(name: str) -> None:
+    """Print the TOML spec of a built-in diagram (edit it, then render the file)."""
+    from .diagram.tomlio import dumps_spec
+    from .figures.diagrams import builtin_spec
+
+    entry = catalog.get(name)
+    if entry.kind != "diagram":
+        raise LstmfigsError(f"figure '{name}' is a data figure, not a diagram spec")
+    click.echo(dumps_spec(builtin_spec(entry.extra.get("spec", name))), nl=False)
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate_command(files: tuple[str, ...]) -> None:
+    """Check diagram spec files without drawing anything."""
+    from .diagram.tomlio import load_spec
+
+    for file in files:
+        spec = load_spec(file)
+        click.echo(f"{file}: ok ({len(spec.nodes)} nodes, {len(spec.wires)} wires)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
