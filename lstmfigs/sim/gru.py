@@ -1,0 +1,175 @@
+"""GRU with exactly ``torch.nn.GRU``'s semantics (block order r, z, n)::
+
+    r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+    z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn))     # r multiplies AFTER the product
+    h' = (1 - z) * n + z * h
+
+Keras' GRU with ``reset_after=True`` (its default) is the same cell with blocks z, r, h and
+a (2, 3H) bias (input row, recurrent row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import LstmfigsError
+from . import _checks
+from ._base import ModelTrace, RecurrentModel, gate_block, last_layer, previous_states
+
+
+@dataclass
+class GRULayerTrace:
+    """One layer's quantities at every step.
+
+    ``preact`` (T, B, 3H): the argument of each activation, [a_r, a_z, a_n] with
+    ``a_n = W_in x + b_in + r * (W_hn h + b_hn)``; ``preact_h`` (T, B, 3H): the recurrent
+    part ``W_hh h_{t-1} + b_hh`` (its n block is what r multiplies); ``gates`` (T, B, 3H)
+    the activations r, z, n; ``h`` (T, B, H); ``x`` the layer input; ``h0`` (B, H).
+    """
+
+    x: np.ndarray
+    h0: np.ndarray
+    preact: np.ndarray
+    preact_h: np.ndarray
+    gates: np.ndarray
+    h: np.ndarray
+
+    r = gate_block(0)
+    z = gate_block(1)
+    n = gate_block(2)
+
+
+@dataclass
+class GRUTrace(ModelTrace):
+    """Result of :meth:`GRU.forward` (see ``ModelTrace``): ``h_n``; with a trace the last
+    layer's ``r, z, n, h`` (T, B, H), ``preact``, ``preact_h`` and ``gates`` (T, B, 3H)."""
+
+    r = last_layer("r")
+    z = last_layer("z")
+    n = last_layer("n")
+    preact_h = last_layer("preact_h")
+    gates = last_layer("gates")
+
+
+class GRU(RecurrentModel):
+    """Gated recurrent unit; ``torch.nn.GRU`` semantics, time-major, PyTorch default init."""
+
+    gate_blocks: ClassVar[int] = 3
+    # Per-step gradient layout [r, z, n_recurrent, n_input]: the first 3H are the gradient
+    # of the recurrent pre-activation (what W_hh sees), r, z and n_input that of the input part.
+    dz_blocks: ClassVar[int] = 4
+    keras_block_order: ClassVar[tuple[int, ...]] = (1, 0, 2)  # Keras z, r, h
+
+    def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
+                 dtype: Any = "float32", seed: int = 0) -> None:
+        super().__init__(input_size, hidden_size, num_layers=num_layers, dtype=dtype, seed=seed)
+
+    @classmethod
+    def _keras_biases(cls, bias: np.ndarray | None, rows: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        if bias is None:
+            return np.zeros(rows, dtype), np.zeros(rows, dtype)
+        if bias.ndim == 1:
+            raise LstmfigsError(f"bias: expected shape (2, {rows}) (Keras GRU with reset_after=True); "
+                                "reset_after=False applies r before the recurrent product, which "
+                                "torch.nn.GRU cannot represent")
+        bias = _checks.array(bias, "bias", (2, rows), dtype)
+        return bias[0], bias[1]
+
+    def _keras_bias_out(self, layer: int) -> np.ndarray:
+        return np.stack([self._reorder_blocks(self.params[f"bias_ih_l{layer}"], to_keras=True),
+                         self._reorder_blocks(self.params[f"bias_hh_l{layer}"], to_keras=True)])
+
+    def forward(self, x: Any, h0: Any = None, trace: bool = True) -> GRUTrace:
+        """Run over ``x`` (T, B, I); ``h0`` (num_layers, B, H) or None (zeros)."""
+        layers, h_n, _ = self._run(x, h0, None, trace)
+        return GRUTrace(layers=layers, h_n=h_n)
+
+    def _layer_forward(self, layer: int, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> GRULayerTrace:
+        steps, batch, inputs = x.shape
+        hidden, dtype = self.hidden_size, self.dtype
+        half = dtype.type(0.5)
+        # r and z rows are scaled by 1/2 (exact) so sigmoid = 0.5 + 0.5 * tanh(scaled).
+        scale = np.ones(3 * hidden, dtype)
+        scale[:2 * hidden] = half
+        weight_ih, weight_hh = self.params[f"weight_ih_l{layer}"], self.params[f"weight_hh_l{layer}"]
+        recurrent_scaled_t = (weight_hh * scale[:, None]).T
+        bias_hh_scaled = self.params[f"bias_hh_l{layer}"] * scale
+        pre = np.matmul(x.reshape(steps * batch, inputs), (weight_ih * scale[:, None]).T)
+        pre = pre.reshape(steps, batch, 3 * hidden)
+        pre += self.params[f"bias_ih_l{layer}"] * scale
+        pre_h = np.empty_like(pre)
+        gates = np.empty_like(pre)
+        h = np.empty((steps, batch, hidden), dtype)
+        work = np.empty((batch, hidden), dtype)
+        rz, n_rows = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)
+        h_prev = h0
+        for t in range(steps):
+            pre_t, rec_t, gate = pre[t], pre_h[t], gates[t]
+            np.matmul(h_prev, recurrent_scaled_t, out=rec_t)
+            rec_t += bias_hh_scaled
+            pre_t[:, rz] += rec_t[:, rz]
+            np.tanh(pre_t[:, rz], out=gate[:, rz])
+            gate[:, rz] *= half
+            gate[:, rz] += half
+            np.multiply(gate[:, :hidden], rec_t[:, n_rows], out=work)
+            pre_t[:, n_rows] += work
+            n = gate[:, n_rows]
+            np.tanh(pre_t[:, n_rows], out=n)
+            # h = n + z * (h_prev - n), the same value as (1 - z) n + z h_prev.
+            np.subtract(h_prev, n, out=work)
+            work *= gate[:, hidden:2 * hidden]
+            np.add(n, work, out=h[t])
+            h_prev = h[t]
+        unscale = 1 / scale
+        pre *= unscale
+        pre_h *= unscale
+        return GRULayerTrace(x=x, h0=h0, preact=pre, preact_h=pre_h, gates=gates, h=h)
+
+    def _local_factors(self, layer: int, trace: GRULayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
+        hidden, one = self.hidden_size, self.dtype.type(1)
+        gates = trace.gates[start:stop]
+        r, z, n = (gates[..., k * hidden:(k + 1) * hidden] for k in range(3))
+        h_prev = previous_states(trace.h, trace.h0, start, stop)
+        recurrent_n = trace.preact_h[start:stop, :, 2 * hidden:]
+        # dz = dh * local, blocks [r, z, n_recurrent, n_input] (see dz_blocks).
+        local = np.empty(gates.shape[:-1] + (4 * hidden,), self.dtype)
+        l_r, l_z, l_nh, l_nx = (local[..., k * hidden:(k + 1) * hidden] for k in range(4))
+        np.square(n, out=l_nx)
+        np.subtract(one, l_nx, out=l_nx)
+        l_nx *= one - z                                   # d h / d a_n
+        np.multiply(l_nx, r, out=l_nh)                    # d h / d (W_hn h + b_hn)
+        np.multiply(r, one - r, out=l_r)
+        l_r *= recurrent_n
+        l_r *= l_nx                                       # d h / d a_r
+        np.subtract(h_prev, n, out=l_z)
+        l_z *= z
+        l_z *= one - z                                    # d h / d a_z
+        return local.reshape(local.shape[:-1] + (4, hidden)), z, self.params[f"weight_hh_l{layer}"]
+
+    def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
+                       dc_t: np.ndarray | None, dc_next: np.ndarray | None, dz: np.ndarray,
+                       dh_rec: np.ndarray, layer: int) -> None:
+        local_blocks, z, weight_hh = factors
+        np.multiply(local_blocks[j], dh_t[..., None, :], out=dz.reshape(dz.shape[:-1] + (4, -1)))
+        np.matmul(dz[..., :3 * self.hidden_size], weight_hh, out=dh_rec)
+        dh_rec += dh_t * z[j]
+
+    def _param_gradients(self, layer: int, trace: GRULayerTrace, dz_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        steps, batch, inputs = trace.x.shape
+        hidden = self.hidden_size
+        dz_recurrent = dz_all[..., :3 * hidden].reshape(steps * batch, 3 * hidden)
+        dz_input = np.concatenate([dz_all[..., :2 * hidden], dz_all[..., 3 * hidden:]], axis=-1)
+        dz_input = dz_input.reshape(steps * batch, 3 * hidden)
+        h_prev = previous_states(trace.h, trace.h0, 0, steps).reshape(steps * batch, hidden)
+        params = {
+            f"weight_ih_l{layer}": dz_input.T @ trace.x.reshape(steps * batch, inputs),
+            f"weight_hh_l{layer}": dz_recurrent.T @ h_prev,
+            f"bias_ih_l{layer}": dz_input.sum(axis=0),
+            f"bias_hh_l{layer}": dz_recurrent.sum(axis=0),
+        }
+        dx = (dz_input @ self.params[f"weight_ih_l{layer}"]).reshape(steps, batch, inputs)
+        return params, dx

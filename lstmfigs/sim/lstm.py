@@ -1,0 +1,404 @@
+"""LSTM with exactly ``torch.nn.LSTM``'s semantics, plus the variants of Greff et al. (2017).
+
+One layer, PyTorch block order i, f, g, o (H rows each)::
+
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh          (4H pre-activations)
+    i, f, o = sigmoid(a_i, a_f, a_o);  g = tanh(a_g)
+    c_t = f * c_{t-1} + i * g;         h_t = o * tanh(c_t)
+
+Options (all off by default, so the plain model is PyTorch's):
+
+* ``peephole``: ``a_i += w_ci * c_{t-1}``, ``a_f += w_cf * c_{t-1}``, ``a_o += w_co * c_t``
+  with diagonal weights ``weight_ci_l{k}``, ``weight_cf_l{k}``, ``weight_co_l{k}`` (H,).
+* ``coupled`` (CIFG): ``f = 1 - i``.
+* ``input_gate=False`` (NIG) / ``forget_gate=False`` (NFG) / ``output_gate=False`` (NOG):
+  that gate is fixed to 1.  ``input_activation=False`` (NIAF): ``g = a_g``.
+  ``output_activation=False`` (NOAF): ``h = o * c``.
+
+A gate that is fixed (or, with ``coupled``, the forget gate) keeps its H rows in every
+weight so state dicts keep PyTorch's layout; those rows are zero at initialisation, are
+ignored by the forward pass (its pre-activation block in the trace is 0) and get zero
+gradient.  The same holds for the peephole weight of a fixed gate.
+
+Speed: the input projection of all steps is one matrix product; each step does one fused
+recurrent product for the four gates and about ten in-place ufunc calls on reused
+buffers.  The logistic gates are computed as ``0.5 + 0.5 * tanh(a / 2)`` (overflow-free)
+with the exact power-of-two factor 1/2 folded into the weights, so one ``tanh`` call
+activates all four blocks.  ``backward`` precomputes the local derivative factors for a
+chunk of steps at once, runs ~7 ufunc calls and one product per step, and forms the weight
+gradients as single matrix products over all steps at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import LstmfigsError
+from . import _checks
+from ._base import ModelTrace, RecurrentModel, gate_block, last_layer, previous_states
+
+GATES = ("i", "f", "g", "o")
+
+#: Greff et al.'s variants, each a peephole LSTM with one change (NP drops the peepholes).
+GREFF_VARIANTS: dict[str, dict[str, bool]] = {
+    "V": {"peephole": True},
+    "NIG": {"peephole": True, "input_gate": False},
+    "NFG": {"peephole": True, "forget_gate": False},
+    "NOG": {"peephole": True, "output_gate": False},
+    "NIAF": {"peephole": True, "input_activation": False},
+    "NOAF": {"peephole": True, "output_activation": False},
+    "NP": {"peephole": False},
+    "CIFG": {"peephole": True, "coupled": True},
+}
+
+
+@dataclass(frozen=True)
+class LSTMVariant:
+    """Which parts of the cell exist (see the module docstring)."""
+
+    peephole: bool = False
+    coupled: bool = False
+    input_gate: bool = True
+    forget_gate: bool = True
+    output_gate: bool = True
+    input_activation: bool = True
+    output_activation: bool = True
+
+    def __post_init__(self) -> None:
+        if self.coupled and not (self.input_gate and self.forget_gate):
+            raise LstmfigsError("coupled: the coupled gate f = 1 - i needs input_gate=True and forget_gate=True")
+
+    @property
+    def live_gates(self) -> tuple[bool, bool, bool, bool]:
+        """Whether each block i, f, g, o is computed from its weights."""
+        return (self.input_gate, self.forget_gate and not self.coupled, True, self.output_gate)
+
+    @property
+    def greff_name(self) -> str | None:
+        """The name of this variant in Greff et al. (2017), or None for other combinations."""
+        for name, flags in GREFF_VARIANTS.items():
+            if self == LSTMVariant(**flags):
+                return name
+        return None
+
+
+@dataclass
+class LSTMLayerTrace:
+    """Every quantity of one layer at every step; block order i, f, g, o.
+
+    ``x`` is the layer's input (T, B, I_k), ``h0``/``c0`` its initial states (B, H),
+    ``preact`` (T, B, 4H) the full argument of each gate's activation (peephole terms
+    included), ``gates`` (T, B, 4H) the activations, ``c``/``h`` (T, B, H), and
+    ``cell_out`` = tanh(c) (``c`` itself without output activation).
+    """
+
+    x: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray
+    preact: np.ndarray
+    gates: np.ndarray
+    c: np.ndarray
+    h: np.ndarray
+    cell_out: np.ndarray
+
+    i = gate_block(0)
+    f = gate_block(1)
+    g = gate_block(2)
+    o = gate_block(3)
+
+
+@dataclass
+class LSTMTrace(ModelTrace):
+    """Result of :meth:`LSTM.forward` (see ``ModelTrace``): ``h_n``, ``c_n`` (num_layers, B,
+    H); with a trace the last layer's ``h, c, i, f, g, o`` (T, B, H), ``preact`` and
+    ``gates`` (T, B, 4H, blocks i, f, g, o), and ``layers`` (:class:`LSTMLayerTrace`)."""
+
+    c = last_layer("c")
+    i = last_layer("i")
+    f = last_layer("f")
+    g = last_layer("g")
+    o = last_layer("o")
+    gates = last_layer("gates")
+
+
+class LSTM(RecurrentModel):
+    """Long short-term memory network; ``torch.nn.LSTM`` semantics (time-major).
+
+    ``init="pytorch"`` draws every parameter from U(-1/sqrt(H), 1/sqrt(H)); ``"chrono"``
+    then sets the effective forget bias to log U(1, chrono_t_max - 1) and the input bias
+    to its negative (Tallec & Ollivier 2018), each wholly in ``bias_ih`` (``bias_hh`` 0 in
+    those blocks).  ``forget_bias=b`` sets the effective forget bias to exactly b (``b`` in
+    ``bias_ih``'s f block, 0 in ``bias_hh``'s).  Variant flags: see the module docstring.
+    """
+
+    gate_blocks: ClassVar[int] = 4
+    dz_blocks: ClassVar[int] = 4
+    has_cell: ClassVar[bool] = True
+    keras_block_order: ClassVar[tuple[int, ...]] = (0, 1, 2, 3)  # Keras i, f, c, o
+
+    variant: LSTMVariant
+
+    def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
+                 peephole: bool = False, coupled: bool = False, dtype: Any = "float32",
+                 seed: int = 0, init: str = "pytorch", forget_bias: float | None = None,
+                 chrono_t_max: float | None = None, input_gate: bool = True,
+                 forget_gate: bool = True, output_gate: bool = True,
+                 input_activation: bool = True, output_activation: bool = True) -> None:
+        self.variant = LSTMVariant(
+            peephole=bool(peephole), coupled=bool(coupled), input_gate=bool(input_gate),
+            forget_gate=bool(forget_gate), output_gate=bool(output_gate),
+            input_activation=bool(input_activation), output_activation=bool(output_activation))
+        super().__init__(input_size, hidden_size, num_layers=num_layers, dtype=dtype, seed=seed)
+        rng = np.random.default_rng([seed, 1])  # separate stream: init options never shift the weights
+        if init == "chrono":
+            self._chrono_init(rng, chrono_t_max)
+        elif init != "pytorch":
+            raise LstmfigsError(f"init: expected 'pytorch' or 'chrono', got {init!r}")
+        elif chrono_t_max is not None:
+            raise LstmfigsError("chrono_t_max: only used with init='chrono'")
+        if forget_bias is not None:
+            self._set_forget_bias(forget_bias)
+        self._zero_unused_rows()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def greff(cls, name: str, input_size: int, hidden_size: int, **options: Any) -> "LSTM":
+        """The variant ``name`` of Greff et al. (2017): V, NIG, NFG, NOG, NIAF, NOAF, NP, CIFG.
+
+        (FGR, full gate recurrence, is not implemented.)
+        """
+        if name not in GREFF_VARIANTS:
+            raise LstmfigsError(f"name: expected one of {', '.join(GREFF_VARIANTS)}, got {name!r}")
+        return cls(input_size, hidden_size, **{**GREFF_VARIANTS[name], **options})
+
+    def _extra_param_shapes(self, layer: int) -> dict[str, tuple[int, ...]]:
+        if not self.variant.peephole:
+            return {}
+        return {f"weight_c{gate}_l{layer}": (self.hidden_size,) for gate in ("i", "f", "o")}
+
+    @classmethod
+    def _options_from_keys(cls, keys: set[str]) -> dict[str, Any]:
+        return {"peephole": "weight_ci_l0" in keys}
+
+    def _block(self, array: np.ndarray, gate: str) -> np.ndarray:
+        index, hidden = GATES.index(gate), self.hidden_size
+        return array[index * hidden:(index + 1) * hidden]
+
+    def _chrono_init(self, rng: np.random.Generator, chrono_t_max: float | None) -> None:
+        if chrono_t_max is None or not np.isfinite(chrono_t_max) or chrono_t_max <= 2:
+            raise LstmfigsError(f"chrono_t_max: init='chrono' needs a number > 2 (the longest "
+                                f"dependency in steps), got {chrono_t_max!r}")
+        for layer in range(self.num_layers):
+            forget = np.log(rng.uniform(1.0, chrono_t_max - 1.0, size=self.hidden_size))
+            bias_ih, bias_hh = self.params[f"bias_ih_l{layer}"], self.params[f"bias_hh_l{layer}"]
+            self._block(bias_ih, "f")[:] = forget
+            self._block(bias_ih, "i")[:] = -forget
+            self._block(bias_hh, "f")[:] = 0
+            self._block(bias_hh, "i")[:] = 0
+
+    def _set_forget_bias(self, forget_bias: float) -> None:
+        if not self.variant.live_gates[1]:
+            raise LstmfigsError("forget_bias: this variant has no forget gate of its own "
+                                "(coupled=True or forget_gate=False)")
+        if not np.isfinite(forget_bias):
+            raise LstmfigsError(f"forget_bias: expected a finite number, got {forget_bias!r}")
+        for layer in range(self.num_layers):
+            self._block(self.params[f"bias_ih_l{layer}"], "f")[:] = forget_bias
+            self._block(self.params[f"bias_hh_l{layer}"], "f")[:] = 0
+
+    def _zero_unused_rows(self) -> None:
+        for gate, live in zip(GATES, self.variant.live_gates):
+            if live:
+                continue
+            for layer in range(self.num_layers):
+                for stem in self.param_stems:
+                    self._block(self.params[f"{stem}_l{layer}"], gate)[:] = 0
+                if self.variant.peephole and gate != "g":
+                    self.params[f"weight_c{gate}_l{layer}"][:] = 0
+
+    def _block_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-row factors (4H,): ``scale`` folded into the weights (1/2 for a logistic
+        gate, 1 for g, 0 for a fixed gate), ``unscale`` to recover the pre-activation, and
+        ``tanh(scale * a) * mul + add`` = the block's activation (1 for a fixed gate)."""
+        hidden = self.hidden_size
+        scale, unscale, mul, add = (np.empty(4 * hidden, self.dtype) for _ in range(4))
+        for index, (gate, live) in enumerate(zip(GATES, self.variant.live_gates)):
+            rows = slice(index * hidden, (index + 1) * hidden)
+            if not live:
+                scale[rows], unscale[rows], mul[rows], add[rows] = 0, 0, 0, 1
+            elif gate == "g":
+                scale[rows], unscale[rows], mul[rows], add[rows] = 1, 1, 1, 0
+            else:
+                scale[rows], unscale[rows], mul[rows], add[rows] = 0.5, 2, 0.5, 0.5
+        return scale, unscale, mul, add
+
+    def _peepholes(self, layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(w_ci, w_cf, w_co), zero for gates that are fixed or absent."""
+        if not self.variant.peephole:
+            zero = np.zeros(self.hidden_size, self.dtype)
+            return zero, zero, zero
+        live = self.variant.live_gates
+        return tuple(self.params[f"weight_c{gate}_l{layer}"] * self.dtype.type(is_live)  # type: ignore[return-value]
+                     for gate, is_live in (("i", live[0]), ("f", live[1]), ("o", live[3])))
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, x: Any, h0: Any = None, c0: Any = None, trace: bool = True) -> LSTMTrace:
+        """Run the network over ``x`` (T, B, I), time-major, of the model's dtype.
+
+        ``h0``/``c0``: (num_layers, B, H) initial states (zeros if None; (B, H) accepted for
+        one layer).  ``trace=False`` keeps only the final states, walking time in bounded
+        chunks, so memory does not grow with T.
+        """
+        layers, h_n, c_n = self._run(x, h0, c0, trace)
+        return LSTMTrace(layers=layers, h_n=h_n, c_n=c_n)  # type: ignore[arg-type]
+
+    def _layer_forward(self, layer: int, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> LSTMLayerTrace:
+        assert c0 is not None
+        steps, batch, inputs = x.shape
+        hidden, dtype, variant = self.hidden_size, self.dtype, self.variant
+        scale, unscale, mul, add = self._block_vectors()
+        weight_ih, weight_hh = self.params[f"weight_ih_l{layer}"], self.params[f"weight_hh_l{layer}"]
+        recurrent_scaled_t = (weight_hh * scale[:, None]).T
+        bias_scaled = (self.params[f"bias_ih_l{layer}"] + self.params[f"bias_hh_l{layer}"]) * scale
+        # Scaled pre-activations of all steps' input parts in one product; the recurrent
+        # part is added step by step.  At the end the buffer is rescaled into `preact`.
+        scaled = np.matmul(x.reshape(steps * batch, inputs), (weight_ih * scale[:, None]).T)
+        scaled = scaled.reshape(steps, batch, 4 * hidden)
+        scaled += bias_scaled
+        gates = np.empty_like(scaled)
+        c = np.empty((steps, batch, hidden), dtype)
+        h = np.empty_like(c)
+        cell_out = np.empty_like(c) if variant.output_activation else c
+        recurrent = np.empty((batch, 4 * hidden), dtype)
+        product = np.empty((batch, hidden), dtype)
+        peep_ci, peep_cf, peep_co = self._peepholes(layer)
+        peep_input_forget = np.stack([peep_ci * scale[0], peep_cf * scale[hidden]])  # (2, H)
+        peep_output = peep_co * scale[3 * hidden]
+        peep_product = np.empty((batch, 2, hidden), dtype)
+        # With peepholes the output gate needs c_t, so only i, f, g are activated first.
+        early = 3 * hidden if variant.peephole else 4 * hidden
+        # Views over all steps, indexed by t in the loop (cheaper than slicing each step).
+        pre_early, gate_early = scaled[..., :early], gates[..., :early]
+        pre_input_forget, pre_g, pre_o = scaled[..., :2 * hidden], scaled[..., 2 * hidden:3 * hidden], scaled[..., 3 * hidden:]
+        gate_i, gate_f, gate_g, gate_o = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+        mul_early, add_early, mul_o, add_o = mul[:early], add[:early], mul[3 * hidden:], add[3 * hidden:]
+        one = dtype.type(1)
+        h_prev, c_prev = h0, c0
+        for t in range(steps):
+            np.matmul(h_prev, recurrent_scaled_t, out=recurrent)
+            scaled[t] += recurrent
+            if variant.peephole:
+                np.multiply(c_prev[:, None, :], peep_input_forget, out=peep_product)
+                pre_input_forget[t] += peep_product.reshape(batch, 2 * hidden)
+            np.tanh(pre_early[t], out=gate_early[t])
+            gate_early[t] *= mul_early
+            gate_early[t] += add_early
+            if variant.coupled:
+                np.subtract(one, gate_i[t], out=gate_f[t])
+            if not variant.input_activation:
+                gate_g[t] = pre_g[t]
+            c_t = c[t]
+            np.multiply(gate_f[t], c_prev, out=c_t)
+            np.multiply(gate_i[t], gate_g[t], out=product)
+            c_t += product
+            if variant.peephole:
+                np.multiply(c_t, peep_output, out=product)
+                pre_o[t] += product
+                np.tanh(pre_o[t], out=gate_o[t])
+                gate_o[t] *= mul_o
+                gate_o[t] += add_o
+            if variant.output_activation:
+                np.tanh(c_t, out=cell_out[t])
+            np.multiply(gate_o[t], cell_out[t], out=h[t])
+            h_prev, c_prev = h[t], c_t
+        scaled *= unscale
+        return LSTMLayerTrace(x=x, h0=h0, c0=c0, preact=scaled, gates=gates, c=c, h=h, cell_out=cell_out)
+
+    # ------------------------------------------------------------------ backward
+    def _local_factors(self, layer: int, lt: LSTMLayerTrace, start: int,
+                       stop: int) -> tuple[np.ndarray, ...]:
+        """Per-step factors of BPTT for steps ``start..stop-1``.
+
+        With dh, dc the total gradients at step t (dc including the path through h_t):
+        ``dc = dc_next + dh * k``, ``da[i,f,g] = dc * p[i,f,g]``, ``da_o = dh * p_o`` and
+        ``dc_prev = dc * carry``.  Returns ``(p_ifg (n, B, 3, H), p_o, k, carry (n, B, H),
+        weight_hh)``.
+        """
+        variant, hidden = self.variant, self.hidden_size
+        gates = lt.gates[start:stop]
+        i, f, g, o = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+        c_prev = previous_states(lt.c, lt.c0, start, stop)
+        cell_out = lt.cell_out[start:stop]
+        factors = np.zeros_like(gates)
+        p_i, p_f, p_g, p_o = (factors[..., k * hidden:(k + 1) * hidden] for k in range(4))
+        one = self.dtype.type(1)
+        if variant.input_gate:
+            np.multiply(i, one - i, out=p_i)
+            # Coupled: i also drives f = 1 - i, so a_i collects dc * (g - c_prev).
+            p_i *= (g - c_prev) if variant.coupled else g
+        if variant.live_gates[1]:
+            np.multiply(f, one - f, out=p_f)
+            p_f *= c_prev
+        if variant.input_activation:
+            np.multiply(g, g, out=p_g)
+            np.subtract(one, p_g, out=p_g)
+            p_g *= i
+        else:
+            p_g[...] = i
+        if variant.output_gate:
+            np.multiply(o, one - o, out=p_o)
+            p_o *= cell_out
+        if variant.output_activation:
+            k = np.square(cell_out)
+            np.subtract(one, k, out=k)
+            k *= o
+        else:
+            k = o.copy()
+        carry = f.copy()
+        if variant.peephole:
+            w_ci, w_cf, w_co = self._peepholes(layer)
+            k += p_o * w_co
+            carry += p_i * w_ci
+            carry += p_f * w_cf
+        blocks = factors.reshape(factors.shape[:-1] + (4, hidden))
+        return blocks[..., :3, :], blocks[..., 3, :], k, carry, self.params[f"weight_hh_l{layer}"]
+
+    def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
+                       dc_t: np.ndarray | None, dc_next: np.ndarray | None, dz: np.ndarray,
+                       dh_rec: np.ndarray, layer: int) -> None:
+        assert dc_t is not None and dc_next is not None
+        local_ifg, local_o, k, carry, weight_hh = factors
+        np.multiply(dh_t, k[j], out=dc_t)
+        dc_t += dc_next
+        # The i, f, g blocks are driven by dc, the o block by dh: one broadcast call each.
+        dz_blocks = dz.reshape(dz.shape[:-1] + (4, -1))
+        np.multiply(local_ifg[j], dc_t[..., None, :], out=dz_blocks[..., :3, :])
+        np.multiply(local_o[j], dh_t, out=dz_blocks[..., 3, :])
+        np.multiply(dc_t, carry[j], out=dc_next)
+        np.matmul(dz, weight_hh, out=dh_rec)
+
+    def _param_gradients(self, layer: int, lt: LSTMLayerTrace, dz_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        steps, batch, inputs = lt.x.shape
+        hidden = self.hidden_size
+        dz_flat = dz_all.reshape(steps * batch, 4 * hidden)
+        grad_hh = dz_all[0].T @ lt.h0
+        if steps > 1:
+            grad_hh += dz_all[1:].reshape(-1, 4 * hidden).T @ lt.h[:-1].reshape(-1, hidden)
+        bias = dz_flat.sum(axis=0)
+        params = {
+            f"weight_ih_l{layer}": dz_flat.T @ lt.x.reshape(steps * batch, inputs),
+            f"weight_hh_l{layer}": grad_hh,
+            f"bias_ih_l{layer}": bias,
+            f"bias_hh_l{layer}": bias.copy(),
+        }
+        if self.variant.peephole:
+            c_prev = previous_states(lt.c, lt.c0, 0, steps)
+            blocks = [dz_all[..., k * hidden:(k + 1) * hidden] for k in range(4)]
+            params[f"weight_ci_l{layer}"] = np.einsum("tbh,tbh->h", blocks[0], c_prev)
+            params[f"weight_cf_l{layer}"] = np.einsum("tbh,tbh->h", blocks[1], c_prev)
+            params[f"weight_co_l{layer}"] = np.einsum("tbh,tbh->h", blocks[3], lt.c)
+        dx = (dz_flat @ self.params[f"weight_ih_l{layer}"]).reshape(steps, batch, inputs)
+        return params, dx

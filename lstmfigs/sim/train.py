@@ -1,0 +1,212 @@
+"""Mini-batch Adam on a long-lag task with a linear readout.
+
+``fit(model, task)`` trains ``model`` in place: the readout maps the final hidden state of
+the last layer to the task's outputs (every step's state for ``kind == "sequence"``);
+classification and sequence tasks use softmax cross-entropy, regression the mean squared
+error.  Gradients are clipped by their global norm (model and readout together) before
+each Adam step.  All randomness (readout init, training batches, evaluation batches) comes
+from ``seed``, so a run is deterministic.  Task inputs (float32) are converted explicitly
+to the model's dtype.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import numpy as np
+
+from ..errors import LstmfigsError
+from . import _checks
+
+
+@dataclass
+class Readout:
+    """Linear readout ``y = h W^T + b``: ``weight`` (K, H), ``bias`` (K,)."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+
+    def __call__(self, h: np.ndarray) -> np.ndarray:
+        return h @ self.weight.T + self.bias
+
+
+def _objective(task: Any, outputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray, float]:
+    """(mean loss, d loss / d outputs, accuracy) for outputs (..., K) and targets (...).
+
+    Regression accuracy counts predictions within the task's ``tolerance``.
+    """
+    count = targets.size
+    if task.kind == "regression":
+        prediction = outputs[..., 0]
+        error = prediction - targets
+        gradient = np.zeros_like(outputs)
+        gradient[..., 0] = 2 * error / count
+        accuracy = float(np.mean(np.abs(error) < task.tolerance))
+        return float(np.mean(error ** 2)), gradient, accuracy
+    shifted = outputs - outputs.max(axis=-1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    log_probs = shifted - log_norm
+    picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
+    gradient = np.exp(log_probs)
+    np.put_along_axis(gradient, targets[..., None], np.take_along_axis(gradient, targets[..., None], -1) - 1, -1)
+    gradient /= count
+    accuracy = float(np.mean(outputs.argmax(axis=-1) == targets))
+    return float(-picked.mean()), gradient, accuracy
+
+
+@dataclass
+class TrainResult:
+    """What :func:`fit` returns: the trained ``model`` (the same object, trained in place),
+    its ``readout`` and ``history`` with numpy arrays ``step``, ``loss``, ``accuracy``
+    (both on a fresh evaluation batch at each step listed, step 0 = before training),
+    ``train_loss`` (mean training-batch loss since the previous evaluation) and ``seconds``.
+    """
+
+    model: Any
+    readout: Readout
+    task: Any
+    history: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def _outputs(self, x: Any) -> np.ndarray:
+        x = np.asarray(x)
+        if x.dtype != self.model.dtype and x.dtype in (np.float32, np.float64):
+            x = x.astype(self.model.dtype)  # explicit: tasks make float32 inputs
+        hidden = self.model.forward(x).h
+        return self.readout(hidden if self.task.kind == "sequence" else hidden[-1])
+
+    def evaluate(self, x: Any, y: Any) -> dict[str, float]:
+        """Loss and accuracy of model + readout on inputs ``x`` (T, B, I), targets ``y``."""
+        outputs = self._outputs(x)
+        y = np.asarray(y)
+        expected = outputs.shape[:-1]
+        if y.shape != expected:
+            raise LstmfigsError(f"y: expected shape {expected}, got {y.shape}")
+        loss, _, accuracy = _objective(self.task, outputs, y)
+        return {"loss": loss, "accuracy": accuracy}
+
+    def predict(self, x: Any) -> np.ndarray:
+        """Predicted labels (B,) ((T, B) for sequence tasks), or values (B,) for regression."""
+        outputs = self._outputs(x)
+        if self.task.kind == "regression":
+            return outputs[..., 0]
+        return outputs.argmax(axis=-1)
+
+
+@dataclass
+class _Adam:
+    """Adam (Kingma & Ba) with bias correction, updating arrays in place."""
+
+    lr: float
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    step_count: int = 0
+    moments: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        self.step_count += 1
+        correction1 = 1 - self.beta1 ** self.step_count
+        correction2 = 1 - self.beta2 ** self.step_count
+        for name, grad in grads.items():
+            param = params[name]
+            first, second = self.moments.setdefault(name, (np.zeros_like(param), np.zeros_like(param)))
+            first *= self.beta1
+            first += (1 - self.beta1) * grad
+            second *= self.beta2
+            second += (1 - self.beta2) * grad * grad
+            param -= self.lr * (first / correction1) / (np.sqrt(second / correction2) + self.eps)
+
+
+def _progress_line(stream: TextIO, step: int, steps: int, loss: float, accuracy: float, started: float) -> None:
+    width = 30
+    filled = int(width * step / max(steps, 1))
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {step}/{steps} "
+                 f"loss {loss:.4f} acc {accuracy:.3f} {time.perf_counter() - started:.1f}s")
+    stream.flush()
+
+
+def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: float = 1e-2,
+        clip: float | None = 1.0, seed: int = 0, eval_every: int = 10, eval_batch: int = 256,
+        progress: bool | None = None) -> TrainResult:
+    """Train ``model`` (in place) on ``task`` with mini-batch Adam; see the module docstring.
+
+    ``clip``: maximum global gradient norm (None: no clipping).  ``progress``: a progress
+    bar on stderr (None: only when stderr is a terminal).
+    """
+    steps = _checks.positive_int(steps, "steps")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    eval_every = _checks.positive_int(eval_every, "eval_every")
+    eval_batch = _checks.positive_int(eval_batch, "eval_batch")
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise LstmfigsError(f"lr: expected a positive number, got {lr!r}")
+    if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
+        raise LstmfigsError(f"clip: expected a positive number or None, got {clip!r}")
+    if task.input_size != model.input_size:
+        raise LstmfigsError(f"task: its input size {task.input_size} differs from the model's "
+                            f"input_size {model.input_size}")
+    if progress is None:
+        progress = sys.stderr.isatty()
+    init_seed, batch_seed, eval_seed = np.random.SeedSequence(seed).spawn(3)
+    batch_rng, eval_rng = np.random.default_rng(batch_seed), np.random.default_rng(eval_seed)
+    outputs = 1 if task.kind == "regression" else task.n_classes
+    bound = 1.0 / np.sqrt(model.hidden_size)  # torch.nn.Linear's default init
+    init_rng = np.random.default_rng(init_seed)
+    readout = Readout(
+        weight=init_rng.uniform(-bound, bound, (outputs, model.hidden_size)).astype(model.dtype),
+        bias=init_rng.uniform(-bound, bound, outputs).astype(model.dtype))
+    result = TrainResult(model=model, readout=readout, task=task)
+    optimizer = _Adam(lr=float(lr))
+    readout_params = {"readout.weight": readout.weight, "readout.bias": readout.bias}
+    history: dict[str, list[float]] = {"step": [], "loss": [], "accuracy": [], "train_loss": [], "seconds": []}
+    window: list[float] = []
+    started = time.perf_counter()
+
+    def record(step: int) -> None:
+        x_eval, y_eval = task.sample(eval_batch, rng=eval_rng)
+        scores = result.evaluate(x_eval.astype(model.dtype, copy=False), y_eval)
+        history["step"].append(step)
+        history["loss"].append(scores["loss"])
+        history["accuracy"].append(scores["accuracy"])
+        history["train_loss"].append(float(np.mean(window)) if window else float("nan"))
+        history["seconds"].append(time.perf_counter() - started)
+        window.clear()
+        if progress:
+            _progress_line(sys.stderr, step, steps, scores["loss"], scores["accuracy"], started)
+
+    record(0)
+    sequence = task.kind == "sequence"
+    for step in range(1, steps + 1):
+        x, y = task.sample(batch_size, rng=batch_rng)
+        x = x.astype(model.dtype, copy=False)
+        trace = model.forward(x)
+        hidden = trace.h if sequence else trace.h[-1]
+        loss, d_outputs, _ = _objective(task, readout(hidden), y)
+        window.append(loss)
+        d_outputs = d_outputs.astype(model.dtype, copy=False)
+        flat_hidden = hidden.reshape(-1, model.hidden_size)
+        flat_d = d_outputs.reshape(-1, outputs)
+        dh_selected = d_outputs @ readout.weight
+        if sequence:
+            dh = dh_selected
+        else:
+            dh = np.zeros_like(trace.h)
+            dh[-1] = dh_selected
+        grads = dict(model.backward(trace, dh).params)
+        grads["readout.weight"] = flat_d.T @ flat_hidden
+        grads["readout.bias"] = flat_d.sum(axis=0)
+        if clip is not None:
+            norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+            if norm > clip:
+                scale = model.dtype.type(clip / norm)
+                for g in grads.values():
+                    g *= scale
+        optimizer.update({**model.params, **readout_params}, grads)
+        if step % eval_every == 0 or step == steps:
+            record(step)
+    if progress:
+        sys.stderr.write("\n")
+    result.history = {key: np.asarray(values) for key, values in history.items()}
+    return result
