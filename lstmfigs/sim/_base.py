@@ -64,8 +64,10 @@ class Gradients(LayerGradients):
 
     ``x`` (T, B, I); ``h0``/``c0`` (num_layers, B, H) (``c0`` None without a cell state);
     ``params`` keyed like PyTorch's ``state_dict``; ``dh_norm``/``dc_norm`` (T, B): the
-    per-sample norm of the total gradient dL/dh_t (dL/dc_t) reaching step t of the last
-    layer; ``layers[k]`` the same for layer k (its ``x`` is dL/d(input of layer k)).
+    per-sample norm of the total gradient reaching step t of the last layer: dL/dh_t is
+    the direct term dh[t] plus all that flows back from later steps (with c_t held fixed);
+    dL/dc_t includes the path through h_t = o_t tanh(c_t).  ``layers[k]``: the same for
+    layer k (its ``x`` is dL/d(input of layer k)).
     """
 
     layers: list[LayerGradients] = field(default_factory=list)
