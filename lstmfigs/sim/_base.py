@@ -21,14 +21,18 @@ from . import _checks
 
 ModelT = TypeVar("ModelT", bound="RecurrentModel")
 
-#: Target number of elements in the per-chunk work arrays of long runs and of backward's
-#: precomputed factors: small enough to stay in cache, big enough to amortise NumPy calls.
+#: Target number of elements in backward's per-chunk arrays of precomputed factors: small
+#: enough to stay in cache, big enough to amortise the NumPy calls made once per chunk.
 CHUNK_ELEMENTS = 1 << 18
+#: The same for the work arrays of trace-free runs, which bound their memory.
+UNTRACED_CHUNK_ELEMENTS = 1 << 16
 
 
-def time_chunks(steps: int, elements_per_step: int, *, reverse: bool = False) -> list[tuple[int, int]]:
-    """Split ``range(steps)`` into contiguous ``(start, stop)`` chunks of bounded size."""
-    size = max(1, min(steps, CHUNK_ELEMENTS // max(1, elements_per_step)))
+def time_chunks(steps: int, elements_per_step: int, *, reverse: bool = False,
+                limit: int = CHUNK_ELEMENTS) -> list[tuple[int, int]]:
+    """Split ``range(steps)`` into contiguous ``(start, stop)`` chunks of about ``limit``
+    elements (at least one step each)."""
+    size = max(1, min(steps, limit // max(1, elements_per_step)))
     chunks = [(start, min(start + size, steps)) for start in range(0, steps, size)]
     return chunks[::-1] if reverse else chunks
 
@@ -195,9 +199,12 @@ class RecurrentModel:
             raise LstmfigsError("state_dict: expected a mapping of arrays or a path to an .npz file")
         arrays = {key: np.asarray(value) for key, value in state_dict.items()}
         first_input = _checks.mapping_entry(arrays, "weight_ih_l0", "state_dict")
-        recurrent = _checks.mapping_entry(arrays, "weight_hh_l0", "state_dict")
-        if first_input.ndim != 2 or recurrent.ndim != 2:
-            raise LstmfigsError("state_dict['weight_ih_l0']: expected a 2-d array (G*H, I)")
+        _checks.mapping_entry(arrays, "weight_hh_l0", "state_dict")
+        blocks = cls.gate_blocks
+        if first_input.ndim != 2 or first_input.shape[0] % blocks or not first_input.shape[0]:
+            raise LstmfigsError(f"state_dict['weight_ih_l0']: expected shape ({blocks}*H, I), "
+                                f"got {first_input.shape}")
+        hidden = first_input.shape[0] // blocks
         num_layers = 1
         while f"weight_ih_l{num_layers}" in arrays:
             num_layers += 1
@@ -205,7 +212,7 @@ class RecurrentModel:
         if explicit_dtype is None and first_input.dtype.name not in _checks.DTYPES:
             raise LstmfigsError("state_dict['weight_ih_l0']: expected dtype float32 or float64, "
                                 f"got {first_input.dtype.name}")
-        model = cls(first_input.shape[1], recurrent.shape[1], num_layers=num_layers,
+        model = cls(first_input.shape[1], hidden, num_layers=num_layers,
                     dtype=first_input.dtype if explicit_dtype is None else explicit_dtype,
                     **{**cls._options_from_keys(set(arrays)), **options})
         # dtype= is an explicit request to convert; without it every array must already
@@ -397,7 +404,7 @@ class RecurrentModel:
         # so memory does not grow with T (beyond x itself).
         h_state, c_state = h_state.copy(), None if c_state is None else c_state.copy()
         per_step = batch * self.gate_blocks * self.hidden_size
-        for start, stop in time_chunks(steps, per_step):
+        for start, stop in time_chunks(steps, per_step, limit=UNTRACED_CHUNK_ELEMENTS):
             layer_input = x[start:stop]
             for layer in range(self.num_layers):
                 chunk_trace = self._layer_forward(layer, layer_input, h_state[layer],
