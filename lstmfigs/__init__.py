@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import catalog
+from . import themes as _themes_module  # noqa: F401  (see themes() below)
 from .errors import LstmfigsError, SpecError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,11 +33,12 @@ def names(kind: str | None = None) -> list[str]:
     return [e.name for e in catalog.entries() if kind is None or e.kind == kind]
 
 
+# The submodule lstmfigs.themes was imported above, so this function, defined after it,
+# is what ``lstmfigs.themes`` names; ``from lstmfigs.themes import role_style`` still reaches
+# the module through sys.modules.
 def themes() -> list[str]:
     """Every built-in theme name; each is also a matplotlib style ``lstmfigs.NAME``."""
-    from .themes import theme_names
-
-    return theme_names()
+    return _themes_module.theme_names()
 
 
 def figure(name: str, theme: str = "paper", **options: Any) -> "Figure":

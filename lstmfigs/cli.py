@@ -102,16 +102,29 @@ def _check_dpi(dpi: float | None) -> None:
         raise LstmfigsError(f"impossible dpi {dpi:g}: use {MIN_DPI} to {MAX_DPI}")
 
 
-def _output_folder(out: str) -> Path:
+def _check_output_folder(out: str) -> Path:
+    """Fail early if ``out`` cannot be written, without creating anything yet."""
+    import os
+
     folder = Path(out)
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise LstmfigsError(f"cannot write into '{out}': '{existing}' is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise LstmfigsError(f"output folder '{out}' is not writable")
+    return folder
+
+
+def _make_folder(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LstmfigsError(f"cannot create output folder '{out}': {exc.strerror or exc}") from None
-    import os
-
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise LstmfigsError(f"output folder '{out}' is not writable")
+        raise LstmfigsError(f"cannot create output folder '{folder}': "
+                            f"{exc.strerror or exc}") from None
     return folder
 
 
@@ -181,7 +194,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
         if write_data and explicit and (entry is None or entry.data_target is None):
             raise LstmfigsError(f"figure '{name}' is a diagram and has no data for --data")
         jobs.append((name, entry, options))
-    folder = _output_folder(out)
+    folder = _check_output_folder(out)
 
     from .export import save_figure, write_data as write_numbers
 
@@ -190,6 +203,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
         static = [f for f in format_list if f != "gif"]
         if static:
             fig = build_figure(name, theme=theme, width=width, **options)
+            _make_folder(folder)  # only now: a bad option above leaves nothing behind
             for fmt in static:
                 path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=dpi,
                                    transparent=transparent or None)
@@ -198,10 +212,12 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
         if "gif" in format_list:
             from .animate import save_animation
 
+            _make_folder(folder)
             path = save_animation(name, folder / f"{stem}.gif", theme=theme, width=width,
                                   dpi=dpi, **options)
             click.echo(str(path))
         if write_data and entry is not None and entry.data_target is not None:
+            _make_folder(folder)
             data_options = {k: v for k, v in options.items() if k in ("weights", "inputs")}
             path = write_numbers(entry.load_data()(**data_options),
                                  folder / f"{stem}.{data_format}")

@@ -1,0 +1,134 @@
+"""Camera-ready files: TrueType fonts, identical bytes on re-render, atomic writes."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+
+import lstmfigs
+from lstmfigs.errors import LstmfigsError
+from lstmfigs.export import atomic_write, save_figure
+
+
+def pdf_font_subtypes(data: bytes) -> set[str]:
+    """Every /Subtype of every font object in a PDF (streams inflated where compressed)."""
+    chunks = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            pass
+    subtypes = set()
+    for chunk in chunks:
+        for font in re.finditer(rb"/Type\s*/Font\b(.{0,400})", chunk, re.S):
+            sub = re.search(rb"/Subtype\s*/(\w+)", font.group(0))
+            if sub:
+                subtypes.add(sub.group(1).decode())
+        for sub in re.finditer(rb"/Subtype\s*/(Type3|TrueType|Type1|CIDFontType2|Type0)", chunk):
+            subtypes.add(sub.group(1).decode())
+    return subtypes
+
+
+def test_the_pdf_font_reader_sees_type3(tmp_path):
+    """The check below would be worthless if it could not see a Type 3 font."""
+    import matplotlib as mpl
+
+    with mpl.rc_context({"pdf.fonttype": 3}):
+        from matplotlib.figure import Figure
+
+        fig = Figure()
+        fig.text(0.5, 0.5, "Type 3 $x_t$")
+        fig.savefig(tmp_path / "t3.pdf")
+    assert "Type3" in pdf_font_subtypes((tmp_path / "t3.pdf").read_bytes())
+
+
+@pytest.mark.parametrize("theme", lstmfigs.themes())
+def test_no_type3_fonts_in_any_theme(theme, tmp_path):
+    fig = lstmfigs.figure("lstm-cell", theme=theme, equations=True)
+    path = save_figure(fig, tmp_path / "cell.pdf")
+    subtypes = pdf_font_subtypes(path.read_bytes())
+    assert "Type3" not in subtypes
+    assert "TrueType" in subtypes or "CIDFontType2" in subtypes
+
+
+def test_plain_savefig_outside_the_theme_still_embeds_truetype(tmp_path):
+    """Users call fig.savefig directly; the figure carries its theme with it."""
+    fig = lstmfigs.figure("lstm-cell")
+    fig.savefig(tmp_path / "plain.pdf")
+    assert "Type3" not in pdf_font_subtypes((tmp_path / "plain.pdf").read_bytes())
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "png", "svg"])
+def test_rendering_twice_gives_identical_bytes(fmt, tmp_path):
+    first = save_figure(lstmfigs.figure("lstm-cell", equations=True), tmp_path / f"a.{fmt}")
+    second = save_figure(lstmfigs.figure("lstm-cell", equations=True), tmp_path / f"b.{fmt}")
+    assert first.read_bytes() == second.read_bytes()
+    if fmt == "pdf":
+        assert b"CreationDate" not in first.read_bytes()
+    if fmt == "svg":
+        assert b"<dc:date>" not in first.read_bytes()
+
+
+@pytest.mark.parametrize("theme,width", [("paper", 5.5), ("ieee", 3.5), ("twocolumn", 7.16),
+                                         ("slides", 13.333)])
+def test_physical_width_comes_from_the_theme(theme, width, tmp_path):
+    from PIL import Image
+
+    fig = lstmfigs.figure("lstm-cell", theme=theme)
+    assert fig.get_size_inches()[0] == pytest.approx(width)
+    path = save_figure(fig, tmp_path / "cell.png", dpi=100)
+    assert Image.open(path).size[0] == round(width * 100)
+
+
+def test_slides_are_16_by_9():
+    fig = lstmfigs.figure("lstm-cell", theme="slides", equations=True)
+    width, height = fig.get_size_inches()
+    assert width / height == pytest.approx(16 / 9, rel=1e-3)
+
+
+def test_width_override_keeps_text_size():
+    fig = lstmfigs.figure("lstm-cell", width=4.0)
+    assert fig.get_size_inches()[0] == pytest.approx(4.0)
+    texts = fig.lstmfigs_diagram.artists.texts()
+    assert {t.get_fontsize() for t in texts} == {9.0}
+
+
+def test_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    target = tmp_path / "figure.pdf"
+    target.write_bytes(b"old contents")
+
+    def explode(handle):
+        handle.write(b"half a fi")
+        raise RuntimeError("renderer crashed")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, explode)
+    assert target.read_bytes() == b"old contents"
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.pdf"]
+
+
+def test_interrupted_save_leaves_nothing(tmp_path, monkeypatch):
+    fig = lstmfigs.figure("lstm-cell")
+    from lstmfigs.export import ThemedFigure
+
+    def interrupted(self, fname, *args, **kwargs):
+        fname.write(b"%PDF-1.4 partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ThemedFigure, "savefig", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_figure(fig, tmp_path / "cell.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(LstmfigsError, match="does not exist"):
+        save_figure(lstmfigs.figure("lstm-cell"), tmp_path / "nope" / "cell.pdf")
+
+
+def test_unknown_format_is_a_clear_error(tmp_path):
+    with pytest.raises(LstmfigsError, match="unknown format 'bmp'"):
+        save_figure(lstmfigs.figure("lstm-cell"), tmp_path / "cell.bmp")

@@ -1,0 +1,61 @@
+"""Proof that the image comparisons are tight enough to catch real changes.
+
+Each case renders the LSTM cell with one small defect (an arrowhead missing, a gate label
+changed, a colour changed) and compares it against the committed baseline with the same
+tolerance the image tests use.  The comparison must fail; if it passed, the image tests could
+not see the defect either.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from conftest import IMAGE_DPI, IMAGE_TOLERANCE
+from matplotlib.testing.compare import compare_images
+
+from lstmfigs.diagram.render import render
+from lstmfigs.figures.diagrams import builtin_spec
+
+BASELINE = Path(__file__).parent / "baseline"
+
+
+def _without_arrowhead(spec):
+    wires = list(spec.wires)
+    index = next(i for i, w in enumerate(wires) if w.target == "forget_mul.s")
+    wires[index] = dataclasses.replace(wires[index], arrow=False)
+    return dataclasses.replace(spec, wires=tuple(wires))
+
+
+def _with_label(spec):
+    labels = [dataclasses.replace(l, text="$g_t$") if l.text == "$f_t$" else l for l in spec.labels]
+    return dataclasses.replace(spec, labels=tuple(labels))
+
+
+def _with_gate_label(spec):
+    nodes = [dataclasses.replace(n, label="$\\rho$") if n.id == "output_gate" else n
+             for n in spec.nodes]
+    return dataclasses.replace(spec, nodes=tuple(nodes))
+
+
+def _with_role(spec):
+    wires = [dataclasses.replace(w, role="hidden_state") if w.target == "forget_mul.s" else w
+             for w in spec.wires]
+    return dataclasses.replace(spec, wires=tuple(wires))
+
+
+@pytest.mark.parametrize("theme", ["paper", "ieee", "slides", "print"])
+@pytest.mark.parametrize("defect", [_without_arrowhead, _with_label, _with_gate_label, _with_role],
+                         ids=["missing-arrowhead", "changed-label", "changed-gate-label",
+                              "changed-colour"])
+def test_a_small_defect_fails_the_comparison(theme, defect, tmp_path):
+    baseline = BASELINE / f"lstm-cell-{theme}.png"
+    spec = builtin_spec("lstm-cell")
+    good, bad = tmp_path / "good.png", tmp_path / "bad.png"
+    render(spec, theme, legend=True).savefig(good, dpi=IMAGE_DPI)
+    render(defect(spec), theme, legend=True).savefig(bad, dpi=IMAGE_DPI)
+    # The unchanged figure matches its baseline, so the comparison itself works...
+    assert compare_images(str(baseline), str(good), tol=IMAGE_TOLERANCE) is None
+    # ...and the defective one does not.
+    assert compare_images(str(baseline), str(bad), tol=IMAGE_TOLERANCE) is not None

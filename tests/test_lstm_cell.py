@@ -1,0 +1,121 @@
+"""The headline figure: image baselines in every theme and highlight step, and its layout.
+
+Baselines live in tests/baseline/lstm-cell-*.png (PNG at 100 dpi, RMS tolerance 0.3; see
+conftest.py for why).  Regenerate only after looking at the difference:
+    python -m pytest tests/test_lstm_cell.py --mpl-generate-path=tests/baseline
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import image_compare
+
+import lstmfigs
+from lstmfigs.checks import layout_problems
+
+THEMES = ["paper", "ieee", "twocolumn", "slides", "slides-dark", "print"]
+STEPS = [None, "forget", "input", "update", "output"]
+
+
+def _stem(theme: str, step: str | None, equations: bool = False) -> str:
+    return "-".join(["lstm-cell", theme] + ([step] if step else []) + (["eq"] if equations else []))
+
+
+def test_theme_list_is_what_we_test():
+    assert sorted(lstmfigs.themes()) == sorted(THEMES)
+
+
+@pytest.mark.parametrize("theme,step", [
+    pytest.param(theme, step, marks=image_compare(f"{_stem(theme, step)}.png"),
+                 id=_stem(theme, step))
+    for theme in THEMES for step in STEPS
+])
+def test_lstm_cell_image(theme, step):
+    return lstmfigs.figure("lstm-cell", theme=theme, highlight=step)
+
+
+@pytest.mark.parametrize("theme,step", [
+    pytest.param(theme, step, marks=image_compare(f"{_stem(theme, step, True)}.png"),
+                 id=_stem(theme, step, True))
+    for theme, step in [("paper", None), ("ieee", None), ("slides", None), ("slides", "update"),
+                        ("print", "output")]
+])
+def test_lstm_cell_with_equations_image(theme, step):
+    return lstmfigs.figure("lstm-cell", theme=theme, highlight=step, equations=True)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("panels", [(True, False), (False, False), (True, True)],
+                         ids=["legend", "bare", "legend+equations"])
+def test_lstm_cell_layout_is_clean(theme, step, panels):
+    """No text over text or nodes or wires, nothing cut off, every wire port to port."""
+    legend, equations = panels
+    fig = lstmfigs.figure("lstm-cell", theme=theme, highlight=step, legend=legend,
+                          equations=equations)
+    assert layout_problems(fig) == []
+
+
+def test_lstm_cell_is_complete_and_correct():
+    """The structure the issue names: what feeds what."""
+    from lstmfigs.figures.diagrams import builtin_spec
+
+    spec = builtin_spec("lstm-cell")
+    edges = set(spec.edges())
+    kinds = {n.id: n.kind for n in spec.nodes}
+    # C_{t-1} -> x(forget) -> +(input) -> C_t along the top.
+    assert {("c_prev", "forget_mul"), ("forget_mul", "cell_add"), ("cell_add", "cell_branch"),
+            ("cell_branch", "c_next")} <= edges
+    # h_{t-1} and x_t are concatenated, and the concatenation reaches all four gates.
+    assert {("h_prev", "concat"), ("x_in", "concat")} <= edges
+    gates = ["forget_gate", "input_gate", "candidate", "output_gate"]
+
+    def reaches(start: str, goal: str) -> bool:
+        frontier, seen = [start], set()
+        while frontier:
+            here = frontier.pop()
+            if here == goal:
+                return True
+            seen.add(here)
+            frontier += [b for a, b in edges if a == here and b not in seen
+                         and (kinds[b] in ("dot", "concat") or b == goal)]
+        return False
+
+    assert all(reaches("concat", gate) for gate in gates)
+    labels = {n.id: n.label for n in spec.nodes}
+    assert [labels[g] for g in gates] == [r"$\sigma$", r"$\sigma$", r"$\tanh$", r"$\sigma$"]
+    # Candidate times input gate, into the sum; tanh(C_t) times output gate gives h_t.
+    assert {("input_gate", "input_mul"), ("candidate", "input_mul"), ("input_mul", "cell_add"),
+            ("forget_gate", "forget_mul")} <= edges
+    assert {("cell_branch", "cell_tanh"), ("cell_tanh", "output_mul"),
+            ("output_gate", "output_mul"), ("output_mul", "hidden_branch"),
+            ("hidden_branch", "h_next"), ("hidden_branch", "h_up")} <= edges
+    # Every gate output and state is labelled.
+    texts = {l.text for l in spec.labels} | {n.label for n in spec.nodes}
+    for symbol in ["$f_t$", "$i_t$", r"$\tilde{C}_t$", "$o_t$", "$C_{t-1}$", "$C_t$",
+                   "$h_{t-1}$", "$h_t$", "$x_t$"]:
+        assert symbol in texts
+
+
+def test_highlight_dims_everything_outside_the_step():
+    from matplotlib.colors import to_rgb
+
+    full = lstmfigs.figure("lstm-cell").lstmfigs_diagram.artists
+    forget = lstmfigs.figure("lstm-cell", highlight="forget").lstmfigs_diagram.artists
+    # On the forget path: unchanged.  Off it (the output gate): dimmed.
+    assert to_rgb(forget.nodes["forget_gate"].get_edgecolor()) == \
+        to_rgb(full.nodes["forget_gate"].get_edgecolor())
+    assert to_rgb(forget.nodes["output_gate"].get_edgecolor()) != \
+        to_rgb(full.nodes["output_gate"].get_edgecolor())
+
+
+def test_unknown_highlight_is_a_clear_error():
+    with pytest.raises(lstmfigs.UnknownNameError, match="unknown highlight step 'nope'"):
+        lstmfigs.figure("lstm-cell", highlight="nope")
+
+
+def test_themes_function_survives_submodule_imports():
+    import lstmfigs.themes  # noqa: F401
+    from lstmfigs.themes import role_style  # noqa: F401
+
+    assert callable(lstmfigs.themes) and "paper" in lstmfigs.themes()
