@@ -1,0 +1,84 @@
+"""The layout checks must see what they claim to see: plant each defect, expect a report."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from matplotlib.figure import Figure
+
+from lstmfigs.checks import layout_problems, wire_problems
+from lstmfigs.diagram.render import render
+from lstmfigs.figures.diagrams import builtin_spec
+
+
+def _spec_with(**changes):
+    return dataclasses.replace(builtin_spec("lstm-cell"), **changes)
+
+
+def test_clean_figure_has_no_problems():
+    assert layout_problems(render(builtin_spec("lstm-cell"), legend=True, equations=True)) == []
+
+
+def test_label_on_a_node_is_reported():
+    spec = builtin_spec("lstm-cell")
+    labels = [dataclasses.replace(l, at=(2.8, 2.5), ha="center") if l.id == "forget_label" else l
+              for l in spec.labels]
+    problems = layout_problems(render(_spec_with(labels=tuple(labels))))
+    assert any("'$f_t$' overlaps node 'forget_gate'" in p for p in problems), problems
+
+
+def test_label_on_a_label_is_reported():
+    spec = builtin_spec("lstm-cell")
+    labels = [dataclasses.replace(l, at=(5.05, 3.55)) if l.id == "forget_label" else l
+              for l in spec.labels]
+    problems = layout_problems(render(_spec_with(labels=tuple(labels))))
+    assert any("overlaps text '$i_t$'" in p or "'$i_t$' overlaps text '$f_t$'" in p
+               for p in problems), problems
+
+
+def test_label_on_a_wire_is_reported():
+    spec = builtin_spec("lstm-cell")
+    labels = [dataclasses.replace(l, at=(2.8, 4.6), ha="center") if l.id == "forget_label" else l
+              for l in spec.labels]
+    problems = layout_problems(render(_spec_with(labels=tuple(labels))))
+    assert any("'$f_t$' overlaps wire forget_gate.n->forget_mul.s" in p for p in problems), problems
+
+
+def test_overlapping_nodes_are_reported():
+    spec = builtin_spec("lstm-cell")
+    nodes = [dataclasses.replace(n, at=(3.3, 2.5)) if n.id == "input_gate" else n
+             for n in spec.nodes]
+    problems = layout_problems(render(_spec_with(nodes=tuple(nodes))))
+    assert any("node 'forget_gate' overlaps node 'input_gate'" in p for p in problems), problems
+
+
+def test_text_cut_off_at_the_edge_is_reported():
+    fig = Figure(figsize=(2, 2))
+    fig.text(0.95, 0.5, "a long label that runs off the page")
+    assert any("cut off" in p for p in layout_problems(fig))
+
+
+def test_tiny_text_is_reported():
+    fig = Figure(figsize=(2, 2))
+    fig.text(0.1, 0.5, "tiny", fontsize=3)
+    assert any("below 5.0 pt" in p for p in layout_problems(fig))
+
+
+def test_wire_not_ending_at_its_port_is_reported():
+    fig = render(builtin_spec("lstm-cell"))
+    layout = fig.lstmfigs_diagram.layout
+    wires = list(layout.wires)
+    first = wires[0]
+    wires[0] = dataclasses.replace(first, points=first.points[:-1] + ((first.points[-1][0] - 0.5,
+                                                                      first.points[-1][1]),))
+    broken = dataclasses.replace(layout, wires=tuple(wires))
+    assert any("not at port forget_mul.w" in p for p in wire_problems(broken))
+    assert wire_problems(layout) == []
+
+
+def test_diagonal_wire_is_reported():
+    layout = render(builtin_spec("lstm-cell")).lstmfigs_diagram.layout
+    wire = layout.wires[0]
+    diagonal = dataclasses.replace(wire, points=(wire.points[0], (0.0, 0.0), wire.points[-1]))
+    broken = dataclasses.replace(layout, wires=(diagonal,) + layout.wires[1:])
+    assert any("diagonal" in p for p in wire_problems(broken))

@@ -1,0 +1,94 @@
+"""The package as users get it: style sheets by dotted name, a wheel with real sheet files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.style
+import pytest
+
+import lstmfigs
+from lstmfigs.themes import resolve_theme, style_names
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("theme", lstmfigs.themes())
+def test_every_theme_is_a_matplotlib_style_by_dotted_name(theme):
+    names = style_names(theme)
+    assert names[0] == "lstmfigs.paper" and names[-1] == f"lstmfigs.{theme}"
+    with matplotlib.style.context(names):
+        expected = resolve_theme(theme)
+        with matplotlib.style.context([str(p) for p in expected.sheets]):
+            reference = dict(mpl.rcParams)
+        assert dict(mpl.rcParams) == reference
+
+
+def test_paper_alone_sets_the_camera_ready_params():
+    with matplotlib.style.context("lstmfigs.paper"):
+        assert mpl.rcParams["pdf.fonttype"] == 42
+        assert mpl.rcParams["svg.hashsalt"] == "lstmfigs"
+        assert mpl.rcParams["text.usetex"] is False
+
+
+def test_styles_folder_is_the_single_source():
+    """lstmfigs/*.mplstyle are links to styles/*.mplstyle, one for one."""
+    sheets = sorted(p.name for p in (ROOT / "styles").glob("*.mplstyle"))
+    links = sorted(p.name for p in (ROOT / "lstmfigs").glob("*.mplstyle"))
+    assert sheets == links
+    for name in links:
+        link = ROOT / "lstmfigs" / name
+        assert link.is_symlink()
+        assert link.resolve() == (ROOT / "styles" / name).resolve()
+
+
+def test_style_sheets_hold_only_real_rcparams():
+    for sheet in (ROOT / "styles").glob("*.mplstyle"):
+        for number, line in enumerate(sheet.read_text().splitlines(), 1):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                key = line.split(":", 1)[0].strip()
+                assert key in mpl.rcParams, f"{sheet.name}:{number}: {key} is not an rcParam"
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+         "-w", str(out), str(ROOT)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"building the wheel failed: {result.stderr[-2000:]}")
+    (path,) = out.glob("lstmfigs-*.whl")
+    return path
+
+
+def test_wheel_ships_style_sheets_as_real_files(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for sheet in (ROOT / "styles").glob("*.mplstyle"):
+            member = f"lstmfigs/{sheet.name}"
+            assert member in names
+            assert archive.read(member) == sheet.read_bytes()
+        assert "lstmfigs/specs/lstm-cell.toml" in names
+
+
+def test_non_editable_install_works_from_anywhere(wheel, tmp_path):
+    """Install the wheel into a fresh target and use it from an unrelated folder."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(target), str(wheel)], check=True)
+    code = ("import matplotlib.style, lstmfigs, sys; "
+            "assert lstmfigs.__file__.startswith(sys.argv[1]), lstmfigs.__file__; "
+            "matplotlib.style.use('lstmfigs.slides'); "
+            "fig = lstmfigs.figure('lstm-cell', theme='ieee'); lstmfigs.save(fig, 'cell.pdf'); "
+            "print('ok')")
+    env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
+                            text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "cell.pdf").stat().st_size > 1000
