@@ -4,13 +4,15 @@ Every look comes from the active theme: role looks from ``axes.prop_cycle`` (via
 :func:`lstmfigs.themes.role_style`), text from ``font.*``/``text.color``, regions from
 ``patch.*`` and the background from ``figure.facecolor``.  Highlighting a step dims every
 element outside it towards the background (opaque blending, not alpha, so dimmed wires do
-not darken where they cross).
+not darken where they cross).  An *activity* map (element id -> value in [0, 1], from a
+simulation) dims each listed element by how inactive it is: 1 is full colour, 0 is as dim
+as a highlighted figure's background elements.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import matplotlib as mpl
 import numpy as np
@@ -68,6 +70,11 @@ def font(kind: str = "node") -> FontProperties:
 
 def text_measurer(fig: Figure):
     """A ``measure(text, kind) -> (width, height)`` in inches, from the figure's renderer."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        # A bare Figure() (or a PDF/SVG-only canvas) cannot measure text; Agg can.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
 
     def measure(text: str, kind: str) -> tuple[float, float]:
@@ -81,18 +88,23 @@ def text_measurer(fig: Figure):
 class _Painter:
     """Turns layout elements into artists, applying theme and highlight."""
 
-    def __init__(self, ax: Axes, layout: DiagramLayout, highlight: str | None):
+    def __init__(self, ax: Axes, layout: DiagramLayout, highlight: str | None,
+                 activity: Mapping[str, float] | None = None):
         self.ax = ax
         self.layout = layout
         self.highlight = highlight
+        self.activity = dict(activity or {})
         self.text_color = mpl.rcParams["text.color"]
         self.out = DiagramArtists(ax)
 
     def active(self, steps: tuple[str, ...]) -> bool:
         return self.highlight is None or self.highlight in steps
 
-    def color(self, color: Any, steps: tuple[str, ...], tint: float = 0.0) -> tuple[float, ...]:
+    def color(self, color: Any, steps: tuple[str, ...], tint: float = 0.0,
+              key: str = "") -> tuple[float, ...]:
         rgb = blend(color, tint) if tint else to_rgb(color)
+        if key in self.activity:
+            rgb = blend(rgb, DIM * (1.0 - self.activity[key]))
         return blend(rgb, DIM) if not self.active(steps) else rgb
 
     # -- elements ---------------------------------------------------------------
@@ -114,16 +126,25 @@ class _Painter:
         steps = node.steps
         (cx, cy), w, h = geom.center, geom.width, geom.height
         patch = None
+        key = node.id
         if geom.shape == "box":
             patch = FancyBboxPatch(
                 (cx - w / 2, cy - h / 2), w, h,
                 boxstyle=f"round,pad=0,rounding_size={min(w, h) * 0.18}",
-                facecolor=self.color(style.color, steps, NODE_TINT),
-                edgecolor=self.color(style.color, steps), linewidth=style.linewidth,
+                facecolor=self.color(style.color, steps, NODE_TINT, key),
+                edgecolor=self.color(style.color, steps, key=key), linewidth=style.linewidth,
                 linestyle=style.linestyle, zorder=3)
+        elif geom.shape == "block":
+            # A whole cell seen from outside: it looks like the cell body (region).
+            patch = FancyBboxPatch(
+                (cx - w / 2, cy - h / 2), w, h,
+                boxstyle=f"round,pad=0,rounding_size={min(w, h) * 0.06}",
+                facecolor=self.color(mpl.rcParams["patch.facecolor"], steps, key=key),
+                edgecolor=self.color(mpl.rcParams["patch.edgecolor"], steps, key=key),
+                linewidth=mpl.rcParams["patch.linewidth"], zorder=3)
         elif geom.shape in ("circle", "stadium"):
-            facecolor = self.color(style.color, steps, OP_TINT)
-            edgecolor = self.color(style.color, steps)
+            facecolor = self.color(style.color, steps, OP_TINT, key)
+            edgecolor = self.color(style.color, steps, key=key)
             if geom.shape == "circle":
                 patch = Circle((cx, cy), w / 2, facecolor=facecolor, edgecolor=edgecolor,
                                linewidth=style.linewidth, zorder=3)
@@ -133,23 +154,23 @@ class _Painter:
                     boxstyle=f"round,pad=0,rounding_size={h / 2}",
                     facecolor=facecolor, edgecolor=edgecolor, linewidth=style.linewidth, zorder=3)
         elif node.kind == "dot":
-            self.dot((cx, cy), style, steps)
+            self.dot((cx, cy), style, steps, key)
         if patch is not None:
             patch.set_gid(node.id)
             self.ax.add_patch(patch)
         self.out.nodes[node.id] = patch
 
-    def dot(self, point, style: RoleStyle, steps: tuple[str, ...]) -> None:
+    def dot(self, point, style: RoleStyle, steps: tuple[str, ...], key: str = "") -> None:
         size = 2.2 * style.linewidth + 2.0  # points: visible at any line width
         (marker,) = self.ax.plot([point[0]], [point[1]], marker="o", markersize=size,
-                                 color=self.color(style.color, steps), linestyle="none",
+                                 color=self.color(style.color, steps, key=key), linestyle="none",
                                  zorder=4)
         self.out.dots.append(marker)
 
     def wire(self, geom: WireGeometry) -> None:
         wire = geom.wire
         style = role_style(wire.role)
-        color = self.color(style.color, wire.steps)
+        color = self.color(style.color, wire.steps, key=self.layout.spec.wire_id(geom.index))
         points = np.array(geom.points, dtype=float)
         artists: list[Any] = []
         head_length = (4.0 + 2.2 * style.linewidth) / 72 / self.layout.scale  # units
@@ -193,9 +214,12 @@ class _Painter:
         return text
 
 
-def draw_diagram(layout: DiagramLayout, ax: Axes, *, highlight: str | None = None) -> DiagramArtists:
-    """Draw ``layout`` into ``ax`` (whose limits it sets) and return the artists by element."""
-    painter = _Painter(ax, layout, highlight)
+def draw_diagram(layout: DiagramLayout, ax: Axes, *, highlight: str | None = None,
+                 activity: Mapping[str, float] | None = None) -> DiagramArtists:
+    """Draw ``layout`` into ``ax`` (whose limits it sets) and return the artists by element.
+
+    ``activity`` maps node and wire ids to values in [0, 1] (see the module docstring)."""
+    painter = _Painter(ax, layout, highlight, activity)
     ax.set_xlim(*layout.xlim)
     ax.set_ylim(*layout.ylim)
     ax.set_aspect("equal", adjustable="box", anchor="C")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..errors import SpecError
-from .spec import SIDES, DiagramSpec, Node, Wire, parse_port, resolve_port
+from .spec import SIDES, DiagramSpec, Node, Wire, parse_port, port_side, resolve_port
 
 Point = tuple[float, float]
 #: text -> (width, height) in inches, at the font size of ``kind`` ("node", "label", ...).
@@ -27,6 +27,7 @@ DEFAULT_SIZES: dict[str, tuple[float, float]] = {
     "dot": (0.0, 0.0),
     "concat": (0.0, 0.0),
     "terminal": (0.0, 0.0),
+    "block": (2.0, 2.0),
 }
 #: Padding around a node's label, in multiples of the label's height.
 LABEL_PAD = 0.45
@@ -42,11 +43,18 @@ class NodeGeometry:
     center: Point
     width: float
     height: float
-    shape: str  # "box", "circle", "stadium" or "point"
+    shape: str  # "box", "circle", "stadium", "block" or "point"
 
-    def port(self, side: str) -> Point:
+    def port(self, key: str) -> Point:
+        """Where port ``key`` is: a side's midpoint, or a block's named port on its side."""
+        named = next((p for p in self.node.ports if p.name == key), None)
+        side = named.side if named else key
         dx, dy = SIDES[side]
-        return (self.center[0] + dx * self.width / 2, self.center[1] + dy * self.height / 2)
+        x = self.center[0] + dx * self.width / 2
+        y = self.center[1] + dy * self.height / 2
+        if named is not None:
+            x, y = (x, named.at) if dx else (named.at, y)
+        return (x, y)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -115,7 +123,7 @@ def text_items(spec: DiagramSpec) -> list[TextItem]:
             ha, va, (dx, dy) = _SIDE_ALIGN[node.label_side]
             items.append(TextItem(node.label, node.at, ha, va, "terminal",
                                   (dx * TERMINAL_GAP, dy * TERMINAL_GAP), node.id))
-        elif node.kind in ("gate", "op"):
+        elif node.kind in ("gate", "op", "block"):
             items.append(TextItem(node.label, node.at, "center", "center", "node", owner=node.id))
     for index, label in enumerate(spec.labels):
         items.append(TextItem(label.text, label.at, label.ha, label.va, "label",
@@ -173,6 +181,12 @@ def _fit_scale(extents: list[_Extent], available: float) -> float:
     return lo
 
 
+def _font_size_inches() -> float:
+    import matplotlib as mpl
+
+    return mpl.rcParams["font.size"] / 72
+
+
 def _width(extents: list[_Extent], scale: float) -> float:
     lo, hi = _span(extents, scale)
     return hi - lo
@@ -182,8 +196,8 @@ def _width(extents: list[_Extent], scale: float) -> float:
 
 def _node_geometry(node: Node, label_size_units: tuple[float, float] | None) -> NodeGeometry:
     width, height = node.size or DEFAULT_SIZES[node.kind]
-    shape = {"gate": "box", "op": "circle"}.get(node.kind, "point")
-    if label_size_units is not None and node.kind in ("gate", "op"):
+    shape = {"gate": "box", "op": "circle", "block": "block"}.get(node.kind, "point")
+    if label_size_units is not None and node.kind in ("gate", "op", "block"):
         text_w, text_h = label_size_units
         pad = LABEL_PAD * text_h
         need_w, need_h = text_w + 2 * pad, text_h + 2 * pad
@@ -286,6 +300,8 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
         scale = _fit_scale(x_extents, width - 2 * pad)
         if height is not None:
             scale = min(scale, _fit_scale(y_extents, height - 2 * pad))
+        if spec.max_unit:
+            scale = min(scale, spec.max_unit * _font_size_inches())
         geoms = {}
         for node in spec.nodes:
             label = next((t for t in texts if t.owner == node.id and t.kind == "node"), None)
@@ -309,10 +325,11 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
         source_id, source_port = parse_port(wire.source)
         target_id, target_port = parse_port(wire.target)
         source, target = geoms[source_id], geoms[target_id]
-        source_side = resolve_port(source.node, source_port)
-        target_side = resolve_port(target.node, target_port)
-        points = _route(source.port(source_side), source_side, target.port(target_side),
-                        target_side, wire.via)
+        source_side = port_side(source.node, source_port)
+        target_side = port_side(target.node, target_port)
+        points = _route(source.port(resolve_port(source.node, source_port)), source_side,
+                        target.port(resolve_port(target.node, target_port)), target_side,
+                        wire.via)
         arrow = wire.arrow if wire.arrow is not None else target.node.kind not in ("dot", "concat")
         wires.append(WireGeometry(wire, index, points, arrow, source_side, target_side))
 

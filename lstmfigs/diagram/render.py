@@ -7,8 +7,9 @@ into the page.  Below the diagram sit the optional notation legend and equations
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
@@ -46,24 +47,51 @@ def check_highlight(spec: DiagramSpec, highlight: str | None) -> str | None:
     return highlight
 
 
-def draw(spec: DiagramSpec, ax: Axes, *, highlight: str | None = None) -> DiagramArtists:
+def check_activity(spec: DiagramSpec, activity: Mapping[str, float] | None
+                   ) -> dict[str, float] | None:
+    """Activity values name existing nodes or wires and lie in [0, 1]."""
+    if activity is None:
+        return None
+    known = {n.id for n in spec.nodes} | {spec.wire_id(i) for i in range(len(spec.wires))}
+    checked = {}
+    for key, value in activity.items():
+        if key not in known:
+            raise UnknownNameError(f"activity for '{key}': '{spec.name}' has no node or wire "
+                                   "of that id")
+        value = float(value)
+        if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+            raise LstmfigsError(f"activity for '{key}' must be in [0, 1], got {value}")
+        checked[key] = value
+    return checked
+
+
+def draw(spec: DiagramSpec, ax: Axes, *, highlight: str | None = None,
+         activity: Mapping[str, float] | None = None) -> DiagramArtists:
     """Draw ``spec`` into an existing Axes, scaled to fit it, in the active theme."""
     validate(spec)
     highlight = check_highlight(spec, highlight)
+    activity = check_activity(spec, activity)
     fig = ax.figure
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
     diagram = layout(spec, text_measurer(fig), bbox.width * fig_w, bbox.height * fig_h)
-    return draw_diagram(diagram, ax, highlight=highlight)
+    return draw_diagram(diagram, ax, highlight=highlight, activity=activity)
 
 
 def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str | None = None,
                   legend: bool = False, equations: bool = False,
-                  theme: Theme | None = None) -> Figure:
-    """Render ``spec`` to a new figure in the theme that is active now."""
+                  theme: Theme | None = None,
+                  activity: Mapping[str, float] | None = None) -> Figure:
+    """Render ``spec`` to a new figure in the theme that is active now.
+
+    ``activity`` (node or wire id -> value in [0, 1]) dims each listed element by how
+    inactive it is: the frames of a data-driven animation."""
     validate(spec)
     highlight = check_highlight(spec, highlight)
+    activity = check_activity(spec, activity)
     width, page_height = mpl.rcParams["figure.figsize"]
+    if page != "fixed":  # a slide keeps its size; a column figure may widen to stay legible
+        width = max(width, spec.min_width)
     if width <= 0 or page_height <= 0:
         raise LstmfigsError(f"impossible figure size {width} x {page_height} in")
     fig = new_figure(figsize=(width, page_height), theme=theme)
@@ -97,7 +125,7 @@ def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str
     diagram_height = diagram.size[1]
     ax = fig.add_axes((0, 1 - diagram_height / height, diagram_width / width,
                        diagram_height / height))
-    artists = draw_diagram(diagram, ax, highlight=highlight)
+    artists = draw_diagram(diagram, ax, highlight=highlight, activity=activity)
 
     panels, legend_texts, equation_texts = [], [], []
     if beside:
@@ -125,17 +153,17 @@ def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str
 
 def render(spec: DiagramSpec, theme: str = "paper", *, highlight: str | None = None,
            legend: bool = False, equations: bool = False, width: float | None = None,
-           ax: Axes | None = None) -> Figure:
+           ax: Axes | None = None, activity: Mapping[str, float] | None = None) -> Figure:
     """Render ``spec`` in ``theme``; returns the Figure (``ax.figure`` when ``ax`` is given).
 
     With ``ax``, the diagram is drawn into that Axes (no panels) in the theme active now.
     """
     if ax is not None:
-        draw(spec, ax, highlight=highlight)
+        draw(spec, ax, highlight=highlight, activity=activity)
         return ax.figure
     with theme_context(theme, width=width) as resolved:
         return render_active(spec, page=resolved.page, highlight=highlight, legend=legend,
-                             equations=equations, theme=resolved)
+                             equations=equations, theme=resolved, activity=activity)
 
 
 # -- panels ------------------------------------------------------------------------------------

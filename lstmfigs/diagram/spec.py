@@ -31,6 +31,7 @@ NODE_KINDS: dict[str, str] = {
     "dot": "a copy point where one signal branches",
     "concat": "a point where two vectors are concatenated",
     "terminal": "where a signal enters or leaves the diagram (labelled)",
+    "block": "a whole cell drawn as one box (neighbours in an unrolled chain), with named ports",
 }
 
 #: Port names every node has: the four sides.  ``in``/``out`` are kind-specific aliases.
@@ -41,6 +42,7 @@ PORT_ALIASES: dict[str, dict[str, str]] = {
     "dot": {"in": "w", "out": "e"},
     "concat": {"in": "w", "out": "e"},
     "terminal": {"in": "w", "out": "e"},
+    "block": {"in": "w", "out": "e"},
 }
 LABEL_SIDES = ("left", "right", "above", "below")
 LEGEND_KINDS = ("layer", "operation", "transfer", "concatenate", "copy")
@@ -49,6 +51,22 @@ V_ALIGN = ("top", "center", "bottom", "baseline")
 
 #: Coordinates beyond this are certainly a mistake (and would overflow a renderer).
 MAX_COORDINATE = 1000.0
+#: The widest figure a spec may ask for (the CLI's --width limit).
+MAX_WIDTH_INCHES = 50.0
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named port of a block: on ``side`` (n/s/e/w), at coordinate ``at`` along it.
+
+    ``at`` is a y coordinate on the e/w sides and an x coordinate on the n/s sides, in the
+    diagram's units, so a block's ports line up with the wires of the nodes beside it
+    (a neighbour cell's ``c_out`` at the height of the cell-state line).
+    """
+
+    name: str
+    side: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,11 @@ class Node:
     size: tuple[float, float] | None = None
     label_side: str = "left"
     steps: tuple[str, ...] = ()
+    ports: tuple[Port, ...] = ()
+
+    def port_names(self) -> list[str]:
+        """Every name a wire may use for a port of this node."""
+        return list(SIDES) + list(PORT_ALIASES[self.kind]) + [p.name for p in self.ports]
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,14 @@ class DiagramSpec:
     legend: tuple[LegendEntry, ...] = ()
     equations: tuple[Equation, ...] = ()
     steps: tuple[str, ...] = ()
+    #: The largest a diagram unit may be drawn, in multiples of the theme's font size
+    #: (0: no limit).  A small cell is then drawn at the size of its neighbours in the
+    #: catalog instead of being blown up to the theme's width.
+    max_unit: float = 0.0
+    #: The narrowest figure, in inches, at which the diagram stays legible (0: any).  A
+    #: narrower theme (a 3.5 in column) draws it this wide instead: a figure spanning
+    #: both columns rather than one whose labels collide.
+    min_width: float = 0.0
 
     # -- lookups ---------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -244,6 +275,14 @@ class _Reader:
             return default
         return _numbers(self.data[key], count, self._at(key), positive)
 
+    def number(self, key: str, default: float, positive: bool = False) -> float:
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise SpecError(f"expected a number, got {_type_name(value)}", path=self._at(key))
+        return _numbers([value], 1, self._at(key), positive)[0]
+
     def points(self, key: str) -> tuple[tuple[float, float], ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
@@ -266,9 +305,15 @@ class _Reader:
 
     # -- element builders ---------------------------------------------------------
     def build_spec(self) -> DiagramSpec:
-        self.check_keys(["name", "title", "description", "steps", "nodes", "wires", "labels",
-                         "regions", "legend", "equations"])
+        self.check_keys(["name", "title", "description", "steps", "max_unit", "min_width",
+                         "nodes", "wires", "labels", "regions", "legend", "equations"])
+        min_width = self.number("min_width", 0.0, positive=True)
+        if min_width > MAX_WIDTH_INCHES:
+            raise SpecError(f"{min_width:g} in is wider than any figure "
+                            f"(at most {MAX_WIDTH_INCHES:g} in)", path=self._at("min_width"))
         return DiagramSpec(
+            max_unit=self.number("max_unit", 0.0, positive=True),
+            min_width=min_width,
             name=self.identifier("name"),
             title=self.string("title", ""),
             description=self.string("description", ""),
@@ -282,8 +327,13 @@ class _Reader:
         )
 
     def build_node(self) -> Node:
-        self.check_keys(["id", "kind", "at", "label", "role", "size", "label_side", "steps"])
+        self.check_keys(["id", "kind", "at", "label", "role", "size", "label_side", "steps",
+                         "ports"])
         kind = self.string("kind", choices=NODE_KINDS)
+        ports = tuple(r.build_port() for r in self.tables("ports"))
+        if ports and kind != "block":
+            raise SpecError("only blocks have named ports (other nodes use n, s, e, w)",
+                            path=self._at("ports"))
         return Node(
             id=self.identifier("id"),
             kind=kind,
@@ -293,7 +343,19 @@ class _Reader:
             size=self.numbers("size", 2, default=(), positive=True) or None,
             label_side=self.string("label_side", "left", choices=LABEL_SIDES),
             steps=self.strings("steps"),
+            ports=ports,
         )
+
+    def build_port(self) -> Port:
+        self.check_keys(["name", "side", "at"])
+        name = self.identifier("name")
+        if name in SIDES or name in ("in", "out"):
+            raise SpecError(f"'{name}' is already a port of every node; choose another name",
+                            path=self._at("name"))
+        if "at" not in self.data:
+            raise SpecError("is required (a coordinate along the side)", path=self._at("at"))
+        return Port(name=name, side=self.string("side", choices=SIDES),
+                    at=self.number("at", 0.0))
 
     def build_wire(self) -> Wire:
         self.check_keys(["from", "to", "role", "via", "arrow", "id", "steps"])
@@ -387,11 +449,19 @@ def parse_port(ref: str) -> tuple[str, str]:
 
 
 def resolve_port(node: Node, port: str) -> str:
-    """The side (n/s/e/w) a port name stands for on ``node``."""
+    """The canonical name of ``port`` on ``node``: its side (n/s/e/w) for the four sides
+    and their aliases (``in``/``out``), or the name of one of a block's named ports."""
     side = PORT_ALIASES[node.kind].get(port, port)
-    if side not in SIDES:
-        raise SpecError(f"node '{node.id}' has no port '{port}' (ports: n, s, e, w, in, out)")
-    return side
+    if side in SIDES or any(p.name == side for p in node.ports):
+        return side
+    raise SpecError(f"node '{node.id}' has no port '{port}' "
+                    f"(ports: {', '.join(node.port_names())})")
+
+
+def port_side(node: Node, port: str) -> str:
+    """The side (n/s/e/w) a port is on: the direction a wire leaves or enters by."""
+    key = resolve_port(node, port)
+    return key if key in SIDES else next(p.side for p in node.ports if p.name == key)
 
 
 def validate(spec: DiagramSpec) -> DiagramSpec:
@@ -407,6 +477,9 @@ def validate(spec: DiagramSpec) -> DiagramSpec:
                     raise SpecError(f"duplicate id '{item.id}' (also used at {seen[item.id]})",
                                     path=f"{group}[{index}].id")
                 seen[item.id] = f"{group}[{index}]"
+
+    for index, node in enumerate(spec.nodes):
+        _check_ports(node, f"nodes[{index}]")
 
     nodes = {node.id: node for node in spec.nodes}
     for index, wire in enumerate(spec.wires):
@@ -441,6 +514,25 @@ def validate(spec: DiagramSpec) -> DiagramSpec:
                                     f"({', '.join(spec.steps) or 'none'})",
                                     path=f"{group}[{index}].steps")
     return spec
+
+
+def _check_ports(node: Node, path: str) -> None:
+    """A block's named ports are unique and lie on its sides."""
+    if not node.ports:
+        return
+    if node.size is None:
+        raise SpecError("a block with named ports needs a size", path=f"{path}.size")
+    names: set[str] = set()
+    for index, port in enumerate(node.ports):
+        where = f"{path}.ports[{index}]"
+        if port.name in names:
+            raise SpecError(f"duplicate port name '{port.name}'", path=f"{where}.name")
+        names.add(port.name)
+        along = 1 if port.side in ("e", "w") else 0  # e/w ports sit at a y coordinate
+        centre, half = node.at[along], node.size[along] / 2
+        if abs(port.at - centre) > half + 1e-9:
+            raise SpecError(f"{port.at:g} is off the block's {port.side} side "
+                            f"({centre - half:g} to {centre + half:g})", path=f"{where}.at")
 
 
 def _check_plumbing_cycles(spec: DiagramSpec, nodes: Mapping[str, Node]) -> None:
@@ -495,7 +587,8 @@ def replace_spec(spec: DiagramSpec, **changes: Any) -> DiagramSpec:
 
 
 __all__ = [
-    "DiagramSpec", "Node", "Wire", "Label", "Region", "LegendEntry", "Equation",
+    "DiagramSpec", "Node", "Port", "Wire", "Label", "Region", "LegendEntry", "Equation",
     "NODE_KINDS", "SIDES", "validate", "check_mathtext", "parse_port", "resolve_port",
+    "port_side",
     "replace_spec",
 ]

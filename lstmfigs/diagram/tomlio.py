@@ -78,7 +78,7 @@ def _line_of(text: str, path: str) -> int | None:
 
 # -- writing --------------------------------------------------------------------------------
 
-_ORDER = ("name", "title", "description", "steps")
+_ORDER = ("name", "title", "description", "steps", "max_unit", "min_width")
 _TABLES = ("regions", "nodes", "wires", "labels", "legend", "equations")
 
 
@@ -109,7 +109,12 @@ def _value(value: Any) -> str:
             raise SpecError(f"cannot write {value} to TOML")
         return repr(value)
     if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            # A block's ports: one inline table a line, so a user can edit them.
+            return "[\n" + "".join(f"    {_value(v)},\n" for v in value) + "]"
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {_value(v)}" for key, v in value.items()) + "}"
     raise SpecError(f"cannot write {type(value).__name__} to TOML")
 
 

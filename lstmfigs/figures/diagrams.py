@@ -1,32 +1,81 @@
-"""Built-in diagrams: each is a spec file in ``lstmfigs/specs/``, rendered by the engine."""
+"""Built-in diagrams: each is a spec, rendered by the engine.
+
+A spec is either a TOML file in ``lstmfigs/specs/`` or a :class:`~.variants.SpecEdit` of
+another built-in spec (the LSTM variants); both are data.  Every diagram's catalog builder
+is this module's attribute of the same name with ``_`` for ``-`` (``lstm_nig``), made on
+demand by :func:`__getattr__`, so adding a spec adds no code here.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import Any, Callable
 
 from matplotlib.figure import Figure
 
 from ..diagram.render import render_active
 from ..diagram.spec import DiagramSpec
 from ..diagram.tomlio import loads_spec
+from ..errors import UnknownNameError
 from ..themes import Theme
+from .variants import VARIANTS, apply_edit
+
+_EDITS = {edit.name: edit for edit in VARIANTS}
+
+
+def _spec_files() -> list[str]:
+    folder = resources.files("lstmfigs") / "specs"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_names() -> list[str]:
+    """Every built-in spec name (TOML files and variants)."""
+    return sorted(set(_spec_files()) | set(_EDITS))
 
 
 @lru_cache(maxsize=None)
 def builtin_spec(name: str) -> DiagramSpec:
-    """The built-in spec ``name`` (loaded from the package's TOML file)."""
+    """The built-in spec ``name`` (a package TOML file, or a variant edit of one)."""
+    if name in _EDITS:
+        edit = _EDITS[name]
+        return apply_edit(builtin_spec(edit.base), edit)
+    if name not in _spec_files():
+        raise UnknownNameError(f"no built-in diagram spec '{name}'")
     path = resources.files("lstmfigs") / "specs" / f"{name}.toml"
     return loads_spec(path.read_text(encoding="utf-8"), source=f"{name}.toml")
 
 
 def render_builtin(name: str, *, theme: Theme, highlight: str | None = None,
-                   legend: bool = True, equations: bool = False) -> Figure:
+                   legend: bool = True, equations: bool = False,
+                   activity: dict[str, float] | None = None) -> Figure:
     """Render built-in spec ``name`` in the active ``theme`` (a catalog builder)."""
     return render_active(builtin_spec(name), page=theme.page, highlight=highlight,
-                         legend=legend, equations=equations, theme=theme)
+                         legend=legend, equations=equations, theme=theme, activity=activity)
 
 
-def lstm_cell(*, theme: Theme, **options) -> Figure:
+def lstm_cell(*, theme: Theme, **options: Any) -> Figure:
     """The LSTM cell with its notation legend (``equations=True`` adds the equations)."""
     return render_builtin("lstm-cell", theme=theme, **options)
+
+
+def lstm_chain(*, theme: Theme, layers: int = 1, **options: Any) -> Figure:
+    """The LSTM unrolled over three time steps; ``layers=2`` stacks a second layer."""
+    if layers not in (1, 2):
+        raise UnknownNameError(f"lstm-chain: layers must be 1 or 2, got {layers!r}")
+    name = "lstm-chain" if layers == 1 else "lstm-chain-stacked"
+    return render_builtin(name, theme=theme, **options)
+
+
+def __getattr__(attr: str) -> Callable[..., Figure]:
+    """``rnn_cell``, ``lstm_nig``, ...: the catalog builder of each built-in spec."""
+    name = attr.replace("_", "-")
+    if attr.startswith("_") or name not in builtin_names():
+        raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+
+    def build(*, theme: Theme, **options: Any) -> Figure:
+        return render_builtin(name, theme=theme, **options)
+
+    build.__name__ = attr
+    build.__doc__ = f"The built-in diagram '{name}' (see ``lstmfigs spec {name}``)."
+    return build

@@ -1,0 +1,400 @@
+"""LSTM variants as *edits* of a built-in spec: data, never drawing code.
+
+A :class:`SpecEdit` says which elements of a base spec to remove, which fields to change,
+what to add (tables in the TOML shape, ``from``/``to`` for wires) and which equations the
+variant has.  :func:`apply_edit` works on the base's plain data and rebuilds the result
+through :meth:`DiagramSpec.from_dict`, so an edit is validated exactly like a user's TOML
+file.  ``lstmfigs spec lstm-nig`` prints the full, edited spec: a user never sees edits.
+
+The peephole LSTM (Gers & Schmidhuber 2000) edits ``lstm-cell``; Greff et al.'s (2017)
+variants edit the peephole LSTM, each with one change (see ``shared/REFERENCE.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..diagram.spec import DiagramSpec
+
+Table = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SpecEdit:
+    """How one built-in spec turns into another.
+
+    ``remove`` names nodes (their wires go with them), labels, and wires (by ``id`` or as
+    ``"from->to"``).  ``change`` maps a node, label or wire (named as in ``remove``) to
+    replaced fields.  ``add`` maps
+    ``nodes``/``wires``/``labels`` to new tables.  ``drop_steps`` removes highlight steps
+    the variant no longer has.  ``equations`` replaces the panel (None keeps the base's).
+    ``spec_fields`` sets top-level fields (``min_width``).
+    """
+
+    name: str
+    base: str
+    title: str
+    description: str
+    remove: tuple[str, ...] = ()
+    change: Mapping[str, Table] = field(default_factory=dict)
+    add: Mapping[str, tuple[Table, ...]] = field(default_factory=dict)
+    drop_steps: tuple[str, ...] = ()
+    equations: tuple[Table, ...] | None = None
+    spec_fields: Table = field(default_factory=dict)
+
+
+def _wire_key(wire: Table) -> str:
+    return wire.get("id") or f"{wire['from']}->{wire['to']}"
+
+
+def apply_edit(base: DiagramSpec, edit: SpecEdit) -> DiagramSpec:
+    """The spec ``edit`` makes of ``base`` (validated; a bad edit raises SpecError)."""
+    data = base.to_dict()
+    gone = set(edit.remove)
+    unknown = gone - _ids(data)
+    if unknown:  # a typo in an edit would otherwise silently keep an element
+        raise KeyError(f"{edit.name}: nothing to remove called {sorted(unknown)}")
+    data["nodes"] = [n for n in data.get("nodes", []) if n["id"] not in gone]
+    data["labels"] = [lab for lab in data.get("labels", []) if lab.get("id") not in gone]
+    data["wires"] = [w for w in data.get("wires", []) if _wire_key(w) not in gone
+                     and w["from"].partition(".")[0] not in gone
+                     and w["to"].partition(".")[0] not in gone]
+    for node in data["nodes"]:
+        node.update(edit.change.get(node["id"], {}))
+    for label in data["labels"]:
+        label.update(edit.change.get(label.get("id", ""), {}))
+    for wire in data["wires"]:
+        wire.update(edit.change.get(_wire_key(wire), {}))
+    for group, tables in edit.add.items():
+        data[group] = data.get(group, []) + [dict(t) for t in tables]
+    if edit.drop_steps:
+        _drop_steps(data, set(edit.drop_steps))
+    if edit.equations is not None:
+        data["equations"] = [dict(e) for e in edit.equations]
+    data.update(edit.spec_fields)
+    data.update(name=edit.name, title=edit.title, description=edit.description)
+    return DiagramSpec.from_dict(data)
+
+
+def _ids(data: Table) -> set[str]:
+    found = {n["id"] for n in data.get("nodes", [])}
+    found |= {lab["id"] for lab in data.get("labels", []) if "id" in lab}
+    return found | {_wire_key(w) for w in data.get("wires", [])}
+
+
+def _drop_steps(data: dict[str, Any], steps: set[str]) -> None:
+    data["steps"] = [s for s in data.get("steps", []) if s not in steps]
+    for group in ("nodes", "wires", "labels", "regions", "equations"):
+        for item in data.get(group, []):
+            if "steps" in item:
+                item["steps"] = [s for s in item["steps"] if s not in steps]
+                if not item["steps"]:
+                    del item["steps"]
+
+
+# -- the equations, line by line (mathtext) --------------------------------------------------
+
+_GATE_INPUT = r"W_{g}\,[h_{t-1}, x_t]"
+
+
+def _gate(name: str, symbol: str, act: str = r"\sigma", peep: str = "", step: str = "",
+          ) -> Table:
+    """``name_t = act(W_symbol [h_{t-1}, x_t] (+ peephole) + b_symbol)``."""
+    weights = _GATE_INPUT.replace("{g}", "{" + symbol + "}")
+    inner = f"{weights}{peep} + b_{{{symbol}}}"
+    text = f"${name} = {act}({inner})$" if act else f"${name} = {inner}$"
+    return {"text": text, "steps": [step]} if step else {"text": text}
+
+
+F_PEEP = r" + w_{cf} \odot C_{t-1}"
+I_PEEP = r" + w_{ci} \odot C_{t-1}"
+O_PEEP = r" + w_{co} \odot C_t"
+CANDIDATE = r"\tilde{C}_t"
+#: FGR: every gate also sees all gates' previous activations, through its own weights R.
+PREVIOUS_GATES = "[i, f, o]_{t-1}"
+GATE_RECURRENCE = r" + R_{g}\," + PREVIOUS_GATES
+
+
+def lstm_equations(*, peephole: bool = True, input_gate: bool = True, forget: str = "gate",
+                   output_gate: bool = True, input_activation: bool = True,
+                   output_activation: bool = True, gate_recurrence: bool = False,
+                   ) -> tuple[Table, ...]:
+    """The equations panel of an LSTM variant (``forget``: "gate", "none" or "coupled")."""
+
+    def extra(peep: str, symbol: str) -> str:
+        recurrent = GATE_RECURRENCE.replace("{g}", "{" + symbol + "}") if gate_recurrence else ""
+        return (peep if peephole else "") + recurrent
+
+    lines: list[Table] = []
+    if forget == "gate":
+        lines.append(_gate("f_t", "f", peep=extra(F_PEEP, "f"), step="forget"))
+    elif forget == "coupled":
+        lines.append({"text": "$f_t = 1 - i_t$", "steps": ["forget"]})
+    if input_gate:
+        lines.append(_gate("i_t", "i", peep=extra(I_PEEP, "i"), step="input"))
+    lines.append(_gate(CANDIDATE, "C", act=r"\tanh" if input_activation else "", step="input"))
+    kept = "" if forget == "none" else r"f_t \odot "
+    added = r"i_t \odot " if input_gate else ""
+    lines.append({"text": f"$C_t = {kept}C_{{t-1}} + {added}{CANDIDATE}$", "steps": ["update"]})
+    if output_gate:
+        lines.append(_gate("o_t", "o", peep=extra(O_PEEP, "o"), step="output"))
+    cell_out = r"\tanh(C_t)" if output_activation else "C_t"
+    gated = r"o_t \odot " if output_gate else ""
+    lines.append({"text": f"$h_t = {gated}{cell_out}$", "steps": ["output"]})
+    return tuple(lines)
+
+
+# -- the peephole LSTM: lstm-cell plus three peephole connections -----------------------------
+# C_{t-1} branches at peep_prev (before the forget product) down to the forget and input
+# gates; C_t branches at peep_next (after the sum) down to the output gate, which moves
+# right to make room for that wire beside the candidate's label.
+
+PEEPHOLE = SpecEdit(
+    name="lstm-peephole",
+    base="lstm-cell",
+    title="LSTM with peephole connections",
+    description="Gers & Schmidhuber (2000): the input and forget gates also see C_{t-1}, "
+                "the output gate sees C_t, through diagonal (elementwise) weights.",
+    remove=("c_prev.e->forget_mul.w", "cell_add.e->cell_branch.w"),
+    change={
+        "c_prev": {"steps": ["forget", "input", "update"]},
+        "output_gate": {"at": [9.4, 2.5]},
+        "output_label": {"at": [9.65, 3.35]},
+    },
+    add={
+        "nodes": (
+            {"id": "peep_prev", "kind": "dot", "at": [1.8, 6.6], "role": "cell_state",
+             "steps": ["forget", "input", "update"]},
+            {"id": "peep_split", "kind": "dot", "at": [1.8, 3.4], "role": "peephole",
+             "steps": ["forget", "input"]},
+            {"id": "peep_next", "kind": "dot", "at": [8.3, 6.6], "role": "cell_state",
+             "steps": ["update", "output"]},
+        ),
+        "wires": (
+            {"from": "c_prev.e", "to": "peep_prev.w", "role": "cell_state",
+             "steps": ["forget", "input", "update"]},
+            {"from": "peep_prev.e", "to": "forget_mul.w", "role": "cell_state",
+             "steps": ["forget", "update"]},
+            {"id": "peephole_down", "from": "peep_prev.s", "to": "peep_split.n",
+             "role": "peephole", "steps": ["forget", "input"]},
+            {"id": "peephole_f", "from": "peep_split.s", "to": "forget_gate.w",
+             "role": "peephole", "steps": ["forget"]},
+            {"id": "peephole_i", "from": "peep_split.e", "to": "input_gate.w",
+             "role": "peephole", "via": [[3.9, 3.4]], "steps": ["input"]},
+            {"from": "cell_add.e", "to": "peep_next.w", "role": "cell_state",
+             "steps": ["update", "output"]},
+            {"from": "peep_next.e", "to": "cell_branch.w", "role": "cell_state",
+             "steps": ["update", "output"]},
+            {"id": "peephole_o", "from": "peep_next.s", "to": "output_gate.w",
+             "role": "peephole", "steps": ["output"]},
+        ),
+    },
+    equations=lstm_equations(),
+)
+
+
+def _greff(code: str, summary: str, **edit: Any) -> SpecEdit:
+    return SpecEdit(name=f"lstm-{code.lower()}", base="lstm-peephole",
+                    title=f"LSTM variant {code} (Greff et al. 2017)",
+                    description=f"{code}: the peephole LSTM with {summary}.", **edit)
+
+
+VARIANTS: tuple[SpecEdit, ...] = (
+    PEEPHOLE,
+    _greff(
+        "NIG", "no input gate (i_t = 1): the candidate is added to the cell state unscaled",
+        remove=("input_gate", "input_mul", "to_input", "input_label", "peep_split"),
+        change={"c_prev": {"steps": ["forget", "update"]},
+                "peep_prev": {"steps": ["forget", "update"]},
+                "c_prev.e->peep_prev.w": {"steps": ["forget", "update"]}},
+        add={"wires": (
+            {"from": "to_forget.e", "to": "to_candidate.w", "role": "input",
+             "steps": ["input", "output"]},
+            {"from": "candidate.n", "to": "cell_add.s", "role": "candidate",
+             "steps": ["input", "update"]},
+            {"id": "peephole_f", "from": "peep_prev.s", "to": "forget_gate.w",
+             "role": "peephole", "steps": ["forget"]},
+        )},
+        equations=lstm_equations(input_gate=False),
+    ),
+    _greff(
+        "NFG", "no forget gate (f_t = 1): the old cell state is kept whole",
+        remove=("forget_gate", "forget_mul", "to_forget", "forget_label", "peep_split"),
+        add={"wires": (
+            {"from": "peep_prev.e", "to": "cell_add.w", "role": "cell_state",
+             "steps": ["update"]},
+            {"from": "concat.e", "to": "to_input.w", "role": "input",
+             "steps": ["input", "output"]},
+            {"id": "peephole_i", "from": "peep_prev.s", "to": "input_gate.w",
+             "role": "peephole", "steps": ["input"]},
+        )},
+        drop_steps=("forget",),
+        equations=lstm_equations(forget="none"),
+    ),
+    _greff(
+        "NOG", "no output gate (o_t = 1): h_t = tanh(C_t)",
+        remove=("output_gate", "output_mul", "output_label", "to_candidate", "peep_next"),
+        add={"wires": (
+            {"from": "to_input.e", "to": "candidate.s", "role": "input", "steps": ["input"]},
+            {"from": "cell_add.e", "to": "cell_branch.w", "role": "cell_state",
+             "steps": ["update", "output"]},
+            {"from": "cell_tanh.s", "to": "hidden_branch.w", "role": "hidden_state",
+             "steps": ["output"]},
+        )},
+        equations=lstm_equations(output_gate=False),
+    ),
+    _greff(
+        "NIAF", "no input activation function: the candidate is a linear layer",
+        change={"candidate": {"label": "linear"}},
+        equations=lstm_equations(input_activation=False),
+    ),
+    _greff(
+        "NOAF", "no output activation function: h_t = o_t * C_t",
+        remove=("cell_tanh",),
+        add={"wires": (
+            {"from": "cell_branch.s", "to": "output_mul.n", "role": "cell_state",
+             "steps": ["output"]},
+        )},
+        equations=lstm_equations(output_activation=False),
+    ),
+    SpecEdit(
+        name="lstm-np", base="lstm-cell", title="LSTM variant NP (Greff et al. 2017)",
+        description="NP: the peephole LSTM without peepholes, which is the standard LSTM "
+                    "of lstm-cell (and of PyTorch).",
+    ),
+    _greff(
+        "CIFG", "coupled input and forget gates: f_t = 1 - i_t",
+        remove=("forget_gate", "to_forget", "peep_split", "input_gate.n->input_mul.w"),
+        change={
+            "input_gate": {"steps": ["forget", "input"]},
+            "to_input.n->input_gate.s": {"steps": ["forget", "input"]},
+        },
+        add={
+            "nodes": (
+                {"id": "one_minus", "kind": "op", "at": [2.8, 3.6], "label": "$1-$",
+                 "steps": ["forget", "update"]},
+                {"id": "input_branch", "kind": "dot", "at": [4.8, 3.6], "role": "input_gate",
+                 "steps": ["forget", "input"]},
+            ),
+            "wires": (
+                {"from": "concat.e", "to": "to_input.w", "role": "input",
+                 "steps": ["forget", "input", "output"]},
+                {"from": "input_gate.n", "to": "input_branch.s", "role": "input_gate",
+                 "steps": ["forget", "input"]},
+                {"from": "input_branch.n", "to": "input_mul.w", "role": "input_gate",
+                 "steps": ["input"]},
+                {"from": "input_branch.w", "to": "one_minus.e", "role": "input_gate",
+                 "steps": ["forget"]},
+                {"from": "one_minus.n", "to": "forget_mul.s", "role": "forget_gate",
+                 "steps": ["forget", "update"]},
+                {"id": "peephole_i", "from": "peep_prev.s", "to": "input_gate.w",
+                 "role": "peephole", "steps": ["input"]},
+            ),
+        },
+        equations=lstm_equations(forget="coupled"),
+    ),
+)
+
+# FGR: the gates' previous activations enter from below right, on a bus under the gates
+# that feeds each gate's east side.  It has to cross the three wires that carry
+# [h_{t-1}, x_t] up into the gates: every gate sees every gate, so no planar drawing exists.
+VARIANTS += (
+    _greff(
+        "FGR", "full gate recurrence: every gate also sees all gates' activations at t-1",
+        add={
+            "nodes": (
+                {"id": "gates_prev", "kind": "terminal", "at": [11.2, -1.0],
+                 "label": f"${PREVIOUS_GATES}$", "role": "gate_recurrence",
+                 "label_side": "below", "steps": ["forget", "input", "output"]},
+                {"id": "to_output_r", "kind": "dot", "at": [10.3, 1.7],
+                 "role": "gate_recurrence", "steps": ["forget", "input", "output"]},
+                {"id": "to_input_r", "kind": "dot", "at": [5.75, 1.7],
+                 "role": "gate_recurrence", "steps": ["forget", "input"]},
+            ),
+            "wires": (
+                {"from": "gates_prev.n", "to": "to_output_r.e", "role": "gate_recurrence",
+                 "steps": ["forget", "input", "output"]},
+                {"from": "to_output_r.n", "to": "output_gate.e", "role": "gate_recurrence",
+                 "steps": ["output"]},
+                {"from": "to_output_r.w", "to": "to_input_r.e", "role": "gate_recurrence",
+                 "steps": ["forget", "input"]},
+                {"from": "to_input_r.n", "to": "input_gate.e", "role": "gate_recurrence",
+                 "steps": ["input"]},
+                {"from": "to_input_r.w", "to": "forget_gate.e", "role": "gate_recurrence",
+                 "via": [[3.75, 1.7]], "steps": ["forget"]},
+            ),
+        },
+        equations=lstm_equations(gate_recurrence=True),
+    ),
+)
+
+
+# -- the LSTM unrolled over time: the cell at t in full, its neighbours as blocks -------------
+
+def _block(node_id: str, x: float, label: str = "LSTM") -> Table:
+    """A neighbour cell 2.4 units wide, as tall as the cell, with the states' ports."""
+    ports = [{"name": f"{state}_{end}", "side": side, "at": y}
+             for state, y in (("c", 6.6), ("h", 0.9))
+             for end, side in (("in", "w"), ("out", "e"))]
+    return {"id": node_id, "kind": "block", "at": [x, 3.8], "size": [2.4, 7.6],
+            "label": label, "ports": ports}
+
+
+def _terminal(node_id: str, x: float, y: float, label: str, role: str, side: str) -> Table:
+    table = {"id": node_id, "kind": "terminal", "at": [x, y], "role": role, "label_side": side}
+    return {**table, "label": label} if label else table
+
+
+def _label(label_id: str, text: str, x: float, y: float, role: str) -> Table:
+    return {"id": label_id, "text": text, "at": [x, y], "role": role, "va": "bottom"}
+
+
+def _neighbour(node_id: str, x: float, time: str) -> tuple[list[Table], list[Table]]:
+    """A block at ``x`` with its input x below and its output h above (``time`` = "t-1")."""
+    nodes = [_block(node_id, x),
+             _terminal(f"{node_id}_x", x, -1.0, f"$x_{{{time}}}$", "input", "below"),
+             _terminal(f"{node_id}_h", x, 8.7, f"$h_{{{time}}}$", "hidden_state", "above")]
+    wires = [{"from": f"{node_id}_x.n", "to": f"{node_id}.s", "role": "input"},
+             {"from": f"{node_id}.n", "to": f"{node_id}_h.s", "role": "hidden_state"}]
+    return nodes, wires
+
+
+_PREV_NODES, _PREV_WIRES = _neighbour("cell_prev", -3.2, "t-1")
+_NEXT_NODES, _NEXT_WIRES = _neighbour("cell_next", 16.4, "t+1")
+
+CHAIN = SpecEdit(
+    name="lstm-chain",
+    base="lstm-cell",
+    title="An LSTM unrolled over time",
+    description="The cell at step t in full between its neighbours at t-1 and t+1, drawn as "
+                "blocks: the same cell, with C and h flowing from one step to the next.",
+    remove=("c_prev", "h_prev", "c_next", "h_next"),
+    drop_steps=("forget", "input", "update", "output"),
+    spec_fields={"min_width": 5.0},
+    add={
+        "nodes": tuple(_PREV_NODES + _NEXT_NODES) + (
+            _terminal("c_far_in", -5.6, 6.6, "", "cell_state", "left"),
+            _terminal("h_far_in", -5.6, 0.9, "", "hidden_state", "left"),
+            _terminal("c_far_out", 18.8, 6.6, "", "cell_state", "right"),
+            _terminal("h_far_out", 18.8, 0.9, "", "hidden_state", "right"),
+        ),
+        "wires": tuple(_PREV_WIRES + _NEXT_WIRES) + (
+            {"from": "c_far_in.e", "to": "cell_prev.c_in", "role": "cell_state"},
+            {"from": "h_far_in.e", "to": "cell_prev.h_in", "role": "hidden_state"},
+            {"from": "cell_prev.c_out", "to": "forget_mul.w", "role": "cell_state"},
+            {"from": "cell_prev.h_out", "to": "concat.w", "role": "hidden_state"},
+            {"from": "cell_branch.e", "to": "cell_next.c_in", "role": "cell_state"},
+            {"from": "hidden_branch.s", "to": "cell_next.h_in", "role": "hidden_state"},
+            {"from": "cell_next.c_out", "to": "c_far_out.w", "role": "cell_state"},
+            {"from": "cell_next.h_out", "to": "h_far_out.w", "role": "hidden_state"},
+        ),
+        "labels": (
+            _label("c_prev_label", "$C_{t-1}$", -1.0, 6.75, "cell_state"),
+            _label("h_prev_label", "$h_{t-1}$", -1.0, 1.05, "hidden_state"),
+            _label("c_next_label", "$C_t$", 14.1, 6.75, "cell_state"),
+            _label("h_next_label", "$h_t$", 14.1, 1.05, "hidden_state"),
+        ),
+    },
+)
+VARIANTS += (CHAIN,)
