@@ -19,28 +19,26 @@ def test_clean_figure_has_no_problems():
     assert layout_problems(render(builtin_spec("lstm-cell"), legend=True, equations=True)) == []
 
 
-def test_label_on_a_node_is_reported():
+def _problems_with_forget_label_at(at, ha="left") -> list[str]:
     spec = builtin_spec("lstm-cell")
-    labels = [dataclasses.replace(l, at=(2.8, 2.5), ha="center") if l.id == "forget_label" else l
+    labels = [dataclasses.replace(l, at=at, ha=ha) if l.id == "forget_label" else l
               for l in spec.labels]
-    problems = layout_problems(render(_spec_with(labels=tuple(labels))))
+    return layout_problems(render(_spec_with(labels=tuple(labels))))
+
+
+def test_label_on_a_node_is_reported():
+    problems = _problems_with_forget_label_at((2.8, 2.5), "center")
     assert any("'$f_t$' overlaps node 'forget_gate'" in p for p in problems), problems
 
 
 def test_label_on_a_label_is_reported():
-    spec = builtin_spec("lstm-cell")
-    labels = [dataclasses.replace(l, at=(5.05, 3.55)) if l.id == "forget_label" else l
-              for l in spec.labels]
-    problems = layout_problems(render(_spec_with(labels=tuple(labels))))
+    problems = _problems_with_forget_label_at((5.05, 3.55))
     assert any("overlaps text '$i_t$'" in p or "'$i_t$' overlaps text '$f_t$'" in p
                for p in problems), problems
 
 
 def test_label_on_a_wire_is_reported():
-    spec = builtin_spec("lstm-cell")
-    labels = [dataclasses.replace(l, at=(2.8, 4.6), ha="center") if l.id == "forget_label" else l
-              for l in spec.labels]
-    problems = layout_problems(render(_spec_with(labels=tuple(labels))))
+    problems = _problems_with_forget_label_at((2.8, 4.6), "center")
     assert any("'$f_t$' overlaps wire forget_gate.n->forget_mul.s" in p for p in problems), problems
 
 
