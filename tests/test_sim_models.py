@@ -206,3 +206,10 @@ def test_chrono_init():
     assert forget.min() >= 0 and forget.max() <= np.log(49) + 1e-6
     assert forget.max() > np.log(40)  # spread over the range, not collapsed
     np.testing.assert_allclose(inputs, -forget)
+
+
+def test_sim_imports_neither_torch_nor_matplotlib():
+    probe = ("import sys, lstmfigs.sim; "
+             "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
