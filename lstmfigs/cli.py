@@ -150,10 +150,16 @@ def _make_folder(folder: Path) -> Path:
               help="Data figures: also write the numbers behind the figure.")
 @click.option("--data-format", type=click.Choice(["npz", "csv"]), default="npz", show_default=True,
               help="Format of the numbers written by --data.")
+@click.option("--storyboard", is_flag=True, default=False,
+              help="Diagrams with steps: every step in turn; pdf as one multi-page file, "
+                   "png/svg as numbered frames.")
+@click.option("--layers", type=click.IntRange(1, 2), default=None,
+              help="lstm-chain: 2 stacks a second layer.")
 def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, dpi: float | None,
                    width: float | None, transparent: bool, highlight: str | None,
                    equations: bool | None, legend: bool | None, weights: str | None,
-                   inputs: str | None, write_data: bool, data_format: str) -> None:
+                   inputs: str | None, write_data: bool, data_format: str, storyboard: bool,
+                   layers: int | None) -> None:
     """Render figures (built-in names, 'all', or .toml spec files) into a folder."""
     from .errors import UnknownNameError
     from .render import build_figure, check_width, is_spec_path
@@ -174,7 +180,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
             catalog.get(name)
             targets.append(name)
     options_given = {"highlight": highlight, "equations": equations, "legend": legend,
-                     "weights": weights, "inputs": inputs}
+                     "weights": weights, "inputs": inputs, "layers": layers}
     jobs = []
     for name in targets:
         entry = None if is_spec_path(name) else catalog.get(name)
@@ -193,6 +199,12 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
             raise LstmfigsError(f"figure '{name}' is not animated; gif is only for animated figures")
         if write_data and explicit and (entry is None or entry.data_target is None):
             raise LstmfigsError(f"figure '{name}' is a diagram and has no data for --data")
+        if storyboard:
+            from .animate import storyboard_steps
+
+            if highlight:
+                raise LstmfigsError("--storyboard shows every step; leave out --highlight")
+            storyboard_steps(name)  # fails now, before anything is written
         jobs.append((name, entry, options))
     folder = _check_output_folder(out)
 
@@ -201,7 +213,10 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
     for name, entry, options in jobs:
         stem = _file_stem(name, options.get("highlight"))
         static = [f for f in format_list if f != "gif"]
-        if static:
+        if static and storyboard:
+            _render_storyboard(name, folder, stem, static, theme=theme, width=width, dpi=dpi,
+                               transparent=transparent or None, options=options)
+        elif static:
             fig = build_figure(name, theme=theme, width=width, **options)
             _make_folder(folder)  # only now: a bad option above leaves nothing behind
             for fmt in static:
@@ -227,6 +242,24 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
             summary = entry.load_summary()(**data_options)
             for key, value in summary.items():
                 click.echo(f"  {key}: {value}")
+
+
+def _render_storyboard(name: str, folder: Path, stem: str, formats: list[str], *, theme: str,
+                       width: float | None, dpi: float | None, transparent: bool | None,
+                       options: dict[str, Any]) -> None:
+    """pdf: one page a step in ``{stem}-storyboard.pdf``; png/svg: numbered frames."""
+    from .animate import save_storyboard_frames, save_storyboard_pdf
+
+    _make_folder(folder)
+    for fmt in formats:
+        if fmt == "pdf":
+            paths = [save_storyboard_pdf(name, folder / f"{stem}-storyboard.pdf", theme,
+                                         width=width, **options)]
+        else:
+            paths = save_storyboard_frames(name, folder, stem, fmt, theme, width=width, dpi=dpi,
+                                           transparent=transparent, **options)
+        for path in paths:
+            click.echo(str(path))
 
 
 def _file_stem(name: str, highlight: str | None) -> str:

@@ -79,13 +79,17 @@ def draw(spec: DiagramSpec, ax: Axes, *, highlight: str | None = None,
 
 
 def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str | None = None,
-                  legend: bool = False, equations: bool = False,
+                  legend: bool | None = None, equations: bool = False,
                   theme: Theme | None = None,
                   activity: Mapping[str, float] | None = None) -> Figure:
     """Render ``spec`` to a new figure in the theme that is active now.
 
     ``activity`` (node or wire id -> value in [0, 1]) dims each listed element by how
-    inactive it is: the frames of a data-driven animation."""
+    inactive it is: the frames of a data-driven animation.  ``legend=None`` shows the
+    notation legend when the spec has one, as the built-in diagrams do, so a spec file
+    printed by ``lstmfigs spec NAME`` renders exactly like ``NAME``."""
+    if legend is None:
+        legend = bool(spec.legend)
     validate(spec)
     highlight = check_highlight(spec, highlight)
     activity = check_activity(spec, activity)

@@ -39,3 +39,12 @@ register(FigureEntry(
     target="lstmfigs.figures.diagrams:lstm_chain",
     options=DIAGRAM_OPTIONS + ("layers",),
 ))
+
+register(FigureEntry(
+    name="lstm-activity",
+    kind="diagram",
+    summary="The LSTM cell coloured by a simulation's gate activations at step t (gif: over t)",
+    target="lstmfigs.animate:lstm_activity",
+    options=("step", "weights", "inputs", "legend", "equations", "width"),
+    animated=True,
+))

@@ -1,0 +1,312 @@
+"""Storyboards and animations of diagrams, for slides.
+
+* A *storyboard* walks through a diagram's highlight steps: the whole cell first, then one
+  frame a step (forget, input, update, output for the LSTM), each with its equations lit.
+  It is written as one multi-page PDF (:func:`save_storyboard_pdf`), as numbered frames
+  (:func:`save_storyboard_frames`) or as an animated GIF (:func:`save_animation`).
+* The *activity* diagram (``lstm-activity``) colours the LSTM cell by a simulation: each
+  gate and its output wire as bright as the gate's mean activation at step t, the state
+  wires by the mean magnitude of the state.  Its GIF plays t = 1, ..., T.
+
+Every file is written atomically (:func:`lstmfigs.export.atomic_write`) and reproducibly:
+the same call gives the same bytes (no dates in the PDF, one fixed GIF palette).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from . import catalog
+from .errors import LstmfigsError, UnknownNameError
+
+#: How long each GIF frame stays, in milliseconds (a storyboard is read, so it is slow).
+STORYBOARD_FRAME_MS = 1600
+ACTIVITY_FRAME_MS = 500
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame: a short name (``forget``, ``t03``) and its figure."""
+
+    name: str
+    figure: Any
+
+
+# -- storyboards --------------------------------------------------------------------------------
+
+def storyboard_steps(name: str) -> list[str | None]:
+    """The frames of ``name``'s storyboard: None (the whole diagram), then each step."""
+    from .figures.diagrams import builtin_names, builtin_spec
+    from .render import is_spec_path
+
+    if is_spec_path(name):
+        from .diagram.tomlio import load_spec
+
+        spec = load_spec(name)
+    else:
+        entry = catalog.get(name)
+        if entry.kind != "diagram" or name not in builtin_names():
+            raise LstmfigsError(f"figure '{name}' has no storyboard (only diagrams do)")
+        spec = builtin_spec(name)
+    if not spec.steps:
+        raise LstmfigsError(f"diagram '{name}' has no highlight steps to make a storyboard of")
+    return [None, *spec.steps]
+
+
+def storyboard(name: str, theme: str = "paper", *, width: float | None = None,
+               **options: Any) -> Iterator[Frame]:
+    """The storyboard of diagram ``name`` (catalog name or ``.toml`` path), frame by frame.
+
+    The equations panel is on unless ``equations=False``: it is what the highlight explains.
+    """
+    from .render import build_figure
+
+    if options.get("highlight"):
+        raise LstmfigsError("a storyboard shows every step; leave out --highlight")
+    options = {k: v for k, v in options.items() if k != "highlight" and v is not None}
+    options.setdefault("equations", True)
+    for step in storyboard_steps(name):
+        yield Frame(step or "all", build_figure(name, theme=theme, width=width, highlight=step,
+                                                **options))
+
+
+def save_storyboard_pdf(name: str, path: Path, theme: str = "paper", *,
+                        width: float | None = None, **options: Any) -> Path:
+    """The storyboard as one PDF, a page a frame (TrueType fonts, no dates)."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    frames = list(storyboard(name, theme, width=width, **options))
+
+    def write(handle: Any) -> None:
+        import matplotlib as mpl
+
+        # The theme's rcParams (TrueType fonts) as the figures were made under them.
+        with mpl.rc_context(getattr(frames[0].figure, "_rc", {})), \
+                PdfPages(handle, metadata={"CreationDate": None, "ModDate": None,
+                                           "Producer": None, "Creator": None}) as pdf:
+            for frame in frames:
+                pdf.savefig(frame.figure)
+
+    from .export import atomic_write
+
+    return atomic_write(Path(path), write)
+
+
+def save_storyboard_frames(name: str, folder: Path, stem: str, fmt: str = "png",
+                           theme: str = "paper", *, width: float | None = None,
+                           dpi: float | None = None, transparent: bool | None = None,
+                           **options: Any) -> list[Path]:
+    """Numbered files ``{stem}-01-all.png``, ``{stem}-02-forget.png``, ... in ``folder``."""
+    from .export import save_figure
+
+    paths = []
+    for number, frame in enumerate(storyboard(name, theme, width=width, **options), 1):
+        path = Path(folder) / f"{stem}-{number:02d}-{frame.name}.{fmt}"
+        paths.append(save_figure(frame.figure, path, dpi=dpi, transparent=transparent))
+    return paths
+
+
+# -- GIF ------------------------------------------------------------------------------------------
+
+def save_animation(name: str, path: Path, theme: str = "paper", *, width: float | None = None,
+                   dpi: float | None = None, **options: Any) -> Path:
+    """An animated GIF of ``name``: its storyboard, or (``lstm-activity``) its time steps."""
+    if name == ACTIVITY:
+        frames = list(activity_frames(theme, width=width, **options))
+        duration = ACTIVITY_FRAME_MS
+    else:
+        options = {k: v for k, v in options.items() if k not in ("weights", "inputs")}
+        frames = list(storyboard(name, theme, width=width, **options))
+        duration = STORYBOARD_FRAME_MS
+    images = [_raster(frame.figure, dpi) for frame in frames]
+    data = gif_bytes(images, duration)
+
+    from .export import atomic_write
+
+    return atomic_write(Path(path), lambda handle: handle.write(data))
+
+
+def _raster(fig: Any, dpi: float | None) -> Any:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi or 100)
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        return image.convert("RGB")
+
+
+def gif_bytes(images: list[Any], duration_ms: int) -> bytes:
+    """Frames (PIL RGB images of one size) as a looping GIF with one shared palette.
+
+    The palette comes from all frames at once (median cut, no dithering): deterministic,
+    and a colour keeps its index from frame to frame, so nothing flickers.
+    """
+    from PIL import Image
+
+    if not images:
+        raise LstmfigsError("an animation needs at least one frame")
+    size = images[0].size
+    if any(image.size != size for image in images):
+        raise LstmfigsError("animation frames differ in size")
+    sheet = Image.new("RGB", (size[0], size[1] * len(images)))
+    for index, image in enumerate(images):
+        sheet.paste(image, (0, size[1] * index))
+    palette = sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                             dither=Image.Dither.NONE)
+    frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=duration_ms, loop=0, optimize=False, disposal=1)
+    return buffer.getvalue()
+
+
+# -- the data-driven diagram ----------------------------------------------------------------------
+
+ACTIVITY = "lstm-activity"
+#: The default run: an untrained LSTM (seeded, forget bias 1) reading a sine wave.
+DEFAULT_HIDDEN, DEFAULT_STEPS = 8, 12
+
+
+@dataclass(frozen=True)
+class ActivityRun:
+    """Per-step mean activations of one sequence (batch element 0): each (T,)."""
+
+    f: np.ndarray
+    i: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    c: np.ndarray
+    h: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return int(self.f.shape[0])
+
+
+def default_model_and_input() -> tuple[Any, np.ndarray]:
+    """The run shown without ``weights``/``inputs``: reproducible, no training needed."""
+    from .sim import LSTM
+
+    model = LSTM(1, DEFAULT_HIDDEN, seed=0, forget_bias=1.0, dtype="float64")
+    t = np.arange(DEFAULT_STEPS, dtype=np.float64)
+    x = np.sin(2 * np.pi * t / DEFAULT_STEPS).reshape(DEFAULT_STEPS, 1, 1)
+    return model, x
+
+
+def run_activity(weights: Any = None, inputs: Any = None, model: Any = None) -> ActivityRun:
+    """Run an LSTM (a model, ``weights`` as a PyTorch state_dict .npz, or the default) on
+    ``inputs`` (an array or a .npy/.csv file, time-major) and average each gate and state
+    over the hidden units at every step."""
+    from .sim import LSTM
+
+    default_model, default_x = default_model_and_input()
+    if model is None:
+        model = LSTM.from_torch(weights) if weights is not None else default_model
+    x = default_x if inputs is None else _load_inputs(inputs)
+    if x.ndim == 2:
+        x = x[:, None, :]  # (T, I) -> (T, 1, I)
+    if x.ndim != 3 or x.shape[-1] != model.input_size or not x.shape[0]:
+        raise LstmfigsError(f"inputs: expected shape (T, {model.input_size}) or "
+                            f"(T, B, {model.input_size}), got {x.shape}")
+    trace = model.forward(x.astype(model.dtype, copy=False))
+
+    def mean(values: Any, magnitude: bool = False) -> np.ndarray:
+        values = np.asarray(values)[:, 0, :]
+        return np.mean(np.abs(values) if magnitude else values, axis=-1)
+
+    return ActivityRun(f=mean(trace.f), i=mean(trace.i), g=mean(trace.g, True),
+                       o=mean(trace.o), c=mean(np.tanh(trace.c), True), h=mean(trace.h, True))
+
+
+def _load_inputs(inputs: Any) -> np.ndarray:
+    if isinstance(inputs, np.ndarray):
+        return inputs
+    path = Path(inputs)
+    try:
+        if path.suffix.lower() == ".npy":
+            return np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
+        if path.suffix.lower() == ".csv":
+            return np.atleast_2d(np.loadtxt(path, delimiter=",", dtype=np.float64).T).T
+    except (OSError, ValueError) as exc:
+        raise LstmfigsError(f"inputs: cannot read '{path}': {exc}") from None
+    raise LstmfigsError(f"inputs: '{path}' is neither .npy nor .csv")
+
+
+#: Which element shows which quantity: nodes and the wires leaving them.
+_GATE_ELEMENTS: Mapping[str, tuple[str, ...]] = {
+    "f": ("forget_gate", "forget_gate.n->forget_mul.s"),
+    "i": ("input_gate", "input_gate.n->input_mul.w"),
+    "g": ("candidate", "candidate.n->input_mul.s", "input_mul.n->cell_add.s"),
+    "o": ("output_gate", "output_gate.n->output_mul.w"),
+    "c": ("cell_add.e->cell_branch.w", "cell_branch.e->c_next.w", "cell_branch.s->cell_tanh.n",
+          "cell_tanh.s->output_mul.n", "forget_mul.e->cell_add.w"),
+    "h": ("output_mul.e->hidden_branch.w", "hidden_branch.n->h_up.s",
+          "hidden_branch.s->h_next.w"),
+}
+
+
+def activity_at(run: ActivityRun, step: int) -> dict[str, float]:
+    """Element id -> brightness in [0, 1] at time index ``step`` (0-based)."""
+    values = {name: float(getattr(run, name)[step]) for name in _GATE_ELEMENTS}
+    return {element: min(1.0, max(0.0, values[name]))
+            for name, elements in _GATE_ELEMENTS.items() for element in elements}
+
+
+def activity_spec(step: int, steps: int) -> Any:
+    """lstm-cell with a ``t = k of T`` caption below its right half (a data edit)."""
+    from .diagram.spec import Label, replace_spec
+    from .figures.diagrams import builtin_spec
+
+    plain = _no_steps(builtin_spec("lstm-cell"))
+    caption = Label(text=f"$t = {step + 1}$ of ${steps}$", at=(9.6, -1.0), id="time_caption")
+    return replace_spec(plain, name=ACTIVITY, labels=plain.labels + (caption,))
+
+
+def _no_steps(spec: Any) -> Any:
+    """``spec`` without highlight steps: an activity frame is not a highlight."""
+    return replace(spec, steps=(), **{
+        group: tuple(replace(item, steps=()) for item in getattr(spec, group))
+        for group in ("nodes", "wires", "labels", "regions", "equations")})
+
+
+def lstm_activity(*, theme: Any, step: int | None = None, weights: Any = None,
+                  inputs: Any = None, legend: bool = False, equations: bool = False) -> Any:
+    """Catalog builder: the LSTM cell coloured by the run's activations at ``step``
+    (1-based; default the last step)."""
+    from .diagram.render import render_active
+
+    run = run_activity(weights, inputs)
+    index = run.steps - 1 if step is None else _check_step(step, run.steps)
+    return render_active(activity_spec(index, run.steps), page=theme.page, theme=theme,
+                         legend=legend, equations=equations, activity=activity_at(run, index))
+
+
+def _check_step(step: Any, steps: int) -> int:
+    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= steps:
+        raise UnknownNameError(f"step must be a whole number from 1 to {steps}, got {step!r}")
+    return step - 1
+
+
+def activity_frames(theme: str = "paper", *, width: float | None = None, weights: Any = None,
+                    inputs: Any = None, legend: bool | None = None,
+                    equations: bool | None = None, highlight: str | None = None,
+                    ) -> Iterator[Frame]:
+    """One frame a time step of the activity diagram."""
+    from .diagram.render import render_active
+    from .themes import theme_context
+
+    if highlight:
+        raise LstmfigsError(f"'{ACTIVITY}' has no highlight steps")
+    run = run_activity(weights, inputs)
+    with theme_context(theme, width=width) as resolved:
+        for index in range(run.steps):
+            yield Frame(f"t{index + 1:03d}", render_active(
+                activity_spec(index, run.steps), page=resolved.page, theme=resolved,
+                legend=bool(legend), equations=bool(equations),
+                activity=activity_at(run, index)))
