@@ -65,6 +65,7 @@ _CATALOG: dict[str, FigureEntry] = {}
 # Each module registers its entries on import.  Keep them free of heavy imports.
 _REGISTRY_MODULES: tuple[str, ...] = (
     "lstmfigs.figures.registry",
+    "lstmfigs.datafigs.registry",
 )
 _loaded = False
 

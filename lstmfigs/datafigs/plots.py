@@ -1,0 +1,314 @@
+"""Plotting functions behind the data figures, usable on their own.
+
+Each draws into ``ax`` (or a new themed figure when ``ax`` is None) with matplotlib's
+conventions and returns what it drew.  Looks come only from the active theme:
+
+* gates and states: their role's colour, line style and width (:func:`lstmfigs.themes.role_style`);
+  the LSTM's curves take the ``cell_state`` look (its memory) and the RNN's the
+  ``hidden_state`` look (its only state); reference lines (chance, loss of a blind guess,
+  the feasible region) take the ``operation`` look.
+* heatmaps of gates (values in [0, 1]): the theme's ``image.cmap`` on the fixed scale [0, 1].
+* heatmaps of signed states (g, c, h): a diverging map on a symmetric scale, see
+  :func:`symmetric_cmap`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap, to_rgb
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
+from matplotlib.ticker import Locator, MaxNLocator
+
+from ..themes import Theme, new_figure, role_style
+
+#: Role of each traced quantity (see :mod:`lstmfigs.roles`).
+QUANTITY_ROLES = {"f": "forget_gate", "i": "input_gate", "g": "candidate", "o": "output_gate",
+                  "c": "cell_state", "h": "hidden_state", "x": "input"}
+#: How each model's curves look (see the module docstring).
+MODEL_ROLES = {"lstm": "cell_state", "rnn": "hidden_state"}
+MODEL_NAMES = {"lstm": "LSTM", "rnn": "RNN"}
+GATE_NAMES = {"f": "forget gate", "i": "input gate", "g": "candidate", "o": "output gate",
+              "c": "cell state", "h": "hidden state"}
+#: Line styles that tell apart several curves of one role (units, seeds, forget biases);
+#: they keep curves apart in grayscale too.
+DISTINCT_DASHES: tuple[Any, ...] = ("-", (0, (5, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2)))
+#: Untrained models in the gradient-decay figure: one dash pattern per forget bias, and
+#: dots for the RNN (no two cases share colour and pattern).
+UNTRAINED_LSTM_DASHES: Any = (0, (5, 2))
+#: ... and a marker per forget bias, every few lags (unambiguous in grayscale too).
+UNTRAINED_LSTM_MARKERS: tuple[str, ...] = ("o", "s", "^", "D")
+UNTRAINED_RNN_DASHES: Any = (0, (1, 1.5))
+#: Faint drawing of individual seeds behind their mean.
+SEED_ALPHA = 0.35
+
+
+# ------------------------------------------------------------------------------ theme helpers
+def _luminance(color: Any) -> float:
+    red, green, blue = to_rgb(color)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def symmetric_cmap(theme: Theme | None = None) -> Colormap:
+    """The colour map for signed values on a symmetric scale, in the active theme.
+
+    * ``RdBu_r`` (ColorBrewer, colour-blind safe): white at 0, red positive, blue negative.
+    * On a dark background (``figure.facecolor`` luminance below 0.5) ``berlin`` (Crameri,
+      colour-blind safe): dark at 0, so near-zero values recede into the slide.
+    * In the ``print`` theme, made for black-and-white printing, a diverging map cannot
+      work: its two ends have the same lightness, so +1 and -1 print as the same grey.
+      There the theme's ``image.cmap`` (cividis, lightness rising monotonically) is used
+      across [-v, v]: the sign reads as dark versus light and the colour bar says which.
+    """
+    if theme is not None and any(sheet.stem == "print" for sheet in theme.sheets):
+        return mpl.colormaps[mpl.rcParams["image.cmap"]]
+    if _luminance(mpl.rcParams["figure.facecolor"]) < 0.5:
+        return mpl.colormaps["berlin"]
+    return mpl.colormaps["RdBu_r"]
+
+
+def sequential_cmap() -> Colormap:
+    return mpl.colormaps[mpl.rcParams["image.cmap"]]
+
+
+def themed_figure(theme: Theme | None, *, height_ratio: float | None = None,
+                  fig: Figure | None = None) -> Figure:
+    """``fig``, or a new themed figure with constrained layout.
+
+    Its width is always the theme's; on a ``fit-height`` theme its height is
+    ``height_ratio`` times the width (panels need the room), on a ``fixed`` page (slides)
+    the theme's height.
+    """
+    if fig is not None:
+        return fig
+    width, height = mpl.rcParams["figure.figsize"]
+    if height_ratio is not None and (theme is None or theme.page != "fixed"):
+        height = width * height_ratio
+    fig = new_figure(figsize=(width, height), theme=theme)
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    return themed_figure(None).add_subplot()
+
+
+def _role_kwargs(role: str, *, scale: float = 1.0) -> dict[str, Any]:
+    style = role_style(role)
+    return {"color": style.color, "linestyle": style.linestyle,
+            "linewidth": style.linewidth * scale}
+
+
+def reference_line_kwargs() -> dict[str, Any]:
+    """Chance levels and other reference lines: the operation role, thin and dashed."""
+    style = role_style("operation")
+    return {"color": style.color, "linestyle": (0, (4, 2)), "linewidth": style.linewidth * 0.8}
+
+
+class InViewLocator(Locator):
+    """Wraps a locator and keeps only the ticks inside the view interval.
+
+    Locators such as MaxNLocator also return ticks just beyond the limits; matplotlib does
+    not draw them, but their (undrawn) labels would still be reported by text-overlap checks.
+    """
+
+    def __init__(self, base: Locator):
+        self.base = base
+
+    def set_axis(self, axis: Any) -> None:
+        super().set_axis(axis)
+        self.base.set_axis(axis)
+
+    def __call__(self) -> np.ndarray:
+        low, high = sorted(self.axis.get_view_interval())
+        ticks = np.asarray(self.base())
+        slack = (high - low) * 1e-9
+        return ticks[(ticks >= low - slack) & (ticks <= high + slack)]
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        low, high = sorted((vmin, vmax))
+        ticks = np.asarray(self.base.tick_values(vmin, vmax))
+        return ticks[(ticks >= low) & (ticks <= high)]
+
+
+def keep_ticks_in_view(fig: Figure) -> Figure:
+    """Wrap every axis locator of ``fig`` in :class:`InViewLocator` (call when done drawing)."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for getter, setter in ((axis.get_major_locator, axis.set_major_locator),
+                                   (axis.get_minor_locator, axis.set_minor_locator)):
+                locator = getter()
+                if not isinstance(locator, InViewLocator):
+                    setter(InViewLocator(locator))
+    return fig
+
+
+def few_ticks(axis: Any, count: int = 4, integer: bool = True) -> None:
+    """At most ``count`` ticks, all inside the limits: small panels must not crowd their labels."""
+    axis.set_major_locator(InViewLocator(MaxNLocator(nbins=count, integer=integer, min_n_ticks=2)))
+
+
+# ------------------------------------------------------------------------------ heatmaps
+def plot_unit_heatmap(values: np.ndarray, *, ax: Axes | None = None, signed: bool = False,
+                      limit: float | None = None, cmap: Colormap | None = None,
+                      theme: Theme | None = None) -> AxesImage:
+    """Units x time image of ``values`` (T, H): time along x, unit along y.
+
+    ``signed=False``: gates on the fixed scale [0, 1] with the sequential map.
+    ``signed=True``: a symmetric scale [-limit, limit] (default: the largest |value|)
+    with :func:`symmetric_cmap`.
+    """
+    ax = _axes(ax)
+    values = np.asarray(values)
+    steps, units = values.shape
+    if signed:
+        limit = float(np.abs(values).max()) if limit is None else float(limit)
+        limit = limit if limit > 0 else 1.0
+        vmin, vmax = -limit, limit
+        cmap = cmap or symmetric_cmap(theme)
+    else:
+        vmin, vmax = 0.0, 1.0
+        cmap = cmap or sequential_cmap()
+    image = ax.imshow(values.T, aspect="auto", origin="lower", cmap=cmap, vmin=vmin, vmax=vmax,
+                      extent=(-0.5, steps - 0.5, -0.5, units - 0.5), interpolation="nearest")
+    few_ticks(ax.yaxis, 3)
+    few_ticks(ax.xaxis, 5)
+    return image
+
+
+def mark_step(ax: Axes, step: int) -> Line2D:
+    """A dashed line at ``step`` (where the symbol to remember was shown), in the input's
+    colour (black or white: it stands out on every colour map of the theme)."""
+    style = role_style("input")
+    return ax.axvline(step, color=style.color, linestyle=(0, (2, 1.5)),
+                      linewidth=max(style.linewidth, 1.0) * 1.2)
+
+
+def plot_unit_traces(values: np.ndarray, units: Sequence[int], *, role: str,
+                     ax: Axes | None = None) -> list[Line2D]:
+    """Traces over time of a few ``units`` of ``values`` (T, H), in ``role``'s colour,
+    told apart by line style."""
+    ax = _axes(ax)
+    kwargs = _role_kwargs(role, scale=0.8)
+    lines = []
+    for index, unit in enumerate(units):
+        kwargs["linestyle"] = DISTINCT_DASHES[index % len(DISTINCT_DASHES)]
+        (line,) = ax.plot(np.arange(len(values)), values[:, unit], label=f"unit {unit}", **kwargs)
+        lines.append(line)
+    few_ticks(ax.yaxis, 3, integer=False)
+    few_ticks(ax.xaxis, 5)
+    return lines
+
+
+# ------------------------------------------------------------------------------ summaries
+def plot_gate_histograms(gates: Mapping[str, np.ndarray], *, ax: Axes | None = None,
+                         bins: int = 20) -> dict[str, Any]:
+    """Distribution of each gate's activations (all units, all steps) on [0, 1]."""
+    ax = _axes(ax)
+    drawn = {}
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for name, values in gates.items():
+        weights = np.full(np.size(values), 1.0 / np.size(values))
+        _, _, patches = ax.hist(np.ravel(values), bins=edges, weights=weights, histtype="step",
+                                label=f"${name}_t$", **_role_kwargs(QUANTITY_ROLES[name], scale=0.8))
+        drawn[name] = patches
+    ax.set_xlim(0, 1)
+    few_ticks(ax.xaxis, 3, integer=False)
+    few_ticks(ax.yaxis, 3, integer=False)
+    return drawn
+
+
+def plot_series(time: np.ndarray, series: Mapping[str, np.ndarray], *, ax: Axes | None = None,
+                labels: Mapping[str, str] | None = None) -> dict[str, Line2D]:
+    """One line per entry of ``series`` against ``time``, in the role of its key."""
+    ax = _axes(ax)
+    lines = {}
+    for name, values in series.items():
+        (lines[name],) = ax.plot(time, values, label=(labels or {}).get(name, f"${name}_t$"),
+                                 **_role_kwargs(QUANTITY_ROLES[name], scale=0.8))
+    few_ticks(ax.xaxis, 5)
+    few_ticks(ax.yaxis, 3, integer=False)
+    return lines
+
+
+# ------------------------------------------------------------------------------ saturation
+def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | None = None,
+                    low_threshold: float = 0.1, high_threshold: float = 0.9) -> Any:
+    """Karpathy, Johnson & Fei-Fei (2015): per unit, the fraction of steps its gate is
+    below ``low_threshold`` (x) against the fraction above ``high_threshold`` (y).
+
+    Units on the dashed diagonal x + y = 1 are always saturated; near the origin, never.
+    """
+    ax = _axes(ax)
+    ax.plot([0, 1], [1, 0], **reference_line_kwargs())
+    style = role_style(QUANTITY_ROLES[gate])
+    points = ax.scatter(low, high, s=mpl.rcParams["lines.markersize"] ** 2 * 0.6,
+                        color=style.color, alpha=0.8, linewidths=0, clip_on=False, zorder=3)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_ticks([0, 0.5, 1])
+        axis.set_ticklabels(["0", "0.5", "1"])
+    return points
+
+
+# ------------------------------------------------------------------------------ model curves
+def plot_seed_curves(x: np.ndarray, per_seed: np.ndarray, center: np.ndarray, *, model: str,
+                     label: str | None = None, ax: Axes | None = None,
+                     linestyle: Any | None = None, marker: str | None = None,
+                     markevery: int | None = None, role: str | None = None) -> Line2D:
+    """A model's curve ``center`` over ``x`` (bold, in the model's look or ``role``'s) with
+    its seeds ``per_seed`` (S, N) as faint lines behind it.  Returns the bold line."""
+    ax = _axes(ax)
+    kwargs = _role_kwargs(role or MODEL_ROLES[model])
+    if linestyle is not None:
+        kwargs["linestyle"] = linestyle
+    size = mpl.rcParams["lines.markersize"]
+    for row in per_seed:
+        ax.plot(x, row, color=kwargs["color"], linestyle="-", alpha=SEED_ALPHA,
+                linewidth=kwargs["linewidth"] * 0.5, marker=None if markevery else marker,
+                markersize=size * 0.5)
+    (line,) = ax.plot(x, center, label=label, marker=marker, markevery=markevery,
+                      markersize=size * 0.8, **kwargs)
+    return line
+
+
+def plot_gradient_decay(data: Mapping[str, np.ndarray], curves: Sequence[Any], *,
+                        ax: Axes | None = None) -> dict[str, Line2D]:
+    """Gradient norm against lag on a log axis, one curve per case with its seed spread.
+
+    ``curves``: :class:`lstmfigs.datafigs.measure.DecayCurve` entries.  Trained models are
+    solid in their model's look; untrained LSTMs take the forget gate's colour (the forget
+    bias is what differs) and a line style per bias; the untrained RNN is dotted.
+    """
+    ax = _axes(ax)
+    lines = {}
+    untrained_lstm = 0
+    for curve in curves:
+        role = MODEL_ROLES[curve.model] if curve.trained or curve.model == "rnn" else "forget_gate"
+        marker = None
+        if curve.trained:
+            linestyle = None
+        elif curve.model == "rnn":
+            linestyle = UNTRAINED_RNN_DASHES
+        else:
+            linestyle = UNTRAINED_LSTM_DASHES
+            marker = UNTRAINED_LSTM_MARKERS[untrained_lstm % len(UNTRAINED_LSTM_MARKERS)]
+            untrained_lstm += 1
+        per_seed = np.where(data[f"{curve.key}_seeds"] > 0, data[f"{curve.key}_seeds"], np.nan)
+        center = np.where(data[curve.key] > 0, data[curve.key], np.nan)
+        lines[curve.key] = plot_seed_curves(data["lag"], per_seed, center, model=curve.model,
+                                            label=curve.label, ax=ax, linestyle=linestyle,
+                                            role=role, marker=marker,
+                                            markevery=max(1, len(data["lag"]) // 10))
+    ax.set_yscale("log")
+    ax.set_xlim(0, data["lag"][-1])
+    return lines

@@ -1,0 +1,42 @@
+"""Catalog entries for the data figures (no heavy imports here: numpy and matplotlib load
+only when a figure is built)."""
+
+from __future__ import annotations
+
+from ..catalog import FigureEntry, register
+
+#: Figures that show one LSTM take the user's own model and input sequence.
+MODEL_OPTIONS = ("weights", "inputs", "width")
+#: Figures about the built-in training runs only follow the page width.
+SCENARIO_OPTIONS = ("width",)
+
+_MODULE = "lstmfigs.datafigs"
+
+
+def _data_figure(name: str, summary: str, function: str, options: tuple[str, ...], *,
+                 has_summary: bool = True) -> None:
+    register(FigureEntry(
+        name=name,
+        kind="data",
+        summary=summary,
+        target=f"{_MODULE}.figures:{function}",
+        options=options,
+        data_target=f"{_MODULE}.measure:{function}_data",
+        summary_target=f"{_MODULE}.measure:{function}_summary" if has_summary else None,
+    ))
+
+
+_data_figure("gate-heatmaps", "Units x time heatmaps of an LSTM's gates f, i, g, o and states c, h",
+             "gate_heatmaps", MODEL_OPTIONS, has_summary=False)
+_data_figure("dynamics-dashboard", "3x3 overview of an LSTM on one sequence: traces, gates, histograms, norms",
+             "dynamics_dashboard", MODEL_OPTIONS)
+_data_figure("gradient-decay", "Gradient norm against lag (BPTT), RNN vs LSTM, trained and untrained",
+             "gradient_decay", SCENARIO_OPTIONS)
+_data_figure("rnn-vs-lstm", "Hidden states of a trained RNN and LSTM on the same input",
+             "rnn_vs_lstm", ("inputs", "width"))
+_data_figure("gate-saturation", "Per-unit gate saturation (Karpathy et al. 2015), one panel per gate",
+             "gate_saturation", MODEL_OPTIONS)
+_data_figure("lag-accuracy", "Accuracy against lag on remember-the-first-symbol, RNN vs LSTM",
+             "lag_accuracy", SCENARIO_OPTIONS)
+_data_figure("learning-curves", "Loss and accuracy during training at lag 50, RNN vs LSTM",
+             "learning_curves", SCENARIO_OPTIONS)
