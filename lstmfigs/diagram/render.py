@@ -24,6 +24,8 @@ from .spec import DiagramSpec, validate
 
 #: Vertical gap between the diagram and its panels, in multiples of the font size.
 PANEL_GAP_EM = 0.6
+#: On a slide, equations go below the diagram only if it is then this much larger.
+BELOW_PREFERENCE = 1.15
 
 
 @dataclass
@@ -106,24 +108,25 @@ def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str
     equation_lines = spec.equations if equations else ()
     legend_plan = _plan_legend(legend_entries, measure, width)
     # A fixed page (a 16:9 slide) is wider than a cell diagram: equations go beside it in
-    # one column; on a column-width figure they go below, in two columns where they fit.
-    beside = page == "fixed" and bool(equation_lines)
-    equation_plan = _plan_equations(equation_lines, measure, width, columns=1 if beside else None)
-    side_width = equation_plan["column_width"] + 2 * em if beside else 0.0
-    below = [plan for plan in (legend_plan, None if beside else equation_plan) if plan]
-    panels_height = sum(plan["height"] + PANEL_GAP_EM * em for plan in below)
-
-    diagram_width = width - side_width
+    # one column, unless long lines (peepholes) would squeeze the diagram so much that it is
+    # drawn clearly larger with them below; on a column-width figure they go below, in two
+    # columns where they fit.
     if page == "fixed":
-        available = page_height - panels_height
-        if available <= 0.5 or diagram_width <= 0.5:
-            raise LstmfigsError(f"a {width:g} x {page_height:g} in page is too small for this "
-                                "diagram with its panels")
-        diagram = layout(spec, measure, diagram_width, available)
+        plans = [_fixed_page_plan(spec, measure, width, page_height, em, legend_plan,
+                                  equation_lines, beside)
+                 for beside in ((True, False) if equation_lines else (False,))]
+        chosen = plans[0]
+        if len(plans) == 2 and plans[1][0].scale > BELOW_PREFERENCE * plans[0][0].scale:
+            chosen = plans[1]
+        diagram, equation_plan, beside, side_width, below = chosen
         height = page_height
     else:
+        beside, side_width = False, 0.0
+        equation_plan = _plan_equations(equation_lines, measure, width)
+        below = [plan for plan in (legend_plan, equation_plan) if plan]
         diagram = layout(spec, measure, width)
-        height = diagram.size[1] + panels_height
+        height = diagram.size[1] + sum(plan["height"] + PANEL_GAP_EM * em for plan in below)
+    diagram_width = width - side_width
     fig.set_size_inches(width, height)
 
     diagram_height = diagram.size[1]
@@ -168,6 +171,21 @@ def render(spec: DiagramSpec, theme: str = "paper", *, highlight: str | None = N
     with theme_context(theme, width=width) as resolved:
         return render_active(spec, page=resolved.page, highlight=highlight, legend=legend,
                              equations=equations, theme=resolved, activity=activity)
+
+
+def _fixed_page_plan(spec: DiagramSpec, measure: Any, width: float, page_height: float,
+                     em: float, legend_plan: Any, equation_lines: Any, beside: bool) -> tuple:
+    """Layout of the diagram on a fixed page with the equations beside it or below."""
+    equation_plan = _plan_equations(equation_lines, measure, width,
+                                    columns=1 if beside else None)
+    side_width = equation_plan["column_width"] + 2 * em if beside else 0.0
+    below = [plan for plan in (legend_plan, None if beside else equation_plan) if plan]
+    available = page_height - sum(plan["height"] + PANEL_GAP_EM * em for plan in below)
+    if available <= 0.5 or width - side_width <= 0.5:
+        raise LstmfigsError(f"a {width:g} x {page_height:g} in page is too small for this "
+                            "diagram with its panels")
+    diagram = layout(spec, measure, width - side_width, available)
+    return diagram, equation_plan, beside, side_width, below
 
 
 # -- panels ------------------------------------------------------------------------------------

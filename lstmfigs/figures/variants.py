@@ -111,9 +111,11 @@ F_PEEP = r" + w_{cf} \odot C_{t-1}"
 I_PEEP = r" + w_{ci} \odot C_{t-1}"
 O_PEEP = r" + w_{co} \odot C_t"
 CANDIDATE = r"\tilde{C}_t"
-#: FGR: every gate also sees all gates' previous activations, through its own weights R.
+#: FGR: every gate also sees all gates' previous activations.  Writing them into the
+#: gates' input u_t (W u_t = W_h h + W_x x + R [i, f, o]_{t-1}, a block matrix) keeps the
+#: lines short enough for a slide.
 PREVIOUS_GATES = "[i, f, o]_{t-1}"
-GATE_RECURRENCE = r" + R_{g}\," + PREVIOUS_GATES
+GATE_INPUT_FGR = "u_t"
 
 
 def lstm_equations(*, peephole: bool = True, input_gate: bool = True, forget: str = "gate",
@@ -122,23 +124,28 @@ def lstm_equations(*, peephole: bool = True, input_gate: bool = True, forget: st
                    ) -> tuple[Table, ...]:
     """The equations panel of an LSTM variant (``forget``: "gate", "none" or "coupled")."""
 
-    def extra(peep: str, symbol: str) -> str:
-        recurrent = GATE_RECURRENCE.replace("{g}", "{" + symbol + "}") if gate_recurrence else ""
-        return (peep if peephole else "") + recurrent
+    def gate(name: str, symbol: str, peep: str, step: str) -> Table:
+        line = _gate(name, symbol, peep=peep if peephole else "", step=step)
+        if gate_recurrence:
+            line = {**line, "text": line["text"].replace("[h_{t-1}, x_t]", GATE_INPUT_FGR)}
+        return line
 
     lines: list[Table] = []
+    if gate_recurrence:
+        lines.append({"text": f"${GATE_INPUT_FGR} = [h_{{t-1}}, x_t, i_{{t-1}}, f_{{t-1}}, "
+                              "o_{t-1}]$", "steps": ["forget", "input", "output"]})
     if forget == "gate":
-        lines.append(_gate("f_t", "f", peep=extra(F_PEEP, "f"), step="forget"))
+        lines.append(gate("f_t", "f", F_PEEP, "forget"))
     elif forget == "coupled":
         lines.append({"text": "$f_t = 1 - i_t$", "steps": ["forget"]})
     if input_gate:
-        lines.append(_gate("i_t", "i", peep=extra(I_PEEP, "i"), step="input"))
+        lines.append(gate("i_t", "i", I_PEEP, "input"))
     lines.append(_gate(CANDIDATE, "C", act=r"\tanh" if input_activation else "", step="input"))
     kept = "" if forget == "none" else r"f_t \odot "
     added = r"i_t \odot " if input_gate else ""
     lines.append({"text": f"$C_t = {kept}C_{{t-1}} + {added}{CANDIDATE}$", "steps": ["update"]})
     if output_gate:
-        lines.append(_gate("o_t", "o", peep=extra(O_PEEP, "o"), step="output"))
+        lines.append(gate("o_t", "o", O_PEEP, "output"))
     cell_out = r"\tanh(C_t)" if output_activation else "C_t"
     gated = r"o_t \odot " if output_gate else ""
     lines.append({"text": f"$h_t = {gated}{cell_out}$", "steps": ["output"]})
@@ -160,7 +167,11 @@ PEEPHOLE = SpecEdit(
     change={
         "c_prev": {"steps": ["forget", "input", "update"]},
         "output_gate": {"at": [9.4, 2.5]},
-        "output_label": {"at": [9.65, 3.35]},
+        # Labels a little clear of the nodes beside them: the longer equations panel
+        # leaves the diagram less room on a slide, and nodes grow relative to it.
+        "output_label": {"at": [9.15, 3.4], "ha": "right"},
+        "input_mul": {"at": [6.8, 4.8]},
+        "candidate_label": {"at": [7.05, 3.7]},
     },
     add={
         "nodes": (
@@ -372,6 +383,8 @@ CHAIN = SpecEdit(
     remove=("c_prev", "h_prev", "c_next", "h_next"),
     drop_steps=("forget", "input", "update", "output"),
     spec_fields={"min_width": 5.0},
+    # The chain's equation is the recurrence itself; the cell's own are lstm-cell's.
+    equations=({"text": r"$(h_t, C_t) = \mathrm{LSTM}(x_t, h_{t-1}, C_{t-1})$"},),
     add={
         "nodes": tuple(_PREV_NODES + _NEXT_NODES) + (
             _terminal("c_far_in", -5.6, 6.6, "", "cell_state", "left"),
