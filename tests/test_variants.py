@@ -1,0 +1,174 @@
+"""The variant diagrams: images, layout in every theme, and graph == equations.
+
+Images are compared with pytest-mpl (``image_compare``, RMS tolerance 0.3): every variant in
+``paper``, a few in ``slides`` and ``print``.  Layout checks run on every variant in every
+theme, and on every highlight step in ``paper`` (a highlight only recolours:
+``test_highlight_keeps_geometry`` proves the geometry is the same, so the other themes'
+steps would add nothing but time).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import lstmfigs
+from lstmfigs.checks import layout_problems
+from lstmfigs.figures.diagrams import builtin_names, builtin_spec
+from tests.conftest import image_compare
+
+#: (figure name, options) of every variant diagram; lstm-cell has its own tests.
+VARIANTS: list[tuple[str, dict]] = [
+    (name, {}) for name in lstmfigs.names("diagram") if name not in ("lstm-cell", "lstm-activity")
+] + [("lstm-chain", {"layers": 2})]
+
+
+def _id(name: str, options: dict) -> str:
+    return name + ("-stacked" if options.get("layers") == 2 else "")
+
+
+def _figure(name: str, theme: str, options: dict, **extra):
+    return lstmfigs.figure(name, theme=theme, equations=True, **options, **extra)
+
+
+IMAGES = ([(name, options, "paper") for name, options in VARIANTS]
+          + [(name, {}, "slides") for name in ("gru-cell", "lstm-peephole", "lstm-chain")]
+          + [(name, {}, "print") for name in ("gru-cell", "lstm-cifg", "lstm-fgr")])
+
+
+@pytest.mark.parametrize("name,options,theme", [
+    pytest.param(name, options, theme, id=f"{_id(name, options)}-{theme}",
+                 marks=image_compare(f"variant-{_id(name, options)}-{theme}.png"))
+    for name, options, theme in IMAGES])
+def test_variant_image(name, options, theme):
+    return _figure(name, theme, options)
+
+
+@pytest.mark.parametrize("theme", lstmfigs.themes())
+@pytest.mark.parametrize("name,options", [pytest.param(n, o, id=_id(n, o)) for n, o in VARIANTS]
+                         + [pytest.param("lstm-activity", {}, id="lstm-activity")])
+def test_layout_in_every_theme(name, options, theme):
+    extra = {} if name == "lstm-activity" else {"equations": True}
+    fig = lstmfigs.figure(name, theme=theme, **options, **extra)
+    assert layout_problems(fig) == []
+
+
+STEPPED = [(name, step) for name, _ in VARIANTS if not _
+           for step in builtin_spec(name).steps]
+
+
+@pytest.mark.parametrize("name,step", STEPPED, ids=[f"{n}-{s}" for n, s in STEPPED])
+def test_layout_of_every_step(name, step):
+    assert layout_problems(_figure(name, "paper", {}, highlight=step)) == []
+
+
+@pytest.mark.parametrize("theme", ["ieee", "slides"])
+def test_highlight_keeps_geometry(theme):
+    plain = _figure("lstm-peephole", theme, {})
+    lit = _figure("lstm-peephole", theme, {}, highlight="input")
+    assert plain.lstmfigs_diagram.layout == lit.lstmfigs_diagram.layout
+    assert plain.get_size_inches().tolist() == lit.get_size_inches().tolist()
+
+
+def test_every_variant_is_in_the_catalog():
+    assert {"rnn-cell", "gru-cell", "lstm-peephole", "lstm-cifg", "lstm-nig", "lstm-nfg",
+            "lstm-nog", "lstm-niaf", "lstm-noaf", "lstm-np", "lstm-fgr", "lstm-chain",
+            "lstm-activity"} <= set(lstmfigs.names("diagram"))
+
+
+# -- the graph is the equations ------------------------------------------------------------------
+# Each equation "lhs = rhs" names states and gates.  Walking the wires backwards from the
+# node that produces lhs, through pointwise operations, copy points and concatenations,
+# must reach exactly the nodes that produce the symbols on its right-hand side.
+
+SYMBOLS: dict[str, tuple[str, ...]] = {  # symbol -> nodes that may produce it, first found
+    r"\tilde{C}_t": ("candidate",),
+    "C_{t-1}": ("c_prev", "cell_prev"),
+    "h_{t-1}": ("h_prev", "cell_prev"),
+    "C_t": ("cell_add",),
+    "h_t": ("hidden_branch",),
+    "x_t": ("x_in",),
+    "f_t": ("forget_gate", "one_minus"),
+    "i_t": ("input_gate",),
+    "o_t": ("output_gate",),
+    "r_t": ("reset_gate",),
+    "z_t": ("update_gate",),
+    "n_t": ("candidate",),
+    "i_{t-1}": ("gates_prev",),
+    "f_{t-1}": ("gates_prev",),
+    "o_{t-1}": ("gates_prev",),
+}
+_TOKEN = re.compile("|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
+                    + r"|\bu_t\b")
+
+
+def _symbols(text: str) -> list[str]:
+    return _TOKEN.findall(text.replace(r"\,", " "))
+
+
+def _producers(spec) -> dict[str, str]:
+    """The node producing each symbol the spec's equations use."""
+    ids = {n.id for n in spec.nodes}
+    used = {symbol for line in spec.equations for symbol in _symbols(line.text)}
+    return {symbol: next(n for n in nodes if n in ids)
+            for symbol, nodes in SYMBOLS.items()
+            if symbol in used and any(n in ids for n in nodes)}
+
+
+def _upstream(spec, start: str, stop: set[str]) -> set[str]:
+    """Symbol-producing nodes reached backwards from ``start`` without passing one."""
+    feeds: dict[str, list[str]] = {}
+    for source, target in spec.edges():
+        feeds.setdefault(target, []).append(source)
+    found, todo, seen = set(), list(feeds.get(start, [])), set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node in stop:
+            found.add(node)
+        else:
+            todo += feeds.get(node, [])
+    return found
+
+
+EQUATION_SPECS = [n for n in builtin_names() if builtin_spec(n).equations]
+
+
+@pytest.mark.parametrize("name", EQUATION_SPECS)
+def test_graph_matches_equations(name):
+    spec = builtin_spec(name)
+    producers = _producers(spec)
+    stop = set(producers.values())
+    definitions: dict[str, set[str]] = {}  # u_t = [...]: a name for several inputs
+    checked = 0
+    for line in spec.equations:
+        lhs, _, rhs = line.text.strip("$").partition("=")
+        targets = _symbols(lhs)  # one symbol, or a tuple: (h_t, C_t) = LSTM(...)
+        used = set()
+        for symbol in _symbols(rhs):
+            used |= definitions.get(symbol, {producers.get(symbol, symbol)})
+        if not all(t in producers for t in targets):
+            (target,) = targets
+            definitions[target] = used
+            continue
+        made = {producers[t] for t in targets}
+        reached = set().union(*(_upstream(spec, node, stop) for node in made)) - made
+        assert reached == used, line.text
+        checked += 1
+    assert checked
+
+
+def test_stacked_chain_structure():
+    spec = builtin_spec("lstm-chain-stacked")
+    edges = set(spec.edges())
+    for k in range(3):
+        assert (f"cell_1_{k}", f"cell_2_{k}") in edges  # h of layer 1 is layer 2's input
+        assert (f"x_{k}", f"cell_1_{k}") in edges
+    for layer in (1, 2):
+        wires = [(w.source, w.target) for w in spec.wires]
+        for k in range(2):
+            assert (f"cell_{layer}_{k}.c_out", f"cell_{layer}_{k + 1}.c_in") in wires
+            assert (f"cell_{layer}_{k}.h_out", f"cell_{layer}_{k + 1}.h_in") in wires
