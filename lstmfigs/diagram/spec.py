@@ -296,6 +296,14 @@ class _Reader:
             raise SpecError("expected a list of strings", path=self._at(key))
         return tuple(value)
 
+    def identifiers(self, key: str) -> tuple[str, ...]:
+        values = self.strings(key)
+        for index, value in enumerate(values):
+            if not _is_identifier(value):
+                raise SpecError(f"'{value}' is not a valid name (letters, digits, '_' and '-'; "
+                                "starting with a letter)", path=f"{self._at(key)}[{index}]")
+        return values
+
     def tables(self, key: str) -> list["_Reader"]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
@@ -317,7 +325,8 @@ class _Reader:
             name=self.identifier("name"),
             title=self.string("title", ""),
             description=self.string("description", ""),
-            steps=self.strings("steps"),
+            # Step names become parts of file names (lstm-cell-forget.png): identifiers only.
+            steps=self.identifiers("steps"),
             nodes=tuple(r.build_node() for r in self.tables("nodes")),
             wires=tuple(r.build_wire() for r in self.tables("wires")),
             labels=tuple(r.build_label() for r in self.tables("labels")),

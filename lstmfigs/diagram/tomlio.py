@@ -53,6 +53,9 @@ def load_spec(path: str | Path) -> DiagramSpec:
 def _line_of(text: str, path: str) -> int | None:
     """Best-effort line of a field path such as ``wires[3].to`` in the TOML text."""
     match = re.match(r"(\w+)\[(\d+)\](?:\.(\w+))?", path or "")
+    if match and not re.search(rf"^\s*\[\[\s*{re.escape(match.group(1))}\s*\]\]", text,
+                               re.MULTILINE):
+        match = None  # an item of a top-level list (steps[1]): the line of the key
     if not match:
         key = (path or "").split(".")[0].split("[")[0]
         for number, line in enumerate(text.splitlines(), 1):

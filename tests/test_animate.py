@@ -1,0 +1,107 @@
+"""Storyboards and animations: every step, reproducible bytes, atomic files."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from lstmfigs.animate import (activity_at, gif_bytes, run_activity, save_animation,
+                              save_storyboard_frames, save_storyboard_pdf)
+from lstmfigs.checks import layout_problems
+from lstmfigs.cli import main
+from lstmfigs.errors import LstmfigsError
+
+
+def test_gif_has_a_frame_a_step_and_is_reproducible(tmp_path):
+    first = save_animation("lstm-cell", tmp_path / "a.gif", "paper")
+    second = save_animation("lstm-cell", tmp_path / "b.gif", "paper")
+    assert first.read_bytes() == second.read_bytes()
+    with Image.open(first) as gif:
+        assert gif.n_frames == 5  # the whole cell, then forget, input, update, output
+        assert gif.info["loop"] == 0
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_cli_renders_a_gif(tmp_path):
+    result = CliRunner().invoke(main, ["render", "lstm-cell", "--format", "gif",
+                                       "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "lstm-cell.gif") as gif:
+        assert gif.n_frames == 5
+
+
+def test_storyboard_pdf_has_a_page_a_step_and_no_type3_fonts(tmp_path):
+    path = save_storyboard_pdf("gru-cell", tmp_path / "gru.pdf", "paper")
+    data = path.read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 5
+    assert b"/Type3" not in data and b"CreationDate" not in data
+    again = save_storyboard_pdf("gru-cell", tmp_path / "again.pdf", "paper")
+    assert again.read_bytes() == data
+
+
+def test_storyboard_frames_are_numbered(tmp_path):
+    paths = save_storyboard_frames("lstm-peephole", tmp_path, "peep", "png", "paper", dpi=50)
+    assert [p.name for p in paths] == ["peep-01-all.png", "peep-02-forget.png",
+                                       "peep-03-input.png", "peep-04-update.png",
+                                       "peep-05-output.png"]
+
+
+def test_cli_storyboard_and_its_errors(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["render", "lstm-cell", "--storyboard", "--format", "pdf,png",
+                                  "--dpi", "40", "-o", str(tmp_path / "sb")])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "sb").glob("lstm-cell-0*.png"))) == 5
+    assert (tmp_path / "sb" / "lstm-cell-storyboard.pdf").is_file()
+    for args in (["rnn-cell", "--storyboard"], ["lstm-cell", "--storyboard", "--highlight",
+                                                   "forget"]):
+        bad = runner.invoke(main, ["render", *args, "-o", str(tmp_path / "bad")])
+        assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+        assert not (tmp_path / "bad").exists()
+
+
+def test_gif_frames_must_match():
+    with pytest.raises(LstmfigsError):
+        gif_bytes([], 100)
+    with pytest.raises(LstmfigsError):
+        gif_bytes([Image.new("RGB", (4, 4)), Image.new("RGB", (5, 4))], 100)
+
+
+def test_activity_follows_the_simulation():
+    run = run_activity()
+    assert run.steps == 12
+    for step in (0, 5, 11):
+        values = activity_at(run, step)
+        assert values["forget_gate"] == pytest.approx(run.f[step])
+        assert values["output_gate"] == pytest.approx(run.o[step])
+        assert all(0.0 <= v <= 1.0 for v in values.values())
+    assert np.ptp(run.i) > 0  # the frames differ
+
+
+def test_activity_from_weights_and_inputs(tmp_path):
+    from lstmfigs.sim import LSTM
+
+    model = LSTM(2, 3, seed=4, dtype="float64")
+    np.savez(tmp_path / "w.npz", **model.state_dict())
+    np.save(tmp_path / "x.npy", np.linspace(-1, 1, 10).reshape(5, 2))
+    run = run_activity(tmp_path / "w.npz", tmp_path / "x.npy")
+    trace = model.forward(np.linspace(-1, 1, 10).reshape(5, 1, 2))
+    np.testing.assert_allclose(run.f, trace.f[:, 0].mean(-1))
+    with pytest.raises(LstmfigsError):
+        run_activity(tmp_path / "w.npz", np.zeros((4, 3)))  # wrong input size
+
+
+def test_activity_diagram_and_gif(tmp_path):
+    import lstmfigs
+
+    fig = lstmfigs.figure("lstm-activity", step=3)
+    assert layout_problems(fig) == []
+    path = save_animation("lstm-activity", tmp_path / "act.gif", "paper", dpi=40)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 12
+    with pytest.raises(LstmfigsError):
+        lstmfigs.figure("lstm-activity", step=99)
