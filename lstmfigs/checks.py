@@ -6,7 +6,8 @@ problems (empty when the figure is clean):
 * text overlapping other text (extents from the renderer, not estimates);
 * text overlapping a diagram node it does not belong to, or a wire;
 * anything cut off at the canvas edge;
-* in diagrams, wires whose ends are not on a port of the node they name;
+* in diagrams, wires whose ends are not on a port of the node they name, and wires that
+  run through a node they do not connect to;
 * text smaller than ``min_font_pt`` at the figure's physical size.
 
 They work for any matplotlib figure (tick labels, titles, colour-bar labels, legends) and
@@ -163,6 +164,16 @@ def _diagram_problems(diagram: Any, renderer: Any, boxes: dict[int, Bbox], canva
 
     if check_wires:
         problems += wire_problems(layout)
+        # A wire may touch the nodes at its two ends; running through any other node makes
+        # the reader think it feeds that node.
+        for index, points in enumerate(artists.wire_points):
+            wire = layout.spec.wires[index]
+            ends = {wire.source.partition(".")[0], wire.target.partition(".")[0]}
+            display = to_display(np.asarray(points))
+            for node_id, node_box in node_boxes.items():
+                if node_id not in ends and _segments_hit_box(display, _shrink(node_box, 1.0)):
+                    problems.append(f"wire {layout.spec.wire_id(index)} runs through node "
+                                    f"'{node_id}'")
     return problems
 
 

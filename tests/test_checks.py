@@ -80,3 +80,13 @@ def test_diagonal_wire_is_reported():
     diagonal = dataclasses.replace(wire, points=(wire.points[0], (0.0, 0.0), wire.points[-1]))
     broken = dataclasses.replace(layout, wires=(diagonal,) + layout.wires[1:])
     assert any("diagonal" in p for p in wire_problems(broken))
+
+
+def test_wire_through_another_node_is_reported():
+    spec = builtin_spec("lstm-cell")
+    # Move the input gate onto the forget gate's output wire.
+    nodes = [dataclasses.replace(n, at=(2.8, 4.0)) if n.id == "input_mul" else n
+             for n in spec.nodes]
+    problems = layout_problems(render(_spec_with(nodes=tuple(nodes))))
+    assert any("wire forget_gate.n->forget_mul.s runs through node 'input_mul'" in p
+               for p in problems), problems

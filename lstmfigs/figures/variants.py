@@ -280,12 +280,16 @@ VARIANTS: tuple[SpecEdit, ...] = (
         change={
             "input_gate": {"steps": ["forget", "input"]},
             "to_input.n->input_gate.s": {"steps": ["forget", "input"]},
+            # The 1- pill is wide at slide sizes: keep the peephole line clear of it, and
+            # f_t above it.
+            "peep_prev": {"at": [1.3, 6.6]},
+            "forget_label": {"at": [3.05, 5.2]},
         },
         add={
             "nodes": (
-                {"id": "one_minus", "kind": "op", "at": [2.8, 3.6], "label": "$1-$",
+                {"id": "one_minus", "kind": "op", "at": [2.8, 3.85], "label": "$1-$",
                  "steps": ["forget", "update"]},
-                {"id": "input_branch", "kind": "dot", "at": [4.8, 3.6], "role": "input_gate",
+                {"id": "input_branch", "kind": "dot", "at": [4.8, 3.85], "role": "input_gate",
                  "steps": ["forget", "input"]},
             ),
             "wires": (
