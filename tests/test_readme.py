@@ -24,3 +24,18 @@ def test_setup_is_two_commands():
 def test_ci_runs_the_readme_test_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert _setup_commands()[1] in ci
+
+
+def test_readme_spec_example_validates_and_renders_cleanly(tmp_path):
+    from lstmfigs.checks import layout_problems
+    from lstmfigs.diagram.render import render
+    from lstmfigs.diagram.tomlio import load_spec
+
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"### A short complete example\s+```toml\n(.*?)```", readme, re.S).group(1)
+    path = tmp_path / "tiny.toml"
+    path.write_text(example)
+    spec = load_spec(path)
+    assert spec.name == "tiny-rnn"
+    fig = render(spec, "paper", legend=True, equations=True)
+    assert layout_problems(fig) == []
