@@ -12,6 +12,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..themes import Theme
@@ -19,7 +20,7 @@ from . import measure
 from .plots import (GATE_NAMES, MODEL_NAMES, mark_step, plot_gate_histograms,
                     plot_gradient_decay, plot_saturation, plot_seed_curves, plot_series,
                     plot_unit_heatmap, plot_unit_traces, reference_line_kwargs, themed_figure,
-                    few_ticks, keep_ticks_in_view)
+                    few_ticks, finish_figure)
 from .scenario import BUILTIN
 from .sources import InputsSource, WeightsSource
 
@@ -36,6 +37,13 @@ def _colorbar(fig: Figure, image: Any, ax: Any, ticks: list[float]) -> Any:
     bar.ax.set_yticklabels([f"{t:.3g}" for t in ticks])
     bar.outline.set_linewidth(mpl.rcParams["axes.linewidth"] * 0.5)
     return bar
+
+
+def _space_panels(fig: Figure, *, wspace: float | None = None, hspace: float | None = None) -> None:
+    """More room between panels (when the figure uses constrained layout)."""
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        engine.set(**{k: v for k, v in (("wspace", wspace), ("hspace", hspace)) if v is not None})
 
 
 def _symmetric_ticks(limit: float) -> list[float]:
@@ -76,7 +84,7 @@ def gate_heatmaps(*, theme: Theme | None = None, weights: WeightsSource | None =
         ax.set_xlabel(STEP_LABEL)
     if marker is not None:
         fig.legend([marker], ["symbol shown"], loc="outside lower center", handlelength=1.5)
-    return keep_ticks_in_view(fig)
+    return finish_figure(fig)
 
 
 def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | None = None,
@@ -143,7 +151,8 @@ def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | N
         labels.append("symbol")
     fig.legend(handles, labels, loc="outside lower center", ncols=len(handles),
                handlelength=1.5, columnspacing=1.0)
-    return keep_ticks_in_view(fig)
+    _space_panels(fig, hspace=0.06)  # titles clear of the tick labels of the row above
+    return finish_figure(fig)
 
 
 def measure_role(name: str) -> str:
@@ -179,7 +188,7 @@ def rnn_vs_lstm(*, theme: Theme | None = None, inputs: InputsSource | None = Non
     if symbol is not None:
         fig.legend([marker], [f"symbol {int(data['target'])} shown"], loc="outside lower center",
                    handlelength=1.5)
-    return keep_ticks_in_view(fig)
+    return finish_figure(fig)
 
 
 def gate_saturation(*, theme: Theme | None = None, weights: WeightsSource | None = None,
@@ -197,7 +206,8 @@ def gate_saturation(*, theme: Theme | None = None, weights: WeightsSource | None
         ax.set_title(f"{GATE_NAMES[gate]} ${gate}_t$", loc="left")
     axes[0].set_ylabel(f"fraction $> {high:g}$")
     axes[1].set_xlabel(f"fraction of steps $< {low:g}$")
-    return keep_ticks_in_view(fig)
+    _space_panels(fig, wspace=0.08)  # the "1" of one panel must not run into the "0" of the next
+    return finish_figure(fig)
 
 
 def gradient_decay(*, theme: Theme | None = None, fig: Figure | None = None) -> Figure:
@@ -224,7 +234,7 @@ def gradient_decay(*, theme: Theme | None = None, fig: Figure | None = None) -> 
     fig.legend(list(lines.values()), [line.get_label() for line in lines.values()],
                loc="outside lower center", ncols=3 if wide else 2, handlelength=2.2,
                title=f"median of {seeds} seeds (faint: each seed); measured by BPTT")
-    return keep_ticks_in_view(fig)
+    return finish_figure(fig)
 
 
 def _decade_range(data: dict[str, np.ndarray], curves: list[Any]) -> tuple[int, int]:
@@ -241,9 +251,12 @@ def lag_accuracy(*, theme: Theme | None = None, fig: Figure | None = None) -> Fi
     fig = themed_figure(theme, height_ratio=0.62, fig=fig)
     ax = fig.add_subplot()
     lines = []
-    for kind in ("lstm", "rnn"):
+    # Where both models are perfect their lines coincide: distinct markers (the RNN's
+    # smaller, on top) keep both visible.
+    for kind, marker in (("lstm", "o"), ("rnn", "s")):
         lines.append(plot_seed_curves(data["lag"], data[f"{kind}_seeds"], data[kind], model=kind,
-                                      label=_model_label(kind), ax=ax, marker="o"))
+                                      label=_model_label(kind), ax=ax, marker=marker,
+                                      markersize=1.0 if kind == "lstm" else 0.6))
     chance = float(data["chance"])
     ax.axhline(chance, **reference_line_kwargs())
     ax.text(1, chance, f"chance {chance:g}", ha="left", va="bottom",
@@ -254,7 +267,7 @@ def lag_accuracy(*, theme: Theme | None = None, fig: Figure | None = None) -> Fi
     ax.set_xlabel("lag (steps between the symbol and the answer)")
     ax.set_ylabel("accuracy")
     ax.legend(handles=lines, loc="center left", title=_budget_note(len(data["seed"])))
-    return keep_ticks_in_view(fig)
+    return finish_figure(fig)
 
 
 def _model_label(kind: str) -> str:
@@ -272,7 +285,7 @@ def learning_curves(*, theme: Theme | None = None, fig: Figure | None = None) ->
     and LSTM of the built-in scenario (every seed faint, their mean bold), with the loss
     of the best input-blind guess (ln K) and the chance level."""
     data = measure.learning_curves_data()
-    fig = themed_figure(theme, height_ratio=0.5, fig=fig)
+    fig = themed_figure(theme, height_ratio=0.5 if _wide(theme) else 0.9, fig=fig)
     loss_ax, accuracy_ax = fig.subplots(1, 2, sharex=True)
     lines = []
     for kind in ("lstm", "rnn"):
@@ -293,6 +306,6 @@ def learning_curves(*, theme: Theme | None = None, fig: Figure | None = None) ->
         few_ticks(ax.xaxis, 4)
     reference = mpl.lines.Line2D([], [], **reference_line_kwargs())
     fig.legend([*lines, reference], [*(line.get_label() for line in lines), "blind guess"],
-               loc="outside lower center", ncols=3, handlelength=2.0,
+               loc="outside lower center", ncols=3 if _wide(theme) else 1, handlelength=2.0,
                title=f"lag {int(data['lag'])}; {len(data['seed'])} seeds (faint) and their mean")
-    return keep_ticks_in_view(fig)
+    return finish_figure(fig)

@@ -8,13 +8,14 @@ Built-in runs come from :mod:`.scenario`; ``weights``/``inputs`` bring a user's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import LstmfigsError
 from ..sim import LSTM, RNN, tasks
+from . import cache
 from .scenario import BUILTIN, MODEL_KINDS, Scenario, TrainedRun
 from .sources import InputsSource, WeightsSource, load_inputs, load_lstm
 
@@ -240,6 +241,12 @@ def gradient_decay_data(*, width: float | None = None,
     (``seed`` (S,)).  ``rnn`` and ``lstm`` are the trained models.  Computed in float64
     so the smallest norms do not underflow.
     """
+    # The curves take a second or two to measure: they are cached beside the weights they
+    # come from, under a key of the whole scenario.
+    stored = cache.cache_dir() / f"gradient-decay-{cache.cache_key(asdict(scenario))}.npz"
+    arrays = cache.load_arrays(stored)
+    if arrays is not None:
+        return arrays
     task = tasks.FirstSymbol(lag=scenario.probe_lag, n_symbols=scenario.n_symbols,
                              seed=scenario.sample_seed + 1)
     x, _ = task.sample(scenario.probe_batch)
@@ -258,6 +265,7 @@ def gradient_decay_data(*, width: float | None = None,
             rows.append(_jacobian_curve(model, x))
         data[f"{curve.key}_seeds"] = np.stack(rows)
         data[curve.key] = np.median(data[f"{curve.key}_seeds"], axis=0)
+    cache.store_arrays(stored, data)
     return data
 
 

@@ -91,6 +91,24 @@ def themed_figure(theme: Theme | None, *, height_ratio: float | None = None,
         height = width * height_ratio
     fig = new_figure(figsize=(width, height), theme=theme)
     fig.set_layout_engine("constrained")
+    fig.lstmfigs_owns_layout = True  # see finish_figure
+    return fig
+
+
+def finish_figure(fig: Figure) -> Figure:
+    """Last step of every builder: ticks inside the limits, and a frozen layout.
+
+    Constrained layout runs at every draw and, with fixed-aspect panels, does not settle in
+    one pass, so a figure drawn once (shown, or checked) and then saved would come out
+    laid out differently from one saved straight away.  A figure this module created is
+    therefore laid out once, here, inside its theme (so with the theme's fonts), and then
+    keeps those positions: every later draw and every saved file is the same.  (Call
+    ``fig.set_layout_engine("constrained")`` to lay it out again after adding to it.)
+    """
+    keep_ticks_in_view(fig)
+    if getattr(fig, "lstmfigs_owns_layout", False):
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
     return fig
 
 
@@ -249,7 +267,8 @@ def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | 
     ax = _axes(ax)
     ax.plot([0, 1], [1, 0], **reference_line_kwargs())
     style = role_style(QUANTITY_ROLES[gate])
-    points = ax.scatter(low, high, s=mpl.rcParams["lines.markersize"] ** 2 * 0.6,
+    # Marker area follows the text size, so points stay visible on a slide.
+    points = ax.scatter(low, high, s=(0.55 * mpl.rcParams["font.size"]) ** 2,
                         color=style.color, alpha=0.8, linewidths=0, clip_on=False, zorder=3)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -264,9 +283,11 @@ def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | 
 def plot_seed_curves(x: np.ndarray, per_seed: np.ndarray, center: np.ndarray, *, model: str,
                      label: str | None = None, ax: Axes | None = None,
                      linestyle: Any | None = None, marker: str | None = None,
-                     markevery: int | None = None, role: str | None = None) -> Line2D:
+                     markevery: int | None = None, role: str | None = None,
+                     markersize: float = 0.8) -> Line2D:
     """A model's curve ``center`` over ``x`` (bold, in the model's look or ``role``'s) with
-    its seeds ``per_seed`` (S, N) as faint lines behind it.  Returns the bold line."""
+    its seeds ``per_seed`` (S, N) as faint lines behind it.  ``markersize`` is relative
+    to the theme's ``lines.markersize``.  Returns the bold line."""
     ax = _axes(ax)
     kwargs = _role_kwargs(role or MODEL_ROLES[model])
     if linestyle is not None:
@@ -277,7 +298,7 @@ def plot_seed_curves(x: np.ndarray, per_seed: np.ndarray, center: np.ndarray, *,
                 linewidth=kwargs["linewidth"] * 0.5, marker=None if markevery else marker,
                 markersize=size * 0.5)
     (line,) = ax.plot(x, center, label=label, marker=marker, markevery=markevery,
-                      markersize=size * 0.8, **kwargs)
+                      markersize=size * markersize, **kwargs)
     return line
 
 
