@@ -211,7 +211,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
     from .export import save_figure, write_data as write_numbers
 
     for name, entry, options in jobs:
-        stem = _file_stem(name, options.get("highlight"))
+        stem = _file_stem(name, options.get("highlight"), options.get("layers"))
         static = [f for f in format_list if f != "gif"]
         if static and storyboard:
             _render_storyboard(name, folder, stem, static, theme=theme, width=width, dpi=dpi,
@@ -262,7 +262,8 @@ def _render_storyboard(name: str, folder: Path, stem: str, formats: list[str], *
             click.echo(str(path))
 
 
-def _file_stem(name: str, highlight: str | None) -> str:
+def _file_stem(name: str, highlight: str | None, layers: int | None = None) -> str:
+    """The output file name: the figure's name, plus what makes this render different."""
     from .render import is_spec_path
 
     if is_spec_path(name):
@@ -271,7 +272,9 @@ def _file_stem(name: str, highlight: str | None) -> str:
         # Spec names are identifiers (letters, digits, '_' and '-'), so they cannot point
         # outside the output folder.
         name = load_spec(name).name
-    return f"{name}-{highlight}" if highlight else name
+    parts = [name] + ([f"{layers}layers"] if layers and layers > 1 else []) \
+        + ([highlight] if highlight else [])
+    return "-".join(parts)
 
 
 def _close(fig: Any) -> None:

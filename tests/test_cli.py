@@ -166,3 +166,9 @@ def test_validate_accepts_a_good_spec(tmp_path):
     spec.write_text(run("spec", "lstm-cell").stdout)
     result = run("validate", str(spec))
     assert result.returncode == 0 and "ok" in result.stdout
+
+
+def test_options_that_change_the_figure_change_the_file_name(tmp_path):
+    result = run("render", "lstm-chain", "--layers", "2", "--format", "png", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["lstm-chain-2layers.png"]
