@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __version__ = "0.1.0"
 
+#: The options that choose a data figure's numbers (everything else is about looks).
+DATA_OPTIONS = ("weights", "inputs")
+
 __all__ = [
     "LstmfigsError", "SpecError", "UnknownNameError",
     "names", "themes", "figure", "data", "save", "__version__",
@@ -57,6 +60,11 @@ def data(name: str, **options: Any) -> "dict[str, numpy.ndarray]":
     """The numbers behind the data figure ``name`` as a mapping of arrays."""
     entry = catalog.get(name)
     _check_options(entry, options)
+    looks = sorted(set(options) - set(DATA_OPTIONS))
+    if looks:
+        raise UnknownNameError(f"{', '.join(map(repr, looks))} changes how '{name}' looks, "
+                               "not its numbers; data() takes only "
+                               f"{', '.join(DATA_OPTIONS)}")
     return entry.load_data()(**options)
 
 

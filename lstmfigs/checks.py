@@ -29,10 +29,31 @@ from matplotlib.transforms import Bbox
 TOLERANCE_PX = 0.5
 
 
+def _undrawn_tick_labels(fig: Figure) -> set[int]:
+    """Tick labels matplotlib keeps but does not draw (ticks outside the view limits)."""
+    undrawn: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not ax.axison or not axis.get_visible():
+                drawn = []  # an axis that is switched off draws no tick labels at all
+            else:
+                try:
+                    drawn = axis._update_ticks()  # the ticks the next draw will show
+                except Exception:  # a private helper; without it, check every label
+                    continue
+            drawn_ids = {id(label) for tick in drawn for label in (tick.label1, tick.label2)}
+            for tick in axis.majorTicks + axis.minorTicks:
+                for label in (tick.label1, tick.label2):
+                    if id(label) not in drawn_ids:
+                        undrawn.add(id(label))
+    return undrawn
+
+
 def _visible_texts(fig: Figure) -> list[Text]:
     texts = []
+    undrawn = _undrawn_tick_labels(fig)
     for text in fig.findobj(Text):
-        if not text.get_visible() or not text.get_text().strip():
+        if not text.get_visible() or not text.get_text().strip() or id(text) in undrawn:
             continue
         if text.axes is not None and not text.axes.get_visible():
             continue

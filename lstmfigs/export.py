@@ -5,7 +5,8 @@
 * Reproducible: no dates, software versions or random ids (``svg.hashsalt`` is fixed by the
   themes), so rendering twice gives identical bytes.
 * Themed: a :class:`ThemedFigure` remembers the rcParams it was made under and re-applies
-  them when saved, so ``fig.savefig("x.pdf")`` embeds TrueType fonts even outside the theme.
+  them whenever it draws or saves, so ``fig.savefig("x.pdf")`` embeds TrueType fonts even
+  outside the theme, and showing a figure first does not change the file it saves.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ class ThemedFigure(Figure):
         self._rc = {key: value for key, value in mpl.rcParams.items()
                     if not key.startswith(("backend", "interactive", "webagg", "tk.",
                                            "macosx", "toolbar", "timezone"))}
+
+    def draw(self, renderer: Any) -> None:
+        # Fonts, hatch widths and layout engines read rcParams while drawing, so a figure
+        # shown in a notebook or checked before it is saved must draw under its theme too,
+        # or the saved file would depend on what happened to it first.
+        with mpl.rc_context(self._rc):
+            super().draw(renderer)
 
     def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
         fmt = kwargs.get("format") or _format_of(fname)

@@ -90,3 +90,23 @@ def test_wire_through_another_node_is_reported():
     problems = layout_problems(render(_spec_with(nodes=tuple(nodes))))
     assert any("wire forget_gate.n->forget_mul.s runs through node 'input_mul'" in p
                for p in problems), problems
+
+
+def test_tick_labels_outside_the_view_are_not_reported():
+    """matplotlib keeps labels for ticks beyond the limits but never draws them."""
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_axes((0.2, 0.2, 0.7, 0.7))
+    ax.plot([0.05, 0.95], [0.05, 0.95])
+    ax.set_xlim(0.05, 0.95)
+    assert layout_problems(fig) == []
+
+
+def test_drawing_outside_the_theme_does_not_change_the_saved_file(tmp_path):
+    import lstmfigs
+
+    direct, after_check = tmp_path / "direct.png", tmp_path / "after.png"
+    lstmfigs.figure("lstm-cell", theme="slides").savefig(direct, dpi=50)
+    fig = lstmfigs.figure("lstm-cell", theme="slides")
+    layout_problems(fig)  # draws the figure under whatever rcParams are active
+    fig.savefig(after_check, dpi=50)
+    assert direct.read_bytes() == after_check.read_bytes()
