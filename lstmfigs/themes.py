@@ -3,8 +3,9 @@
 A theme is one short sheet.  ``paper`` is the root and holds the camera-ready settings
 (TrueType fonts, reproducible SVG ids, mathtext); every other sheet extends one sheet with a
 header comment ``# lstmfigs-extends: NAME`` (``slides-dark`` extends ``slides``, which
-extends ``paper``).  A second header comment, ``# lstmfigs-page:``, says
-whether a diagram keeps the sheet's figure height (``fixed``: slides stay 16:9) or takes the
+extends ``paper``).  Header comments also carry the two looks matplotlib has no rcParam
+for: ``# lstmfigs-diverging-cmap: NAME``, the colour map for signed values on a symmetric
+scale, and ``# lstmfigs-page:``, which says whether a diagram keeps the sheet's figure height (``fixed``: slides stay 16:9) or takes the
 height its content needs at the sheet's width (``fit-height``: a column figure has no
 wasted space).  Comments are ignored by matplotlib, so every sheet is also a plain style,
 stacked as SciencePlots' sheets are: ``plt.style.use("lstmfigs.paper")``, or
@@ -27,21 +28,36 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import UnknownNameError
 from .roles import ROLES, role_index
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .export import ThemedFigure
 
 _HEADER = "# lstmfigs-"
 
 
 @dataclass(frozen=True)
 class Theme:
-    """A resolved theme: the sheets to apply, in order, and its page rule."""
+    """A resolved theme: the sheets to apply, in order, and their header settings.
+
+    ``meta`` merges the sheets' ``# lstmfigs-KEY: VALUE`` lines (later sheets win):
+    ``page`` (``fixed`` or ``fit-height``) and ``diverging-cmap`` (the colour map for signed
+    values on a symmetric scale, a look matplotlib has no rcParam for).
+    """
 
     name: str
     sheets: tuple[Path, ...]
-    page: str  # "fixed" or "fit-height"
+    meta: tuple[tuple[str, str], ...] = ()
+
+    def setting(self, key: str, default: str) -> str:
+        return dict(self.meta).get(key, default)
+
+    @property
+    def page(self) -> str:
+        return self.setting("page", "fit-height")
 
 
 def _sheet_dir() -> Path:
@@ -94,7 +110,7 @@ def resolve_theme(theme: str) -> Theme:
         raise UnknownNameError(f"a theme is a name such as 'paper', not {theme!r}")
     # The root sheet first, always: a user's own sheet stacks on the camera-ready settings.
     sheets: list[Path] = [_builtin_sheet("paper")]
-    page = "fit-height"
+    meta: dict[str, str] = dict(_header(sheets[0]))
     for part in theme.split("+"):
         part = part.strip()
         if part.endswith(".mplstyle"):
@@ -107,8 +123,9 @@ def resolve_theme(theme: str) -> Theme:
         for sheet in chain:
             if sheet not in sheets:
                 sheets.append(sheet)
-            page = _header(sheet).get("page", page)
-    return Theme(name=theme, sheets=tuple(sheets), page=page)
+            meta.update(_header(sheet))
+    meta.pop("extends", None)
+    return Theme(name=theme, sheets=tuple(sheets), meta=tuple(sorted(meta.items())))
 
 
 def style_names(theme: str) -> list[str]:

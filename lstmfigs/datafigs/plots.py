@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import Colormap, to_rgb
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
@@ -49,27 +49,12 @@ SEED_ALPHA = 0.35
 
 
 # ------------------------------------------------------------------------------ theme helpers
-def _luminance(color: Any) -> float:
-    red, green, blue = to_rgb(color)
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
 def symmetric_cmap(theme: Theme | None = None) -> Colormap:
-    """The colour map for signed values on a symmetric scale, in the active theme.
-
-    * ``RdBu_r`` (ColorBrewer, colour-blind safe): white at 0, red positive, blue negative.
-    * On a dark background (``figure.facecolor`` luminance below 0.5) ``berlin`` (Crameri,
-      colour-blind safe): dark at 0, so near-zero values recede into the slide.
-    * In the ``print`` theme, made for black-and-white printing, a diverging map cannot
-      work: its two ends have the same lightness, so +1 and -1 print as the same grey.
-      There the theme's ``image.cmap`` (cividis, lightness rising monotonically) is used
-      across [-v, v]: the sign reads as dark versus light and the colour bar says which.
-    """
-    if theme is not None and any(sheet.stem == "print" for sheet in theme.sheets):
-        return mpl.colormaps[mpl.rcParams["image.cmap"]]
-    if _luminance(mpl.rcParams["figure.facecolor"]) < 0.5:
-        return mpl.colormaps["berlin"]
-    return mpl.colormaps["RdBu_r"]
+    """The colour map for signed values on a symmetric scale: the theme's
+    ``# lstmfigs-diverging-cmap`` (``RdBu_r`` in paper, ``berlin`` on dark slides, ``cividis``
+    in print, where no diverging map survives grayscale); ``RdBu_r`` outside a theme."""
+    name = theme.setting("diverging-cmap", "RdBu_r") if theme is not None else "RdBu_r"
+    return mpl.colormaps[name]
 
 
 def sequential_cmap() -> Colormap:
