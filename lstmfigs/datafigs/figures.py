@@ -17,7 +17,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..themes import Theme
 from . import measure
-from .plots import (GATE_NAMES, MODEL_NAMES, mark_step, plot_gate_histograms,
+from .plots import (GATE_NAMES, mark_step, plot_gate_histograms,
                     plot_gradient_decay, plot_saturation, plot_seed_curves, plot_series,
                     plot_unit_heatmap, plot_unit_traces, reference_line_kwargs, themed_figure,
                     few_ticks, finish_figure)

@@ -9,7 +9,6 @@ Built-in runs come from :mod:`.scenario`; ``weights``/``inputs`` bring a user's 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 

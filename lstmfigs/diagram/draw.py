@@ -21,8 +21,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon
-from matplotlib.path import Path as MplPath
+from matplotlib.patches import Circle, FancyBboxPatch, Polygon
 from matplotlib.text import Text
 
 from ..themes import RoleStyle, role_style

@@ -240,7 +240,7 @@ def _route(start: Point, start_side: str, end: Point, end_side: str,
         if target != points[-1]:
             points.append(target)
         if len(points) >= 2:
-            (x0, y0), (x1, y1) = points[-2], points[-1]
+            (_, y0), (_, y1) = points[-2], points[-1]
             horizontal = not (y0 == y1)  # the next leg turns
     return tuple(_drop_collinear(points))
 

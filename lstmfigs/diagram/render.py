@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..errors import LstmfigsError, UnknownNameError
-from ..themes import Theme, new_figure, resolve_theme, theme_context
+from ..themes import Theme, new_figure, theme_context
 from .draw import (DIM, DiagramArtists, blend, draw_diagram, font, legend_glyph, panel_axes,
                    text_measurer)
 from .layout import DiagramLayout, layout

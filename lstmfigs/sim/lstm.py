@@ -37,7 +37,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import LstmfigsError
-from . import _checks
 from ._base import ModelTrace, RecurrentModel, gate_block, last_layer, previous_states
 
 GATES = ("i", "f", "g", "o")
