@@ -16,7 +16,7 @@ import pytest
 import lstmfigs
 from lstmfigs.checks import layout_problems
 from lstmfigs.figures.diagrams import builtin_names, builtin_spec
-from tests.conftest import image_compare
+from conftest import image_compare
 
 #: (figure name, options) of every variant diagram; lstm-cell has its own tests.
 VARIANTS: list[tuple[str, dict]] = [
