@@ -259,12 +259,15 @@ def activity_at(run: ActivityRun, step: int) -> dict[str, float]:
 
 
 def activity_spec(step: int, steps: int) -> Any:
-    """lstm-cell with a ``t = k of T`` caption below its right half (a data edit)."""
+    """lstm-cell with a caption below its right half: the step, and what colour strength
+    means (a data edit)."""
     from .diagram.spec import Label, replace_spec
     from .figures.diagrams import builtin_spec
 
     plain = _no_steps(builtin_spec("lstm-cell"))
-    caption = Label(text=f"$t = {step + 1}$ of ${steps}$", at=(9.6, -1.0), id="time_caption")
+    # Say what the colour means: without it a reader sees only paler and stronger boxes.
+    caption = Label(text=f"$t = {step + 1}$ of ${steps}$; stronger colour = larger mean value",
+                    at=(8.4, -1.0), id="time_caption")
     return replace_spec(plain, name=ACTIVITY, labels=plain.labels + (caption,))
 
 
