@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
-from .errors import UnknownNameError
+from .errors import UnknownNameError, did_you_mean
 
 Kind = Literal["diagram", "data"]
 
@@ -99,13 +99,7 @@ def get(name: str) -> FigureEntry:
         return _CATALOG[name]
     except KeyError:
         raise UnknownNameError(
-            f"unknown figure '{name}'{_did_you_mean(name, _CATALOG)}; "
+            f"unknown figure '{name}'{did_you_mean(name, _CATALOG, n=3)}; "
             "run 'lstmfigs list' for the catalog"
         ) from None
 
-
-def _did_you_mean(name: str, known: Any) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=3)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""

@@ -98,11 +98,9 @@ def _segments_hit_box(points: np.ndarray, box: Bbox) -> bool:
 def layout_problems(fig: Figure, *, min_font_pt: float = 5.0, check_wires: bool = True,
                     ignore: Iterable[Text] = ()) -> list[str]:
     """Everything wrong with the layout of ``fig``; an empty list means clean."""
-    if not hasattr(fig.canvas, "get_renderer"):
-        # A bare Figure() has no renderer yet; Agg measures text like every other backend.
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from .export import figure_renderer
 
-        FigureCanvasAgg(fig)
+    figure_renderer(fig)  # attaches a canvas that can draw, if the figure has none
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     problems: list[str] = []

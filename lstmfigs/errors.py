@@ -7,6 +7,16 @@ stderr and exit status 2; Python callers can catch it (it is also a ``ValueError
 
 from __future__ import annotations
 
+from typing import Iterable
+
+
+def did_you_mean(name: str, known: Iterable[str], n: int = 1) -> str:
+    """`` (did you mean 'x'?)`` for the nearest of ``known`` to ``name``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=n)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
 
 class LstmfigsError(ValueError):
     """Bad input from the user; the message is one self-contained line."""

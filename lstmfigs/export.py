@@ -64,6 +64,14 @@ class ThemedFigure(Figure):
             super().savefig(fname, *args, **kwargs)
 
 
+def figure_renderer(fig: Figure) -> Any:
+    """The figure's renderer; a bare ``Figure()`` (no canvas that can measure text) gets an
+    Agg canvas first, since Agg measures text like every other backend."""
+    if not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
+
+
 def _format_of(fname: Any) -> str | None:
     if isinstance(fname, (str, os.PathLike)):
         suffix = Path(fname).suffix.lower().lstrip(".")

@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .errors import UnknownNameError
+from .errors import UnknownNameError, did_you_mean
 from .roles import ROLES, role_index
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,13 +85,9 @@ def theme_names() -> list[str]:
 def _builtin_sheet(name: str) -> Path:
     path = _sheet_dir() / f"{name}.mplstyle"
     if not path.is_file():
-        import difflib
-
         known = theme_names()
-        close = difflib.get_close_matches(name, known, n=2)
-        hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
         raise UnknownNameError(
-            f"unknown theme '{name}'{hint}; themes: {', '.join(known)}"
+            f"unknown theme '{name}'{did_you_mean(name, known, n=2)}; themes: {', '.join(known)}"
         )
     return path
 

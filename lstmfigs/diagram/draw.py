@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon
 from matplotlib.text import Text
 
+from ..export import figure_renderer
 from ..themes import RoleStyle, role_style
 from .layout import DiagramLayout, NodeGeometry, WireGeometry
 
@@ -69,12 +70,7 @@ def font(kind: str = "node") -> FontProperties:
 
 def text_measurer(fig: Figure):
     """A ``measure(text, kind) -> (width, height)`` in inches, from the figure's renderer."""
-    if not hasattr(fig.canvas, "get_renderer"):
-        # A bare Figure() (or a PDF/SVG-only canvas) cannot measure text; Agg can.
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        FigureCanvasAgg(fig)
-    renderer = fig.canvas.get_renderer()
+    renderer = figure_renderer(fig)
 
     def measure(text: str, kind: str) -> tuple[float, float]:
         ismath = text.count("$") >= 2

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping
 
-from ..errors import SpecError
+from ..errors import SpecError, did_you_mean
 from ..roles import ALL_ROLES
 
 #: Node kinds and what they are.
@@ -231,10 +231,7 @@ class _Reader:
         allowed = list(allowed)
         for key in self.data:
             if key not in allowed:
-                import difflib
-
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(str(key), allowed)
                 raise SpecError(f"unknown key '{key}'{hint}; allowed: {', '.join(allowed)}",
                                 path=self._at(str(key)))
 
@@ -499,11 +496,8 @@ def validate(spec: DiagramSpec) -> DiagramSpec:
                 raise SpecError(f"'{ref}' must name a port as NODE.PORT (for example "
                                 f"'{node_id}.out')", path=path)
             if node_id not in nodes:
-                import difflib
-
-                close = difflib.get_close_matches(node_id, list(nodes), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise SpecError(f"no node named '{node_id}'{hint}", path=path)
+                raise SpecError(f"no node named '{node_id}'{did_you_mean(node_id, nodes)}",
+                                path=path)
             try:
                 resolve_port(nodes[node_id], port)
             except SpecError as exc:
