@@ -169,15 +169,14 @@ class _Painter:
         points = np.array(geom.points, dtype=float)
         artists: list[Any] = []
         head_length = (4.0 + 2.2 * style.linewidth) / 72 / self.layout.scale  # units
+        end, before = points[-1], points[-2]
+        last_leg = np.linalg.norm(end - before)
+        direction = (end - before) / max(last_leg, 1e-12)
+        line_points = points
         if geom.arrow:
-            end, before = points[-1], points[-2]
-            direction = (end - before) / max(np.linalg.norm(end - before), 1e-12)
             # The line stops inside the head, so its butt end cannot poke past the tip.
             line_points = points.copy()
-            line_points[-1] = end - direction * min(head_length * 0.5,
-                                                    np.linalg.norm(end - before))
-        else:
-            line_points = points
+            line_points[-1] = end - direction * min(head_length * 0.5, last_leg)
         (line,) = self.ax.plot(line_points[:, 0], line_points[:, 1], color=color,
                                linewidth=style.linewidth, linestyle=style.linestyle,
                                solid_joinstyle="miter", solid_capstyle="butt",
@@ -185,8 +184,6 @@ class _Painter:
         line.set_gid(self.layout.spec.wire_id(geom.index))
         artists.append(line)
         if geom.arrow:
-            end, before = points[-1], points[-2]
-            direction = (end - before) / max(np.linalg.norm(end - before), 1e-12)
             normal = np.array([-direction[1], direction[0]])
             half_width = head_length * 0.42
             base = end - direction * head_length
@@ -199,12 +196,11 @@ class _Painter:
         self.out.wire_points.append(geom.points)
 
     def text(self, item, steps: tuple[str, ...]) -> Text:
-        kind = "node" if item.kind == "node" else item.kind
         x, y = item.anchor
         text = self.ax.annotate(
             item.text, (x, y), xytext=(item.offset[0] * 72, item.offset[1] * 72),
             textcoords="offset points", ha=item.ha, va=item.va,
-            color=self.color(self.text_color, steps), fontproperties=font(kind),
+            color=self.color(self.text_color, steps), fontproperties=font(item.kind),
             zorder=5, annotation_clip=False)
         return text
 

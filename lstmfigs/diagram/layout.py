@@ -292,7 +292,8 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
         return found
 
     # Scale first from the nodes' minimum sizes, then grow the nodes to fit their labels at
-    # that scale and fit again: growing changes the extents only a little, so two rounds do.
+    # that scale and fit again: growing changes the extents only a little, so a few rounds do.
+    label_inches = {t.owner: text_sizes[id(t)] for t in texts if t.kind == "node"}
     geoms = {n.id: _node_geometry(n, None) for n in spec.nodes}
     scale = 1.0
     for _ in range(3):
@@ -304,10 +305,9 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
             scale = min(scale, spec.max_unit * _font_size_inches())
         geoms = {}
         for node in spec.nodes:
-            label = next((t for t in texts if t.owner == node.id and t.kind == "node"), None)
             size = None
-            if label is not None:
-                w_in, h_in = text_sizes[id(label)]
+            if node.id in label_inches:
+                w_in, h_in = label_inches[node.id]
                 size = (w_in / scale, h_in / scale)
             geoms[node.id] = _node_geometry(node, size)
 
