@@ -200,21 +200,17 @@ def default_model_and_input() -> tuple[Any, np.ndarray]:
 
 
 def run_activity(weights: Any = None, inputs: Any = None, model: Any = None) -> ActivityRun:
-    """Run an LSTM (a model, ``weights`` as a PyTorch state_dict .npz, or the default) on
+    """Run an LSTM (a model, ``weights`` as the data figures take them, or the default) on
     ``inputs`` (an array or a .npy/.csv file, time-major) and average each gate and state
-    over the hidden units at every step."""
-    from .sim import LSTM
+    over the hidden units at every step.  Weights and inputs go through the one loader,
+    :mod:`lstmfigs.loader`."""
+    from .loader import load_inputs, load_lstm
 
     default_model, default_x = default_model_and_input()
     if model is None:
-        model = LSTM.from_torch(weights) if weights is not None else default_model
-    x = default_x if inputs is None else _load_inputs(inputs)
-    if x.ndim == 2:
-        x = x[:, None, :]  # (T, I) -> (T, 1, I)
-    if x.ndim != 3 or x.shape[-1] != model.input_size or not x.shape[0]:
-        raise LstmfigsError(f"inputs: expected shape (T, {model.input_size}) or "
-                            f"(T, B, {model.input_size}), got {x.shape}")
-    trace = model.forward(x.astype(model.dtype, copy=False))
+        model = load_lstm(weights) if weights is not None else default_model
+    x = default_x if inputs is None else inputs
+    trace = model.forward(load_inputs(x, model.input_size, model.dtype))
 
     def mean(values: Any, magnitude: bool = False) -> np.ndarray:
         values = np.asarray(values)[:, 0, :]
@@ -222,20 +218,6 @@ def run_activity(weights: Any = None, inputs: Any = None, model: Any = None) -> 
 
     return ActivityRun(f=mean(trace.f), i=mean(trace.i), g=mean(trace.g, True),
                        o=mean(trace.o), c=mean(np.tanh(trace.c), True), h=mean(trace.h, True))
-
-
-def _load_inputs(inputs: Any) -> np.ndarray:
-    if isinstance(inputs, np.ndarray):
-        return inputs
-    path = Path(inputs)
-    try:
-        if path.suffix.lower() == ".npy":
-            return np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
-        if path.suffix.lower() == ".csv":
-            return np.atleast_2d(np.loadtxt(path, delimiter=",", dtype=np.float64).T).T
-    except (OSError, ValueError) as exc:
-        raise LstmfigsError(f"inputs: cannot read '{path}': {exc}") from None
-    raise LstmfigsError(f"inputs: '{path}' is neither .npy nor .csv")
 
 
 #: Which element shows which quantity: nodes and the wires leaving them.

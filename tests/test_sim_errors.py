@@ -87,7 +87,7 @@ CASES = {
                        r"^state_dict: unexpected key 'weight_hr_l0'"),
     "integer weights": (lambda: RNN.from_torch({"weight_ih_l0": np.zeros((4, 3), int), "weight_hh_l0": np.zeros((4, 4), int)}),
                         r"^state_dict\['weight_ih_l0'\]: expected dtype float32 or float64, got int64"),
-    "missing file": (lambda: LSTM.from_torch("/nonexistent/weights.npz"), r"^state_dict: cannot read '/nonexistent/weights.npz'"),
+    "missing file": (lambda: LSTM.from_torch("/nonexistent/weights.npz"), r"^state_dict: weights file '/nonexistent/weights.npz' does not exist"),
     "keras recurrent": (lambda: LSTM.from_keras(np.zeros((3, 16)), np.zeros((4, 12))),
                         r"^recurrent_kernel: expected shape \(H, 4\*H\), got \(4, 12\)"),
     "keras kernel": (lambda: LSTM.from_keras(np.zeros((3, 12)), np.zeros((4, 16))), r"^kernel: expected shape \(I, 16\), got \(3, 12\)"),

@@ -3,8 +3,6 @@
 * :mod:`.scenario` -- the built-in, deterministic scenario (a small LSTM and a vanilla RNN
   of the same size trained on remember-the-first-symbol at several lags and seeds), with an
   on-disk cache of the trained weights (:mod:`.cache`).
-* :mod:`.sources` -- a user's own weights (``.npz`` with PyTorch or Keras key names) and
-  input sequences (``.npy``/``.csv``).
 * :mod:`.measure` -- the numbers behind each figure (``lstmfigs.data(name)``) and the
   summary statistics the CLI prints.
 * :mod:`.plots` -- reusable plotting functions (``ax=``/``fig=``, matplotlib conventions).

@@ -22,7 +22,7 @@ from .plots import (GATE_NAMES, mark_step, plot_gate_histograms,
                     plot_unit_heatmap, plot_unit_traces, reference_line_kwargs, themed_figure,
                     few_ticks, finish_figure)
 from .scenario import BUILTIN
-from .sources import InputsSource, WeightsSource
+from ..loader import InputsSource, WeightsSource
 
 STEP_LABEL = "step $t$"
 

@@ -16,7 +16,7 @@ from ..errors import LstmfigsError
 from ..sim import LSTM, RNN, tasks
 from . import cache
 from .scenario import BUILTIN, MODEL_KINDS, Scenario, TrainedRun
-from .sources import InputsSource, WeightsSource, load_inputs, load_lstm
+from ..loader import InputsSource, WeightsSource, load_inputs, load_lstm
 
 #: Gate blocks in the order the figures show them (the issue's order: f, i, g, o).
 GATES = ("f", "i", "g", "o")

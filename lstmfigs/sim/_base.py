@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from .. import safeio
 from ..errors import LstmfigsError
 from . import _checks
 
@@ -191,10 +192,9 @@ class RecurrentModel:
         come from the arrays; ``options`` are further constructor flags."""
         if isinstance(state_dict, (str, os.PathLike)):
             try:
-                with np.load(state_dict) as archive:
-                    state_dict = {key: archive[key] for key in archive.files}
-            except OSError as error:
-                raise LstmfigsError(f"state_dict: cannot read '{os.fspath(state_dict)}' ({error})") from None
+                state_dict = safeio.load_npz(state_dict, "weights file")
+            except LstmfigsError as error:
+                raise LstmfigsError(f"state_dict: {error}") from None
         if not isinstance(state_dict, Mapping):
             raise LstmfigsError("state_dict: expected a mapping of arrays or a path to an .npz file")
         arrays = {key: np.asarray(value) for key, value in state_dict.items()}

@@ -1,44 +1,44 @@
-"""A user's own model and data: weights from ``.npz`` files (or mappings) with PyTorch or
-Keras key names, input sequences from ``.npy``/``.csv`` files (or arrays).
+"""The one loader for a user's own model and data.
 
-Every problem is a one-line :class:`~lstmfigs.errors.LstmfigsError` that names the file
-or argument and what was expected, so the CLI exits with status 2 and writes nothing.
+Weights come from ``.npz`` files (or mappings of arrays) with PyTorch or Keras key names;
+input sequences from ``.npy``/``.csv`` files (or arrays).  Files are read through
+:mod:`lstmfigs.safeio`: only regular files, within size bounds, headers checked before
+anything is allocated, nothing unpickled.  Every problem is a one-line
+:class:`~lstmfigs.errors.LstmfigsError` that names the file or argument and what was
+expected, so the CLI exits with status 2 and writes nothing.
 """
 
 from __future__ import annotations
 
+import io
 import os
-import zipfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
 
-from ..errors import LstmfigsError
-from ..sim import LSTM
+from . import safeio
+from .errors import LstmfigsError
+from .sim import LSTM
 
 WeightsSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 InputsSource = Union[str, "os.PathLike[str]", np.ndarray, Any]
 
-#: Keras weight names, matched on the last path component (``lstm/lstm_cell/kernel:0``).
-KERAS_KEYS = ("kernel", "recurrent_kernel", "bias")
 
+def read_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """The named arrays of a weights file (``.npz``), checked and bounded.
 
-def _read_npz(path: Path, what: str) -> dict[str, np.ndarray]:
-    if not path.is_file():
-        raise LstmfigsError(f"{what} file '{path}' does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise LstmfigsError(f"{what} file '{path}' holds one array; expected an .npz "
-                                    "archive of named arrays")
-            return {key: archive[key] for key in archive.files}
-    except LstmfigsError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise LstmfigsError(f"cannot read {what} file '{path}' as .npz ({reason})") from None
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An ``.npz`` archive of named arrays (``np.savez``).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The arrays by name.
+    """
+    return safeio.load_npz(path, "weights file")
 
 
 def _keras_name(key: str) -> str:
@@ -54,7 +54,7 @@ def load_lstm(weights: WeightsSource) -> LSTM:
     """
     if isinstance(weights, (str, os.PathLike)):
         source = f"weights file '{os.fspath(weights)}'"
-        arrays = _read_npz(Path(weights), "weights")
+        arrays = read_weights(weights)
     elif isinstance(weights, Mapping):
         source = "weights"
         arrays = {str(key): np.asarray(value) for key, value in weights.items()}
@@ -84,15 +84,17 @@ def load_lstm(weights: WeightsSource) -> LSTM:
                         f"bias); found {found}")
 
 
-def _read_csv(path: Path) -> np.ndarray:
+def _read_csv(path: str | os.PathLike[str]) -> np.ndarray:
     """Rows are time steps, columns input features; one header line is allowed."""
+    text = safeio.read_text(path, "input file", safeio.MAX_TEXT_BYTES)
     for header_lines in (0, 1):
         try:
-            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=header_lines,
+            return np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, skiprows=header_lines,
                               dtype=np.float64)
         except ValueError as error:
             reason = " ".join(str(error).split())
-    raise LstmfigsError(f"cannot read input file '{path}' as CSV of numbers ({reason})")
+    raise LstmfigsError(f"cannot read input file '{os.fspath(path)}' as CSV of numbers "
+                        f"({reason[:200]})")
 
 
 def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32) -> np.ndarray:
@@ -102,21 +104,15 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32) 
     a batch (time-major, like the simulator).  CSV rows are time steps.
     """
     if isinstance(inputs, (str, os.PathLike)):
-        path = Path(inputs)
-        name = f"input file '{path}'"
-        if not path.is_file():
-            raise LstmfigsError(f"{name} does not exist")
-        suffix = path.suffix.lower()
+        name = f"input file '{os.fspath(inputs)}'"
+        suffix = os.path.splitext(os.fspath(inputs))[1].lower()
         if suffix == ".npy":
-            try:
-                array = np.load(path, allow_pickle=False)
-            except (OSError, ValueError, EOFError) as error:
-                reason = " ".join(str(error).split()) or type(error).__name__
-                raise LstmfigsError(f"cannot read {name} as .npy ({reason})") from None
+            array = safeio.load_npy(inputs, "input file")
         elif suffix == ".csv":
-            array = _read_csv(path)
+            array = _read_csv(inputs)
         else:
-            raise LstmfigsError(f"{name}: expected a .npy or .csv file, got '{suffix or path.name}'")
+            raise LstmfigsError(f"{name}: expected a .npy or .csv file, got "
+                                f"'{suffix or os.path.basename(os.fspath(inputs))}'")
     else:
         name = "inputs"
         try:
