@@ -50,7 +50,9 @@ def state_dict_with(key, value):
 
 
 CASES = {
-    "x 2-d": (lambda: lstm().forward(np.zeros((5, 3), F32)), r"^x: expected shape \(T, B, 3\), got \(5, 3\)"),
+    "x 2-d": (lambda: lstm().forward(np.zeros((5, 2), F32)), r"^x: expected shape \(T, 3\), got \(5, 2\)"),
+    "x 4-d": (lambda: lstm().forward(np.zeros((5, 2, 1, 3), F32)),
+              r"^x: expected shape \(T, B, 3\) or \(T, 3\) \(unbatched\), got \(5, 2, 1, 3\)"),
     "x features": (lambda: lstm().forward(x_ok(inputs=2)), r"^x: expected shape \(T, B, 3\)"),
     "x dtype": (lambda: lstm().forward(x_ok(dtype=np.float64)), r"^x: expected dtype float32, got float64"),
     "x list": (lambda: lstm().forward([[[0.0, 0.0, 0.0]]]), r"^x: expected dtype float32"),
@@ -83,8 +85,24 @@ CASES = {
                      r"^state_dict\['bias_ih_l0'\]: expected dtype float32, got float64"),
     "nan weight": (lambda: LSTM.from_torch(state_dict_with("bias_ih_l0", np.full(16, np.nan, F32))),
                    r"^state_dict\['bias_ih_l0'\]: contains NaN"),
-    "unexpected key": (lambda: LSTM.from_torch(state_dict_with("weight_hr_l0", np.zeros((2, 4), F32))),
-                       r"^state_dict: unexpected key 'weight_hr_l0'"),
+    "unexpected key": (lambda: LSTM.from_torch(state_dict_with("weight_xr_l0", np.zeros((2, 4), F32))),
+                       r"^state_dict: unexpected key 'weight_xr_l0'"),
+    "projection and weight_hh disagree": (
+        lambda: LSTM.from_torch(state_dict_with("weight_hr_l0", np.zeros((2, 4), F32))),
+        r"^state_dict\['weight_hh_l0'\]: expected shape \(16, 2\), got \(16, 4\)"),
+    "proj_size without weight_hr": (
+        lambda: LSTM.from_torch(state_dict_with("weight_hh_l0", np.zeros((16, 2), F32))),
+        r"^state_dict\['weight_hh_l0'\]: shape \(16, 2\) means h of size 2 but the cell has 4 units; "
+        r"an LSTM with proj_size needs weight_hr_l0"),
+    "relu rnn needs option": (lambda: RNN(3, 4, nonlinearity="gelu"), r"^nonlinearity: expected 'tanh' or 'relu'"),
+    "dropout": (lambda: LSTM(3, 4, dropout=1.0), r"^dropout: expected a probability 0 <= p < 1"),
+    "proj_size": (lambda: LSTM(3, 4, proj_size=4), r"^proj_size: expected an integer 0 <= proj_size < hidden_size"),
+    "bias=False forget bias": (lambda: LSTM(3, 4, bias=False, forget_bias=1.0), r"^forget_bias: sets biases"),
+    "batch_first dh": (lambda: (lambda m: m.backward(m.forward(x_ok()), np.zeros((2, 5, 4), F32)))(
+        LSTM(3, 4, batch_first=True)), r"^dh: expected shape \(5, 2, 4\), got \(2, 5, 4\)"),
+    "unbatched h0": (lambda: lstm().forward(np.zeros((5, 3), F32), h0=np.zeros((1, 2, 4), F32)),
+                     r"^h0: expected shape \(1, 4\), got \(1, 2, 4\)"),
+    "direction": (lambda: (lambda m, t: m.jacobian_norms(t, direction=1))(*traced()), r"^direction: expected 0, got 1"),
     "integer weights": (lambda: RNN.from_torch({"weight_ih_l0": np.zeros((4, 3), int), "weight_hh_l0": np.zeros((4, 4), int)}),
                         r"^state_dict\['weight_ih_l0'\]: expected dtype float32 or float64, got int64"),
     "missing file": (lambda: LSTM.from_torch("/nonexistent/weights.npz"), r"^state_dict: weights file '/nonexistent/weights.npz' does not exist"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmfigs.sim import GREFF_VARIANTS, GRU, LSTM, RNN
+from lstmfigs.sim import GREFF_VARIANTS, GRU, LSTM, RNN, LSTMCell
 
 STEPS, BATCH, INPUTS, HIDDEN = 4, 2, 3, 3
 
@@ -20,6 +20,16 @@ CONFIGS = {
     "gru-stacked": lambda: GRU(INPUTS, HIDDEN, num_layers=2, dtype="float64", seed=6),
     "rnn": lambda: RNN(INPUTS, HIDDEN, dtype="float64", seed=7),
     "rnn-stacked": lambda: RNN(INPUTS, HIDDEN, num_layers=2, dtype="float64", seed=8),
+    "lstm-proj-bi-stacked": lambda: LSTM(INPUTS, HIDDEN, num_layers=2, bidirectional=True, proj_size=2,
+                                         dtype="float64", seed=10),
+    "lstm-nobias-batch-first": lambda: LSTM(INPUTS, HIDDEN, bias=False, batch_first=True, dtype="float64", seed=11),
+    "lstm-dropout": lambda: LSTM(INPUTS, HIDDEN, num_layers=3, dropout=0.5, dtype="float64", seed=12),
+    "lstm-cell-peephole": lambda: LSTMCell(INPUTS, HIDDEN, peephole=True, dtype="float64", seed=13),
+    "gru-bi-dropout": lambda: GRU(INPUTS, HIDDEN, num_layers=2, bidirectional=True, dropout=0.3,
+                                  dtype="float64", seed=14),
+    "gru-nobias": lambda: GRU(INPUTS, HIDDEN, bias=False, dtype="float64", seed=15),
+    "rnn-relu-bi": lambda: RNN(INPUTS, HIDDEN, num_layers=2, nonlinearity="relu", bidirectional=True,
+                               dtype="float64", seed=16),
     **{f"lstm-greff-{name}": (lambda name=name: LSTM.greff(name, INPUTS, HIDDEN, dtype="float64", seed=9))
        for name in GREFF_VARIANTS},
 }
@@ -30,27 +40,29 @@ class Problem:
 
     def __init__(self, model, seed: int = 0):
         rng = np.random.default_rng(seed)
-        layers, cell = model.num_layers, model.has_cell
+        units, cell, out = model.num_layers * model.num_directions, model.has_cell, model.output_size
         # Non-zero weights everywhere (also in rows a variant ignores) and big enough
         # to reach the non-linear range of the gates.
         for value in model.params.values():
             value[...] = rng.uniform(-1.0, 1.0, value.shape)
         self.model = model
-        self.x = rng.standard_normal((STEPS, BATCH, INPUTS))
-        self.h0 = rng.standard_normal((layers, BATCH, HIDDEN))
-        self.c0 = rng.standard_normal((layers, BATCH, HIDDEN)) if cell else None
-        self.dh = rng.standard_normal((STEPS, BATCH, HIDDEN))
-        self.dh_n = rng.standard_normal((layers, BATCH, HIDDEN))
-        self.dc_n = rng.standard_normal((layers, BATCH, HIDDEN)) if cell else None
+        lead = (BATCH, STEPS) if model.batch_first else (STEPS, BATCH)
+        self.x = rng.standard_normal(lead + (INPUTS,))
+        self.h0 = rng.standard_normal((units, BATCH, out))
+        self.c0 = rng.standard_normal((units, BATCH, HIDDEN)) if cell else None
+        self.dh = rng.standard_normal(lead + (model.num_directions * out,))
+        self.dh_n = rng.standard_normal((units, BATCH, out))
+        self.dc_n = rng.standard_normal((units, BATCH, HIDDEN)) if cell else None
+        # Dropout between layers with fixed masks (seed 0): still a smooth function.
+        self.training = model.dropout > 0
 
     def forward(self):
-        if self.model.has_cell:
-            return self.model.forward(self.x, self.h0, self.c0)
-        return self.model.forward(self.x, self.h0)
+        states = (self.h0, self.c0) if self.model.has_cell else (self.h0,)
+        return self.model.forward(self.x, *states, training=self.training, seed=0)
 
     def loss(self) -> float:
         trace = self.forward()
-        total = np.sum(trace.h * self.dh) + np.sum(trace.h_n * self.dh_n)
+        total = np.sum(trace.output * self.dh) + np.sum(trace.h_n * self.dh_n)
         if self.model.has_cell:
             total += np.sum(trace.c_n * self.dc_n)
         return float(total)
@@ -130,24 +142,52 @@ def test_gradient_norms_are_total_gradients_at_each_step():
     np.testing.assert_allclose(grads.dh_norm[-1], np.linalg.norm(last, axis=-1), rtol=1e-12)
 
 
-def numeric_jacobian_norms(model, x, trace, t_end, eps=1e-6):
-    """||d h_{t_end} / d h_t||_F by finite differences, c_t held fixed."""
+def numeric_jacobian_norms(model, x, trace, t_end, eps=1e-6, whole_state=False):
+    """||d h_{t_end} / d h_t||_F by finite differences, c_t held fixed (whole_state: the
+    Jacobian w.r.t. (h_t, c_t), each perturbed with the other fixed)."""
     norms = np.zeros((t_end + 1, x.shape[1]))
+    targets = ["h", "c"] if whole_state and model.has_cell else ["h"]
     for t in range(t_end + 1):
-        jacobian = np.zeros((x.shape[1], HIDDEN, HIDDEN))
-        for j in range(HIDDEN):
-            outputs = []
-            for sign in (1, -1):
-                h_start = trace.h[t].copy()
-                h_start[:, j] += sign * eps
-                if t == t_end:
-                    outputs.append(h_start)
-                    continue
-                states = [h_start[None]] + ([trace.c[t][None]] if model.has_cell else [])
-                outputs.append(model.forward(x[t + 1:t_end + 1], *states).h[-1])
-            jacobian[:, :, j] = (outputs[0] - outputs[1]) / (2 * eps)
-        norms[t_end - t] = np.linalg.norm(jacobian, axis=(1, 2))
+        squares = np.zeros(x.shape[1])
+        for target in targets:
+            jacobian = np.zeros((x.shape[1], HIDDEN, HIDDEN))
+            for j in range(HIDDEN):
+                outputs = []
+                for sign in (1, -1):
+                    h_start = trace.h[t].copy()
+                    c_start = trace.c[t].copy() if model.has_cell else None
+                    (h_start if target == "h" else c_start)[:, j] += sign * eps
+                    if t == t_end:
+                        outputs.append(h_start)
+                        continue
+                    states = [h_start[None]] + ([c_start[None]] if model.has_cell else [])
+                    outputs.append(model.forward(x[t + 1:t_end + 1], *states).h[-1])
+                jacobian[:, :, j] = (outputs[0] - outputs[1]) / (2 * eps)
+            squares += np.square(jacobian).sum(axis=(1, 2))
+        norms[t_end - t] = np.sqrt(squares)
     return norms
+
+
+def test_whole_state_jacobian_norms_match_finite_differences():
+    model = CONFIGS["lstm"]()
+    x = np.random.default_rng(2).standard_normal((6, BATCH, INPUTS))
+    trace = model.forward(x)
+    lags, norms = model.jacobian_norms(trace, whole_state=True)
+    np.testing.assert_allclose(norms, numeric_jacobian_norms(model, x, trace, 5, whole_state=True), rtol=1e-6)
+    _, h_only = model.jacobian_norms(trace)
+    assert np.all(norms[1:] > h_only[1:])  # the cell state adds a path
+
+
+def test_reverse_direction_jacobian_is_the_forward_one_on_reversed_time():
+    model = LSTM(INPUTS, HIDDEN, bidirectional=True, dtype="float64", seed=3)
+    x = np.random.default_rng(4).standard_normal((7, BATCH, INPUTS))
+    twin = LSTM(INPUTS, HIDDEN, dtype="float64")
+    twin.params = {name.replace("_reverse", ""): value for name, value in model.params.items()
+                   if name.endswith("_reverse")}
+    for whole in (False, True):
+        _, reverse = model.jacobian_norms(model.forward(x), direction=1, t_end=2, whole_state=whole)
+        _, expected = twin.jacobian_norms(twin.forward(x[::-1].copy()), t_end=4, whole_state=whole)
+        np.testing.assert_allclose(reverse, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("config", ["lstm", "lstm-peephole", "gru", "rnn", "lstm-stacked"])

@@ -2,7 +2,7 @@
 
 >>> from lstmfigs.sim import LSTM, tasks, train
 >>> m = LSTM(4, 16, forget_bias=1.0)
->>> tr = m.forward(x)                 # x (T, B, I), time-major
+>>> tr = m.forward(x)                 # x (T, B, I), time-major (batch_first=True: (B, T, I))
 >>> g = m.backward(tr, dh)            # dh = dL/dh_t, (T, B, H)
 
 Never imports torch or matplotlib.
@@ -12,11 +12,24 @@ from __future__ import annotations
 
 from . import tasks, train
 from ._base import Gradients, LayerGradients
-from .gru import GRU, GRUTrace
-from .lstm import GREFF_VARIANTS, LSTM, LSTMTrace, LSTMVariant
-from .rnn import RNN, RNNTrace
+from .gru import GRU, GRUCell, GRUTrace
+from .lstm import GREFF_VARIANTS, LSTM, LSTMCell, LSTMTrace, LSTMVariant
+from .rnn import RNN, RNNCell, RNNTrace
 
 __all__ = [
-    "LSTM", "GRU", "RNN", "tasks", "train", "Gradients", "LayerGradients",
-    "LSTMTrace", "GRUTrace", "RNNTrace", "LSTMVariant", "GREFF_VARIANTS",
+    "GREFF_VARIANTS",
+    "GRU",
+    "LSTM",
+    "RNN",
+    "GRUCell",
+    "GRUTrace",
+    "Gradients",
+    "LSTMCell",
+    "LSTMTrace",
+    "LSTMVariant",
+    "LayerGradients",
+    "RNNCell",
+    "RNNTrace",
+    "tasks",
+    "train",
 ]

@@ -1,14 +1,22 @@
 """What LSTM, GRU and RNN share: parameters keyed by PyTorch names, weight import and
-export, input checks, stacking of layers, chunked long runs and the Jacobian-norm probe.
+export, input checks, stacking of layers and directions, dropout between layers, chunked
+long runs and the Jacobian-norm probe.
 
-A subclass describes one layer: how many gate blocks it has (``gate_blocks``), whether it
-carries a cell state, how a layer runs forward over a sequence (``_layer_forward``) and
-how it backpropagates (``_layer_backward``).  Everything about several layers, validation
-and weight formats lives here once.
+A subclass describes one layer in one direction (a *unit*): how many gate blocks it has
+(``gate_blocks``), whether it carries a cell state, how it runs forward over a sequence
+(``_layer_forward``) and how it backpropagates (``_layer_backward``).  Everything about
+several layers and directions, the torch.nn options (``bias``, ``batch_first``,
+``dropout``, ``bidirectional``), validation and weight formats lives here once.
+
+Units are numbered as PyTorch numbers ``h_n``'s rows: ``layer * num_directions +
+direction``; their parameter names end in ``_l{layer}`` plus ``_reverse`` for direction 1
+(``*Cell`` models: no suffix).  The reverse direction runs over the time-reversed input;
+its trace is stored in natural time order (``h[t]`` has seen ``x[t:]``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,9 +55,22 @@ def per_sample_norm(values: np.ndarray, seed_axes: int = 0) -> np.ndarray:
     return np.sqrt(np.square(values).sum(axis=(-1, *range(seed_axes))))
 
 
+def flip_time(trace: Any) -> Any:
+    """The same layer trace with every per-step array reversed in time (views, no copy).
+
+    Reverse-direction units are computed over the reversed sequence; flipping their trace
+    gives it in natural time order, and flipping again gives the computation order back.
+    """
+    changes = {item.name: getattr(trace, item.name)[::-1] for item in dataclasses.fields(trace)
+               if item.name not in ("h0", "c0", "reverse")
+               and isinstance(getattr(trace, item.name), np.ndarray)}
+    return dataclasses.replace(trace, reverse=not trace.reverse, **changes)
+
+
 @dataclass
 class LayerGradients:
-    """Gradients of one layer: w.r.t. its input sequence, initial states and parameters.
+    """Gradients of one unit (layer and direction): w.r.t. its input sequence, initial
+    states and parameters.
 
     ``dh``/``dc`` are the total gradients dL/dh_t, dL/dc_t reaching every step (the direct
     term plus what flows back through time); ``dh_norm``/``dc_norm`` their per-sample norms.
@@ -67,51 +88,83 @@ class LayerGradients:
 class Gradients(LayerGradients):
     """Result of ``backward``: exact BPTT gradients.
 
-    ``x`` (T, B, I); ``h0``/``c0`` (num_layers, B, H) (``c0`` None without a cell state);
-    ``params`` keyed like PyTorch's ``state_dict``; ``dh_norm``/``dc_norm`` (T, B): the
-    per-sample norm of the total gradient reaching step t of the last layer: dL/dh_t is
-    the direct term dh[t] plus all that flows back from later steps (with c_t held fixed);
-    dL/dc_t includes the path through h_t = o_t tanh(c_t).  ``layers[k]``: the same for
-    layer k (its ``x`` is dL/d(input of layer k)).
+    ``x`` in the layout of the input (T, B, I) (``batch_first``: (B, T, I); unbatched
+    (T, I)); ``h0``/``c0`` (num_layers * num_directions, B, H_out / H) (``c0`` None without
+    a cell state); ``params`` keyed like PyTorch's ``state_dict``; ``dh_norm``/``dc_norm``
+    (T, B): the per-sample norm of the total gradient reaching step t of the last layer's
+    forward direction: dL/dh_t is the direct term plus all that flows back from later steps
+    (with c_t held fixed); dL/dc_t includes the path through h_t = o_t tanh(c_t).
+    ``layers[k]``: the same for unit k (its ``x`` is dL/d(input of that unit), time-major).
     """
 
     layers: list[LayerGradients] = field(default_factory=list)
 
 
 def last_layer(name: str) -> property:
-    """A trace attribute that reads the last layer's ``name`` (None without a trace)."""
-    return property(lambda self: getattr(self.layers[-1], name) if self.layers else None,
-                    doc=f"The last layer's ``{name}`` (None when forward ran with trace=False).")
+    """A trace attribute that reads the last layer's forward-direction ``name`` (None
+    without a trace)."""
+    def read(self: Any) -> Any:
+        return getattr(self.layers[-self.num_directions], name) if self.layers else None
+    return property(read, doc=f"The last layer's ``{name}`` (forward direction; None when "
+                              "forward ran with trace=False).")
 
 
 def gate_block(index: int) -> property:
     """A layer-trace attribute: block ``index`` (H wide) of its ``gates``."""
     def block(self: Any) -> np.ndarray:
-        hidden = self.h.shape[-1]
+        hidden = self.gates.shape[-1] // self.gate_count
         return self.gates[..., index * hidden:(index + 1) * hidden]
     return property(block)
 
 
 @dataclass
 class ModelTrace:
-    """Result of ``forward``: ``h_n`` (and ``c_n`` for the LSTM) (num_layers, B, H) always;
-    with ``trace=True`` ``layers`` holds one trace per layer and ``h``, ``preact`` (and the
-    cell-specific attributes) are the last layer's; with ``trace=False`` ``layers`` is empty
-    and those are None."""
+    """Result of ``forward``.
+
+    ``h_n`` (and ``c_n`` for the LSTM): (num_layers * num_directions, B, H_out) always, as
+    PyTorch returns them ((layers * directions, H_out) for unbatched input).  With
+    ``trace=True`` ``layers`` holds one trace per unit (index ``layer * num_directions +
+    direction``, each time-major (T, B, ...), in natural time order), ``h``, ``preact``
+    (and the cell-specific attributes) are the last layer's forward direction, ``output``
+    is what ``torch.nn`` returns as output; with ``trace=False`` ``layers`` is empty and
+    those are None.  ``dropout`` holds the scaled masks applied to each layer's output but
+    the last (empty unless ``forward(..., training=True)`` with ``dropout > 0``).
+    """
 
     layers: list[Any]
     h_n: np.ndarray
     c_n: np.ndarray | None = None
+    num_directions: int = 1
+    batch_first: bool = False
+    batched: bool = True
+    dropout: list[np.ndarray] = field(default_factory=list)
 
     h = last_layer("h")
     preact = last_layer("preact")
+
+    @property
+    def output(self) -> np.ndarray | None:
+        """The last layer's h as ``torch.nn`` returns it: directions concatenated on the
+        feature axis, (T, B, D*H_out), (B, T, D*H_out) with ``batch_first``, (T, D*H_out)
+        for unbatched input (None without a trace)."""
+        if not self.layers:
+            return None
+        top = self.layers[-self.num_directions:]
+        out = top[0].h if len(top) == 1 else np.concatenate([unit.h for unit in top], axis=-1)
+        if not self.batched:
+            return out[:, 0]
+        return out.transpose(1, 0, 2) if self.batch_first else out
 
 
 class RecurrentModel:
     """Base of :class:`LSTM`, :class:`GRU` and :class:`RNN` (see those for the maths).
 
     ``params`` is the live mapping of parameters (PyTorch names, PyTorch shapes); the
-    trainer updates it in place.  Sequences are time-major: ``x`` is (T, B, I).
+    trainer updates it in place.  Options as ``torch.nn``'s: ``bias=False`` drops the
+    biases; ``batch_first=True`` takes ``x`` as (B, T, I) (traces stay time-major);
+    ``bidirectional=True`` adds a reverse direction per layer (``*_reverse`` parameters);
+    ``dropout=p`` zeroes each layer's output but the last with probability p (scaled by
+    1/(1-p)) when ``forward(..., training=True)``, with masks drawn from ``seed``.
     """
 
     #: Number of H-row blocks stacked in ``weight_ih`` (LSTM 4, GRU 3, RNN 1).
@@ -122,39 +175,97 @@ class RecurrentModel:
     has_cell: ClassVar[bool] = False
     #: ``keras_block_order[j]`` is the Keras block that holds PyTorch block j.
     keras_block_order: ClassVar[tuple[int, ...]]
-    #: Parameter stems per layer, in PyTorch's registration order.
+    #: Parameter stems per unit, in PyTorch's registration order.
     param_stems: ClassVar[tuple[str, ...]] = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    #: ``torch.nn.*Cell`` layout: one unit, parameter names without ``_l0``.
+    is_cell: ClassVar[bool] = False
+    #: The class holding the same cell as a ``*Cell`` (set by the cell classes).
+    cell_class: ClassVar[type | None] = None
+    #: What ``forward`` returns.
+    trace_class: ClassVar[type[ModelTrace]] = ModelTrace
 
     input_size: int
     hidden_size: int
     num_layers: int
+    bias: bool
+    batch_first: bool
+    dropout: float
+    bidirectional: bool
+    proj_size: int
     dtype: np.dtype
     params: dict[str, np.ndarray]
 
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
-                 dtype: Any = "float32", seed: int = 0) -> None:
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, dtype: Any = "float32", seed: int = 0,
+                 proj_size: int = 0) -> None:
         self.input_size = _checks.positive_int(input_size, "input_size")
         self.hidden_size = _checks.positive_int(hidden_size, "hidden_size")
         self.num_layers = _checks.positive_int(num_layers, "num_layers")
+        self.bias = _checks.flag(bias, "bias")
+        self.batch_first = _checks.flag(batch_first, "batch_first")
+        self.bidirectional = _checks.flag(bidirectional, "bidirectional")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.floating)) \
+                or not 0 <= dropout < 1:
+            raise LstmfigsError(f"dropout: expected a probability 0 <= p < 1, got {dropout!r}")
+        self.dropout = float(dropout)
+        if isinstance(proj_size, bool) or not isinstance(proj_size, (int, np.integer)) \
+                or not 0 <= proj_size < hidden_size:
+            raise LstmfigsError(f"proj_size: expected an integer 0 <= proj_size < hidden_size "
+                                f"({hidden_size}), got {proj_size!r}")
+        self.proj_size = int(proj_size)
+        if self.is_cell and (num_layers != 1 or bidirectional or proj_size or dropout):
+            raise LstmfigsError(f"{type(self).__name__}: a cell has one layer, one direction, "
+                                "no projection and no dropout")
         self.dtype = _checks.resolve_dtype(dtype)
         self.params = self._pytorch_default_init(np.random.default_rng(seed))
+
+    # ------------------------------------------------------------------ units
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Size of each direction's h: ``proj_size`` if set, else ``hidden_size``."""
+        return self.proj_size or self.hidden_size
+
+    def unit_key(self, layer: int, direction: int = 0) -> str:
+        """The suffix of a unit's parameter names: ``_l{layer}`` (+ ``_reverse``)."""
+        if self.is_cell:
+            return ""
+        return f"_l{layer}" + ("_reverse" if direction else "")
+
+    def units(self) -> list[tuple[int, int, str]]:
+        """``(layer, direction, key)`` of every unit in PyTorch's order."""
+        return [(layer, direction, self.unit_key(layer, direction))
+                for layer in range(self.num_layers) for direction in range(self.num_directions)]
+
+    def _layer_input_size(self, layer: int) -> int:
+        return self.input_size if layer == 0 else self.output_size * self.num_directions
 
     # ------------------------------------------------------------------ parameters
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         """Expected shape of every parameter, in PyTorch's order."""
         rows = self.gate_blocks * self.hidden_size
         shapes: dict[str, tuple[int, ...]] = {}
-        for layer in range(self.num_layers):
-            inputs = self.input_size if layer == 0 else self.hidden_size
-            shapes[f"weight_ih_l{layer}"] = (rows, inputs)
-            shapes[f"weight_hh_l{layer}"] = (rows, self.hidden_size)
-            shapes[f"bias_ih_l{layer}"] = (rows,)
-            shapes[f"bias_hh_l{layer}"] = (rows,)
-            shapes.update(self._extra_param_shapes(layer))
+        for layer, _, key in self.units():
+            shapes[f"weight_ih{key}"] = (rows, self._layer_input_size(layer))
+            shapes[f"weight_hh{key}"] = (rows, self.output_size)
+            if self.bias:
+                shapes[f"bias_ih{key}"] = (rows,)
+                shapes[f"bias_hh{key}"] = (rows,)
+            shapes.update(self._extra_param_shapes(key))
         return shapes
 
-    def _extra_param_shapes(self, layer: int) -> dict[str, tuple[int, ...]]:
+    def _extra_param_shapes(self, key: str) -> dict[str, tuple[int, ...]]:
         return {}
+
+    def _bias(self, stem: str, key: str) -> np.ndarray:
+        """``bias_ih``/``bias_hh`` of a unit, zeros when the model has no biases."""
+        if self.bias:
+            return self.params[f"{stem}{key}"]
+        return np.zeros(self.gate_blocks * self.hidden_size, self.dtype)
 
     def _pytorch_default_init(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         # PyTorch draws every parameter from U(-1/sqrt(H), 1/sqrt(H)).  Drawing in float64
@@ -181,40 +292,62 @@ class RecurrentModel:
         self.params = new
 
     @classmethod
-    def _options_from_keys(cls, keys: set[str]) -> dict[str, Any]:
+    def _options_from_keys(cls, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
         return {}
 
     @classmethod
     def from_torch(cls: type[ModelT], state_dict: Mapping[str, Any] | str | os.PathLike[str],
                    **options: Any) -> ModelT:
         """A model holding a PyTorch ``state_dict``: a mapping of arrays (or CPU tensors) or
-        a path to an ``.npz`` file with PyTorch's key names.  Sizes, layer count and dtype
-        come from the arrays; ``options`` are further constructor flags."""
+        a path to an ``.npz`` file with PyTorch's key names.  Sizes, layer count, ``bias``,
+        ``bidirectional``, ``proj_size`` and dtype come from the arrays; ``options`` are
+        further constructor flags (``nonlinearity="relu"`` for a relu RNN: a state dict
+        does not say).  A ``*Cell`` state dict (``weight_ih`` without ``_l0``) gives the
+        matching cell model (:class:`LSTMCell`, ...)."""
         if isinstance(state_dict, (str, os.PathLike)):
+            path = os.fspath(state_dict)
             try:
-                state_dict = safeio.load_npz(state_dict, "weights file")
+                state_dict = safeio.load_npz(path, "weights file")
             except LstmfigsError as error:
                 raise LstmfigsError(f"state_dict: {error}") from None
         if not isinstance(state_dict, Mapping):
             raise LstmfigsError("state_dict: expected a mapping of arrays or a path to an .npz file")
-        arrays = {key: np.asarray(value) for key, value in state_dict.items()}
-        first_input = _checks.mapping_entry(arrays, "weight_ih_l0", "state_dict")
-        _checks.mapping_entry(arrays, "weight_hh_l0", "state_dict")
+        arrays = {str(key): _checks.plain_array(value, f"state_dict['{key}']")
+                  for key, value in state_dict.items()}
+        if not cls.is_cell and "weight_ih" in arrays and "weight_ih_l0" not in arrays \
+                and cls.cell_class is not None:
+            return cls.cell_class.from_torch(arrays, **options)  # type: ignore[attr-defined, no-any-return]
+        key0 = "" if cls.is_cell else "_l0"
+        first_input = _checks.mapping_entry(arrays, f"weight_ih{key0}", "state_dict")
+        first_recurrent = _checks.mapping_entry(arrays, f"weight_hh{key0}", "state_dict")
         blocks = cls.gate_blocks
         if first_input.ndim != 2 or first_input.shape[0] % blocks or not first_input.shape[0]:
-            raise LstmfigsError(f"state_dict['weight_ih_l0']: expected shape ({blocks}*H, I), "
-                                f"got {first_input.shape}")
+            raise LstmfigsError(f"state_dict['weight_ih{key0}']: expected shape ({blocks}*H, I) "
+                                f"for a {cls.__name__.removesuffix('Cell')}, got {first_input.shape}")
         hidden = first_input.shape[0] // blocks
         num_layers = 1
         while f"weight_ih_l{num_layers}" in arrays:
             num_layers += 1
         explicit_dtype = options.pop("dtype", None)
         if explicit_dtype is None and first_input.dtype.name not in _checks.DTYPES:
-            raise LstmfigsError("state_dict['weight_ih_l0']: expected dtype float32 or float64, "
+            raise LstmfigsError(f"state_dict['weight_ih{key0}']: expected dtype float32 or float64, "
                                 f"got {first_input.dtype.name}")
-        model = cls(first_input.shape[1], hidden, num_layers=num_layers,
+        found: dict[str, Any] = {"bias": f"bias_ih{key0}" in arrays or f"bias_hh{key0}" in arrays}
+        if not cls.is_cell:
+            found["num_layers"] = num_layers
+            found["bidirectional"] = "weight_ih_l0_reverse" in arrays
+        if f"weight_hr{key0}" in arrays and cls.has_cell:
+            projection = arrays[f"weight_hr{key0}"]
+            found["proj_size"] = projection.shape[0] if projection.ndim == 2 else -1
+        elif cls.has_cell and first_recurrent.ndim == 2 and first_recurrent.shape[0] == first_input.shape[0] \
+                and first_recurrent.shape[1] < hidden:
+            raise LstmfigsError(
+                f"state_dict['weight_hh{key0}']: shape {first_recurrent.shape} means h of size "
+                f"{first_recurrent.shape[1]} but the cell has {hidden} units; an LSTM with "
+                f"proj_size needs weight_hr{key0}")
+        model = cls(first_input.shape[1], hidden,
                     dtype=first_input.dtype if explicit_dtype is None else explicit_dtype,
-                    **{**cls._options_from_keys(set(arrays)), **options})
+                    **{**found, **cls._options_from_keys(arrays), **options})
         # dtype= is an explicit request to convert; without it every array must already
         # share the first one's dtype (load_state_dict reports the first that does not).
         converted = arrays if explicit_dtype is None else {
@@ -266,108 +399,141 @@ class RecurrentModel:
         rows = cls.gate_blocks * hidden
         kernel = _checks.array(kernel, "kernel", (inputs, rows), model.dtype)
         recurrent_kernel = _checks.array(recurrent_kernel, "recurrent_kernel", (hidden, rows), model.dtype)
-        input_bias, recurrent_bias = cls._keras_biases(
-            None if bias is None else np.asarray(bias), rows, model.dtype)
-        model.params.update({
-            "weight_ih_l0": np.ascontiguousarray(model._reorder_blocks(kernel, to_keras=False).T),
-            "weight_hh_l0": np.ascontiguousarray(model._reorder_blocks(recurrent_kernel, to_keras=False).T),
-            "bias_ih_l0": model._reorder_blocks(input_bias, to_keras=False),
-            "bias_hh_l0": model._reorder_blocks(recurrent_bias, to_keras=False),
-        })
+        bias_input, bias_recurrent = cls._keras_biases(None if bias is None else np.asarray(bias), rows, model.dtype)
+        key = model.unit_key(0)
+        model.params[f"weight_ih{key}"] = np.ascontiguousarray(model._reorder_blocks(kernel, to_keras=False).T)
+        model.params[f"weight_hh{key}"] = np.ascontiguousarray(model._reorder_blocks(recurrent_kernel, to_keras=False).T)
+        if model.bias:
+            model.params[f"bias_ih{key}"] = model._reorder_blocks(bias_input, to_keras=False)
+            model.params[f"bias_hh{key}"] = model._reorder_blocks(bias_recurrent, to_keras=False)
         return model
 
-    def _keras_bias_out(self, layer: int) -> np.ndarray:
-        total = self.params[f"bias_ih_l{layer}"] + self.params[f"bias_hh_l{layer}"]
-        return self._reorder_blocks(total, to_keras=True)
+    def _keras_bias_out(self, key: str) -> np.ndarray:
+        return self._reorder_blocks(self._bias("bias_ih", key) + self._bias("bias_hh", key), to_keras=True)
 
     def to_keras(self, layer: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(kernel, recurrent_kernel, bias)`` of layer ``layer`` in Keras layout and order."""
+        """``(kernel, recurrent_kernel, bias)`` of layer ``layer`` (forward direction) in
+        Keras layout and order."""
         if not 0 <= layer < self.num_layers:
             raise LstmfigsError(f"layer: expected 0 <= layer < {self.num_layers}, got {layer}")
-        kernel = self._reorder_blocks(self.params[f"weight_ih_l{layer}"].T, to_keras=True)
-        recurrent = self._reorder_blocks(self.params[f"weight_hh_l{layer}"].T, to_keras=True)
-        return np.ascontiguousarray(kernel), np.ascontiguousarray(recurrent), self._keras_bias_out(layer)
+        if self.proj_size:
+            raise LstmfigsError("to_keras: Keras' LSTM has no projection (proj_size)")
+        key = self.unit_key(layer)
+        kernel = self._reorder_blocks(self.params[f"weight_ih{key}"].T, to_keras=True)
+        recurrent = self._reorder_blocks(self.params[f"weight_hh{key}"].T, to_keras=True)
+        return np.ascontiguousarray(kernel), np.ascontiguousarray(recurrent), self._keras_bias_out(key)
 
     # ------------------------------------------------------------------ checks
-    def _check_input(self, x: Any) -> np.ndarray:
-        return _checks.array(x, "x", ("T", "B", self.input_size), self.dtype)
+    def _check_input(self, x: Any) -> tuple[np.ndarray, bool]:
+        """``x`` as time-major (T, B, I), and whether it was batched."""
+        arr = np.asarray(x)
+        if arr.ndim == 2:
+            return _checks.array(arr, "x", ("T", self.input_size), self.dtype)[:, None, :], False
+        layout = ("B", "T", self.input_size) if self.batch_first else ("T", "B", self.input_size)
+        if arr.ndim != 3:
+            raise LstmfigsError(f"x: expected shape ({', '.join(map(str, layout))}) or "
+                                f"(T, {self.input_size}) (unbatched), got {arr.shape}")
+        arr = _checks.array(arr, "x", layout, self.dtype)
+        return (arr.transpose(1, 0, 2) if self.batch_first else arr), True
 
-    def _check_state(self, value: Any, name: str, batch: int) -> np.ndarray:
-        """An initial or final state as (num_layers, B, H); (B, H) is accepted for one layer."""
-        expected = (self.num_layers, batch, self.hidden_size)
+    def _check_state(self, value: Any, name: str, batch: int, size: int, batched: bool = True) -> np.ndarray:
+        """An initial or final state as (layers * directions, B, size); (B, size) is accepted
+        for one unit; unbatched: (layers * directions, size)."""
+        units = self.num_layers * self.num_directions
         arr = np.asarray(value)
-        if self.num_layers == 1 and arr.ndim == 2:
+        if not batched:
+            return _checks.array(arr, name, (units, size), self.dtype)[:, None, :]
+        if units == 1 and arr.ndim == 2:
             arr = arr[None]
-        return _checks.array(arr, name, expected, self.dtype)
+        return _checks.array(arr, name, (units, batch, size), self.dtype)
 
-    def _zeros_or_state(self, value: Any, name: str, batch: int) -> np.ndarray:
+    def _zeros_or_state(self, value: Any, name: str, batch: int, size: int, batched: bool) -> np.ndarray:
         if value is None:
-            return np.zeros((self.num_layers, batch, self.hidden_size), self.dtype)
-        return self._check_state(value, name, batch)
+            return np.zeros((self.num_layers * self.num_directions, batch, size), self.dtype)
+        return self._check_state(value, name, batch, size, batched)
+
+    def _check_output_gradient(self, value: Any, steps: int, batch: int, batched: bool) -> np.ndarray:
+        """``dh`` in the output's layout, as time-major (T, B, D*H_out)."""
+        width = self.num_directions * self.output_size
+        if not batched:
+            return _checks.array(value, "dh", (steps, width), self.dtype)[:, None, :]
+        if self.batch_first:
+            return _checks.array(value, "dh", (batch, steps, width), self.dtype).transpose(1, 0, 2)
+        return _checks.array(value, "dh", (steps, batch, width), self.dtype)
 
     # ------------------------------------------------------------------ forward / backward
-    def _layer_forward(self, layer: int, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> Any:
+    def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> Any:
         raise NotImplementedError
 
-    def _local_factors(self, layer: int, trace: Any, start: int, stop: int) -> tuple[np.ndarray, ...]:
+    def _local_factors(self, key: str, trace: Any, start: int, stop: int) -> tuple[np.ndarray, ...]:
         """Per-step factors of the local derivatives for steps ``start..stop-1``, computed
         for a chunk of steps at once so that the per-step loop stays short."""
         raise NotImplementedError
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
                        dc_t: np.ndarray | None, dc_next: np.ndarray | None, dz: np.ndarray,
-                       dh_rec: np.ndarray, layer: int) -> None:
+                       dh_rec: np.ndarray) -> None:
         """One step of BPTT at chunk offset ``j``: from the total ``dh_t`` (and, with a cell,
         ``dc_next`` coming from step t+1) write the pre-activation gradient ``dz``, the cell
         gradient ``dc_t`` and what flows to step t-1 (``dc_next``, ``dh_rec``), in place."""
         raise NotImplementedError
 
-    def _param_gradients(self, layer: int, trace: Any, dz_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Weight gradients as single products over all steps (from ``dz_all``), and dL/dx."""
+    def _param_gradients(self, key: str, trace: Any, dz_all: np.ndarray,
+                         dh_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Weight gradients as single products over all steps (from ``dz_all`` and the total
+        ``dh_all``), and dL/dx."""
         raise NotImplementedError
 
-    def _layer_backward(self, layer: int, trace: Any, dh: np.ndarray | None, dh_last: np.ndarray | None,
+    def _layer_backward(self, key: str, trace: Any, dh: np.ndarray | None, dh_last: np.ndarray | None,
                         dc_last: np.ndarray | None, *, steps: int | None = None,
-                        need_params: bool = True) -> LayerGradients:
-        """BPTT through one layer over its first ``steps`` steps.
+                        need_params: bool = True) -> tuple[LayerGradients, np.ndarray | None]:
+        """BPTT through one unit (its trace in computation order) over its first ``steps``.
 
-        ``dh`` (T, B, H) is dL/dh_t from above (None: zero); ``dh_last``/``dc_last`` seed
-        the last step.  They may carry leading seed axes (S, B, H) for the Jacobian probe;
-        then nothing per step is kept and norms are taken over seeds and features.
+        ``dh`` (T, B, H_out) is dL/dh_t from above (None: zero); ``dh_last``/``dc_last``
+        seed the last step.  They may carry leading seed axes (S, B, H) for the Jacobian
+        probe; then nothing per step is kept, norms are taken over seeds and features, and
+        the second result is the per-step norm of the cell-state gradient arriving from
+        later steps (∂/∂c_t with h_t held fixed), else None.
         """
         steps = trace.h.shape[0] if steps is None else steps
         batch, hidden, dtype = trace.h.shape[1], self.hidden_size, self.dtype
-        state_shape = (batch, hidden) if dh_last is None else dh_last.shape
-        seed_axes = len(state_shape) - 2
+        h_shape = (batch, trace.h.shape[-1]) if dh_last is None else dh_last.shape
+        seed_shape = h_shape[:-2]
+        c_shape = seed_shape + (batch, hidden)
+        seed_axes = len(seed_shape)
         store = seed_axes == 0
         dz_width = self.dz_blocks * hidden
-        dh_rec = np.zeros(state_shape, dtype) if dh_last is None else dh_last.astype(dtype, copy=True)
+        dh_rec = np.zeros(h_shape, dtype) if dh_last is None else dh_last.astype(dtype, copy=True)
         dc_next = None
         if self.has_cell:
-            dc_next = np.zeros(state_shape, dtype) if dc_last is None else dc_last.astype(dtype, copy=True)
+            dc_next = np.zeros(c_shape, dtype) if dc_last is None else dc_last.astype(dtype, copy=True)
+        carry_norm = None
         if store:
-            dh_total = np.empty((steps, batch, hidden), dtype)
+            dh_total = np.empty((steps,) + h_shape, dtype)
             dc_total = np.empty((steps, batch, hidden), dtype) if self.has_cell else None
             dz_all = np.empty((steps, batch, dz_width), dtype)
         else:
-            dh_work = np.empty(state_shape, dtype)
-            dc_work = np.empty(state_shape, dtype) if self.has_cell else None
-            dz_work = np.empty(state_shape[:-1] + (dz_width,), dtype)
+            dh_work = np.empty(h_shape, dtype)
+            dc_work = np.empty(c_shape, dtype) if self.has_cell else None
+            dz_work = np.empty(seed_shape + (batch, dz_width), dtype)
             dh_norm = np.empty((steps, batch), dtype)
             dc_norm = np.empty((steps, batch), dtype) if self.has_cell else None
+            carry_norm = np.zeros((steps, batch), dtype)
         for start, stop in time_chunks(steps, batch * dz_width, reverse=True):
-            factors = self._local_factors(layer, trace, start, stop)
+            factors = self._local_factors(key, trace, start, stop)
             for t in range(stop - 1, start - 1, -1):
                 if store:
                     dh_t, dz = dh_total[t], dz_all[t]
                     dc_t = None if dc_total is None else dc_total[t]
                 else:
                     dh_t, dc_t, dz = dh_work, dc_work, dz_work
+                    if dc_next is not None:
+                        carry_norm[t] = per_sample_norm(dc_next, seed_axes)  # type: ignore[index]
                 if dh is None:
                     dh_t[...] = dh_rec
                 else:
                     np.add(dh_rec, dh[t], out=dh_t)
-                self._backward_step(factors, t - start, dh_t, dc_t, dc_next, dz, dh_rec, layer)
+                self._backward_step(factors, t - start, dh_t, dc_t, dc_next, dz, dh_rec)
                 if not store:
                     dh_norm[t] = per_sample_norm(dh_t, seed_axes)
                     if dc_norm is not None:
@@ -378,28 +544,61 @@ class RecurrentModel:
         params: dict[str, np.ndarray] = {}
         dx = None
         if need_params:
-            params, dx = self._param_gradients(layer, trace, dz_all)
-        return LayerGradients(x=dx, h0=dh_rec, c0=dc_next, params=params,  # type: ignore[arg-type]
-                              dh_norm=dh_norm, dc_norm=dc_norm)
+            params, dx = self._param_gradients(key, trace, dz_all, dh_total)
+            params = {name: value for name, value in params.items() if name in self.params}
+        grads = LayerGradients(x=dx, h0=dh_rec, c0=dc_next, params=params,  # type: ignore[arg-type]
+                               dh_norm=dh_norm, dc_norm=dc_norm)
+        return grads, carry_norm
 
-    def _run(self, x: Any, h0: Any, c0: Any, trace: bool) -> tuple[list[Any], np.ndarray, np.ndarray | None]:
-        """Run every layer; return (per-layer traces or [], h_n, c_n)."""
-        x = self._check_input(x)
+    def _dropout_masks(self, training: bool, seed: int, steps: int, batch: int) -> list[np.ndarray]:
+        """Scaled keep-masks (T, B, D*H_out) for the output of every layer but the last."""
+        if not training or not self.dropout or self.num_layers == 1:
+            return []
+        keep = 1.0 - self.dropout
+        width = self.num_directions * self.output_size
+        return [((np.random.default_rng([seed, layer]).random((steps, batch, width)) < keep)
+                 / keep).astype(self.dtype) for layer in range(self.num_layers - 1)]
+
+    def _run(self, x: Any, h0: Any, c0: Any, trace: bool, training: bool = False,
+             seed: int = 0) -> ModelTrace:
+        """Run every unit; the ``trace_class`` result of ``forward``."""
+        x, batched = self._check_input(x)
         steps, batch = x.shape[0], x.shape[1]
         if steps == 0:
             raise LstmfigsError("x: expected at least one time step, got shape " + str(x.shape))
-        h_state = self._zeros_or_state(h0, "h0", batch)
-        c_state = self._zeros_or_state(c0, "c0", batch) if self.has_cell else None
-        if trace:
-            layers, layer_input = [], x
+        _checks.flag(training, "training")
+        h_state = self._zeros_or_state(h0, "h0", batch, self.output_size, batched)
+        c_state = self._zeros_or_state(c0, "c0", batch, self.hidden_size, batched) if self.has_cell else None
+        masks = self._dropout_masks(training, seed, steps, batch)
+        def finish(h_n: np.ndarray, c_n: np.ndarray | None, layers: list[Any]) -> ModelTrace:
+            if not batched:
+                h_n, c_n = h_n[:, 0], None if c_n is None else c_n[:, 0]
+            return self.trace_class(layers=layers, h_n=h_n, c_n=c_n, num_directions=self.num_directions,
+                                    batch_first=self.batch_first, batched=batched, dropout=masks)
+
+        if trace or self.bidirectional or masks:
+            # The reverse direction needs the whole sequence of the layer below, so
+            # bidirectional (and dropout) runs keep every layer's trace.
+            units: list[Any] = []
+            layer_input = x
             for layer in range(self.num_layers):
-                layer_trace = self._layer_forward(layer, layer_input, h_state[layer],
-                                                  None if c_state is None else c_state[layer])
-                layers.append(layer_trace)
-                layer_input = layer_trace.h
-            h_n = np.stack([lt.h[-1] for lt in layers])
-            c_n = np.stack([lt.c[-1] for lt in layers]) if self.has_cell else None
-            return layers, h_n, c_n
+                outputs = []
+                for direction in range(self.num_directions):
+                    index, key = len(units), self.unit_key(layer, direction)
+                    c_init = None if c_state is None else c_state[index]
+                    if direction:
+                        unit = flip_time(self._layer_forward(key, layer_input[::-1], h_state[index], c_init))
+                    else:
+                        unit = self._layer_forward(key, layer_input, h_state[index], c_init)
+                    units.append(unit)
+                    outputs.append(unit.h)
+                layer_input = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=-1)
+                if layer < len(masks):
+                    layer_input = layer_input * masks[layer]
+            # The final state of a reverse unit is its state after x[0].
+            h_n = np.stack([unit.h[0 if unit.reverse else -1] for unit in units])
+            c_n = np.stack([unit.c[0 if unit.reverse else -1] for unit in units]) if self.has_cell else None
+            return finish(h_n, c_n, units if trace else [])
         # No trace: walk time in bounded chunks through all layers, keeping only the states,
         # so memory does not grow with T (beyond x itself).
         h_state, c_state = h_state.copy(), None if c_state is None else c_state.copy()
@@ -407,79 +606,113 @@ class RecurrentModel:
         for start, stop in time_chunks(steps, per_step, limit=UNTRACED_CHUNK_ELEMENTS):
             layer_input = x[start:stop]
             for layer in range(self.num_layers):
-                chunk_trace = self._layer_forward(layer, layer_input, h_state[layer],
+                chunk_trace = self._layer_forward(self.unit_key(layer), layer_input, h_state[layer],
                                                   None if c_state is None else c_state[layer])
                 h_state[layer] = chunk_trace.h[-1]
                 if c_state is not None:
                     c_state[layer] = chunk_trace.c[-1]
                 layer_input = chunk_trace.h
-        return [], h_state, c_state
+        return finish(h_state, c_state, [])
 
     def _check_trace(self, trace: Any) -> None:
         if not getattr(trace, "layers", None):
             raise LstmfigsError("tr: expected a trace with per-step values (forward(..., trace=True))")
-        if len(trace.layers) != self.num_layers or trace.layers[0].x.shape[-1] != self.input_size:
+        if len(trace.layers) != self.num_layers * self.num_directions \
+                or trace.layers[0].x.shape[-1] != self.input_size:
             raise LstmfigsError(f"tr: expected a trace of this model ({self.num_layers} layer(s), "
-                                f"input size {self.input_size})")
+                                f"{self.num_directions} direction(s), input size {self.input_size})")
 
     def backward(self, tr: Any, dh: Any, dh_n: Any = None, dc_n: Any = None) -> Gradients:
         """Exact backpropagation through time through the trace ``tr`` of ``forward``.
 
-        ``dh`` (T, B, H): dL/dh_t for every step of the last layer (zeros where the loss
-        does not look).  ``dh_n``/``dc_n`` (num_layers, B, H): optional gradients w.r.t.
-        the final states (``dc_n`` LSTM only).  Gradients flow down through the layers.
+        ``dh``: dL/d(output) in the layout of ``tr.output`` ((T, B, D*H_out); (B, T, ...)
+        with ``batch_first``; (T, D*H_out) unbatched), zeros where the loss does not look.
+        ``dh_n``/``dc_n``: optional gradients w.r.t. the final states, shaped like ``h_n``
+        and ``c_n`` (``dc_n`` LSTM only).  Gradients flow down through the layers (and
+        through the dropout masks the forward pass used).
         """
         self._check_trace(tr)
         top = tr.layers[-1]
-        steps, batch = top.h.shape[0], top.h.shape[1]
-        dh = _checks.array(dh, "dh", (steps, batch, self.hidden_size), self.dtype)
-        dh_n = None if dh_n is None else self._check_state(dh_n, "dh_n", batch)
+        steps, batch, batched = top.h.shape[0], top.h.shape[1], tr.batched
+        upstream = self._check_output_gradient(dh, steps, batch, batched)
+        dh_n = None if dh_n is None else self._check_state(dh_n, "dh_n", batch, self.output_size, batched)
         if dc_n is not None and not self.has_cell:
             raise LstmfigsError(f"dc_n: {type(self).__name__} has no cell state; pass dh_n only")
-        dc_n = None if dc_n is None else self._check_state(dc_n, "dc_n", batch)
-        layer_grads: list[LayerGradients] = [None] * self.num_layers  # type: ignore[list-item]
-        upstream: np.ndarray = dh
+        dc_n = None if dc_n is None else self._check_state(dc_n, "dc_n", batch, self.hidden_size, batched)
+        units = self.units()
+        unit_grads: list[LayerGradients] = [None] * len(units)  # type: ignore[list-item]
+        width = self.output_size
         for layer in reversed(range(self.num_layers)):
-            grads = self._layer_backward(
-                layer, tr.layers[layer], upstream,
-                None if dh_n is None else dh_n[layer], None if dc_n is None else dc_n[layer])
-            layer_grads[layer] = grads
-            upstream = grads.x
-        params = {name: next(g.params[name] for g in layer_grads if name in g.params)
+            dx_total = None
+            for direction in range(self.num_directions):
+                index = layer * self.num_directions + direction
+                key = units[index][2]
+                unit = tr.layers[index]
+                up = upstream if self.num_directions == 1 else upstream[..., direction * width:(direction + 1) * width]
+                seeds = (None if dh_n is None else dh_n[index], None if dc_n is None else dc_n[index])
+                if unit.reverse:
+                    grads, _ = self._layer_backward(key, flip_time(unit), up[::-1], *seeds)
+                    grads.x, grads.dh_norm = grads.x[::-1], grads.dh_norm[::-1]
+                    grads.dc_norm = None if grads.dc_norm is None else grads.dc_norm[::-1]
+                else:
+                    grads, _ = self._layer_backward(key, unit, up, *seeds)
+                unit_grads[index] = grads
+                dx_total = grads.x if dx_total is None else dx_total + grads.x
+            assert dx_total is not None
+            if 0 < layer <= len(tr.dropout):
+                dx_total = dx_total * tr.dropout[layer - 1]
+            upstream = dx_total
+        params = {name: next(g.params[name] for g in unit_grads if name in g.params)
                   for name in self.params}
-        return Gradients(
-            x=upstream,
-            h0=np.stack([g.h0 for g in layer_grads]),
-            c0=np.stack([g.c0 for g in layer_grads]) if self.has_cell else None,  # type: ignore[misc]
-            params=params,
-            dh_norm=layer_grads[-1].dh_norm,
-            dc_norm=layer_grads[-1].dc_norm,
-            layers=layer_grads,
-        )
+        dx, h0_grad = upstream, np.stack([g.h0 for g in unit_grads])
+        c0_grad = np.stack([g.c0 for g in unit_grads]) if self.has_cell else None  # type: ignore[misc]
+        if not batched:
+            dx, h0_grad = dx[:, 0], h0_grad[:, 0]
+            c0_grad = None if c0_grad is None else c0_grad[:, 0]
+        elif self.batch_first:
+            dx = dx.transpose(1, 0, 2)
+        main = unit_grads[-self.num_directions]
+        return Gradients(x=dx, h0=h0_grad, c0=c0_grad, params=params, dh_norm=main.dh_norm,
+                         dc_norm=main.dc_norm, layers=unit_grads)
 
-    def jacobian_norms(self, tr: Any, t_end: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def jacobian_norms(self, tr: Any, t_end: int | None = None, *, direction: int = 0,
+                       whole_state: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Frobenius norms ||d h_{t_end} / d h_t|| of the last layer, per sample.
 
         The derivative is the one BPTT propagates: h_t perturbed with the cell state c_t
         held fixed (for the LSTM, the path through c_t is part of how h_t reaches later
-        steps).  Returns ``lags`` (t_end+1,) = 0, 1, ..., t_end and ``norms`` (t_end+1, B)
-        with ``norms[lag]`` at t = t_end - lag; ``norms[0]`` is sqrt(H) (the identity).
+        steps).  ``whole_state=True`` measures the whole state instead (Pascanu et al.
+        2013): ||d h_{t_end} / d(h_t, c_t)||, h_t and c_t perturbed independently (the same
+        as the default for GRU and RNN, whose state is h).  Returns ``lags`` (n,) = 0, 1,
+        ..., and ``norms`` (n, B) with ``norms[lag]`` at t = t_end - lag; ``norms[0]`` is
+        sqrt(H_out) (the identity).  ``direction=1`` probes the reverse direction of a
+        bidirectional model, whose time runs backwards: t_end defaults to 0 and
+        ``norms[lag]`` is at t = t_end + lag.
         """
         self._check_trace(tr)
-        top = tr.layers[-1]
-        steps, batch = top.h.shape[0], top.h.shape[1]
+        if direction not in range(self.num_directions):
+            raise LstmfigsError(f"direction: expected 0{' or 1' if self.bidirectional else ''}, got {direction!r}")
+        unit = tr.layers[-self.num_directions + direction]
+        steps, batch = unit.h.shape[0], unit.h.shape[1]
         if t_end is None:
-            t_end = steps - 1
+            t_end = 0 if direction else steps - 1
         if isinstance(t_end, bool) or not isinstance(t_end, (int, np.integer)) or not 0 <= t_end < steps:
             raise LstmfigsError(f"t_end: expected an integer step 0 <= t_end < {steps}, got {t_end!r}")
-        hidden = self.hidden_size
+        if direction:
+            unit, probe_end = flip_time(unit), steps - 1 - int(t_end)
+        else:
+            probe_end = int(t_end)
+        width = unit.h.shape[-1]
         # One seed per output coordinate of h_{t_end}: the seeds' adjoints at step t are the
         # rows of the Jacobian, so the norm over seeds and features is its Frobenius norm.
-        seeds = np.broadcast_to(np.eye(hidden, dtype=self.dtype)[:, None, :], (hidden, batch, hidden))
-        grads = self._layer_backward(self.num_layers - 1, top, None, np.ascontiguousarray(seeds), None,
-                                     steps=int(t_end) + 1, need_params=False)
-        norms = grads.dh_norm[::-1].copy()
-        return np.arange(int(t_end) + 1), norms
+        seeds = np.broadcast_to(np.eye(width, dtype=self.dtype)[:, None, :], (width, batch, width))
+        key = self.unit_key(self.num_layers - 1, direction)
+        grads, carry = self._layer_backward(key, unit, None, np.ascontiguousarray(seeds), None,
+                                            steps=probe_end + 1, need_params=False)
+        norms = grads.dh_norm
+        if whole_state and carry is not None:
+            norms = np.sqrt(np.square(norms) + np.square(carry))
+        return np.arange(probe_end + 1), norms[::-1].copy()
 
 
 def previous_states(sequence: np.ndarray, initial: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -492,3 +725,21 @@ def previous_states(sequence: np.ndarray, initial: np.ndarray, start: int, stop:
 
 def reversed_steps(start: int, stop: int) -> Iterator[int]:
     return iter(range(stop - 1, start - 1, -1))
+
+
+class CellMixin:
+    """``torch.nn.LSTMCell``/``GRUCell``/``RNNCell``: one unit whose parameter names have
+    no ``_l0`` (``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``).  ``forward`` runs
+    the cell over a sequence as the network class does; ``step`` is one call of the
+    PyTorch cell."""
+
+    is_cell: ClassVar[bool] = True
+
+    def _one_step(self, x: Any, states: tuple[Any, ...]) -> Any:
+        model: Any = self
+        arr = np.asarray(x)
+        if arr.ndim not in (1, 2):
+            raise LstmfigsError(f"x: expected shape (B, {model.input_size}) or ({model.input_size},), "
+                                f"got {arr.shape}")
+        lifted = [None if state is None else np.asarray(state)[None] for state in states]
+        return model.forward(arr[None], *lifted, trace=False)

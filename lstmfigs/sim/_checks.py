@@ -31,6 +31,35 @@ def positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
+def flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise LstmfigsError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def plain_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a NumPy array; torch tensors without importing torch.
+
+    A tensor that requires grad (``dict(model.named_parameters())``) is detached; one on
+    another device is copied to the CPU; bfloat16 and float16 tensors, which NumPy cannot
+    hold, become float32 (exactly: every such value is a float32 value).
+    """
+    if type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach"):
+        tensor = value.detach().cpu()
+        if str(tensor.dtype) in ("torch.bfloat16", "torch.float16"):
+            tensor = tensor.float()
+        try:
+            return np.asarray(tensor.numpy())
+        except (TypeError, RuntimeError) as error:
+            raise LstmfigsError(f"{name}: cannot convert a {tensor.dtype} tensor to an array "
+                                f"({' '.join(str(error).split())})") from None
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise LstmfigsError(f"{name}: expected an array of numbers "
+                            f"({' '.join(str(error).split())})") from None
+
+
 def _shape_text(shape: tuple[Any, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 

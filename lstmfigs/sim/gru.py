@@ -18,7 +18,14 @@ import numpy as np
 
 from ..errors import LstmfigsError
 from . import _checks
-from ._base import ModelTrace, RecurrentModel, gate_block, last_layer, previous_states
+from ._base import (
+    CellMixin,
+    ModelTrace,
+    RecurrentModel,
+    gate_block,
+    last_layer,
+    previous_states,
+)
 
 
 @dataclass
@@ -28,7 +35,8 @@ class GRULayerTrace:
     ``preact`` (T, B, 3H): the argument of each activation, [a_r, a_z, a_n] with
     ``a_n = W_in x + b_in + r * (W_hn h + b_hn)``; ``preact_h`` (T, B, 3H): the recurrent
     part ``W_hh h_{t-1} + b_hh`` (its n block is what r multiplies); ``gates`` (T, B, 3H)
-    the activations r, z, n; ``h`` (T, B, H); ``x`` the layer input; ``h0`` (B, H).
+    the activations r, z, n; ``h`` (T, B, H); ``x`` the layer input; ``h0`` (B, H);
+    ``reverse``: the unit of the reverse direction (arrays in natural time).
     """
 
     x: np.ndarray
@@ -37,6 +45,9 @@ class GRULayerTrace:
     preact_h: np.ndarray
     gates: np.ndarray
     h: np.ndarray
+    reverse: bool = False
+
+    gate_count: ClassVar[int] = 3
 
     r = gate_block(0)
     z = gate_block(1)
@@ -56,8 +67,13 @@ class GRUTrace(ModelTrace):
 
 
 class GRU(RecurrentModel):
-    """Gated recurrent unit; ``torch.nn.GRU`` semantics, time-major, PyTorch default init."""
+    """Gated recurrent unit; ``torch.nn.GRU`` semantics and PyTorch's default init.
 
+    torch.nn options: ``num_layers``, ``bias``, ``batch_first``, ``dropout``,
+    ``bidirectional`` (see :class:`~lstmfigs.sim._base.RecurrentModel`).
+    """
+
+    trace_class: ClassVar[type[ModelTrace]] = GRUTrace
     gate_blocks: ClassVar[int] = 3
     # Per-step gradient layout [r, z, n_recurrent, n_input]: the first 3H are the gradient
     # of the recurrent pre-activation (what W_hh sees), r, z and n_input that of the input part.
@@ -65,8 +81,11 @@ class GRU(RecurrentModel):
     keras_block_order: ClassVar[tuple[int, ...]] = (1, 0, 2)  # Keras z, r, h
 
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
-                 dtype: Any = "float32", seed: int = 0) -> None:
-        super().__init__(input_size, hidden_size, num_layers=num_layers, dtype=dtype, seed=seed)
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, dtype: Any = "float32", seed: int = 0) -> None:
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias,
+                         batch_first=batch_first, dropout=dropout, bidirectional=bidirectional,
+                         dtype=dtype, seed=seed)
 
     @classmethod
     def _keras_biases(cls, bias: np.ndarray | None, rows: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -79,28 +98,29 @@ class GRU(RecurrentModel):
         bias = _checks.array(bias, "bias", (2, rows), dtype)
         return bias[0], bias[1]
 
-    def _keras_bias_out(self, layer: int) -> np.ndarray:
-        return np.stack([self._reorder_blocks(self.params[f"bias_ih_l{layer}"], to_keras=True),
-                         self._reorder_blocks(self.params[f"bias_hh_l{layer}"], to_keras=True)])
+    def _keras_bias_out(self, key: str) -> np.ndarray:
+        return np.stack([self._reorder_blocks(self._bias("bias_ih", key), to_keras=True),
+                         self._reorder_blocks(self._bias("bias_hh", key), to_keras=True)])
 
-    def forward(self, x: Any, h0: Any = None, trace: bool = True) -> GRUTrace:
-        """Run over ``x`` (T, B, I); ``h0`` (num_layers, B, H) or None (zeros)."""
-        layers, h_n, _ = self._run(x, h0, None, trace)
-        return GRUTrace(layers=layers, h_n=h_n)
+    def forward(self, x: Any, h0: Any = None, trace: bool = True, *, training: bool = False,
+                seed: int = 0) -> GRUTrace:
+        """Run over ``x`` ((T, B, I); (B, T, I) with ``batch_first``; (T, I) unbatched);
+        ``h0`` (layers * directions, B, H) or None (zeros); see :meth:`LSTM.forward`."""
+        return self._run(x, h0, None, trace, training, seed)  # type: ignore[return-value]
 
-    def _layer_forward(self, layer: int, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> GRULayerTrace:
+    def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> GRULayerTrace:
         steps, batch, inputs = x.shape
         hidden, dtype = self.hidden_size, self.dtype
         half = dtype.type(0.5)
         # r and z rows are scaled by 1/2 (exact) so sigmoid = 0.5 + 0.5 * tanh(scaled).
         scale = np.ones(3 * hidden, dtype)
         scale[:2 * hidden] = half
-        weight_ih, weight_hh = self.params[f"weight_ih_l{layer}"], self.params[f"weight_hh_l{layer}"]
+        weight_ih, weight_hh = self.params[f"weight_ih{key}"], self.params[f"weight_hh{key}"]
         recurrent_scaled_t = (weight_hh * scale[:, None]).T
-        bias_hh_scaled = self.params[f"bias_hh_l{layer}"] * scale
+        bias_hh_scaled = self._bias("bias_hh", key) * scale
         pre = np.matmul(x.reshape(steps * batch, inputs), (weight_ih * scale[:, None]).T)
         pre = pre.reshape(steps, batch, 3 * hidden)
-        pre += self.params[f"bias_ih_l{layer}"] * scale
+        pre += self._bias("bias_ih", key) * scale
         pre_h = np.empty_like(pre)
         gates = np.empty_like(pre)
         h = np.empty((steps, batch, hidden), dtype)
@@ -129,7 +149,7 @@ class GRU(RecurrentModel):
         pre_h *= unscale
         return GRULayerTrace(x=x, h0=h0, preact=pre, preact_h=pre_h, gates=gates, h=h)
 
-    def _local_factors(self, layer: int, trace: GRULayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
+    def _local_factors(self, key: str, trace: GRULayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
         hidden, one = self.hidden_size, self.dtype.type(1)
         gates = trace.gates[start:stop]
         r, z, n = (gates[..., k * hidden:(k + 1) * hidden] for k in range(3))
@@ -148,17 +168,18 @@ class GRU(RecurrentModel):
         np.subtract(h_prev, n, out=l_z)
         l_z *= z
         l_z *= one - z                                    # d h / d a_z
-        return local.reshape(local.shape[:-1] + (4, hidden)), z, self.params[f"weight_hh_l{layer}"]
+        return local.reshape(local.shape[:-1] + (4, hidden)), z, self.params[f"weight_hh{key}"]
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
                        dc_t: np.ndarray | None, dc_next: np.ndarray | None, dz: np.ndarray,
-                       dh_rec: np.ndarray, layer: int) -> None:
+                       dh_rec: np.ndarray) -> None:
         local_blocks, z, weight_hh = factors
         np.multiply(local_blocks[j], dh_t[..., None, :], out=dz.reshape(dz.shape[:-1] + (4, -1)))
         np.matmul(dz[..., :3 * self.hidden_size], weight_hh, out=dh_rec)
         dh_rec += dh_t * z[j]
 
-    def _param_gradients(self, layer: int, trace: GRULayerTrace, dz_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def _param_gradients(self, key: str, trace: GRULayerTrace, dz_all: np.ndarray,
+                         dh_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         steps, batch, inputs = trace.x.shape
         hidden = self.hidden_size
         dz_recurrent = dz_all[..., :3 * hidden].reshape(steps * batch, 3 * hidden)
@@ -166,10 +187,27 @@ class GRU(RecurrentModel):
         dz_input = dz_input.reshape(steps * batch, 3 * hidden)
         h_prev = previous_states(trace.h, trace.h0, 0, steps).reshape(steps * batch, hidden)
         params = {
-            f"weight_ih_l{layer}": dz_input.T @ trace.x.reshape(steps * batch, inputs),
-            f"weight_hh_l{layer}": dz_recurrent.T @ h_prev,
-            f"bias_ih_l{layer}": dz_input.sum(axis=0),
-            f"bias_hh_l{layer}": dz_recurrent.sum(axis=0),
+            f"weight_ih{key}": dz_input.T @ trace.x.reshape(steps * batch, inputs),
+            f"weight_hh{key}": dz_recurrent.T @ h_prev,
+            f"bias_ih{key}": dz_input.sum(axis=0),
+            f"bias_hh{key}": dz_recurrent.sum(axis=0),
         }
-        dx = (dz_input @ self.params[f"weight_ih_l{layer}"]).reshape(steps, batch, inputs)
+        dx = (dz_input @ self.params[f"weight_ih{key}"]).reshape(steps, batch, inputs)
         return params, dx
+
+
+class GRUCell(CellMixin, GRU):
+    """``torch.nn.GRUCell``: parameters ``weight_ih``, ``weight_hh``, ``bias_ih``,
+    ``bias_hh`` (no ``_l0``)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 **options: Any) -> None:
+        super().__init__(input_size, hidden_size, bias=bias, **options)
+
+    def step(self, x: Any, hx: Any = None) -> np.ndarray:
+        """``h'`` as ``torch.nn.GRUCell(x, h)``: ``x`` (B, I) or (I,), ``h`` (B, H) or
+        (H,) (zeros if None)."""
+        return self._one_step(x, (hx,)).h_n[0]  # type: ignore[no-any-return]
+
+
+GRU.cell_class = GRUCell

@@ -37,7 +37,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import LstmfigsError
-from ._base import ModelTrace, RecurrentModel, gate_block, last_layer, previous_states
+from ._base import (
+    CellMixin,
+    ModelTrace,
+    RecurrentModel,
+    gate_block,
+    last_layer,
+    previous_states,
+)
 
 GATES = ("i", "f", "g", "o")
 
@@ -91,7 +98,9 @@ class LSTMLayerTrace:
     ``x`` is the layer's input (T, B, I_k), ``h0``/``c0`` its initial states (B, H),
     ``preact`` (T, B, 4H) the full argument of each gate's activation (peephole terms
     included), ``gates`` (T, B, 4H) the activations, ``c``/``h`` (T, B, H), and
-    ``cell_out`` = tanh(c) (``c`` itself without output activation).
+    ``cell_out`` = tanh(c) (``c`` itself without output activation), ``unprojected``
+    = o * cell_out (T, B, H): ``h`` itself, or with ``proj_size`` h = unprojected W_hr^T
+    (T, B, P).  ``reverse``: the unit of the reverse direction (arrays in natural time).
     """
 
     x: np.ndarray
@@ -102,6 +111,10 @@ class LSTMLayerTrace:
     c: np.ndarray
     h: np.ndarray
     cell_out: np.ndarray
+    unprojected: np.ndarray
+    reverse: bool = False
+
+    gate_count: ClassVar[int] = 4
 
     i = gate_block(0)
     f = gate_block(1)
@@ -124,7 +137,11 @@ class LSTMTrace(ModelTrace):
 
 
 class LSTM(RecurrentModel):
-    """Long short-term memory network; ``torch.nn.LSTM`` semantics (time-major).
+    """Long short-term memory network; ``torch.nn.LSTM`` semantics.
+
+    torch.nn options: ``num_layers``, ``bias``, ``batch_first``, ``dropout``,
+    ``bidirectional`` and ``proj_size`` (P > 0: h = W_hr (o * tanh(c)) of size P, with
+    ``weight_hr_l{k}`` (P, H); ``weight_hh`` is then (4H, P)).
 
     ``init="pytorch"`` draws every parameter from U(-1/sqrt(H), 1/sqrt(H)); ``"chrono"``
     then sets the effective forget bias to log U(1, chrono_t_max - 1) and the input bias
@@ -133,6 +150,7 @@ class LSTM(RecurrentModel):
     ``bias_ih``'s f block, 0 in ``bias_hh``'s).  Variant flags: see the module docstring.
     """
 
+    trace_class: ClassVar[type[ModelTrace]] = LSTMTrace
     gate_blocks: ClassVar[int] = 4
     dz_blocks: ClassVar[int] = 4
     has_cell: ClassVar[bool] = True
@@ -141,6 +159,8 @@ class LSTM(RecurrentModel):
     variant: LSTMVariant
 
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0,
                  peephole: bool = False, coupled: bool = False, dtype: Any = "float32",
                  seed: int = 0, init: str = "pytorch", forget_bias: float | None = None,
                  chrono_t_max: float | None = None, input_gate: bool = True,
@@ -150,7 +170,12 @@ class LSTM(RecurrentModel):
             peephole=bool(peephole), coupled=bool(coupled), input_gate=bool(input_gate),
             forget_gate=bool(forget_gate), output_gate=bool(output_gate),
             input_activation=bool(input_activation), output_activation=bool(output_activation))
-        super().__init__(input_size, hidden_size, num_layers=num_layers, dtype=dtype, seed=seed)
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias,
+                         batch_first=batch_first, dropout=dropout, bidirectional=bidirectional,
+                         proj_size=proj_size, dtype=dtype, seed=seed)
+        if (init == "chrono" or forget_bias is not None) and not self.bias:
+            raise LstmfigsError(f"{'forget_bias' if forget_bias is not None else 'init'}: "
+                                "sets biases, but the model has bias=False")
         rng = np.random.default_rng([seed, 1])  # separate stream: init options never shift the weights
         if init == "chrono":
             self._chrono_init(rng, chrono_t_max)
@@ -173,14 +198,17 @@ class LSTM(RecurrentModel):
             raise LstmfigsError(f"name: expected one of {', '.join(GREFF_VARIANTS)}, got {name!r}")
         return cls(input_size, hidden_size, **{**GREFF_VARIANTS[name], **options})
 
-    def _extra_param_shapes(self, layer: int) -> dict[str, tuple[int, ...]]:
-        if not self.variant.peephole:
-            return {}
-        return {f"weight_c{gate}_l{layer}": (self.hidden_size,) for gate in ("i", "f", "o")}
+    def _extra_param_shapes(self, key: str) -> dict[str, tuple[int, ...]]:
+        shapes: dict[str, tuple[int, ...]] = {}
+        if self.proj_size:
+            shapes[f"weight_hr{key}"] = (self.proj_size, self.hidden_size)
+        if self.variant.peephole:
+            shapes.update({f"weight_c{gate}{key}": (self.hidden_size,) for gate in ("i", "f", "o")})
+        return shapes
 
     @classmethod
-    def _options_from_keys(cls, keys: set[str]) -> dict[str, Any]:
-        return {"peephole": "weight_ci_l0" in keys}
+    def _options_from_keys(cls, arrays: Any) -> dict[str, Any]:
+        return {"peephole": "weight_ci" + ("" if cls.is_cell else "_l0") in arrays}
 
     def _block(self, array: np.ndarray, gate: str) -> np.ndarray:
         index, hidden = GATES.index(gate), self.hidden_size
@@ -190,9 +218,9 @@ class LSTM(RecurrentModel):
         if chrono_t_max is None or not np.isfinite(chrono_t_max) or chrono_t_max <= 2:
             raise LstmfigsError(f"chrono_t_max: init='chrono' needs a number > 2 (the longest "
                                 f"dependency in steps), got {chrono_t_max!r}")
-        for layer in range(self.num_layers):
+        for _, _, key in self.units():
             forget = np.log(rng.uniform(1.0, chrono_t_max - 1.0, size=self.hidden_size))
-            bias_ih, bias_hh = self.params[f"bias_ih_l{layer}"], self.params[f"bias_hh_l{layer}"]
+            bias_ih, bias_hh = self.params[f"bias_ih{key}"], self.params[f"bias_hh{key}"]
             self._block(bias_ih, "f")[:] = forget
             self._block(bias_ih, "i")[:] = -forget
             self._block(bias_hh, "f")[:] = 0
@@ -204,19 +232,20 @@ class LSTM(RecurrentModel):
                                 "(coupled=True or forget_gate=False)")
         if not np.isfinite(forget_bias):
             raise LstmfigsError(f"forget_bias: expected a finite number, got {forget_bias!r}")
-        for layer in range(self.num_layers):
-            self._block(self.params[f"bias_ih_l{layer}"], "f")[:] = forget_bias
-            self._block(self.params[f"bias_hh_l{layer}"], "f")[:] = 0
+        for _, _, key in self.units():
+            self._block(self.params[f"bias_ih{key}"], "f")[:] = forget_bias
+            self._block(self.params[f"bias_hh{key}"], "f")[:] = 0
 
     def _zero_unused_rows(self) -> None:
         for gate, live in zip(GATES, self.variant.live_gates):
             if live:
                 continue
-            for layer in range(self.num_layers):
+            for _, _, key in self.units():
                 for stem in self.param_stems:
-                    self._block(self.params[f"{stem}_l{layer}"], gate)[:] = 0
+                    if f"{stem}{key}" in self.params:
+                        self._block(self.params[f"{stem}{key}"], gate)[:] = 0
                 if self.variant.peephole and gate != "g":
-                    self.params[f"weight_c{gate}_l{layer}"][:] = 0
+                    self.params[f"weight_c{gate}{key}"][:] = 0
 
     def _block_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per-row factors (4H,): ``scale`` folded into the weights (1/2 for a logistic
@@ -234,34 +263,37 @@ class LSTM(RecurrentModel):
                 scale[rows], unscale[rows], mul[rows], add[rows] = 0.5, 2, 0.5, 0.5
         return scale, unscale, mul, add
 
-    def _peepholes(self, layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _peepholes(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(w_ci, w_cf, w_co), zero for gates that are fixed or absent."""
         if not self.variant.peephole:
             zero = np.zeros(self.hidden_size, self.dtype)
             return zero, zero, zero
         live = self.variant.live_gates
-        return tuple(self.params[f"weight_c{gate}_l{layer}"] * self.dtype.type(is_live)  # type: ignore[return-value]
+        return tuple(self.params[f"weight_c{gate}{key}"] * self.dtype.type(is_live)  # type: ignore[return-value]
                      for gate, is_live in (("i", live[0]), ("f", live[1]), ("o", live[3])))
 
     # ------------------------------------------------------------------ forward
-    def forward(self, x: Any, h0: Any = None, c0: Any = None, trace: bool = True) -> LSTMTrace:
-        """Run the network over ``x`` (T, B, I), time-major, of the model's dtype.
+    def forward(self, x: Any, h0: Any = None, c0: Any = None, trace: bool = True, *,
+                training: bool = False, seed: int = 0) -> LSTMTrace:
+        """Run the network over ``x`` of the model's dtype: (T, B, I), (B, T, I) with
+        ``batch_first``, or (T, I) unbatched.
 
-        ``h0``/``c0``: (num_layers, B, H) initial states (zeros if None; (B, H) accepted for
-        one layer).  ``trace=False`` keeps only the final states, walking time in bounded
-        chunks, so memory does not grow with T.
+        ``h0`` (layers * directions, B, H_out) and ``c0`` (layers * directions, B, H)
+        initial states (zeros if None; (B, H) accepted for one unit; no B unbatched).
+        ``trace=False`` keeps only the final states, walking time in bounded chunks, so
+        memory does not grow with T (one direction, no dropout).  ``training=True`` applies
+        dropout between layers with masks drawn from ``seed``.
         """
-        layers, h_n, c_n = self._run(x, h0, c0, trace)
-        return LSTMTrace(layers=layers, h_n=h_n, c_n=c_n)  # type: ignore[arg-type]
+        return self._run(x, h0, c0, trace, training, seed)  # type: ignore[return-value]
 
-    def _layer_forward(self, layer: int, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> LSTMLayerTrace:
+    def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> LSTMLayerTrace:
         assert c0 is not None
         steps, batch, inputs = x.shape
         hidden, dtype, variant = self.hidden_size, self.dtype, self.variant
         scale, unscale, mul, add = self._block_vectors()
-        weight_ih, weight_hh = self.params[f"weight_ih_l{layer}"], self.params[f"weight_hh_l{layer}"]
+        weight_ih, weight_hh = self.params[f"weight_ih{key}"], self.params[f"weight_hh{key}"]
         recurrent_scaled_t = (weight_hh * scale[:, None]).T
-        bias_scaled = (self.params[f"bias_ih_l{layer}"] + self.params[f"bias_hh_l{layer}"]) * scale
+        bias_scaled = (self._bias("bias_ih", key) + self._bias("bias_hh", key)) * scale
         # Scaled pre-activations of all steps' input parts in one product; the recurrent
         # part is added step by step.  At the end the buffer is rescaled into `preact`.
         scaled = np.matmul(x.reshape(steps * batch, inputs), (weight_ih * scale[:, None]).T)
@@ -269,11 +301,13 @@ class LSTM(RecurrentModel):
         scaled += bias_scaled
         gates = np.empty_like(scaled)
         c = np.empty((steps, batch, hidden), dtype)
-        h = np.empty_like(c)
+        projection_t = self.params[f"weight_hr{key}"].T if self.proj_size else None
+        unprojected = np.empty_like(c)
+        h = unprojected if projection_t is None else np.empty((steps, batch, self.proj_size), dtype)
         cell_out = np.empty_like(c) if variant.output_activation else c
         recurrent = np.empty((batch, 4 * hidden), dtype)
         product = np.empty((batch, hidden), dtype)
-        peep_ci, peep_cf, peep_co = self._peepholes(layer)
+        peep_ci, peep_cf, peep_co = self._peepholes(key)
         peep_input_forget = np.stack([peep_ci * scale[0], peep_cf * scale[hidden]])  # (2, H)
         peep_output = peep_co * scale[3 * hidden]
         peep_product = np.empty((batch, 2, hidden), dtype)
@@ -311,20 +345,24 @@ class LSTM(RecurrentModel):
                 gate_o[t] += add_o
             if variant.output_activation:
                 np.tanh(c_t, out=cell_out[t])
-            np.multiply(gate_o[t], cell_out[t], out=h[t])
+            np.multiply(gate_o[t], cell_out[t], out=unprojected[t])
+            if projection_t is not None:
+                np.matmul(unprojected[t], projection_t, out=h[t])
             h_prev, c_prev = h[t], c_t
         scaled *= unscale
-        return LSTMLayerTrace(x=x, h0=h0, c0=c0, preact=scaled, gates=gates, c=c, h=h, cell_out=cell_out)
+        return LSTMLayerTrace(x=x, h0=h0, c0=c0, preact=scaled, gates=gates, c=c, h=h,
+                              cell_out=cell_out, unprojected=unprojected)
 
     # ------------------------------------------------------------------ backward
-    def _local_factors(self, layer: int, lt: LSTMLayerTrace, start: int,
+    def _local_factors(self, key: str, lt: LSTMLayerTrace, start: int,
                        stop: int) -> tuple[np.ndarray, ...]:
         """Per-step factors of BPTT for steps ``start..stop-1``.
 
         With dh, dc the total gradients at step t (dc including the path through h_t):
         ``dc = dc_next + dh * k``, ``da[i,f,g] = dc * p[i,f,g]``, ``da_o = dh * p_o`` and
-        ``dc_prev = dc * carry``.  Returns ``(p_ifg (n, B, 3, H), p_o, k, carry (n, B, H),
-        weight_hh)``.
+        ``dc_prev = dc * carry``, where with ``proj_size`` dh is first taken through the
+        projection (dh W_hr).  Returns ``(p_ifg (n, B, 3, H), p_o, k, carry (n, B, H),
+        weight_hh, weight_hr or None)``.
         """
         variant, hidden = self.variant, self.hidden_size
         gates = lt.gates[start:stop]
@@ -358,18 +396,21 @@ class LSTM(RecurrentModel):
             k = o.copy()
         carry = f.copy()
         if variant.peephole:
-            w_ci, w_cf, w_co = self._peepholes(layer)
+            w_ci, w_cf, w_co = self._peepholes(key)
             k += p_o * w_co
             carry += p_i * w_ci
             carry += p_f * w_cf
         blocks = factors.reshape(factors.shape[:-1] + (4, hidden))
-        return blocks[..., :3, :], blocks[..., 3, :], k, carry, self.params[f"weight_hh_l{layer}"]
+        return (blocks[..., :3, :], blocks[..., 3, :], k, carry, self.params[f"weight_hh{key}"],
+                self.params.get(f"weight_hr{key}"))  # type: ignore[return-value]
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
                        dc_t: np.ndarray | None, dc_next: np.ndarray | None, dz: np.ndarray,
-                       dh_rec: np.ndarray, layer: int) -> None:
+                       dh_rec: np.ndarray) -> None:
         assert dc_t is not None and dc_next is not None
-        local_ifg, local_o, k, carry, weight_hh = factors
+        local_ifg, local_o, k, carry, weight_hh, weight_hr = factors
+        if weight_hr is not None:
+            dh_t = np.matmul(dh_t, weight_hr)  # through h = W_hr (o * tanh(c))
         np.multiply(dh_t, k[j], out=dc_t)
         dc_t += dc_next
         # The i, f, g blocks are driven by dc, the o block by dh: one broadcast call each.
@@ -379,25 +420,46 @@ class LSTM(RecurrentModel):
         np.multiply(dc_t, carry[j], out=dc_next)
         np.matmul(dz, weight_hh, out=dh_rec)
 
-    def _param_gradients(self, layer: int, lt: LSTMLayerTrace, dz_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def _param_gradients(self, key: str, lt: LSTMLayerTrace, dz_all: np.ndarray,
+                         dh_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         steps, batch, inputs = lt.x.shape
-        hidden = self.hidden_size
+        hidden, width = self.hidden_size, lt.h.shape[-1]
         dz_flat = dz_all.reshape(steps * batch, 4 * hidden)
         grad_hh = dz_all[0].T @ lt.h0
         if steps > 1:
-            grad_hh += dz_all[1:].reshape(-1, 4 * hidden).T @ lt.h[:-1].reshape(-1, hidden)
+            grad_hh += dz_all[1:].reshape(-1, 4 * hidden).T @ lt.h[:-1].reshape(-1, width)
         bias = dz_flat.sum(axis=0)
         params = {
-            f"weight_ih_l{layer}": dz_flat.T @ lt.x.reshape(steps * batch, inputs),
-            f"weight_hh_l{layer}": grad_hh,
-            f"bias_ih_l{layer}": bias,
-            f"bias_hh_l{layer}": bias.copy(),
+            f"weight_ih{key}": dz_flat.T @ lt.x.reshape(steps * batch, inputs),
+            f"weight_hh{key}": grad_hh,
+            f"bias_ih{key}": bias,
+            f"bias_hh{key}": bias.copy(),
         }
+        if self.proj_size:
+            params[f"weight_hr{key}"] = (dh_all.reshape(-1, width).T
+                                         @ lt.unprojected.reshape(-1, hidden))
         if self.variant.peephole:
             c_prev = previous_states(lt.c, lt.c0, 0, steps)
             blocks = [dz_all[..., k * hidden:(k + 1) * hidden] for k in range(4)]
-            params[f"weight_ci_l{layer}"] = np.einsum("tbh,tbh->h", blocks[0], c_prev)
-            params[f"weight_cf_l{layer}"] = np.einsum("tbh,tbh->h", blocks[1], c_prev)
-            params[f"weight_co_l{layer}"] = np.einsum("tbh,tbh->h", blocks[3], lt.c)
-        dx = (dz_flat @ self.params[f"weight_ih_l{layer}"]).reshape(steps, batch, inputs)
+            params[f"weight_ci{key}"] = np.einsum("tbh,tbh->h", blocks[0], c_prev)
+            params[f"weight_cf{key}"] = np.einsum("tbh,tbh->h", blocks[1], c_prev)
+            params[f"weight_co{key}"] = np.einsum("tbh,tbh->h", blocks[3], lt.c)
+        dx = (dz_flat @ self.params[f"weight_ih{key}"]).reshape(steps, batch, inputs)
         return params, dx
+
+
+class LSTMCell(CellMixin, LSTM):
+    """``torch.nn.LSTMCell``: parameters ``weight_ih`` (4H, I), ``weight_hh`` (4H, H),
+    ``bias_ih``, ``bias_hh`` (4H,); the variant flags of :class:`LSTM` apply."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, **options: Any) -> None:
+        super().__init__(input_size, hidden_size, bias=bias, **options)
+
+    def step(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(h', c')`` as ``torch.nn.LSTMCell(x, (h, c))``: ``x`` (B, I) or (I,), ``h``,
+        ``c`` (B, H) or (H,) (zeros if ``hx`` is None)."""
+        run = self._one_step(x, (None, None) if hx is None else tuple(hx))
+        return run.h_n[0], run.c_n[0]
+
+
+LSTM.cell_class = LSTMCell

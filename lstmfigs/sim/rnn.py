@@ -1,6 +1,11 @@
-"""Vanilla (Elman) RNN with ``torch.nn.RNN``'s tanh semantics::
+"""Vanilla (Elman) RNN with ``torch.nn.RNN``'s semantics::
 
-    h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
+    h' = tanh(W_ih x + b_ih + W_hh h + b_hh)        (nonlinearity="tanh", the default)
+    h' = relu(W_ih x + b_ih + W_hh h + b_hh)        (nonlinearity="relu")
+
+A state dict does not say which nonlinearity a network uses: pass ``nonlinearity="relu"``
+to :meth:`RNN.from_torch` for a relu network.  At a pre-activation of exactly 0 the relu's
+derivative is taken as 0, as autograd does.
 
 Keras' ``SimpleRNN`` is the same cell (``kernel`` (I, H), ``recurrent_kernel`` (H, H),
 ``bias`` (H,)).
@@ -13,17 +18,26 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._base import ModelTrace, RecurrentModel, previous_states
+from ..errors import LstmfigsError
+from ._base import CellMixin, ModelTrace, RecurrentModel, previous_states
 
 
 @dataclass
 class RNNLayerTrace:
-    """One layer: ``x`` input, ``h0`` (B, H), ``preact`` and ``h`` (T, B, H)."""
+    """One layer: ``x`` input, ``h0`` (B, H), ``preact`` and ``h`` (T, B, H);
+    ``gates`` is ``h`` (the RNN has no gates; its one block is the state update)."""
 
     x: np.ndarray
     h0: np.ndarray
     preact: np.ndarray
     h: np.ndarray
+    reverse: bool = False
+
+    gate_count: ClassVar[int] = 1
+
+    @property
+    def gates(self) -> np.ndarray:
+        return self.h
 
 
 @dataclass
@@ -33,59 +47,100 @@ class RNNTrace(ModelTrace):
 
 
 class RNN(RecurrentModel):
-    """Elman network with tanh; ``torch.nn.RNN`` semantics, time-major, PyTorch init."""
+    """Elman network; ``torch.nn.RNN`` semantics and PyTorch's default init.
 
+    ``nonlinearity``: ``"tanh"`` or ``"relu"``; other torch.nn options as for
+    :class:`~lstmfigs.sim.GRU`.
+    """
+
+    trace_class: ClassVar[type[ModelTrace]] = RNNTrace
     gate_blocks: ClassVar[int] = 1
     dz_blocks: ClassVar[int] = 1
     keras_block_order: ClassVar[tuple[int, ...]] = (0,)
 
+    nonlinearity: str
+
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
-                 dtype: Any = "float32", seed: int = 0) -> None:
-        super().__init__(input_size, hidden_size, num_layers=num_layers, dtype=dtype, seed=seed)
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, dtype: Any = "float32",
+                 seed: int = 0) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise LstmfigsError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias,
+                         batch_first=batch_first, dropout=dropout, bidirectional=bidirectional,
+                         dtype=dtype, seed=seed)
 
-    def forward(self, x: Any, h0: Any = None, trace: bool = True) -> RNNTrace:
-        """Run over ``x`` (T, B, I); ``h0`` (num_layers, B, H) or None (zeros)."""
-        layers, h_n, _ = self._run(x, h0, None, trace)
-        return RNNTrace(layers=layers, h_n=h_n)
+    def forward(self, x: Any, h0: Any = None, trace: bool = True, *, training: bool = False,
+                seed: int = 0) -> RNNTrace:
+        """Run over ``x`` ((T, B, I); (B, T, I) with ``batch_first``; (T, I) unbatched);
+        ``h0`` (layers * directions, B, H) or None (zeros); see :meth:`LSTM.forward`."""
+        return self._run(x, h0, None, trace, training, seed)  # type: ignore[return-value]
 
-    def _layer_forward(self, layer: int, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> RNNLayerTrace:
+    def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> RNNLayerTrace:
         steps, batch, inputs = x.shape
-        weight_ih, weight_hh = self.params[f"weight_ih_l{layer}"], self.params[f"weight_hh_l{layer}"]
+        weight_ih, weight_hh = self.params[f"weight_ih{key}"], self.params[f"weight_hh{key}"]
         pre = np.matmul(x.reshape(steps * batch, inputs), weight_ih.T).reshape(steps, batch, self.hidden_size)
-        pre += self.params[f"bias_ih_l{layer}"] + self.params[f"bias_hh_l{layer}"]
+        pre += self._bias("bias_ih", key) + self._bias("bias_hh", key)
         h = np.empty_like(pre)
         recurrent = np.empty((batch, self.hidden_size), self.dtype)
+        relu = self.nonlinearity == "relu"
+        zero = self.dtype.type(0)
         h_prev = h0
         for t in range(steps):
             np.matmul(h_prev, weight_hh.T, out=recurrent)
             pre[t] += recurrent
-            np.tanh(pre[t], out=h[t])
+            if relu:
+                np.maximum(pre[t], zero, out=h[t])
+            else:
+                np.tanh(pre[t], out=h[t])
             h_prev = h[t]
         return RNNLayerTrace(x=x, h0=h0, preact=pre, h=h)
 
-    def _local_factors(self, layer: int, trace: RNNLayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
-        slope = np.square(trace.h[start:stop])
-        np.subtract(self.dtype.type(1), slope, out=slope)
-        return slope, self.params[f"weight_hh_l{layer}"]
+    def _local_factors(self, key: str, trace: RNNLayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
+        if self.nonlinearity == "relu":
+            slope = (trace.preact[start:stop] > 0).astype(self.dtype)
+        else:
+            slope = np.square(trace.h[start:stop])
+            np.subtract(self.dtype.type(1), slope, out=slope)
+        return slope, self.params[f"weight_hh{key}"]
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
                        dc_t: np.ndarray | None, dc_next: np.ndarray | None, dz: np.ndarray,
-                       dh_rec: np.ndarray, layer: int) -> None:
+                       dh_rec: np.ndarray) -> None:
         slope, weight_hh = factors
         np.multiply(dh_t, slope[j], out=dz)
         np.matmul(dz, weight_hh, out=dh_rec)
 
-    def _param_gradients(self, layer: int, trace: RNNLayerTrace, dz_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def _param_gradients(self, key: str, trace: RNNLayerTrace, dz_all: np.ndarray,
+                         dh_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         steps, batch, inputs = trace.x.shape
         hidden = self.hidden_size
         dz_flat = dz_all.reshape(steps * batch, hidden)
         h_prev = previous_states(trace.h, trace.h0, 0, steps).reshape(steps * batch, hidden)
         bias = dz_flat.sum(axis=0)
         params = {
-            f"weight_ih_l{layer}": dz_flat.T @ trace.x.reshape(steps * batch, inputs),
-            f"weight_hh_l{layer}": dz_flat.T @ h_prev,
-            f"bias_ih_l{layer}": bias,
-            f"bias_hh_l{layer}": bias.copy(),
+            f"weight_ih{key}": dz_flat.T @ trace.x.reshape(steps * batch, inputs),
+            f"weight_hh{key}": dz_flat.T @ h_prev,
+            f"bias_ih{key}": bias,
+            f"bias_hh{key}": bias.copy(),
         }
-        dx = (dz_flat @ self.params[f"weight_ih_l{layer}"]).reshape(steps, batch, inputs)
+        dx = (dz_flat @ self.params[f"weight_ih{key}"]).reshape(steps, batch, inputs)
         return params, dx
+
+
+class RNNCell(CellMixin, RNN):
+    """``torch.nn.RNNCell``: parameters ``weight_ih``, ``weight_hh``, ``bias_ih``,
+    ``bias_hh`` (no ``_l0``)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 **options: Any) -> None:
+        super().__init__(input_size, hidden_size, bias=bias, nonlinearity=nonlinearity, **options)
+
+    def step(self, x: Any, hx: Any = None) -> np.ndarray:
+        """``h'`` as ``torch.nn.RNNCell(x, h)``: ``x`` (B, I) or (I,), ``h`` (B, H) or
+        (H,) (zeros if None)."""
+        return self._one_step(x, (hx,)).h_n[0]  # type: ignore[no-any-return]
+
+
+RNN.cell_class = RNNCell
