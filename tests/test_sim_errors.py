@@ -94,7 +94,7 @@ CASES = {
         lambda: LSTM.from_torch(state_dict_with("weight_hh_l0", np.zeros((16, 2), F32))),
         r"^state_dict\['weight_hh_l0'\]: shape \(16, 2\) means h of size 2 but the cell has 4 units; "
         r"an LSTM with proj_size needs weight_hr_l0"),
-    "relu rnn needs option": (lambda: RNN(3, 4, nonlinearity="gelu"), r"^nonlinearity: expected 'tanh' or 'relu'"),
+    "relu rnn needs option": (lambda: RNN(3, 4, nonlinearity="gelu"), r"^nonlinearity: expected one of sigmoid, tanh, hard_sigmoid, relu, linear"),
     "dropout": (lambda: LSTM(3, 4, dropout=1.0), r"^dropout: expected a probability 0 <= p < 1"),
     "proj_size": (lambda: LSTM(3, 4, proj_size=4), r"^proj_size: expected an integer 0 <= proj_size < hidden_size"),
     "bias=False forget bias": (lambda: LSTM(3, 4, bias=False, forget_bias=1.0), r"^forget_bias: sets biases"),

@@ -30,6 +30,13 @@ CONFIGS = {
     "gru-nobias": lambda: GRU(INPUTS, HIDDEN, bias=False, dtype="float64", seed=15),
     "rnn-relu-bi": lambda: RNN(INPUTS, HIDDEN, num_layers=2, nonlinearity="relu", bidirectional=True,
                                dtype="float64", seed=16),
+    "lstm-keras-hard-sigmoid-relu": lambda: LSTM(INPUTS, HIDDEN, activation="relu", recurrent_activation="hard_sigmoid",
+                                                 dtype="float64", seed=17),
+    "lstm-keras-linear-peephole": lambda: LSTM(INPUTS, HIDDEN, activation="linear", recurrent_activation="sigmoid",
+                                               peephole=True, dtype="float64", seed=18),
+    "gru-keras-hard-sigmoid": lambda: GRU(INPUTS, HIDDEN, activation="relu", recurrent_activation="hard_sigmoid",
+                                          dtype="float64", seed=19),
+    "rnn-keras-sigmoid": lambda: RNN(INPUTS, HIDDEN, nonlinearity="sigmoid", dtype="float64", seed=20),
     **{f"lstm-greff-{name}": (lambda name=name: LSTM.greff(name, INPUTS, HIDDEN, dtype="float64", seed=9))
        for name in GREFF_VARIANTS},
 }

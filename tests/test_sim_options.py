@@ -99,3 +99,40 @@ def test_relu_rnn_differs_from_tanh_and_is_what_the_option_says():
     trace = relu.forward(X)
     np.testing.assert_array_equal(trace.h, np.maximum(trace.preact, 0))
     assert not np.allclose(trace.h, tanh.forward(X).h)
+
+
+def test_keras_activations_are_computed_exactly():
+    # hard_sigmoid is Keras 3's relu6(x + 3) / 6, not Keras 2's clip(0.2 x + 0.5, 0, 1).
+    model = LSTM(4, 5, activation="relu", recurrent_activation="hard_sigmoid", dtype="float64", seed=9)
+    trace = model.forward(X * 3)
+    hard = np.clip((trace.preact + 3) / 6, 0, 1)
+    np.testing.assert_array_equal(trace.i, hard[..., :5])
+    np.testing.assert_array_equal(trace.o, hard[..., 15:])
+    np.testing.assert_array_equal(trace.g, np.maximum(trace.preact[..., 10:15], 0))
+    np.testing.assert_array_equal(trace.h, trace.o * np.maximum(trace.c, 0))
+    assert ((trace.i == 0) | (trace.i == 1)).any()  # the test reaches the flat parts
+
+
+@pytest.mark.torch
+def test_live_keras_activations_match_keras():
+    torch = pytest.importorskip("torch")
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("needs Keras on the torch backend")
+    torch.manual_seed(0)
+    x = np.random.default_rng(1).standard_normal((3, 6, 4)).astype("float32") * 2  # (B, T, I)
+    for layer_class, ours, options in (
+            (keras.layers.LSTM, LSTM, {"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
+            (keras.layers.LSTM, LSTM, {"activation": "linear", "recurrent_activation": "tanh"}),
+            (keras.layers.GRU, GRU, {"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
+            (keras.layers.SimpleRNN, RNN, {"activation": "sigmoid"})):
+        layer = layer_class(5, return_sequences=True, **options)
+        expected = np.asarray(layer(x).detach().cpu().numpy())
+        kernel, recurrent, bias = (np.asarray(w) for w in layer.get_weights())
+        if ours is RNN:
+            model = RNN.from_keras(kernel, recurrent, bias, nonlinearity=options["activation"], batch_first=True)
+        else:
+            model = ours.from_keras(kernel, recurrent, bias, batch_first=True, **options)
+        np.testing.assert_allclose(model.forward(x).output, expected, atol=2e-6, err_msg=str(options))

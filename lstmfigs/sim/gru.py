@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import LstmfigsError
-from . import _checks
+from . import _activations, _checks
 from ._base import (
     CellMixin,
     ModelTrace,
@@ -70,8 +70,13 @@ class GRU(RecurrentModel):
     """Gated recurrent unit; ``torch.nn.GRU`` semantics and PyTorch's default init.
 
     torch.nn options: ``num_layers``, ``bias``, ``batch_first``, ``dropout``,
-    ``bidirectional`` (see :class:`~lstmfigs.sim._base.RecurrentModel`).
+    ``bidirectional`` (see :class:`~lstmfigs.sim._base.RecurrentModel`).  Keras options:
+    ``activation`` (n, default ``"tanh"``) and ``recurrent_activation`` (r, z, default
+    ``"sigmoid"``), as for :class:`~lstmfigs.sim.LSTM`.
     """
+
+    activation: str
+    recurrent_activation: str
 
     trace_class: ClassVar[type[ModelTrace]] = GRUTrace
     gate_blocks: ClassVar[int] = 3
@@ -82,7 +87,10 @@ class GRU(RecurrentModel):
 
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, dtype: Any = "float32", seed: int = 0) -> None:
+                 bidirectional: bool = False, dtype: Any = "float32", seed: int = 0,
+                 activation: str = "tanh", recurrent_activation: str = "sigmoid") -> None:
+        self.activation = _activations.check(activation, "activation")
+        self.recurrent_activation = _activations.check(recurrent_activation, "recurrent_activation")
         super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias,
                          batch_first=batch_first, dropout=dropout, bidirectional=bidirectional,
                          dtype=dtype, seed=seed)
@@ -113,8 +121,12 @@ class GRU(RecurrentModel):
         hidden, dtype = self.hidden_size, self.dtype
         half = dtype.type(0.5)
         # r and z rows are scaled by 1/2 (exact) so sigmoid = 0.5 + 0.5 * tanh(scaled).
+        fast = self.recurrent_activation == "sigmoid"
+        gate_function = _activations.FUNCTIONS[self.recurrent_activation]
+        candidate_function = _activations.FUNCTIONS[self.activation]
         scale = np.ones(3 * hidden, dtype)
-        scale[:2 * hidden] = half
+        if fast:
+            scale[:2 * hidden] = half
         weight_ih, weight_hh = self.params[f"weight_ih{key}"], self.params[f"weight_hh{key}"]
         recurrent_scaled_t = (weight_hh * scale[:, None]).T
         bias_hh_scaled = self._bias("bias_hh", key) * scale
@@ -132,13 +144,16 @@ class GRU(RecurrentModel):
             np.matmul(h_prev, recurrent_scaled_t, out=rec_t)
             rec_t += bias_hh_scaled
             pre_t[:, rz] += rec_t[:, rz]
-            np.tanh(pre_t[:, rz], out=gate[:, rz])
-            gate[:, rz] *= half
-            gate[:, rz] += half
+            if fast:
+                np.tanh(pre_t[:, rz], out=gate[:, rz])
+                gate[:, rz] *= half
+                gate[:, rz] += half
+            else:
+                gate_function(pre_t[:, rz], out=gate[:, rz])
             np.multiply(gate[:, :hidden], rec_t[:, n_rows], out=work)
             pre_t[:, n_rows] += work
             n = gate[:, n_rows]
-            np.tanh(pre_t[:, n_rows], out=n)
+            candidate_function(pre_t[:, n_rows], out=n)
             # h = n + z * (h_prev - n), the same value as (1 - z) n + z h_prev.
             np.subtract(h_prev, n, out=work)
             work *= gate[:, hidden:2 * hidden]
@@ -151,23 +166,23 @@ class GRU(RecurrentModel):
 
     def _local_factors(self, key: str, trace: GRULayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
         hidden, one = self.hidden_size, self.dtype.type(1)
-        gates = trace.gates[start:stop]
+        gates, preact = trace.gates[start:stop], trace.preact[start:stop]
         r, z, n = (gates[..., k * hidden:(k + 1) * hidden] for k in range(3))
+        a_r, a_z, a_n = (preact[..., k * hidden:(k + 1) * hidden] for k in range(3))
+        derivative, gate = _activations.derivative, self.recurrent_activation
         h_prev = previous_states(trace.h, trace.h0, start, stop)
         recurrent_n = trace.preact_h[start:stop, :, 2 * hidden:]
         # dz = dh * local, blocks [r, z, n_recurrent, n_input] (see dz_blocks).
         local = np.empty(gates.shape[:-1] + (4 * hidden,), self.dtype)
         l_r, l_z, l_nh, l_nx = (local[..., k * hidden:(k + 1) * hidden] for k in range(4))
-        np.square(n, out=l_nx)
-        np.subtract(one, l_nx, out=l_nx)
+        derivative(self.activation, a_n, n, out=l_nx)
         l_nx *= one - z                                   # d h / d a_n
         np.multiply(l_nx, r, out=l_nh)                    # d h / d (W_hn h + b_hn)
-        np.multiply(r, one - r, out=l_r)
+        derivative(gate, a_r, r, out=l_r)
         l_r *= recurrent_n
         l_r *= l_nx                                       # d h / d a_r
         np.subtract(h_prev, n, out=l_z)
-        l_z *= z
-        l_z *= one - z                                    # d h / d a_z
+        l_z *= derivative(gate, a_z, z, out=np.empty_like(z))  # d h / d a_z
         return local.reshape(local.shape[:-1] + (4, hidden)), z, self.params[f"weight_hh{key}"]
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,

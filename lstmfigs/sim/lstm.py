@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import LstmfigsError
+from . import _activations
 from ._base import (
     CellMixin,
     ModelTrace,
@@ -141,7 +142,10 @@ class LSTM(RecurrentModel):
 
     torch.nn options: ``num_layers``, ``bias``, ``batch_first``, ``dropout``,
     ``bidirectional`` and ``proj_size`` (P > 0: h = W_hr (o * tanh(c)) of size P, with
-    ``weight_hr_l{k}`` (P, H); ``weight_hh`` is then (4H, P)).
+    ``weight_hr_l{k}`` (P, H); ``weight_hh`` is then (4H, P)).  Keras options:
+    ``activation`` (g and the cell output, default ``"tanh"``) and
+    ``recurrent_activation`` (i, f, o, default ``"sigmoid"``), each one of ``sigmoid``,
+    ``tanh``, ``hard_sigmoid`` (Keras 3), ``relu``, ``linear``.
 
     ``init="pytorch"`` draws every parameter from U(-1/sqrt(H), 1/sqrt(H)); ``"chrono"``
     then sets the effective forget bias to log U(1, chrono_t_max - 1) and the input bias
@@ -157,6 +161,8 @@ class LSTM(RecurrentModel):
     keras_block_order: ClassVar[tuple[int, ...]] = (0, 1, 2, 3)  # Keras i, f, c, o
 
     variant: LSTMVariant
+    activation: str
+    recurrent_activation: str
 
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -165,7 +171,10 @@ class LSTM(RecurrentModel):
                  seed: int = 0, init: str = "pytorch", forget_bias: float | None = None,
                  chrono_t_max: float | None = None, input_gate: bool = True,
                  forget_gate: bool = True, output_gate: bool = True,
-                 input_activation: bool = True, output_activation: bool = True) -> None:
+                 input_activation: bool = True, output_activation: bool = True,
+                 activation: str = "tanh", recurrent_activation: str = "sigmoid") -> None:
+        self.activation = _activations.check(activation, "activation")
+        self.recurrent_activation = _activations.check(recurrent_activation, "recurrent_activation")
         self.variant = LSTMVariant(
             peephole=bool(peephole), coupled=bool(coupled), input_gate=bool(input_gate),
             forget_gate=bool(forget_gate), output_gate=bool(output_gate),
@@ -247,17 +256,41 @@ class LSTM(RecurrentModel):
                 if self.variant.peephole and gate != "g":
                     self.params[f"weight_c{gate}{key}"][:] = 0
 
+    @property
+    def _fast(self) -> bool:
+        """PyTorch's activations: every gate from one tanh call (see the module docstring)."""
+        return self.activation == "tanh" and self.recurrent_activation == "sigmoid"
+
+    def _block_activations(self) -> tuple[str, str, str, str, str]:
+        """Activation of the blocks i, f, g, o and of the cell output."""
+        gate, variant = self.recurrent_activation, self.variant
+        return (gate, gate, self.activation if variant.input_activation else "linear", gate,
+                self.activation if variant.output_activation else "linear")
+
+    def _activate(self, pre: np.ndarray, out: np.ndarray, first_block: int) -> None:
+        """Other activations than PyTorch's: block by block; a fixed gate is 1."""
+        hidden, names = self.hidden_size, self._block_activations()
+        for offset in range(pre.shape[-1] // hidden):
+            block = first_block + offset
+            rows = slice(offset * hidden, (offset + 1) * hidden)
+            if self.variant.live_gates[block]:
+                _activations.FUNCTIONS[names[block]](pre[..., rows], out=out[..., rows])
+            else:
+                out[..., rows] = 1
+
     def _block_vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per-row factors (4H,): ``scale`` folded into the weights (1/2 for a logistic
         gate, 1 for g, 0 for a fixed gate), ``unscale`` to recover the pre-activation, and
-        ``tanh(scale * a) * mul + add`` = the block's activation (1 for a fixed gate)."""
+        ``tanh(scale * a) * mul + add`` = the block's activation (1 for a fixed gate).
+        With other activations than PyTorch's only ``scale`` and ``unscale`` are used
+        (1, or 0 for a fixed gate)."""
         hidden = self.hidden_size
         scale, unscale, mul, add = (np.empty(4 * hidden, self.dtype) for _ in range(4))
         for index, (gate, live) in enumerate(zip(GATES, self.variant.live_gates)):
             rows = slice(index * hidden, (index + 1) * hidden)
             if not live:
                 scale[rows], unscale[rows], mul[rows], add[rows] = 0, 0, 0, 1
-            elif gate == "g":
+            elif gate == "g" or not self._fast:
                 scale[rows], unscale[rows], mul[rows], add[rows] = 1, 1, 1, 0
             else:
                 scale[rows], unscale[rows], mul[rows], add[rows] = 0.5, 2, 0.5, 0.5
@@ -319,6 +352,17 @@ class LSTM(RecurrentModel):
         gate_i, gate_f, gate_g, gate_o = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
         mul_early, add_early, mul_o, add_o = mul[:early], add[:early], mul[3 * hidden:], add[3 * hidden:]
         one = dtype.type(1)
+        fast, output_activation = self._fast, _activations.FUNCTIONS[self.activation]
+
+        def activate(pre: np.ndarray, out: np.ndarray, mul_part: np.ndarray, add_part: np.ndarray,
+                     first_block: int) -> None:
+            if fast:
+                np.tanh(pre, out=out)
+                out *= mul_part
+                out += add_part
+            else:
+                self._activate(pre, out, first_block)
+
         h_prev, c_prev = h0, c0
         for t in range(steps):
             np.matmul(h_prev, recurrent_scaled_t, out=recurrent)
@@ -326,9 +370,7 @@ class LSTM(RecurrentModel):
             if variant.peephole:
                 np.multiply(c_prev[:, None, :], peep_input_forget, out=peep_product)
                 pre_input_forget[t] += peep_product.reshape(batch, 2 * hidden)
-            np.tanh(pre_early[t], out=gate_early[t])
-            gate_early[t] *= mul_early
-            gate_early[t] += add_early
+            activate(pre_early[t], gate_early[t], mul_early, add_early, 0)
             if variant.coupled:
                 np.subtract(one, gate_i[t], out=gate_f[t])
             if not variant.input_activation:
@@ -340,11 +382,9 @@ class LSTM(RecurrentModel):
             if variant.peephole:
                 np.multiply(c_t, peep_output, out=product)
                 pre_o[t] += product
-                np.tanh(pre_o[t], out=gate_o[t])
-                gate_o[t] *= mul_o
-                gate_o[t] += add_o
+                activate(pre_o[t], gate_o[t], mul_o, add_o, 3)
             if variant.output_activation:
-                np.tanh(c_t, out=cell_out[t])
+                output_activation(c_t, out=cell_out[t])
             np.multiply(gate_o[t], cell_out[t], out=unprojected[t])
             if projection_t is not None:
                 np.matmul(unprojected[t], projection_t, out=h[t])
@@ -365,35 +405,29 @@ class LSTM(RecurrentModel):
         weight_hh, weight_hr or None)``.
         """
         variant, hidden = self.variant, self.hidden_size
-        gates = lt.gates[start:stop]
+        gates, preact = lt.gates[start:stop], lt.preact[start:stop]
         i, f, g, o = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+        a_i, a_f, a_g, a_o = (preact[..., k * hidden:(k + 1) * hidden] for k in range(4))
+        act_i, act_f, act_g, act_o, act_out = self._block_activations()
+        derivative = _activations.derivative
         c_prev = previous_states(lt.c, lt.c0, start, stop)
         cell_out = lt.cell_out[start:stop]
         factors = np.zeros_like(gates)
         p_i, p_f, p_g, p_o = (factors[..., k * hidden:(k + 1) * hidden] for k in range(4))
-        one = self.dtype.type(1)
         if variant.input_gate:
-            np.multiply(i, one - i, out=p_i)
+            derivative(act_i, a_i, i, out=p_i)
             # Coupled: i also drives f = 1 - i, so a_i collects dc * (g - c_prev).
             p_i *= (g - c_prev) if variant.coupled else g
         if variant.live_gates[1]:
-            np.multiply(f, one - f, out=p_f)
+            derivative(act_f, a_f, f, out=p_f)
             p_f *= c_prev
-        if variant.input_activation:
-            np.multiply(g, g, out=p_g)
-            np.subtract(one, p_g, out=p_g)
-            p_g *= i
-        else:
-            p_g[...] = i
+        derivative(act_g, a_g, g, out=p_g)
+        p_g *= i
         if variant.output_gate:
-            np.multiply(o, one - o, out=p_o)
+            derivative(act_o, a_o, o, out=p_o)
             p_o *= cell_out
-        if variant.output_activation:
-            k = np.square(cell_out)
-            np.subtract(one, k, out=k)
-            k *= o
-        else:
-            k = o.copy()
+        k = derivative(act_out, lt.c[start:stop], cell_out, out=np.empty_like(cell_out))
+        k *= o
         carry = f.copy()
         if variant.peephole:
             w_ci, w_cf, w_co = self._peepholes(key)

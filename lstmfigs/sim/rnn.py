@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import LstmfigsError
+from . import _activations
 from ._base import CellMixin, ModelTrace, RecurrentModel, previous_states
 
 
@@ -49,8 +49,9 @@ class RNNTrace(ModelTrace):
 class RNN(RecurrentModel):
     """Elman network; ``torch.nn.RNN`` semantics and PyTorch's default init.
 
-    ``nonlinearity``: ``"tanh"`` or ``"relu"``; other torch.nn options as for
-    :class:`~lstmfigs.sim.GRU`.
+    ``nonlinearity``: ``"tanh"`` or ``"relu"`` (torch.nn), or another activation a Keras
+    ``SimpleRNN`` may use (``sigmoid``, ``hard_sigmoid``, ``linear``); other torch.nn
+    options as for :class:`~lstmfigs.sim.GRU`.
     """
 
     trace_class: ClassVar[type[ModelTrace]] = RNNTrace
@@ -64,9 +65,7 @@ class RNN(RecurrentModel):
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, dtype: Any = "float32",
                  seed: int = 0) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise LstmfigsError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = _activations.check(nonlinearity, "nonlinearity")
         super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias,
                          batch_first=batch_first, dropout=dropout, bidirectional=bidirectional,
                          dtype=dtype, seed=seed)
@@ -84,25 +83,18 @@ class RNN(RecurrentModel):
         pre += self._bias("bias_ih", key) + self._bias("bias_hh", key)
         h = np.empty_like(pre)
         recurrent = np.empty((batch, self.hidden_size), self.dtype)
-        relu = self.nonlinearity == "relu"
-        zero = self.dtype.type(0)
+        activation = _activations.FUNCTIONS[self.nonlinearity]
         h_prev = h0
         for t in range(steps):
             np.matmul(h_prev, weight_hh.T, out=recurrent)
             pre[t] += recurrent
-            if relu:
-                np.maximum(pre[t], zero, out=h[t])
-            else:
-                np.tanh(pre[t], out=h[t])
+            activation(pre[t], out=h[t])
             h_prev = h[t]
         return RNNLayerTrace(x=x, h0=h0, preact=pre, h=h)
 
     def _local_factors(self, key: str, trace: RNNLayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
-        if self.nonlinearity == "relu":
-            slope = (trace.preact[start:stop] > 0).astype(self.dtype)
-        else:
-            slope = np.square(trace.h[start:stop])
-            np.subtract(self.dtype.type(1), slope, out=slope)
+        slope = _activations.derivative(self.nonlinearity, trace.preact[start:stop], trace.h[start:stop],
+                                        out=np.empty_like(trace.h[start:stop]))
         return slope, self.params[f"weight_hh{key}"]
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
