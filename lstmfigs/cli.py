@@ -143,9 +143,22 @@ def _make_folder(folder: Path) -> Path:
 @click.option("--equations/--no-equations", default=None, help="Diagrams: the equations panel.")
 @click.option("--legend/--no-legend", default=None, help="Diagrams: the notation legend.")
 @click.option("--weights", type=click.Path(dir_okay=False), default=None,
-              help="Data figures: model weights (.npz with PyTorch or Keras key names).")
+              help="Data figures: model weights (.npz, .safetensors, .pt/.pth, .keras, "
+                   ".weights.h5; see 'lstmfigs inspect').")
+@click.option("--layer", default=None, metavar="NAME",
+              help="Data figures: the recurrent layer of --weights to show (default: the only one).")
+@click.option("--nonlinearity", type=click.Choice(["tanh", "relu"]), default=None,
+              help="Data figures: a PyTorch RNN's nonlinearity (a state dict does not record it).")
+@click.option("--activation", default=None, metavar="NAME",
+              help="Data figures: the activation of bare Keras weights (no config).")
+@click.option("--recurrent-activation", default=None, metavar="NAME",
+              help="Data figures: the recurrent activation of bare Keras weights (no config).")
 @click.option("--input", "inputs", type=click.Path(dir_okay=False), default=None,
-              help="Data figures: input sequence (.npy or .csv, time-major).")
+              help="Data figures: input sequence (.npy or .csv; a 3-D array needs "
+                   "--time-major or --batch-first).")
+@click.option("--batch-first/--time-major", "batch_first", default=None,
+              help="Data figures: the layout of a 3-D --input: (batch, time, features) or "
+                   "(time, batch, features).")
 @click.option("--data", "write_data", is_flag=True, default=False,
               help="Data figures: also write the numbers behind the figure.")
 @click.option("--data-format", type=click.Choice(["npz", "csv"]), default="npz", show_default=True,
@@ -159,7 +172,9 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                    width: float | None, transparent: bool, highlight: str | None,
                    equations: bool | None, legend: bool | None, weights: str | None,
                    inputs: str | None, write_data: bool, data_format: str, storyboard: bool,
-                   layers: int | None) -> None:
+                   layers: int | None, layer: str | None = None, nonlinearity: str | None = None,
+                   activation: str | None = None, recurrent_activation: str | None = None,
+                   batch_first: bool | None = None) -> None:
     """Render figures (built-in names, 'all', or .toml spec files) into a folder."""
     from .errors import UnknownNameError
     from .render import build_figure, check_width, is_spec_path
@@ -179,8 +194,11 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
         else:
             catalog.get(name)
             targets.append(name)
+    weights_source, inputs_source, notes = _model_sources(
+        weights, inputs, batch_first, layer=layer, nonlinearity=nonlinearity,
+        activation=activation, recurrent_activation=recurrent_activation)
     options_given = {"highlight": highlight, "equations": equations, "legend": legend,
-                     "weights": weights, "inputs": inputs, "layers": layers}
+                     "weights": weights_source, "inputs": inputs_source, "layers": layers}
     jobs = []
     for name in targets:
         entry = None if is_spec_path(name) else catalog.get(name)
@@ -242,6 +260,47 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
             summary = entry.load_summary()(**data_options)
             for key, value in summary.items():
                 click.echo(f"  {key}: {value}")
+    for note in notes:
+        click.echo(note, err=True)
+
+
+def _model_sources(weights: str | None, inputs: str | None, batch_first: bool | None,
+                   **weight_options: str | None) -> tuple[Any, Any, list[str]]:
+    """--weights and --input with the options that say how to read them, and notes of what
+    a weights file does not record and is assumed (printed once the figures are made)."""
+    given = {key: value for key, value in weight_options.items() if value is not None}
+    if given and weights is None:
+        raise LstmfigsError(f"--{next(iter(given)).replace('_', '-')} needs --weights")
+    if batch_first is not None and inputs is None:
+        raise LstmfigsError("--batch-first/--time-major need --input")
+    weights_source: Any = weights
+    notes = []
+    if weights is not None:
+        from .loader import Weights, pick_layer, recurrent_layers
+
+        weights_source = Weights(weights, **weight_options)
+        chosen = pick_layer(recurrent_layers(weights), weights_source.layer, f"weights file '{weights}'")
+        chosen.build(**weights_source.settings())  # a bad setting fails now, before any figure
+        for key, value in chosen.assumed.items():
+            if key not in given:
+                notes.append(f"lstmfigs: note: weights file '{weights}' does not record {key}; "
+                             f"assumed {value} (--{key.replace('_', '-')} to change)")
+    inputs_source: Any = inputs
+    if inputs is not None and batch_first is not None:
+        from .loader import Inputs
+
+        inputs_source = Inputs(inputs, batch_first)
+    return weights_source, inputs_source, notes
+
+
+@main.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False))
+def inspect_command(file: str) -> None:
+    """List the recurrent layers of a weights file: name, framework, sizes, shapes, gate order."""
+    from .loader import recurrent_layers
+
+    for layer in recurrent_layers(file):
+        click.echo(layer.describe())
 
 
 def _render_storyboard(name: str, folder: Path, stem: str, formats: list[str], *, theme: str,

@@ -1,28 +1,556 @@
 """The one loader for a user's own model and data.
 
-Weights come from ``.npz`` files (or mappings of arrays) with PyTorch or Keras key names;
-input sequences from ``.npy``/``.csv`` files (or arrays).  Files are read through
-:mod:`lstmfigs.safeio`: only regular files, within size bounds, headers checked before
-anything is allocated, nothing unpickled.  Every problem is a one-line
-:class:`~lstmfigs.errors.LstmfigsError` that names the file or argument and what was
-expected, so the CLI exits with status 2 and writes nothing.
+Weights come from the files people have:
+
+* ``.npz`` (``np.savez``) and ``.safetensors`` (through the ``safetensors`` package's NumPy
+  API; ``pip install 'lstmfigs[safetensors]'``) with PyTorch or Keras key names;
+* PyTorch ``.pt``/``.pth`` (``torch.save(model.state_dict(), ...)`` or a checkpoint dict
+  holding one), read with ``torch.load(..., weights_only=True)`` when torch is installed,
+  never unpickled otherwise;
+* Keras 3 ``.keras`` (the model's config tells each layer's activations, ``reset_after``,
+  ``return_sequences`` and name) and ``.weights.h5``, through ``h5py``
+  (``pip install 'lstmfigs[keras]'``);
+* or a mapping of arrays or tensors (``model.state_dict()``, ``dict(model.named_parameters())``).
+
+A file may hold a whole model: :func:`recurrent_layers` lists its recurrent layers
+(``lstmfigs inspect FILE``), :func:`load_model` builds one (``layer=`` by name; the
+default is the only one).  Wrapper prefixes (``lstm.weight_ih_l0``) name the layer.
+Multi-layer Keras models are mapped layer by layer from the config, never by key order.
+Whatever the file records about what the network computes is reproduced exactly or
+refused with one line naming the setting; what it does not record (a PyTorch RNN's
+nonlinearity, the activations behind bare Keras weights) is assumed to be the framework's
+default, can be stated (``nonlinearity=``, ``activation=``, ``recurrent_activation=``),
+and is listed in :attr:`RecurrentLayer.assumed` (the CLI prints it).
+
+Input sequences come from ``.npy``/``.csv`` files (or arrays).  Files are read through
+:mod:`lstmfigs.safeio`: only regular files, within size bounds, headers and declared sizes
+checked before anything is decompressed or allocated, nothing unpickled.  Every problem is
+a one-line :class:`~lstmfigs.errors.LstmfigsError` that names the file or argument and what
+was expected, so the CLI exits with status 2 and writes nothing.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
+import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy as np
 
 from . import safeio
 from .errors import LstmfigsError
-from .sim import LSTM
+from .sim import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .sim._base import RecurrentModel
+from .sim._checks import plain_array
 
-WeightsSource = Union[str, "os.PathLike[str]", Mapping[str, Any]]
-InputsSource = Union[str, "os.PathLike[str]", np.ndarray, Any]
+WeightsSource = Union[str, "os.PathLike[str]", Mapping[str, Any], "Weights"]
+InputsSource = Union[str, "os.PathLike[str]", np.ndarray, "Inputs", Any]
+
+#: The most bytes of a Keras config (``config.json``) read into memory.
+MAX_CONFIG_BYTES = 16 * 2**20
+
+#: Gate order of each framework's weights, for ``inspect``.
+GATE_ORDERS = {("PyTorch", "LSTM"): "i, f, g, o", ("PyTorch", "GRU"): "r, z, n", ("PyTorch", "RNN"): "-",
+               ("Keras", "LSTM"): "i, f, c, o", ("Keras", "GRU"): "z, r, h", ("Keras", "RNN"): "-"}
+SIM_CLASSES: dict[str, type[RecurrentModel]] = {
+    "LSTM": LSTM, "GRU": GRU, "RNN": RNN, "LSTMCell": LSTMCell, "GRUCell": GRUCell, "RNNCell": RNNCell}
+#: Keras recurrent layer classes and the simulator's equivalent.
+KERAS_KINDS = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
+#: Settings a caller may state for what a file does not record.
+SETTINGS = ("nonlinearity", "activation", "recurrent_activation")
+
+@dataclass(frozen=True)
+class Weights:
+    """A weights source with how to read it: which ``layer``, and the settings the file
+    does not record (see :data:`SETTINGS`).  Accepted wherever weights are (``weights=``)."""
+
+    source: Any
+    layer: str | None = None
+    nonlinearity: str | None = None
+    activation: str | None = None
+    recurrent_activation: str | None = None
+
+    def settings(self) -> dict[str, str]:
+        return {key: getattr(self, key) for key in SETTINGS if getattr(self, key) is not None}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """An inputs source with its layout: ``batch_first`` True for (B, T, I), False for
+    (T, B, I).  Accepted wherever inputs are (``inputs=``)."""
+
+    source: Any
+    batch_first: bool | None = None
+
+
+_TORCH_KEY = re.compile(r"^(?P<prefix>.*?)(?P<stem>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
+                        r"(?P<unit>_l\d+(?:_reverse)?)?$")
+_KERAS_KEY = re.compile(r"^(?P<prefix>.*?)(?P<stem>recurrent_kernel|kernel|bias)(?::\d+)?$")
+
+
+@dataclass
+class RecurrentLayer:
+    """One recurrent layer found in a weights file or mapping.
+
+    ``name``: the layer's name (a state dict's key prefix without the dot, ``""`` for a bare
+    state dict; a Keras layer's name); ``framework``: ``"PyTorch"`` or ``"Keras"``;
+    ``kind``: the simulator class (``"LSTM"``, ``"GRU"``, ``"RNN"``, ``"LSTMCell"``, ...);
+    ``arrays``: its weights under PyTorch names (``weight_ih_l0``, ...) or Keras names
+    (``kernel``, ``recurrent_kernel``, ``bias``); ``options``: constructor options the file
+    records; ``assumed``: settings the file does not record, with the value taken;
+    ``notes``: other facts from a Keras config (``return_sequences``, ...).
+    """
+
+    name: str
+    framework: str
+    kind: str
+    arrays: dict[str, np.ndarray]
+    options: dict[str, Any] = field(default_factory=dict)
+    assumed: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.name or "(top level)"
+
+    @property
+    def gate_order(self) -> str:
+        return GATE_ORDERS[(self.framework, self.kind.removesuffix("Cell"))]
+
+    def describe(self) -> str:
+        """One line for ``lstmfigs inspect``: name, kind, sizes, shapes, gate order, settings."""
+        shapes = ", ".join(f"{key} {tuple(value.shape)}" for key, value in self.arrays.items())
+        try:
+            model = self.build()
+            sizes = f"input {model.input_size}, hidden {model.hidden_size}"
+            sizes += f", {model.num_layers} layers" if model.num_layers > 1 else ""
+            sizes += ", bidirectional" if model.bidirectional else ""
+            sizes += f", proj_size {model.proj_size}" if model.proj_size else ""
+            sizes += "" if model.bias else ", no bias"
+        except LstmfigsError as error:
+            sizes = f"cannot be built: {error}"
+        settings = {**self.options, **self.notes}
+        extra = "".join(f", {key}={value}" for key, value in settings.items())
+        assumed = "".join(f"; assumed {key}={value} (not recorded)" for key, value in self.assumed.items())
+        return (f"{self.label}: {self.framework} {self.kind} ({sizes}), gate order {self.gate_order}"
+                f"{extra}; {shapes}{assumed}")
+
+    def build(self, **settings: Any) -> RecurrentModel:
+        """The simulator model of this layer; ``settings`` state what the file does not
+        record (see :data:`SETTINGS`) and must agree with what it does."""
+        options = dict(self.options)
+        for key, value in settings.items():
+            if value is None:
+                continue
+            if key in options and options[key] != value:
+                raise LstmfigsError(f"{key}: the file records {key}={options[key]}, not {value}")
+            if key not in self.assumed:
+                raise LstmfigsError(f"{key}: does not apply to {self.label} ({self.framework} {self.kind})")
+            options[key] = value
+        for key, value in self.assumed.items():
+            options.setdefault(key, value)
+        model_class = SIM_CLASSES[self.kind]
+        if self.framework == "Keras":
+            if self.kind == "RNN":
+                options["nonlinearity"] = options.pop("activation")
+            return model_class.from_keras(self.arrays["kernel"], self.arrays["recurrent_kernel"],
+                                          self.arrays.get("bias"), **options)
+        return model_class.from_torch(self.arrays, **options)
+
+
+# ---------------------------------------------------------------------------- files
+def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    """Nested checkpoint dicts ({"model": state_dict, ...}) as one dict with dotted keys."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}{key}.", out)
+    elif hasattr(value, "shape") and hasattr(value, "dtype"):
+        out[prefix[:-1]] = value
+
+
+def _require(module: str, extra: str, what: str) -> Any:
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise LstmfigsError(f"reading {what} needs the {module.split('.')[0]} package: "
+                            f"pip install 'lstmfigs[{extra}]'") from None
+
+
+def _check_zip(handle: Any, where: str, limit: int) -> zipfile.ZipFile:
+    """A zip archive whose member count and declared sizes are within bounds."""
+    try:
+        archive = zipfile.ZipFile(handle)
+    except zipfile.BadZipFile as error:
+        raise LstmfigsError(f"{where}: not a valid zip archive ({error})") from None
+    members = archive.infolist()
+    if len(members) > safeio.MAX_ARCHIVE_MEMBERS:
+        raise LstmfigsError(f"{where}: holds {len(members)} files, more than the "
+                            f"{safeio.MAX_ARCHIVE_MEMBERS} allowed")
+    text = sum(member.file_size for member in members if member.filename.endswith(".json"))
+    declared = sum(member.file_size for member in members) - text
+    if declared > limit or text > MAX_CONFIG_BYTES:
+        raise LstmfigsError(f"{where}: would inflate to {(declared + text) / 2**20:g} MiB, more than "
+                            f"the {limit / 2**20:g} MiB allowed")
+    return archive
+
+
+def _read_torch(path: str, where: str, limit: int) -> dict[str, Any]:
+    try:
+        import torch
+    except ImportError:
+        raise LstmfigsError(
+            f"{where} is a PyTorch pickle, read only with torch installed (torch.load(..., "
+            f"weights_only=True)); or convert it once where torch is: python -c \"import torch, "
+            f"numpy as n; n.savez('model.npz', **{{k: v.float().numpy() for k, v in "
+            f"torch.load('{os.path.basename(path)}', weights_only=True).items()}})\"") from None
+    with safeio.open_regular(path, "weights file") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit + MAX_CONFIG_BYTES:
+            raise LstmfigsError(f"{where} is larger than {limit / 2**20:g} MiB")
+        if zipfile.is_zipfile(handle):
+            _check_zip(handle, where, limit)
+        handle.seek(0)
+        try:
+            loaded = torch.load(handle, map_location="cpu", weights_only=True)
+        except Exception as error:  # torch raises many types (UnpicklingError, RuntimeError, ...)
+            reason = " ".join(str(error).split())[:160]
+            raise LstmfigsError(f"cannot read {where} with torch.load(weights_only=True): it must hold "
+                                f"a state dict (torch.save(model.state_dict(), ...)), not a pickled "
+                                f"module ({reason})") from None
+    flat: dict[str, Any] = {}
+    _flatten(loaded, "", flat)
+    if not flat:
+        raise LstmfigsError(f"{where}: holds no tensors (expected a state dict)")
+    return flat
+
+
+def _read_safetensors(path: str, where: str, limit: int) -> dict[str, np.ndarray]:
+    numpy_api = _require("safetensors.numpy", "safetensors", ".safetensors files")
+    data = safeio.read_bytes(path, "weights file", limit + MAX_CONFIG_BYTES)
+    try:
+        header_size = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8:8 + header_size]) if 8 + header_size <= len(data) else None
+    except (ValueError, UnicodeDecodeError):
+        header = None
+    if not isinstance(header, dict):
+        raise LstmfigsError(f"{where}: not a valid .safetensors file (bad header)")
+    if len(data) - 8 - header_size > limit:
+        raise LstmfigsError(f"{where} is larger than {limit / 2**20:g} MiB")
+    tensors = {key: value for key, value in header.items() if key != "__metadata__"}
+    if any(not isinstance(value, dict) or value.get("dtype") == "BF16" for value in tensors.values()):
+        return _safetensors_bfloat16(data[8 + header_size:], tensors, where)
+    try:
+        return dict(numpy_api.load(data))
+    except Exception as error:  # the Rust reader raises SafetensorError
+        raise LstmfigsError(f"{where}: not a valid .safetensors file ({' '.join(str(error).split())[:160]})") from None
+
+
+def _safetensors_bfloat16(body: bytes, tensors: dict[str, Any], where: str) -> dict[str, np.ndarray]:
+    """bfloat16 safetensors (which NumPy cannot hold): every value, exactly, as float32."""
+    types = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.uint16}
+    arrays = {}
+    for key, info in tensors.items():
+        try:
+            dtype = np.dtype(types[info["dtype"]]).newbyteorder("<")
+            start, stop = (int(offset) for offset in info["data_offsets"])
+            shape = tuple(int(extent) for extent in info["shape"])
+            raw = np.frombuffer(body[start:stop], dtype=dtype).reshape(shape)
+        except (KeyError, TypeError, ValueError):
+            raise LstmfigsError(f"{where}: tensor '{key}' has a dtype or layout lstmfigs cannot read") from None
+        if info["dtype"] == "BF16":
+            raw = (raw.astype(np.uint32) << 16).view(np.float32)
+        arrays[key] = raw.astype(raw.dtype.newbyteorder("="))
+    return arrays
+
+
+def _h5_arrays(h5file: Any, where: str, limit: int) -> dict[str, np.ndarray]:
+    """Every dataset of an HDF5 file by path, each size checked before it is read."""
+    h5py = _require("h5py", "keras", "Keras files")
+    found: dict[str, Any] = {}
+
+    def visit(name: str, item: Any) -> None:
+        if isinstance(item, h5py.Dataset):
+            found[name] = item
+
+    h5file.visititems(visit)
+    if len(found) > safeio.MAX_ARCHIVE_MEMBERS:
+        raise LstmfigsError(f"{where}: holds {len(found)} arrays, more than the {safeio.MAX_ARCHIVE_MEMBERS} allowed")
+    arrays, budget = {}, limit
+    for name, dataset in found.items():
+        if dataset.dtype.kind not in safeio.NUMERIC_KINDS:
+            continue
+        size = int(np.prod(dataset.shape, dtype=np.int64)) * dataset.dtype.itemsize
+        if size > budget:
+            raise LstmfigsError(f"{where}: array '{name}' {dataset.shape} needs {size / 2**20:g} MiB, "
+                                f"more than the {limit / 2**20:g} MiB allowed")
+        budget -= size
+        arrays[name] = np.asarray(dataset[()])
+    return arrays
+
+
+def _open_h5(data: bytes, where: str) -> Any:
+    h5py = _require("h5py", "keras", "Keras files")
+    try:
+        return h5py.File(io.BytesIO(data), "r")
+    except (OSError, ValueError) as error:
+        raise LstmfigsError(f"{where}: not a valid HDF5 file ({' '.join(str(error).split())[:160]})") from None
+
+
+def _read_keras(path: str, where: str, limit: int) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    """(arrays by HDF5 path, config or None) of a ``.keras`` archive or an ``.h5`` file."""
+    if path.lower().endswith(".keras"):
+        with safeio.open_regular(path, "weights file") as handle:
+            archive = _check_zip(handle, where, limit)
+            names = set(archive.namelist())
+            if not {"config.json", "model.weights.h5"} <= names:
+                raise LstmfigsError(f"{where}: not a Keras 3 .keras archive (expected config.json "
+                                    "and model.weights.h5)")
+            try:
+                config = json.loads(archive.read("config.json"))
+                weights = archive.read("model.weights.h5")
+            except (ValueError, OSError, zipfile.BadZipFile) as error:
+                raise LstmfigsError(f"{where}: damaged .keras archive ({error})") from None
+    else:
+        weights, config = safeio.read_bytes(path, "weights file", limit + MAX_CONFIG_BYTES), None
+    with _open_h5(weights, where) as h5file:
+        if config is None and "model_config" in h5file.attrs:
+            raise LstmfigsError(f"{where}: a Keras 2 (TensorFlow) .h5 model; save it with Keras 3 as "
+                                ".keras (Keras 2's hard_sigmoid also differs from Keras 3's)")
+        return _h5_arrays(h5file, where, limit), config
+
+
+# ---------------------------------------------------------------------------- layers
+def _torch_layers(arrays: Mapping[str, Any], where: str) -> list[RecurrentLayer]:
+    groups: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in arrays.items():
+        match = _TORCH_KEY.match(key)
+        if match:
+            groups.setdefault(match["prefix"], {})[match["stem"] + (match["unit"] or "")] = value
+    layers = []
+    for prefix, group in groups.items():
+        name = prefix.removesuffix(".")
+        label = f"{where}, layer '{name}'" if name else where
+        cell = "weight_ih" in group
+        key0 = "" if cell else "_l0"
+        if f"weight_ih{key0}" not in group or f"weight_hh{key0}" not in group:
+            continue
+        converted = {key: plain_array(value, f"{label}: '{prefix}{key}'") for key, value in group.items()}
+        rows, width = converted[f"weight_ih{key0}"].shape[0], converted[f"weight_hh{key0}"].shape[-1]
+        if f"weight_hr{key0}" in converted:
+            kind = "LSTM"
+        else:
+            blocks = rows // width if width and rows % width == 0 else 0
+            kind = {4: "LSTM", 3: "GRU", 1: "RNN"}.get(blocks, "")
+            if not kind:
+                raise LstmfigsError(f"{label}: weight_ih{key0} has {rows} rows and weight_hh{key0} "
+                                    f"{width} columns: not an LSTM (4H), GRU (3H) or RNN (H)")
+        assumed = {"nonlinearity": "tanh"} if kind == "RNN" else {}
+        layers.append(RecurrentLayer(name, "PyTorch", kind + ("Cell" if cell else ""), converted,
+                                     assumed=assumed))
+    return layers
+
+
+def _keras_npz_layers(arrays: Mapping[str, Any]) -> list[RecurrentLayer]:
+    """Hand-converted Keras weights (``lstm/kernel:0``, ...): grouped by prefix."""
+    groups: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in arrays.items():
+        match = _KERAS_KEY.match(key.rsplit("/", 1)[-1])
+        if match:
+            prefix = key.rsplit("/", 1)[0] if "/" in key else ""
+            groups.setdefault(prefix, {})[match["stem"]] = plain_array(value, key)
+    layers = []
+    for prefix, group in groups.items():
+        if {"kernel", "recurrent_kernel"} <= set(group):
+            layers.append(_keras_layer(prefix.removesuffix("/lstm_cell").removesuffix("/cell"), group, None))
+    return layers
+
+
+def _keras_layer(name: str, group: dict[str, np.ndarray], config: dict[str, Any] | None,
+                 class_name: str | None = None, where: str = "weights") -> RecurrentLayer:
+    """A Keras recurrent layer from its weights and (when known) its layer config."""
+    kernel, recurrent = group["kernel"], group["recurrent_kernel"]
+    hidden = recurrent.shape[0] if recurrent.ndim == 2 else 0
+    blocks = recurrent.shape[1] // hidden if hidden and recurrent.shape[1] % hidden == 0 else 0
+    kind = KERAS_KINDS.get(class_name or "", {4: "LSTM", 3: "GRU", 1: "RNN"}.get(blocks, ""))
+    label = f"{where}, layer '{name}'"
+    if not kind or blocks != SIM_CLASSES[kind].gate_blocks:
+        raise LstmfigsError(f"{label}: recurrent_kernel {recurrent.shape} fits no LSTM, GRU or SimpleRNN "
+                            f"{'(config says ' + class_name + ')' if class_name else ''}")
+    arrays = {"kernel": kernel, "recurrent_kernel": recurrent}
+    if "bias" in group:
+        arrays["bias"] = group["bias"]
+    activations = ("activation",) if kind == "RNN" else ("activation", "recurrent_activation")
+    defaults = {"activation": "tanh", "recurrent_activation": "sigmoid"}
+    if config is None:
+        return RecurrentLayer(name, "Keras", kind, arrays,
+                              assumed={key: defaults[key] for key in activations})
+    options: dict[str, Any] = {}
+    for key in activations:
+        value = config.get(key, defaults[key])
+        if isinstance(value, dict):  # a serialised function object
+            value = value.get("config", {}).get("name", value.get("class_name"))
+        options[key] = value
+    if config.get("units") not in (None, hidden):
+        raise LstmfigsError(f"{label}: config says {config.get('units')} units, weights hold {hidden}")
+    refusals = {"go_backwards": True, "stateful": True, "unroll": None}
+    for key, bad in refusals.items():
+        if bad is not None and config.get(key) is bad:
+            raise LstmfigsError(f"{label}: {key}=True is not supported")
+    if kind == "GRU" and config.get("reset_after", True) is False:
+        raise LstmfigsError(f"{label}: reset_after=False (r applied before the recurrent product) is not "
+                            "supported; torch.nn.GRU and lstmfigs compute reset_after=True")
+    if not config.get("use_bias", True):
+        arrays.pop("bias", None)
+    notes: dict[str, Any] = {key: config[key] for key in ("return_sequences", "unit_forget_bias", "reset_after")
+             if key in config}
+    return RecurrentLayer(name, "Keras", kind, arrays, options=options, notes=notes)
+
+
+def _snake(name: str) -> str:
+    """Keras' to_snake_case: how Keras 3 names a layer's folder in model.weights.h5."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _keras_file_layers(arrays: dict[str, np.ndarray], config: dict[str, Any] | None,
+                       where: str) -> list[RecurrentLayer]:
+    """Recurrent layers of a Keras 3 weights file: ``layers/<folder>/cell/vars/0, 1, 2``.
+
+    With a config the folders are matched to the config's layers as Keras names them
+    (snake_case of the class, ``_1``, ``_2`` ... for repeats, in model order), so each
+    layer's three arrays are taken together and checked against its config.
+    """
+    folders: dict[str, dict[str, np.ndarray]] = {}
+    for path, value in arrays.items():
+        match = re.fullmatch(r"(?P<folder>.*)/cell/vars/(?P<index>[012])", path)
+        if match:
+            folders.setdefault(match["folder"], {})[("kernel", "recurrent_kernel", "bias")[int(match["index"])]] = value
+    if config is None:
+        return [_keras_layer(folder.removeprefix("layers/"), group, None, where=where)
+                for folder, group in folders.items() if {"kernel", "recurrent_kernel"} <= set(group)]
+    layer_configs = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
+    if not isinstance(layer_configs, list):
+        raise LstmfigsError(f"{where}: config.json has no list of layers")
+    counts: dict[str, int] = {}
+    layers = []
+    for entry in layer_configs:
+        class_name = entry.get("class_name", "") if isinstance(entry, dict) else ""
+        if class_name == "InputLayer":
+            continue
+        base = _snake(class_name)
+        folder = f"layers/{base}" + (f"_{counts[base]}" if counts.get(base) else "")
+        counts[base] = counts.get(base, 0) + 1
+        layer_config = entry.get("config", {})
+        if class_name in ("Bidirectional", "RNN", "TimeDistributed", "ConvLSTM1D", "ConvLSTM2D"):
+            raise LstmfigsError(f"{where}: layer '{layer_config.get('name')}' is a Keras {class_name}, "
+                                "which lstmfigs does not read (LSTM, GRU and SimpleRNN layers only)")
+        if class_name not in KERAS_KINDS:
+            continue
+        group = folders.get(folder)
+        if group is None or not {"kernel", "recurrent_kernel"} <= set(group):
+            raise LstmfigsError(f"{where}: no weights for layer '{layer_config.get('name')}' "
+                                f"(expected {folder}/cell/vars)")
+        layers.append(_keras_layer(layer_config.get("name", folder), group, layer_config, class_name, where))
+    return layers
+
+
+def recurrent_layers(weights: WeightsSource, *, limit: int = safeio.MAX_ARRAY_BYTES) -> list[RecurrentLayer]:
+    """The recurrent layers of a weights file or mapping, in the file's order.
+
+    Parameters
+    ----------
+    weights : str, os.PathLike or mapping
+        A ``.npz``, ``.safetensors``, ``.pt``/``.pth``, ``.keras`` or ``.weights.h5`` file,
+        or a mapping of arrays or tensors (a state dict).
+    limit : int, optional
+        The most bytes all arrays together may hold.
+
+    Returns
+    -------
+    list of RecurrentLayer
+        At least one (else an error naming what was found).
+    """
+    config = None
+    keras_file = False
+    if isinstance(weights, (str, os.PathLike)):
+        path = os.fspath(weights)
+        where = f"weights file '{path}'"
+        suffix = os.path.splitext(path)[1].lower()
+        if suffix == ".npz":
+            arrays: Mapping[str, Any] = read_weights(path)
+        elif suffix == ".safetensors":
+            arrays = _read_safetensors(path, where, limit)
+        elif suffix in (".pt", ".pth", ".bin", ".ckpt"):
+            arrays = _read_torch(path, where, limit)
+        elif suffix in (".keras", ".h5", ".hdf5"):
+            arrays, config = _read_keras(path, where, limit)
+            keras_file = True
+        else:
+            raise LstmfigsError(f"{where}: expected .npz, .safetensors, .pt/.pth, .keras or .weights.h5, "
+                                f"got '{suffix or os.path.basename(path)}'")
+    elif isinstance(weights, Mapping):
+        where, arrays = "weights", weights
+    else:
+        raise LstmfigsError(f"weights: expected a path to a weights file or a mapping of arrays, "
+                            f"got {type(weights).__name__}")
+    if keras_file:
+        layers = _keras_file_layers(arrays, config, where)  # type: ignore[arg-type]
+    else:
+        layers = _torch_layers(arrays, where) or _keras_npz_layers(arrays)
+    if not layers:
+        found = ", ".join(sorted(map(str, arrays))[:6]) or "nothing"
+        raise LstmfigsError(f"{where}: no recurrent layer found: expected PyTorch keys (weight_ih_l0, "
+                            f"weight_hh_l0, bias_ih_l0, bias_hh_l0) or Keras keys (kernel, "
+                            f"recurrent_kernel, bias); found {found}")
+    return layers
+
+
+def pick_layer(layers: list[RecurrentLayer], layer: str | None, where: str) -> RecurrentLayer:
+    """The layer named ``layer``, or the only one; else a one-line error listing the names."""
+    names = ", ".join(item.label for item in layers)
+    if layer is None:
+        if len(layers) == 1:
+            return layers[0]
+        raise LstmfigsError(f"{where}: holds {len(layers)} recurrent layers ({names}); "
+                            "choose one with --layer NAME (layer= in Python)")
+    for item in layers:
+        if layer in (item.name, item.label):
+            return item
+    raise LstmfigsError(f"{where}: no recurrent layer '{layer}' (found {names})")
+
+
+def load_model(weights: WeightsSource, *, layer: str | None = None, **settings: Any) -> RecurrentModel:
+    """A simulator model (:class:`~lstmfigs.sim.LSTM`, GRU, RNN or a cell) from a file or mapping.
+
+    Parameters
+    ----------
+    weights : str, os.PathLike or mapping
+        See :func:`recurrent_layers`.
+    layer : str, optional
+        The recurrent layer to build (``lstmfigs inspect`` lists them); by default the only one.
+    **settings
+        What the file does not record: ``nonlinearity`` (a PyTorch RNN: ``"tanh"`` or
+        ``"relu"``), ``activation``/``recurrent_activation`` (bare Keras weights).
+    """
+    if isinstance(weights, Weights):
+        layer = weights.layer if layer is None else layer
+        settings = {**weights.settings(), **settings}
+        weights = weights.source
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise LstmfigsError(f"{unknown[0]}: not a setting of a weights file (expected {', '.join(SETTINGS)})")
+    where = f"weights file '{os.fspath(weights)}'" if isinstance(weights, (str, os.PathLike)) else "weights"
+    chosen = pick_layer(recurrent_layers(weights), layer, where)
+    try:
+        return chosen.build(**settings)
+    except LstmfigsError as error:
+        prefix = where if not chosen.name else f"{where}, layer '{chosen.name}'"
+        raise LstmfigsError(f"{prefix}: {error}") from None
 
 
 def read_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
@@ -41,47 +569,17 @@ def read_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     return safeio.load_npz(path, "weights file")
 
 
-def _keras_name(key: str) -> str:
-    return key.rsplit("/", 1)[-1].split(":", 1)[0]
-
-
-def load_lstm(weights: WeightsSource) -> LSTM:
-    """An :class:`~lstmfigs.sim.LSTM` from a ``.npz`` path or a mapping of arrays.
-
-    PyTorch names (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ...;
-    stacked layers allowed) or Keras names (``kernel``, ``recurrent_kernel``, ``bias``,
-    possibly with a layer prefix such as ``lstm/`` and a ``:0`` suffix).
-    """
-    if isinstance(weights, (str, os.PathLike)):
-        source = f"weights file '{os.fspath(weights)}'"
-        arrays = read_weights(weights)
-    elif isinstance(weights, Mapping):
-        source = "weights"
-        arrays = {str(key): np.asarray(value) for key, value in weights.items()}
-    else:
-        raise LstmfigsError(f"weights: expected a path to an .npz file or a mapping of arrays, "
-                            f"got {type(weights).__name__}")
-    if "weight_ih_l0" in arrays:
-        recurrent = arrays.get("weight_hh_l0")
-        if recurrent is not None and recurrent.ndim == 2 and arrays["weight_ih_l0"].ndim == 2 \
-                and arrays["weight_ih_l0"].shape[0] != 4 * recurrent.shape[1]:
-            raise LstmfigsError(
-                f"{source}: not an LSTM (weight_ih_l0 has {arrays['weight_ih_l0'].shape[0]} rows; "
-                f"an LSTM with {recurrent.shape[1]} units has {4 * recurrent.shape[1]})")
-        try:
-            return LSTM.from_torch(arrays)
-        except LstmfigsError as error:
-            raise LstmfigsError(f"{source}: {error}") from None
-    keras = {_keras_name(key): value for key, value in arrays.items()}
-    if {"kernel", "recurrent_kernel"} <= set(keras):
-        try:
-            return LSTM.from_keras(keras["kernel"], keras["recurrent_kernel"], keras.get("bias"))
-        except LstmfigsError as error:
-            raise LstmfigsError(f"{source}: {error}") from None
-    found = ", ".join(sorted(arrays)[:6]) or "nothing"
-    raise LstmfigsError(f"{source}: expected PyTorch keys (weight_ih_l0, weight_hh_l0, "
-                        f"bias_ih_l0, bias_hh_l0) or Keras keys (kernel, recurrent_kernel, "
-                        f"bias); found {found}")
+def load_lstm(weights: WeightsSource, *, layer: str | None = None, **settings: Any) -> LSTM:
+    """An :class:`~lstmfigs.sim.LSTM` from a weights file or mapping (see :func:`load_model`);
+    any other recurrent model is refused by name."""
+    model = load_model(weights, layer=layer, **settings)
+    if not isinstance(model, LSTM):
+        weights = weights.source if isinstance(weights, Weights) else weights
+        where = f"weights file '{os.fspath(weights)}'" if isinstance(weights, (str, os.PathLike)) else "weights"
+        kind = type(model).__name__
+        raise LstmfigsError(f"{where}: not an LSTM (a{'n' if kind.startswith('RNN') else ''} {kind}; "
+                            "this figure shows LSTMs)")
+    return model
 
 
 def _read_csv(path: str | os.PathLike[str]) -> np.ndarray:
@@ -97,12 +595,20 @@ def _read_csv(path: str | os.PathLike[str]) -> np.ndarray:
                         f"({reason[:200]})")
 
 
-def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32) -> np.ndarray:
-    """An input sequence as a (T, B, I) array of ``dtype`` (converted explicitly).
+def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, *,
+                batch_first: bool | None = None) -> np.ndarray:
+    """An input sequence as a time-major (T, B, I) array of ``dtype`` (converted explicitly).
 
-    ``inputs``: a ``.npy`` or ``.csv`` path, or an array; (T, I) is one sequence, (T, B, I)
-    a batch (time-major, like the simulator).  CSV rows are time steps.
+    ``inputs``: a ``.npy`` or ``.csv`` path, or an array; (T, I) is one sequence (CSV rows
+    are time steps).  A batch has a layout: ``batch_first=False`` for (T, B, I), ``True``
+    for (B, T, I).  Every 3-D shape fits both, so a 3-D array from a *file* that does not
+    say is refused rather than guessed; an array passed in Python follows the simulator's
+    time-major convention unless ``batch_first`` says otherwise.  An :class:`Inputs`
+    carries its own ``batch_first``.
     """
+    if isinstance(inputs, Inputs):
+        batch_first = inputs.batch_first if batch_first is None else batch_first
+        inputs = inputs.source
     if isinstance(inputs, (str, os.PathLike)):
         name = f"input file '{os.fspath(inputs)}'"
         suffix = os.path.splitext(os.fspath(inputs))[1].lower()
@@ -123,9 +629,16 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32) 
         raise LstmfigsError(f"{name}: expected numbers, got dtype {array.dtype}")
     if array.ndim == 2:
         array = array[:, None, :]
+    elif array.ndim == 3:
+        if batch_first is None and name != "inputs":
+            raise LstmfigsError(f"{name}: shape {array.shape} may be (time, batch, features) or "
+                                "(batch, time, features); say which with --time-major or --batch-first "
+                                "(batch_first= in Python)")
+        if batch_first:
+            array = array.transpose(1, 0, 2)
     if array.ndim != 3 or array.shape[0] < 1 or array.shape[1] < 1:
-        raise LstmfigsError(f"{name}: expected shape (T, {input_size}) or (T, B, {input_size}), "
-                            f"got {array.shape}")
+        raise LstmfigsError(f"{name}: expected shape (T, {input_size}) or a batch (T, B, {input_size}) / "
+                            f"(B, T, {input_size}), got {array.shape}")
     if array.shape[-1] != input_size:
         raise LstmfigsError(f"{name}: expected {input_size} input features per step (the "
                             f"model's input size), got shape {array.shape}")

@@ -171,7 +171,7 @@ def test_inputs_from_csv_with_header_and_from_npy(tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n1,2\n3,4\n")
     np.testing.assert_array_equal(load_inputs(tmp_path / "x.csv", 2)[:, 0, :], [[1, 2], [3, 4]])
     np.save(tmp_path / "x.npy", np.ones((5, 2, 2)))
-    assert load_inputs(tmp_path / "x.npy", 2, np.float64).shape == (5, 2, 2)
+    assert load_inputs(tmp_path / "x.npy", 2, np.float64, batch_first=False).shape == (5, 2, 2)
 
 
 def test_lstm_activity_uses_the_same_loader_as_the_data_figures(tmp_path):

@@ -182,7 +182,11 @@ class GRU(RecurrentModel):
         l_r *= recurrent_n
         l_r *= l_nx                                       # d h / d a_r
         np.subtract(h_prev, n, out=l_z)
-        l_z *= derivative(gate, a_z, z, out=np.empty_like(z))  # d h / d a_z
+        if gate == "sigmoid":  # the same rounding as before other activations existed
+            l_z *= z
+            l_z *= one - z                                # d h / d a_z
+        else:
+            l_z *= derivative(gate, a_z, z, out=np.empty_like(z))
         return local.reshape(local.shape[:-1] + (4, hidden)), z, self.params[f"weight_hh{key}"]
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,

@@ -1,0 +1,236 @@
+"""The weight files people have: PyTorch .pt/.safetensors, Keras .keras/.weights.h5, whole
+models with several layers, wrapper prefixes, and every refusal one line.
+
+The files in tests/fixtures/weights/ and the frameworks' outputs in expected.npz come from
+tools/make_weight_files.py (torch 2.13, Keras 3 on the torch backend); these tests need
+neither framework (only h5py/safetensors, the optional extras, skipped without them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from lstmfigs.cli import main
+from lstmfigs.errors import LstmfigsError
+from lstmfigs.loader import (
+    Inputs,
+    Weights,
+    load_inputs,
+    load_lstm,
+    load_model,
+    recurrent_layers,
+)
+from lstmfigs.sim import GRU, LSTM, RNN
+
+FILES = Path(__file__).parent / "fixtures" / "weights"
+with np.load(FILES / "expected.npz") as _archive:
+    EXPECTED = {key: _archive[key] for key in _archive.files}
+F32 = 2e-6  # float32 agreement with the frameworks
+
+
+def needs(module: str) -> None:
+    pytest.importorskip(module)
+
+
+def one_line_error(call, pattern: str) -> str:
+    with pytest.raises(LstmfigsError, match=pattern) as info:
+        call()
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_fixture_versions():
+    assert "torch 2.13.0" in str(EXPECTED["versions"]) and "keras 3." in str(EXPECTED["versions"])
+
+
+def check_torch_model(model) -> None:
+    assert isinstance(model, LSTM)
+    assert (model.num_layers, model.bidirectional, model.proj_size, model.hidden_size) == (2, True, 2, 5)
+    trace = model.forward(EXPECTED["torch/x"])
+    np.testing.assert_allclose(trace.output, EXPECTED["torch/out"], atol=F32)
+    np.testing.assert_allclose(trace.h_n, EXPECTED["torch/h_n"], atol=F32)
+    np.testing.assert_allclose(trace.c_n, EXPECTED["torch/c_n"], atol=F32)
+    grads = model.backward(trace, EXPECTED["torch/dh"])
+    np.testing.assert_allclose(grads.x, EXPECTED["torch/grad_x"], atol=1e-5)
+
+
+def test_pytorch_pt_with_a_wrapper_module():
+    needs("torch")
+    layers = recurrent_layers(FILES / "torch_model.pt")
+    assert [layer.name for layer in layers] == ["lstm"]  # head.* is not recurrent
+    assert layers[0].gate_order == "i, f, g, o"
+    check_torch_model(load_model(FILES / "torch_model.pt"))
+
+
+def test_pt_without_torch_is_one_line_with_the_conversion(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails
+    message = one_line_error(lambda: load_model(FILES / "torch_model.pt"), "is a PyTorch pickle")
+    assert "weights_only=True" in message and "np.savez" not in message and "n.savez('model.npz'" in message
+
+
+def test_safetensors_of_the_same_model():
+    needs("safetensors")
+    check_torch_model(load_model(FILES / "torch_model.safetensors"))
+
+
+def test_bfloat16_safetensors_are_converted_exactly():
+    needs("safetensors")
+    model = load_model(FILES / "torch_bf16.safetensors")
+    assert isinstance(model, GRU) and model.dtype == np.float32
+    np.testing.assert_allclose(model.forward(EXPECTED["bf16/x"]).output, EXPECTED["bf16/out"], atol=F32)
+
+
+def test_keras_file_with_embedding_and_hard_sigmoid():
+    needs("h5py")
+    layer, = recurrent_layers(FILES / "keras_model.keras")
+    assert (layer.name, layer.kind, layer.gate_order) == ("lstm", "LSTM", "i, f, c, o")
+    assert layer.options == {"activation": "tanh", "recurrent_activation": "hard_sigmoid"}
+    assert layer.notes["return_sequences"] is True and layer.notes["unit_forget_bias"] is True
+    model = load_lstm(FILES / "keras_model.keras")
+    x = load_inputs(Inputs(EXPECTED["keras/embedded"], batch_first=True), model.input_size)
+    np.testing.assert_allclose(model.forward(x).h, EXPECTED["keras/lstm"].transpose(1, 0, 2), atol=F32)
+
+
+def test_keras_layers_are_mapped_one_by_one_never_by_key_order():
+    needs("h5py")
+    path = FILES / "keras_two.keras"
+    assert [layer.name for layer in recurrent_layers(path)] == ["zz_first", "aa_second"]
+    one_line_error(lambda: load_model(path),
+                   r"holds 2 recurrent layers \(zz_first, aa_second\); choose one with --layer NAME")
+    one_line_error(lambda: load_model(path, layer="nope"), r"no recurrent layer 'nope' \(found zz_first, aa_second\)")
+    first = load_model(path, layer="zz_first")
+    second = load_model(Weights(path, layer="aa_second"))
+    assert isinstance(first, LSTM) and first.activation == "relu"
+    assert isinstance(second, GRU) and second.recurrent_activation == "hard_sigmoid"
+    x = EXPECTED["two/x"].transpose(1, 0, 2)
+    np.testing.assert_allclose(first.forward(x).h, EXPECTED["two/first"].transpose(1, 0, 2), atol=1e-5)
+    np.testing.assert_allclose(second.forward(EXPECTED["two/first"].transpose(1, 0, 2)).h,
+                               EXPECTED["two/second"].transpose(1, 0, 2), atol=F32)
+
+
+def test_bare_keras_weights_say_what_they_assume():
+    needs("h5py")
+    path = FILES / "keras_two.weights.h5"
+    layers = {layer.name: layer for layer in recurrent_layers(path)}
+    assert layers["lstm"].assumed == {"activation": "tanh", "recurrent_activation": "sigmoid"}
+    assert "assumed activation=tanh (not recorded)" in layers["lstm"].describe()
+    first = load_model(path, layer="lstm", activation="relu")
+    x = EXPECTED["two/x"].transpose(1, 0, 2)
+    np.testing.assert_allclose(first.forward(x).h, EXPECTED["two/first"].transpose(1, 0, 2), atol=1e-5)
+    one_line_error(lambda: load_model(path, layer="lstm", activation="gelu"), r"activation: expected one of")
+    one_line_error(lambda: load_model(FILES / "keras_two.keras", layer="zz_first", activation="tanh"),
+                   r"activation: the file records activation=relu, not tanh")
+
+
+def rewritten_keras(tmp_path: Path, change) -> Path:
+    """keras_model.keras with its config.json changed by ``change(layer_config)``."""
+    source = zipfile.ZipFile(FILES / "keras_model.keras")
+    config = json.loads(source.read("config.json"))
+    change(next(layer["config"] for layer in config["config"]["layers"] if layer["class_name"] == "LSTM"))
+    path = tmp_path / "changed.keras"
+    with zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, json.dumps(config) if name == "config.json" else source.read(name))
+    return path
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("activation", "gelu", r"activation: expected one of sigmoid, tanh, hard_sigmoid, relu, linear"),
+    ("recurrent_activation", "softsign", r"recurrent_activation: expected one of"),
+    ("go_backwards", True, r"go_backwards=True is not supported"),
+    ("units", 7, r"config says 7 units, weights hold 5"),
+])
+def test_keras_settings_are_reproduced_or_refused_by_name(tmp_path, key, value, message):
+    needs("h5py")
+    path = rewritten_keras(tmp_path, lambda layer: layer.update({key: value}))
+    one_line_error(lambda: load_model(path), message)
+
+
+def test_keras_archive_bounds_before_decompressing(tmp_path):
+    path = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", b"\0" * (2**20))
+    one_line_error(lambda: recurrent_layers(path, limit=2**16), r"would inflate to")
+
+
+def test_files_larger_than_the_bound_are_refused(tmp_path):
+    needs("safetensors")
+    one_line_error(lambda: recurrent_layers(FILES / "torch_model.safetensors", limit=100), r"is larger than")
+
+
+def test_state_dict_with_prefixes_and_several_layers():
+    encoder, decoder = GRU(3, 4, seed=1), LSTM(4, 2, seed=2)
+    state = {**{f"encoder.rnn.{k}": v for k, v in encoder.state_dict().items()},
+             **{f"decoder.{k}": v for k, v in decoder.state_dict().items()},
+             "head.weight": np.zeros((2, 2), np.float32)}
+    assert [(layer.name, layer.kind) for layer in recurrent_layers(state)] == [("encoder.rnn", "GRU"), ("decoder", "LSTM")]
+    model = load_model(state, layer="encoder.rnn")
+    np.testing.assert_array_equal(model.params["weight_hh_l0"], encoder.params["weight_hh_l0"])
+    one_line_error(lambda: load_lstm(state, layer="encoder.rnn"), r"not an LSTM \(a GRU")
+
+
+def test_pytorch_rnn_nonlinearity_is_stated_or_assumed_visibly():
+    state = RNN(3, 4, seed=0).state_dict()
+    layer, = recurrent_layers(state)
+    assert layer.assumed == {"nonlinearity": "tanh"}
+    assert load_model(state).nonlinearity == "tanh"
+    assert load_model(Weights(state, nonlinearity="relu")).nonlinearity == "relu"
+    one_line_error(lambda: load_model(LSTM(3, 4).state_dict(), nonlinearity="relu"),
+                   r"nonlinearity: does not apply to \(top level\) \(PyTorch LSTM\)")
+    one_line_error(lambda: load_model(state, dropout=0.5), r"dropout: not a setting of a weights file")
+
+
+def test_cell_state_dicts_are_found():
+    from lstmfigs.sim import LSTMCell
+
+    layer, = recurrent_layers({f"cell.{k}": v for k, v in LSTMCell(3, 4).state_dict().items()})
+    assert (layer.name, layer.kind) == ("cell", "LSTMCell")
+
+
+def test_unknown_formats_and_non_recurrent_files(tmp_path):
+    (tmp_path / "m.onnx").write_bytes(b"x")
+    one_line_error(lambda: load_model(tmp_path / "m.onnx"), r"expected \.npz, \.safetensors, \.pt/\.pth, \.keras")
+    np.savez(tmp_path / "linear.npz", weight=np.zeros((2, 2)))
+    one_line_error(lambda: load_model(tmp_path / "linear.npz"), r"no recurrent layer found.*found weight")
+
+
+def test_input_layout_is_explicit(tmp_path):
+    x = np.zeros((5, 2, 3), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    one_line_error(lambda: load_inputs(tmp_path / "x.npy", 3),
+                   r"may be \(time, batch, features\) or \(batch, time, features\); "
+                   r"say which with --time-major or --batch-first")
+    assert load_inputs(tmp_path / "x.npy", 3, batch_first=False).shape == (5, 2, 3)
+    assert load_inputs(Inputs(tmp_path / "x.npy", batch_first=True), 3).shape == (2, 5, 3)
+    assert load_inputs(x, 3).shape == (5, 2, 3)  # an array in Python: the simulator's time-major
+    assert load_inputs(Inputs(x, batch_first=True), 3).shape == (2, 5, 3)
+    np.save(tmp_path / "one.npy", x[:, 0])
+    assert load_inputs(tmp_path / "one.npy", 3).shape == (5, 1, 3)  # (T, I) fits one layout only
+
+
+def test_cli_inspect_and_layer_choice(tmp_path):
+    needs("h5py")
+    runner = CliRunner()
+    result = runner.invoke(main, ["inspect", str(FILES / "keras_two.keras")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("zz_first: Keras LSTM (input 3, hidden 6), gate order i, f, c, o, activation=relu")
+    assert lines[1].startswith("aa_second: Keras GRU (input 6, hidden 4), gate order z, r, h")
+    result = runner.invoke(main, ["render", "gate-heatmaps", "--weights", str(FILES / "keras_two.keras"),
+                                  "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"lstmfigs: error: weights file '{FILES / 'keras_two.keras'}': holds 2 recurrent layers "
+        "(zz_first, aa_second); choose one with --layer NAME (layer= in Python)"]
+    result = runner.invoke(main, ["render", "gate-heatmaps", "--nonlinearity", "relu", "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "--nonlinearity needs --weights" in result.output
+    assert not os.listdir(tmp_path)
