@@ -194,11 +194,8 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
         else:
             catalog.get(name)
             targets.append(name)
-    weights_source, inputs_source, notes = _model_sources(
-        weights, inputs, batch_first, layer=layer, nonlinearity=nonlinearity,
-        activation=activation, recurrent_activation=recurrent_activation)
     options_given = {"highlight": highlight, "equations": equations, "legend": legend,
-                     "weights": weights_source, "inputs": inputs_source, "layers": layers}
+                     "weights": weights, "inputs": inputs, "layers": layers}
     jobs = []
     for name in targets:
         entry = None if is_spec_path(name) else catalog.get(name)
@@ -224,6 +221,13 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                 raise LstmfigsError("--storyboard shows every step; leave out --highlight")
             storyboard_steps(name)  # fails now, before anything is written
         jobs.append((name, entry, options))
+    # How to read --weights and --input (checked now, before anything is written).
+    weights_source, inputs_source, notes = _model_sources(
+        weights, inputs, batch_first, layer=layer, nonlinearity=nonlinearity,
+        activation=activation, recurrent_activation=recurrent_activation)
+    for _, _, options in jobs:
+        options.update({key: value for key, value in (("weights", weights_source), ("inputs", inputs_source))
+                        if key in options})
     folder = _check_output_folder(out)
 
     from .export import save_figure, write_data as write_numbers

@@ -404,7 +404,7 @@ def test_nan_input_is_rejected_by_the_api(trained):
 
 def test_scenario_figures_take_no_model_options():
     with pytest.raises(LstmfigsError, match="no option"):
-        lstmfigs.figure("gradient-decay", weights="model.npz")
+        lstmfigs.figure("lag-accuracy", weights="model.npz")
 
 
 def test_warm_renders_train_nothing(trained, no_training):

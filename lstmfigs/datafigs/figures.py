@@ -16,7 +16,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..themes import Theme
-from . import measure
+from . import measure, usermodel
 from .plots import (GATE_NAMES, mark_step, plot_gate_histograms,
                     plot_gradient_decay, plot_saturation, plot_seed_curves, plot_series,
                     plot_unit_heatmap, plot_unit_traces, reference_line_kwargs, themed_figure,
@@ -61,10 +61,14 @@ def gate_heatmaps(*, theme: Theme | None = None, weights: WeightsSource | None =
     dashed (built-in inputs).
     """
     data = measure.gate_heatmaps_data(weights=weights, inputs=inputs)
+    if "f" not in data:  # a user's GRU or RNN
+        return usermodel.gate_heatmaps(data, theme=theme, fig=fig)
     wide = _wide(theme)
     fig = themed_figure(theme, height_ratio=0.78 if wide else 1.45, fig=fig)
     rows, columns = (3, 2) if wide else (6, 1)
-    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    # With proj_size, h has fewer units than the gates and c: then no shared unit axis.
+    same_units = data["h"].shape[-1] == data["c"].shape[-1]
+    axes = fig.subplots(rows, columns, sharex=True, sharey=same_units, squeeze=False)
     # Column-major so each column reads top-down in the issue's order f, i, g | o, c, h.
     order = [axes[row, col] for col in range(columns) for row in range(rows)]
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
@@ -210,10 +214,14 @@ def gate_saturation(*, theme: Theme | None = None, weights: WeightsSource | None
     return finish_figure(fig)
 
 
-def gradient_decay(*, theme: Theme | None = None, fig: Figure | None = None) -> Figure:
+def gradient_decay(*, theme: Theme | None = None, fig: Figure | None = None,
+                   weights: WeightsSource | None = None, inputs: InputsSource | None = None) -> Figure:
     """Gradient norm ||dh_T / dh_{T-k}|| against the lag k on a log axis, measured by
     backpropagation through time, for trained and untrained RNNs and LSTMs (untrained with
-    forget-gate bias 0, 1 and 3); lines are medians over seeds, bands the seeds' range."""
+    forget-gate bias 0, 1 and 3); lines are medians over seeds, bands the seeds' range.
+    With ``weights``: the user's model (:func:`.usermodel.gradient_decay`)."""
+    if weights is not None:
+        return usermodel.gradient_decay(weights=weights, inputs=inputs, theme=theme, fig=fig)
     data = measure.gradient_decay_data()
     curves = measure.decay_curves()
     fig = themed_figure(theme, height_ratio=0.72, fig=fig)

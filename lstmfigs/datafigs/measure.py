@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import LstmfigsError
 from ..sim import LSTM, RNN, tasks
-from . import cache
+from . import cache, usermodel
 from .scenario import BUILTIN, MODEL_KINDS, Scenario, TrainedRun
 from ..loader import InputsSource, WeightsSource, load_inputs, load_lstm
 
@@ -97,6 +97,8 @@ def gate_heatmaps_data(*, weights: WeightsSource | None = None, inputs: InputsSo
                        width: float | None = None) -> dict[str, np.ndarray]:
     """``time`` (T,), ``x`` (T, I) and f, i, g, o, c, h (T, H) of the sequence shown (the
     first), plus ``symbol_step`` for built-in inputs.  ``width`` (a render option) is ignored."""
+    if weights is not None and not usermodel.is_lstm(weights):  # a GRU or an RNN: its own panels
+        return usermodel.gate_heatmaps_data(weights=weights, inputs=inputs)
     recording = record_lstm(weights, inputs)
     return _with_symbol({"time": np.arange(recording.steps), **recording.sequence(0)}, recording)
 
@@ -230,16 +232,20 @@ def _jacobian_curve(model: LSTM | RNN, x: np.ndarray) -> np.ndarray:
     return np.median(norms, axis=1)
 
 
-def gradient_decay_data(*, width: float | None = None,
-                        scenario: Scenario = BUILTIN) -> dict[str, np.ndarray]:
+def gradient_decay_data(*, width: float | None = None, scenario: Scenario = BUILTIN,
+                        weights: WeightsSource | None = None,
+                        inputs: InputsSource | None = None) -> dict[str, np.ndarray]:
     """Gradient norm against lag, measured by BPTT (the Jacobian probe of the simulator).
 
     ``lag`` (L,) = 0, 1, ..., probe_lag; for every curve (see :func:`decay_curves`) an
     array (L,): the median over seeds of each seed's median over ``probe_batch``
     remember-the-first-symbol sequences, and ``{key}_seeds`` (S, L) one row per seed
     (``seed`` (S,)).  ``rnn`` and ``lstm`` are the trained models.  Computed in float64
-    so the smallest norms do not underflow.
+    so the smallest norms do not underflow.  With ``weights`` (and ``inputs``): the
+    user's model instead (:func:`.usermodel.gradient_decay_data`).
     """
+    if weights is not None:
+        return usermodel.gradient_decay_data(weights=weights, inputs=inputs)
     # The curves take a second or two to measure: they are cached beside the weights they
     # come from, under a key of the whole scenario.
     stored = cache.cache_dir() / f"gradient-decay-{cache.cache_key(asdict(scenario))}.npz"
@@ -268,8 +274,11 @@ def gradient_decay_data(*, width: float | None = None,
     return data
 
 
-def gradient_decay_summary(*, width: float | None = None,
-                           scenario: Scenario = BUILTIN) -> dict[str, float | str]:
+def gradient_decay_summary(*, width: float | None = None, scenario: Scenario = BUILTIN,
+                           weights: WeightsSource | None = None,
+                           inputs: InputsSource | None = None) -> dict[str, float | str]:
+    if weights is not None:
+        return dict(usermodel.gradient_decay_summary(weights=weights, inputs=inputs))
     data = gradient_decay_data(scenario=scenario)
     lag = scenario.main_lag
     summary: dict[str, float | str] = {}

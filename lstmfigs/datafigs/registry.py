@@ -31,7 +31,7 @@ _data_figure("gate-heatmaps", "Units x time heatmaps of an LSTM's gates f, i, g,
 _data_figure("dynamics-dashboard", "3x3 overview of an LSTM on one sequence: traces, gates, histograms, norms",
              "dynamics_dashboard", MODEL_OPTIONS)
 _data_figure("gradient-decay", "Gradient norm against lag (BPTT), RNN vs LSTM, trained and untrained",
-             "gradient_decay", SCENARIO_OPTIONS)
+             "gradient_decay", (*SCENARIO_OPTIONS, "weights", "inputs"))
 _data_figure("rnn-vs-lstm", "Hidden states of a trained RNN and LSTM on the same input",
              "rnn_vs_lstm", ("inputs", "width"))
 _data_figure("gate-saturation", "Per-unit gate saturation (Karpathy et al. 2015), one panel per gate",

@@ -16,6 +16,7 @@ its trace is stored in natural time order (``h[t]`` has seen ``x[t:]``).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from collections.abc import Iterator, Mapping
@@ -273,6 +274,13 @@ class RecurrentModel:
         bound = 1.0 / np.sqrt(self.hidden_size)
         return {name: rng.uniform(-bound, bound, size=shape).astype(self.dtype)
                 for name, shape in self.param_shapes().items()}
+
+    def astype(self: ModelT, dtype: Any) -> ModelT:
+        """A copy of the model computing in ``dtype`` (its parameters converted)."""
+        clone = copy.copy(self)
+        clone.dtype = _checks.resolve_dtype(dtype)
+        clone.params = {name: value.astype(clone.dtype) for name, value in self.params.items()}
+        return clone
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of the parameters under PyTorch's names (loadable by ``torch.nn.LSTM``
