@@ -234,3 +234,25 @@ def test_cli_inspect_and_layer_choice(tmp_path):
     result = runner.invoke(main, ["render", "gate-heatmaps", "--nonlinearity", "relu", "-o", str(tmp_path)])
     assert result.exit_code == 2 and "--nonlinearity needs --weights" in result.output
     assert not os.listdir(tmp_path)
+
+
+@pytest.mark.torch
+def test_live_torch_checkpoints_and_pickled_modules(tmp_path):
+    torch = pytest.importorskip("torch")
+    net = torch.nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    torch.save({"model": {f"rnn.{k}": v for k, v in net.state_dict().items()}, "epoch": 3}, tmp_path / "ckpt.pt")
+    layer, = recurrent_layers(tmp_path / "ckpt.pt")
+    assert (layer.name, layer.kind) == ("model.rnn", "GRU")
+    x = torch.randn(5, 2, 3)
+    np.testing.assert_allclose(load_model(tmp_path / "ckpt.pt").forward(x.numpy()).output,
+                               net(x)[0].detach().numpy(), atol=2e-6)
+    torch.save(net, tmp_path / "module.pt")  # the whole pickled module: never unpickled by us
+    one_line_error(lambda: load_model(tmp_path / "module.pt"),
+                   r"with torch.load\(weights_only=True\): it must hold a state dict")
+
+
+def test_special_files_are_refused_by_name(tmp_path):
+    needs("h5py")
+    for name in ("p.keras", "p.weights.h5", "p.safetensors"):
+        os.mkfifo(tmp_path / name)
+        one_line_error(lambda name=name: recurrent_layers(tmp_path / name), r"is a FIFO")
