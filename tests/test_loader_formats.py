@@ -229,8 +229,8 @@ def test_cli_inspect_and_layer_choice(tmp_path):
                                   "-o", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        f"lstmfigs: error: weights file '{FILES / 'keras_two.keras'}': holds 2 recurrent layers "
-        "(zz_first, aa_second); choose one with --layer NAME (layer= in Python)"]
+        (f"lstmfigs: error: weights file '{FILES / 'keras_two.keras'}': holds 2 recurrent layers "
+         "(zz_first, aa_second); choose one with --layer NAME (layer= in Python)")]
     result = runner.invoke(main, ["render", "gate-heatmaps", "--nonlinearity", "relu", "-o", str(tmp_path)])
     assert result.exit_code == 2 and "--nonlinearity needs --weights" in result.output
     assert not os.listdir(tmp_path)

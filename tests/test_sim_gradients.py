@@ -179,7 +179,7 @@ def test_whole_state_jacobian_norms_match_finite_differences():
     model = CONFIGS["lstm"]()
     x = np.random.default_rng(2).standard_normal((6, BATCH, INPUTS))
     trace = model.forward(x)
-    lags, norms = model.jacobian_norms(trace, whole_state=True)
+    _, norms = model.jacobian_norms(trace, whole_state=True)
     np.testing.assert_allclose(norms, numeric_jacobian_norms(model, x, trace, 5, whole_state=True), rtol=1e-6)
     _, h_only = model.jacobian_norms(trace)
     assert np.all(norms[1:] > h_only[1:])  # the cell state adds a path

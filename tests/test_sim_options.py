@@ -59,7 +59,7 @@ def test_projection_shapes():
     trace = model.forward(X)
     assert trace.h.shape == (7, 3, 2) and trace.c.shape == (7, 3, 6) and trace.f.shape == (7, 3, 6)
     np.testing.assert_allclose(trace.h, trace.layers[1].unprojected @ model.params["weight_hr_l1"].T, atol=1e-14)
-    lags, norms = model.jacobian_norms(trace)
+    _, norms = model.jacobian_norms(trace)
     np.testing.assert_allclose(norms[0], np.sqrt(2))
 
 
