@@ -1,0 +1,234 @@
+"""Scene: a rendered diagram as plain elements, for the editable outputs (TikZ, PowerPoint).
+
+The editable writers do not translate matplotlib artists: they read the diagram's one
+layout (:class:`lstmfigs.diagram.layout.DiagramLayout`, in diagram units) and the theme's
+looks, so a TikZ picture or a slide deck has exactly the geometry of the PDF.  The legend
+and equations panels are placed where the renderer planned them (their anchor points,
+read back once, in the same units).  Colours follow :mod:`lstmfigs.diagram.draw`: role
+colour for lines, the role colour tinted towards the background for fills, and every
+element outside a highlighted step blended :data:`~lstmfigs.diagram.draw.DIM` of the way
+to the background.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib as mpl
+from matplotlib.colors import to_hex, to_rgb
+from matplotlib.lines import Line2D
+
+from . import catalog
+from .diagram.draw import DIM, NODE_TINT, OP_TINT, background_rgb, blend
+from .diagram.layout import DiagramLayout, NodeGeometry, TextItem, WireGeometry
+from .errors import LstmfigsError
+from .themes import role_style
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one role is drawn: colours as ``RRGGBB`` hex, widths in points (1/72 in)."""
+
+    line: str
+    fill: str       # a gate box: the role colour tinted towards the background
+    op_fill: str    # a pointwise operation: tinted further
+    linewidth: float
+    dashes: tuple[float, ...] | None  # on/off lengths in points, None when solid
+    dot_radius: float  # a copy dot, points (as draw.py's marker, with its edge)
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    kind: str
+    text: str
+    glyph_x: float   # left edge of the glyph, diagram units
+    y: float         # centre line, diagram units
+    glyph: float     # glyph width, diagram units
+    gap: float       # glyph to text, diagram units
+
+
+@dataclass(frozen=True)
+class Equation:
+    text: str
+    x: float  # left edge, diagram units
+    y: float  # centre line, diagram units
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Everything an editable writer draws, in diagram units (x right, y up)."""
+
+    layout: DiagramLayout
+    figure_size: tuple[float, float]        # inches
+    origin: Point                            # the figure's lower-left corner, diagram units
+    steps: tuple[str, ...]
+    nodes: tuple[tuple[NodeGeometry, tuple[str, ...]], ...]
+    wires: tuple[tuple[WireGeometry, tuple[str, ...]], ...]
+    dots: tuple[tuple[Point, str, tuple[str, ...]], ...]   # branch dots: where, role, steps
+    texts: tuple[tuple[TextItem, tuple[str, ...]], ...]
+    legend: tuple[LegendEntry, ...]
+    equations: tuple[Equation, ...]
+    looks: dict[str, Look]
+    text_color: str
+    background: str
+    region_fill: str
+    region_edge: str
+    region_linewidth: float
+    font_size: float         # points
+    legend_font_size: float  # points
+    transparent: bool
+
+    @property
+    def scale(self) -> float:
+        """Inches per diagram unit."""
+        return self.layout.scale
+
+    @property
+    def top_right(self) -> Point:
+        return (self.origin[0] + self.figure_size[0] / self.scale,
+                self.origin[1] + self.figure_size[1] / self.scale)
+
+    def active(self, steps: tuple[str, ...], highlight: str | None) -> bool:
+        return highlight is None or highlight in steps
+
+    def dim(self, color: str, steps: tuple[str, ...], highlight: str | None) -> str:
+        """``color``, or dimmed towards the background when outside ``highlight``."""
+        return color if self.active(steps, highlight) else self.dimmed(color)
+
+    def dimmed(self, color: str) -> str:
+        """``color`` blended :data:`DIM` of the way to the background (opaquely)."""
+        rgb, bg = _rgb(color), _rgb(self.background)
+        return hex_color(tuple(c + (b - c) * DIM for c, b in zip(rgb, bg)))
+
+
+def hex_color(color: Any) -> str:
+    return to_hex(color).lstrip("#").upper()
+
+
+def _rgb(hex6: str) -> tuple[float, float, float]:
+    return to_rgb("#" + hex6)
+
+
+def _look(role: str) -> Look:
+    style = role_style(role)
+    _offset, dashes = Line2D([], [], linestyle=style.linestyle,
+                            linewidth=style.linewidth)._dash_pattern
+    return Look(line=hex_color(style.color), fill=hex_color(blend(style.color, NODE_TINT)),
+                op_fill=hex_color(blend(style.color, OP_TINT)), linewidth=style.linewidth,
+                dashes=tuple(float(d) for d in dashes) if dashes else None,
+                dot_radius=(2.2 * style.linewidth + 2.0 + mpl.rcParams["lines.markeredgewidth"]) / 2)
+
+
+def is_spec_diagram(name: str) -> bool:
+    """Whether ``name`` (catalog name or ``.toml`` path) is a diagram drawn from a spec."""
+    from .render import is_spec_path
+
+    if is_spec_path(name):
+        return True
+    entry = catalog.get(name)
+    return entry.kind == "diagram" and entry.target.startswith("lstmfigs.figures.diagrams:")
+
+
+def build_scene(name: str, theme: str = "paper", *, width: float | None = None,
+                legend: bool | None = None, equations: bool | None = None,
+                **options: Any) -> Scene:
+    """Render diagram ``name`` once (the layout of its PDF) and return it as a scene."""
+    from .render import build_figure
+
+    if not is_spec_diagram(name):
+        raise LstmfigsError(f"figure '{name}' is not a diagram drawn from a spec; TikZ and "
+                            "editable shapes are for diagrams (a data figure goes into "
+                            "PowerPoint as a picture)")
+    if options.get("highlight"):
+        raise LstmfigsError("editable outputs carry every highlight step (Beamer overlays, "
+                            "one slide a step); leave out --highlight")
+    options = {k: v for k, v in options.items() if k != "highlight" and v is not None}
+    if legend is not None:
+        options["legend"] = legend
+    if equations is not None:
+        options["equations"] = equations
+    fig = build_figure(name, theme=theme, width=width, **options)
+    try:
+        return scene_of(fig)
+    finally:
+        fig.clear()
+
+
+def scene_of(fig: Any) -> Scene:
+    """The scene of a figure made by :func:`lstmfigs.diagram.render.render_active`."""
+    rendered = getattr(fig, "lstmfigs_diagram", None)
+    if rendered is None:
+        raise LstmfigsError("this figure is not a rendered diagram")
+    layout: DiagramLayout = rendered.layout
+    spec = layout.spec
+    with mpl.rc_context(getattr(fig, "_rc", {})):
+        looks = {role: _look(role) for role in _roles_used(layout)}
+        text_color = hex_color(mpl.rcParams["text.color"])
+        background = hex_color(background_rgb())
+        region_fill = hex_color(mpl.rcParams["patch.facecolor"])
+        region_edge = hex_color(mpl.rcParams["patch.edgecolor"])
+        region_linewidth = float(mpl.rcParams["patch.linewidth"])
+        font_size = float(mpl.rcParams["font.size"])
+        legend_font_size = float(mpl.rcParams["legend.fontsize"])
+        transparent = bool(mpl.rcParams["savefig.transparent"])
+    fig_w, fig_h = (float(v) for v in fig.get_size_inches())
+    ax = rendered.artists.ax
+    box = ax.get_position()
+    scale = layout.scale
+
+    def units(x_in: float, y_in: float) -> Point:
+        return (float(layout.xlim[0] + (x_in - box.x0 * fig_w) / scale),
+                float(layout.ylim[0] + (y_in - box.y0 * fig_h) / scale))
+
+    def anchor_units(text: Any) -> Point:
+        x_px, y_px = text.get_transform().transform(text.get_position())
+        return units(x_px / fig.dpi, y_px / fig.dpi)
+
+    legend_entries = []
+    if rendered.legend_texts:
+        em = legend_font_size / 72
+        for entry, text in zip(spec.legend, rendered.legend_texts):
+            x, y = anchor_units(text)
+            glyph, gap = 1.8 * em / scale, 0.5 * em / scale  # as render._plan_legend
+            legend_entries.append(LegendEntry(entry.kind, entry.text, x - glyph - gap, y,
+                                              glyph, gap))
+    equation_items = []
+    for line, text in zip(spec.equations, rendered.equation_texts):
+        x, y = anchor_units(text)
+        equation_items.append(Equation(line.text, x, y, line.steps))
+
+    node_steps = {n.id: n.steps for n in spec.nodes}
+    label_steps = {(l.id or f"labels[{i}]"): l.steps for i, l in enumerate(spec.labels)}
+    region_steps = {r.id: r.steps for r in spec.regions}
+    texts = []
+    for item in layout.texts:
+        table = {"node": node_steps, "terminal": node_steps,
+                 "region": region_steps}.get(item.kind, label_steps)
+        texts.append((item, table.get(item.owner, ())))
+    # Branch dots take the steps draw.draw_diagram gives them, so every output agrees.
+    dots = tuple((point, role, next((w.steps for w in spec.wires if w.role == role), ()))
+                 for point, role in layout.branch_points)
+    return Scene(
+        layout=layout, figure_size=(fig_w, fig_h),
+        origin=units(0.0, 0.0), steps=tuple(spec.steps),
+        nodes=tuple((g, g.node.steps) for g in layout.nodes.values()),
+        wires=tuple((w, w.wire.steps) for w in layout.wires),
+        dots=dots, texts=tuple(texts), legend=tuple(legend_entries),
+        equations=tuple(equation_items), looks=looks, text_color=text_color,
+        background=background, region_fill=region_fill, region_edge=region_edge,
+        region_linewidth=region_linewidth, font_size=font_size,
+        legend_font_size=legend_font_size, transparent=transparent)
+
+
+#: Roles the legend glyphs use (see draw.legend_glyph).
+LEGEND_ROLES = ("operation", "candidate", "hidden_state")
+
+
+def _roles_used(layout: DiagramLayout) -> list[str]:
+    roles = [n.role for n in layout.spec.nodes] + [w.role for w in layout.spec.wires]
+    roles += [role for _, role in layout.branch_points] + list(LEGEND_ROLES)
+    return list(dict.fromkeys(roles))
