@@ -85,15 +85,15 @@ def themes_command() -> None:
 
 
 def _formats(value: str) -> list[str]:
-    from .export import FORMATS
+    from .export import EDITABLE_FORMATS, FORMATS
 
     formats = [f.strip().lower().lstrip(".") for f in value.split(",") if f.strip()]
     if not formats:
         raise LstmfigsError("--format needs at least one of " + ", ".join(FORMATS))
     for fmt in formats:
-        if fmt not in FORMATS + ("gif",):
+        if fmt not in FORMATS + ("gif",) + EDITABLE_FORMATS:
             raise LstmfigsError(f"unknown format '{fmt}'; formats: {', '.join(FORMATS)}, gif "
-                                "(animated figures)")
+                                f"(animated figures), {', '.join(EDITABLE_FORMATS)} (editable)")
     return list(dict.fromkeys(formats))
 
 
@@ -132,7 +132,8 @@ def _make_folder(folder: Path) -> Path:
 @click.argument("names", nargs=-1, required=True, metavar="NAME... | all | SPEC.toml")
 @click.option("-o", "--out", default="output", show_default=True, help="Folder to write into.")
 @click.option("--format", "formats", default=DEFAULT_FORMATS, show_default=True,
-              help="Comma-separated: pdf, png, svg (gif for animated figures).")
+              help="Comma-separated: pdf, png, svg (gif for animated figures; tikz and "
+                   "pptx editable, see README).")
 @click.option("--theme", default="paper", show_default=True,
               help="Theme name (see 'lstmfigs themes'), NAME+NAME, or a .mplstyle file.")
 @click.option("--dpi", type=float, default=None, help="Raster resolution (default: the theme's).")
@@ -168,13 +169,15 @@ def _make_folder(folder: Path) -> Path:
                    "png/svg as numbered frames.")
 @click.option("--layers", type=click.IntRange(1, 2), default=None,
               help="lstm-chain: 2 stacks a second layer.")
+@click.option("--editable-svg", is_flag=True, default=False,
+              help="SVG keeps text as <text> and groups elements by id, role and step.")
 def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, dpi: float | None,
                    width: float | None, transparent: bool, highlight: str | None,
                    equations: bool | None, legend: bool | None, weights: str | None,
                    inputs: str | None, write_data: bool, data_format: str, storyboard: bool,
                    layers: int | None, layer: str | None = None, nonlinearity: str | None = None,
                    activation: str | None = None, recurrent_activation: str | None = None,
-                   batch_first: bool | None = None) -> None:
+                   batch_first: bool | None = None, editable_svg: bool = False) -> None:
     """Render figures (built-in names, 'all', or .toml spec files) into a folder."""
     from .errors import UnknownNameError
     from .render import build_figure, check_width, is_spec_path
@@ -212,6 +215,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                 raise UnknownNameError(f"figure '{name}' has no option {flag}")
         if "gif" in format_list and (entry is None or not entry.animated):
             raise LstmfigsError(f"figure '{name}' is not animated; gif is only for animated figures")
+        _check_editable(name, format_list, options, explicit)
         if write_data and explicit and (entry is None or entry.data_target is None):
             raise LstmfigsError(f"figure '{name}' is a diagram and has no data for --data")
         if storyboard:
@@ -230,11 +234,11 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                         if key in options})
     folder = _check_output_folder(out)
 
-    from .export import save_figure, write_data as write_numbers
+    from .export import EDITABLE_FORMATS, save_figure, write_data as write_numbers
 
     for name, entry, options in jobs:
         stem = _file_stem(name, options.get("highlight"), options.get("layers"))
-        static = [f for f in format_list if f != "gif"]
+        static = [f for f in format_list if f != "gif" and f not in EDITABLE_FORMATS]
         if static and storyboard:
             _render_storyboard(name, folder, stem, static, theme=theme, width=width, dpi=dpi,
                                transparent=transparent or None, options=options)
@@ -242,10 +246,21 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
             fig = build_figure(name, theme=theme, width=width, **options)
             _make_folder(folder)  # only now: a bad option above leaves nothing behind
             for fmt in static:
-                path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=dpi,
-                                   transparent=transparent or None)
+                if fmt == "svg" and editable_svg:
+                    from .svgedit import save_editable_svg
+
+                    path = save_editable_svg(fig, folder / f"{stem}.svg")
+                else:
+                    path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=dpi,
+                                       transparent=transparent or None)
                 click.echo(str(path))
             _close(fig)
+        for fmt in (f for f in format_list if f in EDITABLE_FORMATS):
+            if fmt == "tikz" and not _tikz_applies(name):
+                continue  # a data figure swept in by 'all' (named ones failed above)
+            _make_folder(folder)
+            click.echo(str(_save_editable(name, fmt, folder, stem, theme=theme, width=width,
+                                          dpi=dpi, options=options)))
         if "gif" in format_list:
             from .animate import save_animation
 
@@ -305,6 +320,44 @@ def inspect_command(file: str) -> None:
 
     for layer in recurrent_layers(file):
         click.echo(layer.describe())
+
+
+def _tikz_applies(name: str) -> bool:
+    from .scene import is_spec_diagram
+
+    return is_spec_diagram(name)
+
+
+def _check_editable(name: str, formats: list[str], options: dict[str, Any],
+                    explicit: bool) -> None:
+    """tikz is for diagrams drawn from specs; both editable formats carry every step."""
+    editable = [f for f in formats if f in ("tikz", "pptx")]
+    if not editable:
+        return
+    if options.get("highlight"):
+        raise LstmfigsError(f"{editable[0]} carries every highlight step (Beamer overlays, one "
+                            "slide a step); leave out --highlight")
+    if "tikz" in editable and explicit and not _tikz_applies(name):
+        raise LstmfigsError(f"figure '{name}' is not a diagram drawn from a spec; tikz is for "
+                            "diagrams (pptx takes any figure)")
+    if "pptx" in editable:
+        from .powerpoint import _require_pptx
+
+        _require_pptx()
+
+
+def _save_editable(name: str, fmt: str, folder: Path, stem: str, *, theme: str,
+                   width: float | None, dpi: float | None, options: dict[str, Any]) -> Path:
+    from .export import SUFFIXES
+
+    path = folder / f"{stem}.{SUFFIXES.get(fmt, fmt)}"
+    if fmt == "tikz":
+        from .tikz import save_tikz
+
+        return save_tikz(name, path, theme, width=width, **options)
+    from .powerpoint import save_pptx
+
+    return save_pptx(name, path, theme, width=width, dpi=dpi, **options)
 
 
 def _render_storyboard(name: str, folder: Path, stem: str, formats: list[str], *, theme: str,

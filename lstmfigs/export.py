@@ -24,6 +24,11 @@ from .errors import LstmfigsError
 
 #: Formats a static figure can be written in.
 FORMATS = ("pdf", "png", "svg")
+#: Editable formats, written from a diagram's layout rather than by savefig: TikZ
+#: (lstmfigs.tikz, a standalone .tex) and PowerPoint (lstmfigs.powerpoint, native shapes).
+EDITABLE_FORMATS = ("tikz", "pptx")
+#: File suffixes that differ from the format's name.
+SUFFIXES = {"tikz": "tex"}
 
 #: Metadata that would make files differ between runs (dates, versions).
 _REPRODUCIBLE_METADATA: dict[str, dict[str, Any]] = {

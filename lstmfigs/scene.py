@@ -20,7 +20,7 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.lines import Line2D
 
 from . import catalog
-from .diagram.draw import DIM, NODE_TINT, OP_TINT, background_rgb, blend
+from .diagram.draw import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.layout import DiagramLayout, NodeGeometry, TextItem, WireGeometry
 from .errors import LstmfigsError
 from .themes import role_style
@@ -81,6 +81,10 @@ class Scene:
     font_size: float         # points
     legend_font_size: float  # points
     transparent: bool
+    #: (text, kind) -> (width, height) in inches, as the renderer measured it.
+    text_sizes: dict[tuple[str, str], tuple[float, float]]
+    #: The theme's generic font family: "serif", "sans-serif" or "monospace".
+    font_family: str
 
     @property
     def scale(self) -> float:
@@ -115,8 +119,9 @@ def _rgb(hex6: str) -> tuple[float, float, float]:
 
 def _look(role: str) -> Look:
     style = role_style(role)
-    _offset, dashes = Line2D([], [], linestyle=style.linestyle,
-                            linewidth=style.linewidth)._dash_pattern
+    # matplotlib's own dash lengths for this style at this width (scaled as it draws them).
+    line = Line2D([], [], linestyle=style.linestyle, linewidth=style.linewidth)
+    _offset, dashes = line._dash_pattern  # type: ignore[attr-defined]
     return Look(line=hex_color(style.color), fill=hex_color(blend(style.color, NODE_TINT)),
                 op_fill=hex_color(blend(style.color, OP_TINT)), linewidth=style.linewidth,
                 dashes=tuple(float(d) for d in dashes) if dashes else None,
@@ -175,6 +180,14 @@ def scene_of(fig: Any) -> Scene:
         font_size = float(mpl.rcParams["font.size"])
         legend_font_size = float(mpl.rcParams["legend.fontsize"])
         transparent = bool(mpl.rcParams["savefig.transparent"])
+        families = list(mpl.rcParams["font.family"])
+        font_family = next((f for f in families if f in ("serif", "sans-serif", "monospace")),
+                           "sans-serif")
+        measure = text_measurer(fig)
+        wanted = {(item.text, item.kind) for item in layout.texts}
+        wanted |= {(entry.text, "legend") for entry in spec.legend}
+        wanted |= {(line.text, "label") for line in spec.equations}
+        text_sizes = {key: measure(*key) for key in sorted(wanted)}
     fig_w, fig_h = (float(v) for v in fig.get_size_inches())
     ax = rendered.artists.ax
     box = ax.get_position()
@@ -221,7 +234,8 @@ def scene_of(fig: Any) -> Scene:
         equations=tuple(equation_items), looks=looks, text_color=text_color,
         background=background, region_fill=region_fill, region_edge=region_edge,
         region_linewidth=region_linewidth, font_size=font_size,
-        legend_font_size=legend_font_size, transparent=transparent)
+        legend_font_size=legend_font_size, transparent=transparent, text_sizes=text_sizes,
+        font_family=font_family)
 
 
 #: Roles the legend glyphs use (see draw.legend_glyph).

@@ -186,11 +186,11 @@ class _Writer:
             self.emit(f"\\draw[region, rounded corners={_n(min(w, h) * 0.06 * scene.scale)}in] "
                       f"{_xy((x, y))} rectangle {_xy((x + w, y + h))}; % {region.id}")
         self.emit("% Nodes, named by their spec id.")
-        for geom, steps in scene.nodes:
-            self.node(geom, steps)
+        for node_geom, steps in scene.nodes:
+            self.node(node_geom, steps)
         self.emit("% Wires, from port to port.")
-        for geom, steps in scene.wires:
-            self.wire(geom, steps)
+        for wire_geom, steps in scene.wires:
+            self.wire(wire_geom, steps)
         for point, role, steps in scene.dots:
             radius = scene.looks[role].dot_radius
             self.emit(f"\\fill[dot={role}{self.lit(steps, f'dot dim={role}')}] {_xy(point)} "
@@ -210,12 +210,44 @@ class _Writer:
             for entry in scene.legend:
                 self.legend_entry(entry)
         if scene.equations:
-            self.emit("% Equations.")
-        for equation in scene.equations:
-            self.emit(f"\\node[lstmfigs text, anchor=west{self.lit(equation.steps, 'text dim')}] "
-                      f"at {_xy((equation.x, equation.y))} {{{latex_text(equation.text)}}};")
+            self.equations()
         self.emit("\\end{tikzpicture}")
         self.emit("\\end{document}")
+
+    def equations(self) -> None:
+        """The equations as a matrix, in the renderer's columns and line spacing: the
+        document's math font may be wider than mathtext's, so columns are spaced by TikZ
+        from the widest line, not placed at fixed x."""
+        scene = self.scene
+        columns = sorted({round(e.x, 6) for e in scene.equations})
+        by_column = [[e for e in scene.equations if round(e.x, 6) == x] for x in columns]
+        rows = max(len(column) for column in by_column)
+        first = by_column[0][0]
+        spacing = (abs(by_column[0][0].y - by_column[0][1].y) * scene.scale
+                   if len(by_column[0]) > 1 else scene.font_size / 72 * 1.55)
+        gap = (columns[1] - columns[0]) * scene.scale - max(
+            scene.text_sizes[(e.text, "label")][0] for e in by_column[0]) if len(columns) > 1 else 0
+        self.emit("% Equations: a matrix whose columns TikZ spaces by the widest line.")
+        self.emit(f"\\matrix[anchor=eq1.west, column sep={_n(max(gap, 0.0))}in, "
+                  f"row sep={{{_n(spacing)}in,between origins}}, "
+                  "nodes={lstmfigs text, anchor=base west}] at "
+                  f"{_xy((first.x, first.y))} {{")
+        number = {id(e): i for i, e in enumerate(scene.equations, 1)}
+        for row in range(rows):
+            cells = []
+            for column in by_column:
+                if row < len(column):
+                    equation = column[row]
+                    cells.append(f"\\node{self.lit_options(equation.steps)} (eq{number[id(equation)]}) "
+                                 f"{{{latex_text(equation.text)}}};")
+                else:
+                    cells.append("")
+            self.emit("  " + " & ".join(cells) + " \\\\")
+        self.emit("};")
+
+    def lit_options(self, steps: tuple[str, ...]) -> str:
+        option = self.lit(steps, "text dim")
+        return f"[{option[2:]}]" if option else ""
 
     def node(self, geom: Any, steps: tuple[str, ...]) -> None:
         node = geom.node
@@ -274,10 +306,10 @@ class _Writer:
         op, layer, state = LEGEND_ROLES
         if entry.kind == "layer":
             rounding = s * 0.1 * self.scene.scale
-            self.emit(f"\\draw[gate={layer}, rounded corners={_n(rounding)}in] "
+            self.emit(f"\\draw[gate={layer}, solid, rounded corners={_n(rounding)}in] "
                       f"{_xy((x, y - 0.3 * s))} rectangle {_xy((x + s, y + 0.3 * s))};")
         elif entry.kind == "operation":
-            self.emit(f"\\draw[op={op}] {_xy((x + s / 2, y))} circle[radius={_n(0.28 * s)}];")
+            self.emit(f"\\draw[op={op}, solid] {_xy((x + s / 2, y))} circle[radius={_n(0.28 * s)}];")
         elif entry.kind == "transfer":
             self.emit(f"\\draw[wire={state}, solid, ->] {_xy((x, y))} -- {_xy((x + s, y))};")
         elif entry.kind == "concatenate":
