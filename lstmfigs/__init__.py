@@ -28,6 +28,7 @@ DATA_OPTIONS = ("weights", "inputs")
 __all__ = [
     "LstmfigsError", "SpecError", "UnknownNameError",
     "names", "themes", "figure", "data", "save", "__version__",
+    "to_tikz", "save_tikz", "save_pptx",
 ]
 
 
@@ -68,14 +69,48 @@ def data(name: str, **options: Any) -> "dict[str, numpy.ndarray]":
     return entry.load_data()(**options)
 
 
-def save(fig: "Figure", path: Any, **kwargs: Any) -> None:
+def save(fig: "Figure", path: Any, *, editable: bool = False, **kwargs: Any) -> None:
     """Write ``fig`` to ``path`` atomically and reproducibly in the figure's theme.
 
-    The format follows the suffix (``.pdf``, ``.png``, ``.svg``).
+    The format follows the suffix (``.pdf``, ``.png``, ``.svg``).  ``editable=True``
+    (SVG only) keeps text as ``<text>`` with its font named and groups a diagram's elements
+    by id, role and step (:mod:`lstmfigs.svgedit`).
     """
+    if editable:
+        from .svgedit import save_editable_svg
+
+        if kwargs:
+            raise LstmfigsError(f"an editable SVG takes no {', '.join(sorted(kwargs))} option")
+        save_editable_svg(fig, path)
+        return
     from .export import save_figure
 
     save_figure(fig, path, **kwargs)
+
+
+def to_tikz(name: str, theme: str = "paper", **options: Any) -> str:
+    """The diagram ``name`` (or a ``.toml`` spec path) as a standalone-ready TikZ picture:
+    one style per role, nodes named by spec id, math labels in the document's fonts and
+    each highlight step a Beamer overlay (:mod:`lstmfigs.tikz`)."""
+    from .tikz import to_tikz as _to_tikz
+
+    return _to_tikz(name, theme, **options)
+
+
+def save_tikz(name: str, path: Any, theme: str = "paper", **options: Any) -> None:
+    """Write :func:`to_tikz` to ``path`` (``.tex``) atomically."""
+    from .tikz import save_tikz as _save_tikz
+
+    _save_tikz(name, path, theme, **options)
+
+
+def save_pptx(name: str, path: Any, theme: str = "slides", **options: Any) -> None:
+    """Write figure ``name`` as a 16:9 PowerPoint deck: a diagram as native, editable
+    shapes with one slide a highlight step, any other figure as a picture.  Needs the
+    ``pptx`` extra (python-pptx); see :mod:`lstmfigs.powerpoint`."""
+    from .powerpoint import save_pptx as _save_pptx
+
+    _save_pptx(name, path, theme, **options)
 
 
 def _check_options(entry: catalog.FigureEntry, options: dict[str, Any]) -> None:

@@ -31,11 +31,12 @@ from .errors import LstmfigsError
 from .export import atomic_write
 from .scene import LEGEND_ROLES, Scene, build_scene, is_spec_diagram
 
-#: PowerPoint's widescreen slide, inches.
-SLIDE_WIDTH, SLIDE_HEIGHT = 13.333, 7.5
+EMU_PER_INCH = 914400
+#: PowerPoint's widescreen slide: 12192000 x 6858000 EMU, 13.333 x 7.5 in.
+SLIDE_EMU = (12192000, 6858000)
+SLIDE_WIDTH, SLIDE_HEIGHT = SLIDE_EMU[0] / EMU_PER_INCH, SLIDE_EMU[1] / EMU_PER_INCH
 #: A picture's pixels across the slide (twice 1920: sharp on a 4K projector).
 PICTURE_PIXELS = 3840
-EMU_PER_INCH = 914400
 #: One fixed date for the core properties, so two renders give identical bytes.
 FIXED_DATE = _dt.datetime(2000, 1, 1)
 _FONT = {"serif": "Times New Roman", "sans-serif": "Arial", "monospace": "Courier New"}
@@ -562,8 +563,7 @@ def _new_presentation(title: str) -> Any:
     from pptx.util import Emu
 
     prs = pptx.Presentation()
-    prs.slide_width = Emu(round(SLIDE_WIDTH * EMU_PER_INCH))
-    prs.slide_height = Emu(round(SLIDE_HEIGHT * EMU_PER_INCH))
+    prs.slide_width, prs.slide_height = Emu(SLIDE_EMU[0]), Emu(SLIDE_EMU[1])
     core = prs.core_properties
     core.title = title
     core.author = "lstmfigs"
