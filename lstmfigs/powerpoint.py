@@ -46,7 +46,8 @@ def _require_pptx() -> Any:
     try:
         import pptx
     except ImportError:
-        raise LstmfigsError("--format pptx needs python-pptx: pip install 'lstmfigs[pptx]'") from None
+        raise LstmfigsError("--format pptx needs python-pptx: "
+                            "pip install 'lstmfigs[pptx]'") from None
     return pptx
 
 
@@ -59,7 +60,8 @@ _SYMBOLS = {
     "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ",
     "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "times": "×", "odot": "⊙",
     "otimes": "⊗", "oplus": "⊕", "cdot": "·", "circ": "∘", "pm": "±", "leq": "≤",
-    "geq": "≥", "neq": "≠", "approx": "≈", "to": "→", "rightarrow": "→", "leftarrow": "←",
+    "geq": "≥", "neq": "≠", "approx": "≈", "to": "→", "rightarrow": "→",
+    "leftarrow": "←",
     "infty": "∞", "partial": "∂", "nabla": "∇", "sum": "∑", "prod": "∏", "in": "∈",
     "ldots": "…", "dots": "…", "prime": "′",
 }

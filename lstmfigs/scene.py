@@ -125,7 +125,8 @@ def _look(role: str) -> Look:
     return Look(line=hex_color(style.color), fill=hex_color(blend(style.color, NODE_TINT)),
                 op_fill=hex_color(blend(style.color, OP_TINT)), linewidth=style.linewidth,
                 dashes=tuple(float(d) for d in dashes) if dashes else None,
-                dot_radius=(2.2 * style.linewidth + 2.0 + mpl.rcParams["lines.markeredgewidth"]) / 2)
+                dot_radius=(2.2 * style.linewidth + 2.0
+                            + mpl.rcParams["lines.markeredgewidth"]) / 2)
 
 
 def is_spec_diagram(name: str) -> bool:

@@ -157,7 +157,8 @@ class _Writer:
         self.emit("  block dim/.style={draw=region_edge_dim, fill=region_fill_dim, text=text_dim},")
         self.emit("  % Beamer: lit on=<overlays>{style}: the element takes {style} (dimmed) on")
         self.emit("  % every other overlay.  Outside Beamer \\alt is undefined: never dimmed.")
-        self.emit("  lit on/.code args={<#1>#2}{\\ifdefined\\alt\\alt<#1>{}{\\pgfkeysalso{#2}}\\fi},")
+        self.emit("  lit on/.code args={<#1>#2}"
+                  "{\\ifdefined\\alt\\alt<#1>{}{\\pgfkeysalso{#2}}\\fi},")
         self.emit("}")
         colours = [("text", scene.text_color), ("background", scene.background),
                    ("region_fill", scene.region_fill), ("region_edge", scene.region_edge)]
@@ -238,8 +239,8 @@ class _Writer:
             for column in by_column:
                 if row < len(column):
                     equation = column[row]
-                    cells.append(f"\\node{self.lit_options(equation.steps)} (eq{number[id(equation)]}) "
-                                 f"{{{latex_text(equation.text)}}};")
+                    cells.append(f"\\node{self.lit_options(equation.steps)} "
+                                 f"(eq{number[id(equation)]}) {{{latex_text(equation.text)}}};")
                 else:
                     cells.append("")
             self.emit("  " + " & ".join(cells) + " \\\\")
@@ -309,7 +310,8 @@ class _Writer:
             self.emit(f"\\draw[gate={layer}, solid, rounded corners={_n(rounding)}in] "
                       f"{_xy((x, y - 0.3 * s))} rectangle {_xy((x + s, y + 0.3 * s))};")
         elif entry.kind == "operation":
-            self.emit(f"\\draw[op={op}, solid] {_xy((x + s / 2, y))} circle[radius={_n(0.28 * s)}];")
+            self.emit(f"\\draw[op={op}, solid] {_xy((x + s / 2, y))} "
+                      f"circle[radius={_n(0.28 * s)}];")
         elif entry.kind == "transfer":
             self.emit(f"\\draw[wire={state}, solid, ->] {_xy((x, y))} -- {_xy((x + s, y))};")
         elif entry.kind == "concatenate":
