@@ -35,6 +35,8 @@ EMU_PER_INCH = 914400
 #: PowerPoint's widescreen slide: 12192000 x 6858000 EMU, 13.333 x 7.5 in.
 SLIDE_EMU = (12192000, 6858000)
 SLIDE_WIDTH, SLIDE_HEIGHT = SLIDE_EMU[0] / EMU_PER_INCH, SLIDE_EMU[1] / EMU_PER_INCH
+#: The share of the slide a diagram may fill.
+SLIDE_FILL = 0.97
 #: A picture's pixels across the slide (twice 1920: sharp on a 4K projector).
 PICTURE_PIXELS = 3840
 #: One fixed date for the core properties, so two renders give identical bytes.
@@ -195,7 +197,8 @@ class _Placer:
     def __init__(self, scene: Scene):
         width, height = scene.figure_size
         self.scene = scene
-        self.zoom = min(SLIDE_WIDTH / width, SLIDE_HEIGHT / height)
+        # A small margin: the slide font's text may reach a little further than mathtext's.
+        self.zoom = min(SLIDE_WIDTH / width, SLIDE_HEIGHT / height) * SLIDE_FILL
         self.left = (SLIDE_WIDTH - width * self.zoom) / 2
         self.top = (SLIDE_HEIGHT - height * self.zoom) / 2
 

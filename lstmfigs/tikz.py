@@ -200,12 +200,12 @@ class _Writer:
         if texts:
             self.emit("% Labels.")
         for item, steps in texts:
-            shift = ""
-            if item.offset != (0.0, 0.0):
-                shift = f", xshift={_pt(item.offset[0] * 72)}, yshift={_pt(item.offset[1] * 72)}"
+            shift = "".join(f", {axis}shift={_pt(value * 72)}"
+                            for axis, value in zip("xy", item.offset) if value)
+            # A terminal's label hangs on the terminal's coordinate: move one, both move.
+            where = f"({item.owner})" if item.kind == "terminal" else _xy(item.anchor)
             self.emit(f"\\node[lstmfigs text, anchor={_anchor(item.ha, item.va)}{shift}"
-                      f"{self.lit(steps, 'text dim')}] at {_xy(item.anchor)} "
-                      f"{{{latex_text(item.text)}}};")
+                      f"{self.lit(steps, 'text dim')}] at {where} {{{latex_text(item.text)}}};")
         if scene.legend:
             self.emit("% Legend of the notation.")
             for entry in scene.legend:
@@ -224,15 +224,22 @@ class _Writer:
         by_column = [[e for e in scene.equations if round(e.x, 6) == x] for x in columns]
         rows = max(len(column) for column in by_column)
         first = by_column[0][0]
+        width = {e.text: scene.text_sizes[(e.text, "label")][0] / scene.scale
+                 for e in scene.equations}  # diagram units, as mathtext measured them
         spacing = (abs(by_column[0][0].y - by_column[0][1].y) * scene.scale
                    if len(by_column[0]) > 1 else scene.font_size / 72 * 1.55)
-        gap = (columns[1] - columns[0]) * scene.scale - max(
-            scene.text_sizes[(e.text, "label")][0] for e in by_column[0]) if len(columns) > 1 else 0
+        widest = max(width.values())  # the renderer's columns are all this wide
+        gap = (columns[1] - columns[0] - widest) * scene.scale if len(columns) > 1 else 0.0
+        # The block is centred where the renderer centred it, so a wider math font grows it
+        # equally to both sides; its top is the top of the first line.
+        centre = (columns[0] + columns[-1] + widest) / 2
+        top = first.y + max(scene.text_sizes[(column[0].text, "label")][1]
+                            for column in by_column) / 2 / scene.scale
         self.emit("% Equations: a matrix whose columns TikZ spaces by the widest line.")
-        self.emit(f"\\matrix[anchor=eq1.west, column sep={_n(max(gap, 0.0))}in, "
+        self.emit(f"\\matrix[anchor=north, inner sep=0pt, column sep={_n(max(gap, 0.0))}in, "
                   f"row sep={{{_n(spacing)}in,between origins}}, "
                   "nodes={lstmfigs text, anchor=base west}] at "
-                  f"{_xy((first.x, first.y))} {{")
+                  f"{_xy((centre, top))} {{")
         number = {id(e): i for i, e in enumerate(scene.equations, 1)}
         for row in range(rows):
             cells = []
