@@ -24,6 +24,7 @@ figure's size, and a paper or a Beamer deck that loads the ``standalone`` packag
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,34 @@ def latex_text(text: str) -> str:
         parts = [text]
     out = []
     for index, part in enumerate(parts):
-        if index % 2:
-            out.append(f"${part}$")
+        out.append(f"${_latex_math(part)}$" if index % 2 else _escape(part))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return "".join(_LATEX_SPECIALS.get(c, c) for c in text)
+
+
+def _latex_math(math: str) -> str:
+    """Mathtext math as LaTeX math.  Mathtext rejects unknown commands, but it takes the
+    argument of ``\\text{...}`` as raw text and ``%``, ``&``, ``#`` as symbols: LaTeX
+    would run or misread those, so they are escaped (a label is data, never code)."""
+    out, index = [], 0
+    while index < len(math):
+        match = re.match(r"\\text\s*\{", math[index:])
+        if match:
+            depth, end = 1, index + match.end()
+            while end < len(math) and depth:
+                depth += {"{": 1, "}": -1}.get(math[end], 0)
+                end += 1
+            out.append("\\text{" + _escape(math[index + match.end():end - 1]) + "}")
+            index = end
+        elif math[index] == "\\":
+            out.append(math[index:index + 2])  # a command or an escaped character
+            index += 2
         else:
-            out.append("".join(_LATEX_SPECIALS.get(c, c) for c in part))
+            out.append("\\" + math[index] if math[index] in "%&#" else math[index])
+            index += 1
     return "".join(out)
 
 

@@ -149,6 +149,9 @@ def test_tikz_is_reproducible_and_has_the_figure_size(cell_tikz):
     ("50% & #1_x {y} ~ ^", r"50\% \& \#1\_x \{y\} \textasciitilde{} \textasciicircum{}"),
     (r"\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
     ("costs $5", r"costs \$5"),
+    # mathtext takes \text{...} as raw text and % & # as symbols: LaTeX must not run them.
+    (r"$\text{\input{/etc/passwd}}$", r"$\text{\textbackslash{}input\{/etc/passwd\}}$"),
+    (r"$a&b \% 1#$", r"$a\&b \% 1\#$"),
 ])
 def test_latex_text_escapes_everything_outside_math(text, expected):
     assert latex_text(text) == expected
@@ -202,6 +205,24 @@ def test_tikz_compiles_and_looks_like_the_pdf(tmp_path):
                                  if not line.startswith("\\draw[wire=forget_gate")))
     problems = _unlike(_page_image(_pdflatex(broken)), _page_image(reference))
     assert any(p.startswith("forget_gate") for p in problems), problems
+
+
+@needs_pdflatex
+def test_tikz_of_hostile_labels_compiles_and_runs_nothing(tmp_path):
+    spec = tmp_path / "hostile.toml"
+    spec.write_text(
+        "name = 'hostile'\n[[nodes]]\nid = 'a'\nkind = 'gate'\nat = [0.0, 0.0]\n"
+        "label = '$\\text{\\input{/etc/hostname}}$'\nrole = 'candidate'\n"
+        "[[nodes]]\nid = 'b'\nkind = 'terminal'\nat = [4.0, 0.0]\n"
+        "label = '50% & #1 \\jobname'\nlabel_side = 'right'\n"
+        "[[wires]]\nfrom = 'a.e'\nto = 'b.w'\n")
+    lstmfigs.save_tikz(str(spec), tmp_path / "hostile.tex")
+    pdf = _pdflatex(tmp_path / "hostile.tex")
+    text = subprocess.run([shutil.which("pdftotext") or "pdftotext", str(pdf), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    # Typeset as written: nothing was read, and \jobname did not expand to "hostile".
+    assert "\\input{/etc/hostname}" in text and "50% & #1 \\job" in text
+    assert "hostile" not in text
 
 
 @needs_pdflatex
