@@ -68,13 +68,19 @@ def latex_text(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return "".join(_LATEX_SPECIALS.get(c, c) for c in text)
+    return "".join(_LATEX_SPECIALS.get(c, c) for c in _printable(text))
+
+
+def _printable(text: str) -> str:
+    """Control characters (which TeX rejects or treats as markup) as ``?``."""
+    return "".join("?" if ord(c) < 32 or ord(c) == 127 else c for c in text)
 
 
 def _latex_math(math: str) -> str:
     """Mathtext math as LaTeX math.  Mathtext rejects unknown commands, but it takes the
     argument of ``\\text{...}`` as raw text and ``%``, ``&``, ``#`` as symbols: LaTeX
     would run or misread those, so they are escaped (a label is data, never code)."""
+    math = _printable(math)
     out, index = [], 0
     while index < len(math):
         match = re.match(r"\\text\s*\{", math[index:])

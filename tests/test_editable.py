@@ -152,6 +152,7 @@ def test_tikz_is_reproducible_and_has_the_figure_size(cell_tikz):
     # mathtext takes \text{...} as raw text and % & # as symbols: LaTeX must not run them.
     (r"$\text{\input{/etc/passwd}}$", r"$\text{\textbackslash{}input\{/etc/passwd\}}$"),
     (r"$a&b \% 1#$", r"$a\&b \% 1\#$"),
+    ("a\x07b$x\x1b$", "a?b$x?$"),  # control characters: TeX would reject or obey them
 ])
 def test_latex_text_escapes_everything_outside_math(text, expected):
     assert latex_text(text) == expected
