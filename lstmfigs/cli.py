@@ -185,6 +185,8 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
 
     # Check everything before writing anything.
     format_list = _formats(formats)
+    if editable_svg and ("svg" not in format_list or storyboard):
+        raise LstmfigsError("--editable-svg applies to --format svg, not to storyboard frames")
     _check_dpi(dpi)
     check_width(width)
     resolve_theme(theme)

@@ -296,6 +296,15 @@ def test_editable_svg_from_the_cli(tmp_path):
     assert b'class="node role-forget_gate step-forget"' in (tmp_path / "lstm-cell.svg").read_bytes()
 
 
+@pytest.mark.parametrize("args", [["--format", "pdf"], ["--storyboard", "--format", "svg"]])
+def test_editable_svg_without_svg_is_one_line(args, tmp_path):
+    result = CliRunner().invoke(main, ["render", "lstm-cell", "--editable-svg", *args, "-o",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "--editable-svg applies to --format svg" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 @needs_libreoffice
 def test_editable_svg_renders_in_libreoffice(editable, tmp_path):
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
