@@ -394,8 +394,15 @@ def test_pptx_is_reproducible(deck, tmp_path):
 def test_pptx_of_a_data_figure_is_a_picture_on_a_16_9_slide(tmp_path):
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
+    from lstmfigs.sim import LSTM
+
+    # A small model and sequence of our own: the figure needs no training.
+    np.savez(tmp_path / "model.npz", **LSTM(3, 8, seed=0).state_dict())
+    np.save(tmp_path / "seq.npy", np.random.default_rng(0).standard_normal((20, 3)))
     result = CliRunner().invoke(main, ["render", "gate-heatmaps", "--format", "pptx", "--theme",
-                                       "slides", "-o", str(tmp_path)])
+                                       "slides", "--weights", str(tmp_path / "model.npz"),
+                                       "--input", str(tmp_path / "seq.npy"), "-o",
+                                       str(tmp_path)])
     assert result.exit_code == 0, result.output
     prs = pptx.Presentation(str(tmp_path / "gate-heatmaps.pptx"))
     (slide,) = prs.slides
