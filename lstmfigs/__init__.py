@@ -59,7 +59,9 @@ def figure(name: str, theme: str = "paper", **options: Any) -> "Figure":
 
 def data(name: str, **options: Any) -> "dict[str, numpy.ndarray]":
     """The numbers behind the data figure ``name`` as a mapping of arrays."""
-    entry = catalog.get(name)
+    from .render import check_name
+
+    entry = catalog.get(check_name(name))
     _check_options(entry, options)
     looks = sorted(set(options) - set(DATA_OPTIONS))
     if looks:

@@ -15,9 +15,11 @@ the same call gives the same bytes (no dates in the PDF, one fixed GIF palette).
 from __future__ import annotations
 
 import io
+import math
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -55,6 +57,11 @@ def storyboard_steps(name: str) -> list[str | None]:
         spec = builtin_spec(name)
     if not spec.steps:
         raise LstmfigsError(f"diagram '{name}' has no highlight steps to make a storyboard of")
+    from .limits import MAX_FRAMES
+
+    if len(spec.steps) + 1 > MAX_FRAMES:
+        raise LstmfigsError(f"diagram '{name}' has {len(spec.steps)} steps; a storyboard has "
+                            f"at most {MAX_FRAMES} frames")
     return [None, *spec.steps]
 
 
@@ -115,55 +122,117 @@ def save_storyboard_frames(name: str, folder: Path, stem: str, fmt: str = "png",
 
 def save_animation(name: str, path: Path, theme: str = "paper", *, width: float | None = None,
                    dpi: float | None = None, **options: Any) -> Path:
-    """An animated GIF of ``name``: its storyboard, or (``lstm-activity``) its time steps."""
+    """An animated GIF of ``name``: its storyboard, or (``lstm-activity``) its time steps.
+
+    Frames are drawn one at a time and each figure is dropped once rasterised; at most
+    :data:`~lstmfigs.limits.MAX_FRAMES` frames of at most
+    :data:`~lstmfigs.limits.MAX_FRAME_PIXELS` pixels each (see :func:`frame_steps`)."""
+    from .limits import check_dpi
+
+    dpi = check_dpi(dpi) or GIF_DPI
     if name == ACTIVITY:
-        frames = list(activity_frames(theme, width=width, **options))
+        frames = activity_frames(theme, width=width, **options)
         duration = ACTIVITY_FRAME_MS
     else:
         options = {k: v for k, v in options.items() if k not in ("weights", "inputs")}
-        frames = list(storyboard(name, theme, width=width, **options))
+        frames = storyboard(name, theme, width=width, **options)
         duration = STORYBOARD_FRAME_MS
-    images = [_raster(frame.figure, dpi) for frame in frames]
-    data = gif_bytes(images, duration)
+    data = gif_bytes((_raster(frame.figure, dpi) for frame in frames), duration)
 
     from .export import atomic_write
 
     return atomic_write(Path(path), lambda handle: handle.write(data))
 
 
-def _raster(fig: Any, dpi: float | None) -> Any:
+#: GIF frames are screen images: 100 dpi unless asked otherwise.
+GIF_DPI = 100.0
+
+
+def _raster(fig: Any, dpi: float) -> Any:
     from PIL import Image
 
+    from .limits import MAX_FRAME_PIXELS, check_pixels
+
+    width, height = fig.get_size_inches()
+    check_pixels(width, height, dpi, limit=MAX_FRAME_PIXELS, what="an animation frame")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi or 100)
+    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.clear()  # the frame is a picture now; free its artists before the next is drawn
     buffer.seek(0)
     with Image.open(buffer) as image:
         return image.convert("RGB")
 
 
-def gif_bytes(images: list[Any], duration_ms: int) -> bytes:
-    """Frames (PIL RGB images of one size) as a looping GIF with one shared palette.
+def gif_bytes(images: Iterable[Any], duration_ms: int) -> bytes:
+    """Frames (PIL RGB images of one size, any iterable) as a looping GIF with one palette.
 
-    The palette comes from all frames at once (median cut, no dithering): deterministic,
-    and a colour keeps its index from frame to frame, so nothing flickers.
+    Frames are taken one at a time and kept zlib-compressed, so memory holds one frame in
+    full colour.  The shared palette comes from a sheet of every frame reduced to at most
+    :data:`_PALETTE_SAMPLE` pixels (median cut, no dithering): deterministic, and a colour
+    keeps its index from frame to frame, so nothing flickers.
     """
     from PIL import Image
 
-    if not images:
+    from .limits import MAX_FRAMES
+
+    packed: list[bytes] = []
+    thumbnails: list[Any] = []
+    size = None
+    for image in images:
+        if size is None:
+            size = image.size
+        elif image.size != size:
+            raise LstmfigsError("animation frames differ in size")
+        if len(packed) == MAX_FRAMES:
+            raise LstmfigsError(f"an animation has at most {MAX_FRAMES} frames")
+        packed.append(zlib.compress(image.tobytes(), 1))
+        factor = max(1, math.ceil(math.sqrt(size[0] * size[1] / _PALETTE_SAMPLE)))
+        thumbnails.append(image.reduce(factor) if factor > 1 else image.copy())
+    if size is None:
         raise LstmfigsError("an animation needs at least one frame")
-    size = images[0].size
-    if any(image.size != size for image in images):
-        raise LstmfigsError("animation frames differ in size")
-    sheet = Image.new("RGB", (size[0], size[1] * len(images)))
-    for index, image in enumerate(images):
-        sheet.paste(image, (0, size[1] * index))
+    thumb_size = thumbnails[0].size
+    sheet = Image.new("RGB", (thumb_size[0], thumb_size[1] * len(thumbnails)))
+    for index, thumbnail in enumerate(thumbnails):
+        sheet.paste(thumbnail, (0, thumb_size[1] * index))
     palette = sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
                              dither=Image.Dither.NONE)
-    frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
+    del thumbnails, sheet
+
+    def indexed(data: bytes) -> Any:
+        return Image.frombytes("RGB", size, zlib.decompress(data)).quantize(
+            palette=palette, dither=Image.Dither.NONE)
+
+    first, rest = indexed(packed[0]), (indexed(data) for data in packed[1:])
     buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:],
-                   duration=duration_ms, loop=0, optimize=False, disposal=1)
+    first.save(buffer, format="GIF", save_all=True, append_images=rest,
+               duration=duration_ms, loop=0, optimize=False, disposal=1)
     return buffer.getvalue()
+
+
+#: Pixels of each frame that go into the shared palette's sample.
+_PALETTE_SAMPLE = 65_536
+
+
+def frame_steps(steps: int, limit: int | None = None) -> list[int]:
+    """The time indices (0-based) an animation of ``steps`` steps shows.
+
+    Every step, up to ``limit`` (:data:`~lstmfigs.limits.MAX_FRAMES`) of them.  A longer
+    run shows every k-th step from the first, k = ceil(steps / limit), and always its last
+    step (in place of the last sampled one when the limit is reached): a 10,000-step run
+    shows steps 1, 101, 201, ..., 9901 and 10000.
+    """
+    from .limits import MAX_FRAMES
+
+    limit = MAX_FRAMES if limit is None else limit
+    if steps <= limit:
+        return list(range(steps))
+    chosen = list(range(0, steps, math.ceil(steps / limit)))
+    if chosen[-1] != steps - 1:
+        if len(chosen) < limit:
+            chosen.append(steps - 1)
+        else:
+            chosen[-1] = steps - 1
+    return chosen
 
 
 # -- the data-driven diagram ----------------------------------------------------------------------
@@ -209,8 +278,13 @@ def run_activity(weights: Any = None, inputs: Any = None, model: Any = None) -> 
     default_model, default_x = default_model_and_input()
     if model is None:
         model = load_lstm(weights) if weights is not None else default_model
-    x = default_x if inputs is None else inputs
-    trace = model.forward(load_inputs(x, model.input_size, model.dtype))
+    from .limits import MAX_ACTIVITY_STEPS
+
+    x = load_inputs(default_x if inputs is None else inputs, model.input_size, model.dtype)
+    if x.shape[0] > MAX_ACTIVITY_STEPS:
+        raise LstmfigsError(f"inputs: {x.shape[0]:,} time steps; the activity diagram "
+                            f"simulates at most {MAX_ACTIVITY_STEPS:,}")
+    trace = model.forward(x)
 
     def mean(values: Any, magnitude: bool = False) -> np.ndarray:
         values = np.asarray(values)[:, 0, :]
@@ -282,7 +356,8 @@ def activity_frames(theme: str = "paper", *, width: float | None = None, weights
                     inputs: Any = None, legend: bool | None = None,
                     equations: bool | None = None, highlight: str | None = None,
                     ) -> Iterator[Frame]:
-    """One frame a time step of the activity diagram."""
+    """One frame a time step of the activity diagram (a long run: the steps chosen by
+    :func:`frame_steps`), drawn when asked for."""
     from .diagram.render import render_active
     from .themes import theme_context
 
@@ -290,7 +365,7 @@ def activity_frames(theme: str = "paper", *, width: float | None = None, weights
         raise LstmfigsError(f"'{ACTIVITY}' has no highlight steps")
     run = run_activity(weights, inputs)
     with theme_context(theme, width=width) as resolved:
-        for index in range(run.steps):
+        for index in frame_steps(run.steps):
             yield Frame(f"t{index + 1:03d}", render_active(
                 activity_spec(index, run.steps), page=resolved.page, theme=resolved,
                 legend=bool(legend), equations=bool(equations),

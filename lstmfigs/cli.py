@@ -7,46 +7,72 @@ nothing.  Module level imports stay light (no matplotlib) so ``--help`` is insta
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import click
 
 from . import __version__, catalog
-from .errors import LstmfigsError
+from .errors import LstmfigsError, printable
 
 DEFAULT_FORMATS = "pdf,png,svg"
-MIN_DPI, MAX_DPI = 10, 2400
 
 
 class _Group(click.Group):
-    """Routes every error to one line on stderr and exit status 2."""
+    """Routes every error to one line on stderr and exit status 2.
+
+    SIGINT, SIGTERM and SIGHUP end the command the same way, after every temporary file is
+    removed and every worker process stopped (see :mod:`lstmfigs.signals`).
+    """
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              **kwargs: Any) -> Any:
+        from . import signals
+
         try:
-            return super().main(args=args, prog_name=prog_name or "lstmfigs",
-                                standalone_mode=False, **kwargs)
+            with signals.handled():
+                result = super().main(args=args, prog_name=prog_name or "lstmfigs",
+                                      standalone_mode=False, **kwargs)
+                signals.check()  # an interrupt swallowed on the way still fails the run
+                return result
         except click.exceptions.NoArgsIsHelpError as exc:
             click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
             sys.exit(0)
+        except signals.Interrupted as exc:
+            _fail(f"interrupted by {exc.name}; nothing was left half-written")
         except click.exceptions.Abort:
             _fail("aborted")
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
         except click.exceptions.ClickException as exc:
             _fail(exc.format_message())
         except LstmfigsError as exc:
             _fail(str(exc))
         except KeyboardInterrupt:
-            _fail("interrupted; nothing half-written was left behind")
+            _fail("interrupted; nothing was left half-written")
         except OSError as exc:
             _fail(f"{exc.strerror or exc}" + (f": '{exc.filename}'" if exc.filename else ""))
+        except MemoryError:
+            _fail("out of memory")
+        except RecursionError:
+            _fail("input nested too deeply")
+        except Exception as exc:  # a bug: still one line, but say so (LSTMFIGS_DEBUG shows it)
+            if os.environ.get("LSTMFIGS_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}); please report this "
+                  "(LSTMFIGS_DEBUG=1 shows the traceback)")
 
 
 def _fail(message: str) -> None:
-    first_line = " ".join(str(message).split())
-    click.echo(f"lstmfigs: error: {first_line}", err=True)
+    click.echo(f"lstmfigs: error: {printable(message)}", err=True)
     sys.exit(2)
+
+
+def _echo(text: str) -> None:
+    click.echo(printable(text))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
@@ -97,15 +123,8 @@ def _formats(value: str) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
-def _check_dpi(dpi: float | None) -> None:
-    if dpi is not None and not MIN_DPI <= dpi <= MAX_DPI:
-        raise LstmfigsError(f"impossible dpi {dpi:g}: use {MIN_DPI} to {MAX_DPI}")
-
-
 def _check_output_folder(out: str) -> Path:
     """Fail early if ``out`` cannot be written, without creating anything yet."""
-    import os
-
     folder = Path(out)
     existing = folder
     while not existing.exists():
@@ -116,15 +135,6 @@ def _check_output_folder(out: str) -> Path:
         raise LstmfigsError(f"cannot write into '{out}': '{existing}' is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise LstmfigsError(f"output folder '{out}' is not writable")
-    return folder
-
-
-def _make_folder(folder: Path) -> Path:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise LstmfigsError(f"cannot create output folder '{folder}': "
-                            f"{exc.strerror or exc}") from None
     return folder
 
 
@@ -178,113 +188,189 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                    layers: int | None, layer: str | None = None, nonlinearity: str | None = None,
                    activation: str | None = None, recurrent_activation: str | None = None,
                    batch_first: bool | None = None, editable_svg: bool = False) -> None:
-    """Render figures (built-in names, 'all', or .toml spec files) into a folder."""
-    from .errors import UnknownNameError
-    from .render import build_figure, check_width, is_spec_path
+    """Render figures (built-in names, 'all', or .toml spec files) into a folder.
+
+    Every target and option is checked before anything is drawn, and every file is staged
+    under a temporary name until all are complete: a run writes all its files or none.
+    """
+    from .export import batch
+    from .limits import check_dpi, check_width
     from .themes import resolve_theme
 
-    # Check everything before writing anything.
+    # Check everything before drawing anything.
     format_list = _formats(formats)
     if editable_svg and ("svg" not in format_list or storyboard):
         raise LstmfigsError("--editable-svg applies to --format svg, not to storyboard frames")
-    _check_dpi(dpi)
-    check_width(width)
+    dpi = check_dpi(dpi)
+    width = check_width(width)
     resolve_theme(theme)
+    options_given = {"highlight": highlight, "equations": equations, "legend": legend,
+                     "weights": weights, "inputs": inputs, "layers": layers}
+    jobs = _plan_jobs(names, options_given, format_list, write_data, storyboard)
+    # How to read --weights and --input (checked now, before anything is drawn).
+    weights_source, inputs_source, notes = _model_sources(
+        weights, inputs, batch_first, layer=layer, nonlinearity=nonlinearity,
+        activation=activation, recurrent_activation=recurrent_activation)
+    for job in jobs:
+        job.options.update({key: value for key, value in (("weights", weights_source),
+                                                          ("inputs", inputs_source))
+                            if key in job.options})
+    folder = _check_output_folder(out)
+
+    from .export import EDITABLE_FORMATS, save_figure
+    from .export import write_data as write_numbers
+    from .render import build_figure
+
+    printed: list[str] = []
+    with batch() as staged:
+        staged.make_folder(folder)
+        for job in jobs:
+            name, entry, options, stem = job.name, job.entry, job.options, job.stem
+            static = [f for f in format_list if f != "gif" and f not in EDITABLE_FORMATS]
+            if static and storyboard:
+                printed += _render_storyboard(name, folder, stem, static, theme=theme,
+                                              width=width, dpi=dpi,
+                                              transparent=transparent or None, options=options)
+            elif static:
+                fig = build_figure(name, theme=theme, width=width, **options)
+                for fmt in static:
+                    if fmt == "svg" and editable_svg:
+                        from .svgedit import save_editable_svg
+
+                        path = save_editable_svg(fig, folder / f"{stem}.svg")
+                    else:
+                        path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=dpi,
+                                           transparent=transparent or None)
+                    printed.append(str(path))
+                _close(fig)
+            for fmt in (f for f in format_list if f in EDITABLE_FORMATS):
+                if fmt == "tikz" and not _tikz_applies(name):
+                    continue  # a data figure swept in by 'all' (named ones failed above)
+                printed.append(str(_save_editable(name, fmt, folder, stem, theme=theme,
+                                                  width=width, dpi=dpi, options=options)))
+            if "gif" in format_list:
+                from .animate import save_animation
+
+                path = save_animation(name, folder / f"{stem}.gif", theme=theme, width=width,
+                                      dpi=dpi, **options)
+                printed.append(str(path))
+            data_options = {k: v for k, v in options.items() if k in ("weights", "inputs")}
+            if write_data and entry is not None and entry.data_target is not None:
+                path = write_numbers(entry.load_data()(**data_options),
+                                     folder / f"{stem}.{data_format}")
+                printed.append(str(path))
+            if entry is not None and entry.summary_target is not None:
+                summary = entry.load_summary()(**data_options)
+                printed += [f"  {key}: {value}" for key, value in summary.items()]
+    for line in printed:  # only once every file is in place
+        _echo(line)
+    for note in notes:
+        click.echo(printable(note), err=True)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One target of a render run, checked: its catalog entry (None for a spec file), the
+    options that apply to it and the stem of its file names."""
+
+    name: str
+    entry: Any
+    options: dict[str, Any]
+    stem: str
+
+
+def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list: list[str],
+               write_data: bool, storyboard: bool) -> list[_Job]:
+    """Check every target and option before anything is drawn."""
+    from .errors import UnknownNameError
+    from .render import is_spec_path
+
     targets: list[str] = []
     for name in names:
         if name == "all":
             targets += [n for n in (e.name for e in catalog.entries()) if n not in targets]
-        elif is_spec_path(name):
+        elif name not in targets:
+            if not is_spec_path(name):
+                catalog.get(name)
             targets.append(name)
-        else:
-            catalog.get(name)
-            targets.append(name)
-    options_given = {"highlight": highlight, "equations": equations, "legend": legend,
-                     "weights": weights, "inputs": inputs, "layers": layers}
-    jobs = []
+    jobs: list[_Job] = []
+    written: dict[str, str] = {}
     for name in targets:
         entry = None if is_spec_path(name) else catalog.get(name)
+        spec = _spec_of(name, entry)
         accepted = {"highlight", "equations", "legend"} if entry is None else set(entry.options)
         explicit = name in names  # named on the command line, not swept in by 'all'
         options = {}
         for key, value in options_given.items():
             if value is None:
                 continue
+            if key == "highlight" and not explicit and (spec is None or value not in spec.steps):
+                continue  # 'all --highlight forget': the diagrams that have that step
             if key in accepted:
                 options[key] = value
             elif explicit:
                 flag = "--input" if key == "inputs" else f"--{key}"
                 raise UnknownNameError(f"figure '{name}' has no option {flag}")
+        if "highlight" in options:
+            from .diagram.render import check_highlight
+
+            if spec is None:
+                raise UnknownNameError(f"figure '{name}' has no highlight steps")
+            check_highlight(spec, options["highlight"])
         if "gif" in format_list and (entry is None or not entry.animated):
-            raise LstmfigsError(f"figure '{name}' is not animated; gif is only for animated figures")
+            raise LstmfigsError(f"figure '{name}' is not animated; gif is only for animated "
+                                "figures")
         _check_editable(name, format_list, options, explicit)
         if write_data and explicit and (entry is None or entry.data_target is None):
             raise LstmfigsError(f"figure '{name}' is a diagram and has no data for --data")
         if storyboard:
             from .animate import storyboard_steps
 
-            if highlight:
+            if options_given.get("highlight"):
                 raise LstmfigsError("--storyboard shows every step; leave out --highlight")
-            storyboard_steps(name)  # fails now, before anything is written
-        jobs.append((name, entry, options))
-    # How to read --weights and --input (checked now, before anything is written).
-    weights_source, inputs_source, notes = _model_sources(
-        weights, inputs, batch_first, layer=layer, nonlinearity=nonlinearity,
-        activation=activation, recurrent_activation=recurrent_activation)
-    for _, _, options in jobs:
-        options.update({key: value for key, value in (("weights", weights_source), ("inputs", inputs_source))
-                        if key in options})
-    folder = _check_output_folder(out)
-
-    from .export import EDITABLE_FORMATS, save_figure, write_data as write_numbers
-
-    for name, entry, options in jobs:
-        stem = _file_stem(name, options.get("highlight"), options.get("layers"))
-        static = [f for f in format_list if f != "gif" and f not in EDITABLE_FORMATS]
-        if static and storyboard:
-            _render_storyboard(name, folder, stem, static, theme=theme, width=width, dpi=dpi,
-                               transparent=transparent or None, options=options)
-        elif static:
-            fig = build_figure(name, theme=theme, width=width, **options)
-            _make_folder(folder)  # only now: a bad option above leaves nothing behind
-            for fmt in static:
-                if fmt == "svg" and editable_svg:
-                    from .svgedit import save_editable_svg
-
-                    path = save_editable_svg(fig, folder / f"{stem}.svg")
-                else:
-                    path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=dpi,
-                                       transparent=transparent or None)
-                click.echo(str(path))
-            _close(fig)
-        for fmt in (f for f in format_list if f in EDITABLE_FORMATS):
-            if fmt == "tikz" and not _tikz_applies(name):
-                continue  # a data figure swept in by 'all' (named ones failed above)
-            _make_folder(folder)
-            click.echo(str(_save_editable(name, fmt, folder, stem, theme=theme, width=width,
-                                          dpi=dpi, options=options)))
-        if "gif" in format_list:
-            from .animate import save_animation
-
-            _make_folder(folder)
-            path = save_animation(name, folder / f"{stem}.gif", theme=theme, width=width,
-                                  dpi=dpi, **options)
-            click.echo(str(path))
-        if write_data and entry is not None and entry.data_target is not None:
-            _make_folder(folder)
-            data_options = {k: v for k, v in options.items() if k in ("weights", "inputs")}
-            path = write_numbers(entry.load_data()(**data_options),
-                                 folder / f"{stem}.{data_format}")
-            click.echo(str(path))
-        if entry is not None and entry.summary_target is not None:
-            data_options = {k: v for k, v in options.items() if k in ("weights", "inputs")}
-            summary = entry.load_summary()(**data_options)
-            for key, value in summary.items():
-                click.echo(f"  {key}: {value}")
-    for note in notes:
-        click.echo(note, err=True)
+            storyboard_steps(name)
+        stem = _file_stem(spec.name if spec is not None and entry is None else name,
+                          options.get("highlight"), options.get("layers"))
+        if stem in written:
+            raise LstmfigsError(f"'{written[stem]}' and '{name}' would both write "
+                                f"{stem}.*; give one spec another name")
+        if storyboard:
+            _check_name_length(stem, ["-storyboard.pdf"] + [
+                f"-00-{step}.png" for step in (*(spec.steps if spec else ()), "all")])
+        else:
+            _check_name_length(stem, [".pdf"])  # every suffix has three letters
+        written[stem] = name
+        jobs.append(_Job(name, entry, options, stem))
+    return jobs
 
 
+#: The longest file name common file systems allow, in bytes.
+NAME_MAX = 255
+
+
+def _check_name_length(stem: str, suffixes: Sequence[str]) -> None:
+    """The longest name this target writes fits the file system, so no rename fails once
+    the batch is being put in place."""
+    longest = max((stem + suffix for suffix in suffixes), key=lambda n: len(os.fsencode(n)))
+    if len(os.fsencode(longest)) > NAME_MAX:
+        raise LstmfigsError(f"the file name '{longest[:40]}...' would be "
+                            f"{len(os.fsencode(longest))} bytes long; at most {NAME_MAX}: "
+                            "choose a shorter spec or step name")
+
+
+def _spec_of(name: str, entry: Any) -> Any:
+    """The diagram spec behind a target (loaded and validated), or None for data figures
+    and diagrams that are not specs."""
+    if entry is None:
+        from .diagram.tomlio import load_spec
+
+        return load_spec(name)
+    if entry.kind != "diagram":
+        return None
+    from .figures.diagrams import builtin_names, builtin_spec
+
+    spec_name = entry.extra.get("spec", name)
+    return builtin_spec(spec_name) if spec_name in builtin_names() else None
 def _model_sources(weights: str | None, inputs: str | None, batch_first: bool | None,
                    **weight_options: str | None) -> tuple[Any, Any, list[str]]:
     """--weights and --input with the options that say how to read them, and notes of what
@@ -364,11 +450,11 @@ def _save_editable(name: str, fmt: str, folder: Path, stem: str, *, theme: str,
 
 def _render_storyboard(name: str, folder: Path, stem: str, formats: list[str], *, theme: str,
                        width: float | None, dpi: float | None, transparent: bool | None,
-                       options: dict[str, Any]) -> None:
+                       options: dict[str, Any]) -> list[str]:
     """pdf: one page a step in ``{stem}-storyboard.pdf``; png/svg: numbered frames."""
     from .animate import save_storyboard_frames, save_storyboard_pdf
 
-    _make_folder(folder)
+    written = []
     for fmt in formats:
         if fmt == "pdf":
             paths = [save_storyboard_pdf(name, folder / f"{stem}-storyboard.pdf", theme,
@@ -376,20 +462,14 @@ def _render_storyboard(name: str, folder: Path, stem: str, formats: list[str], *
         else:
             paths = save_storyboard_frames(name, folder, stem, fmt, theme, width=width, dpi=dpi,
                                            transparent=transparent, **options)
-        for path in paths:
-            click.echo(str(path))
+        written += [str(path) for path in paths]
+    return written
 
 
 def _file_stem(name: str, highlight: str | None, layers: int | None = None) -> str:
-    """The output file name: the figure's name, plus what makes this render different."""
-    from .render import is_spec_path
-
-    if is_spec_path(name):
-        from .diagram.tomlio import load_spec
-
-        # Spec names are identifiers (letters, digits, '_' and '-'), so they cannot point
-        # outside the output folder.
-        name = load_spec(name).name
+    """The output file name: the figure's (or spec's) name, plus what makes this render
+    different.  Spec names are identifiers (letters, digits, '_' and '-'), so they cannot
+    point outside the output folder."""
     parts = [name] + ([f"{layers}layers"] if layers and layers > 1 else []) \
         + ([highlight] if highlight else [])
     return "-".join(parts)
@@ -415,13 +495,26 @@ def spec_command(name: str) -> None:
 
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate_command(files: tuple[str, ...]) -> None:
-    """Check diagram spec files without drawing anything."""
-    from .diagram.tomlio import load_spec
+@click.option("--theme", default="paper", show_default=True,
+              help="Also draw the spec in this theme (every format, in memory).")
+def validate_command(files: tuple[str, ...], theme: str) -> None:
+    """Check diagram spec files as rendering would, without writing anything.
 
+    Each spec is drawn in memory, as render draws it and with its legend and equations, in
+    every format, and its mathtext is parsed at the font sizes of every built-in theme.
+    """
+    from .diagram.render import check_drawable
+    from .diagram.tomlio import load_spec
+    from .themes import resolve_theme
+
+    resolved = resolve_theme(theme)
+    lines = []
     for file in files:
         spec = load_spec(file)
-        click.echo(f"{file}: ok ({len(spec.nodes)} nodes, {len(spec.wires)} wires)")
+        check_drawable(spec, resolved, source=file)
+        lines.append(f"{file}: ok ({len(spec.nodes)} nodes, {len(spec.wires)} wires)")
+    for line in lines:
+        _echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

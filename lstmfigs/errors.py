@@ -18,6 +18,33 @@ def did_you_mean(name: str, known: Iterable[str], n: int = 1) -> str:
     return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
 
 
+def printable(text: str) -> str:
+    """``text`` as one line that is safe to print on a terminal.
+
+    Runs of whitespace (newlines included) become one space; control characters (an ESC
+    that starts a terminal escape sequence, BEL, DEL, C1 controls), invisible format
+    characters (zero-width spaces, U+FEFF, bidirectional overrides) and the surrogates of
+    undecodable file-name bytes are shown as escapes (``\\x1b``, ``\\u202e``), so user data
+    quoted in a message cannot rewrite the terminal or hide what it says.
+    """
+    import unicodedata
+
+    out = []
+    for char in " ".join(str(text).split()):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            code = ord(char)
+            if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+                out.append(f"\\x{code - 0xDC00:02x}")
+            elif code <= 0xFF:
+                out.append(f"\\x{code:02x}")
+            else:
+                out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 class LstmfigsError(ValueError):
     """Bad input from the user; the message is one self-contained line."""
 

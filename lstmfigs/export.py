@@ -2,6 +2,8 @@
 
 * Atomic: a file is written to a temporary name in the target folder and renamed over the
   target only when complete, so a failed or interrupted render never leaves half a file.
+  Inside :func:`batch` (one CLI run) every file waits until all are complete, so a run
+  writes all of its files or none of them.  This is the one writer of the package.
 * Reproducible: no dates, software versions or random ids (``svg.hashsalt`` is fixed by the
   themes), so rendering twice gives identical bytes.
 * Themed: a :class:`ThemedFigure` remembers the rcParams it was made under and re-applies
@@ -11,16 +13,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
-import tempfile
+import re
+import secrets
+import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable, Iterator
 
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import signals
 from .errors import LstmfigsError
+from .limits import check_dpi, check_figure_size, check_pixels
 
 #: Formats a static figure can be written in.
 FORMATS = ("pdf", "png", "svg")
@@ -65,6 +74,9 @@ class ThemedFigure(Figure):
             metadata = dict(_REPRODUCIBLE_METADATA[fmt])
             metadata.update(kwargs.get("metadata") or {})
             kwargs["metadata"] = metadata
+        dpi = kwargs.get("dpi")
+        if isinstance(fmt, str):  # a raster too large for memory fails here, not in Agg
+            check_savable(self, fmt.lower(), self.dpi if dpi == "figure" else dpi)
         with mpl.rc_context(self._rc):
             super().savefig(fname, *args, **kwargs)
 
@@ -91,33 +103,214 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     return fmt
 
 
-def atomic_write(path: Path, write) -> Path:
-    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it.
+#: Temporary files are ``.lstmfigs-PID-XXXXXXXX.tmp`` in the target folder: short, so any
+#: legal target name works (a 240-character name has no room for a longer temporary name),
+#: and carrying the writer's process id, so files left by a killed run can be recognised.
+_TEMP_PATTERN = re.compile(r"\.lstmfigs-(\d+)-[0-9a-f]{8}\.tmp")
+#: A temporary file of a dead process is removed once it is this old (seconds): another
+#: machine sharing the folder may be writing it under a process id we do not know.
+_STALE_AFTER = 3600.0
 
-    Unwritable folders raise :class:`LstmfigsError`; on any failure the temporary file is
-    removed and ``path`` is untouched.
-    """
-    path = Path(path)
+
+def _temporary(folder: Path) -> tuple[Path, BinaryIO]:
+    """A new temporary file in ``folder``, created with mode 0666 less the umask (as any
+    new file), open for writing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temp = folder / f".lstmfigs-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        try:
+            descriptor = os.open(temp, flags, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise LstmfigsError(f"cannot write to '{folder}': {exc.strerror or exc}") from None
+        return temp, os.fdopen(descriptor, "wb")
+    raise LstmfigsError(f"cannot write to '{folder}': no free temporary name")
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove temporary files that a killed lstmfigs process (SIGKILL, power loss) left in
+    ``folder``: their process is gone and they are older than an hour.  (POSIX only: on
+    Windows, signal 0 is CTRL_C_EVENT, not a probe.)"""
+    if os.name != "posix":
+        return
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        match = _TEMP_PATTERN.fullmatch(entry.name)
+        if not match or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except (OSError, OverflowError):
+            continue  # not ours to judge (another user's process)
+        try:
+            if entry.is_file(follow_symlinks=False) and \
+                    now - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _folder_of(path: Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise LstmfigsError(f"cannot write '{path}': folder '{folder}' does not exist")
+    if path.is_dir():
+        raise LstmfigsError(f"cannot write '{path}': it is a folder")
+    return folder
+
+
+def _write_temporary(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
+    """``write`` into a complete, synced temporary file beside ``path``; its name."""
+    folder = _folder_of(path)
+    temp = None
     try:
-        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".part",
-                                             delete=False)
-    except OSError as exc:
-        raise LstmfigsError(f"cannot write to '{folder}': {exc.strerror or exc}") from None
-    try:
+        # An interrupt is delivered before the file exists or after its name is known here,
+        # never in between: no temporary file escapes the clean-up below.
+        with signals.deferred():
+            temp, handle = _temporary(folder)
         with handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o644)
-        os.replace(handle.name, path)
     except BaseException:
+        if temp is not None:
+            handle.close()
+            _unlink(temp)
+        raise
+    return temp
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+class Batch:
+    """The files of one run, written under temporary names and renamed into place together
+    only when every one is complete: all or nothing.
+
+    Use :func:`batch`; inside it, :func:`atomic_write` (and so :func:`save_figure`,
+    :func:`write_data` and the animation writers) stage their files here.
+    """
+
+    def __init__(self) -> None:
+        self._staged: dict[Path, Path] = {}  # target -> complete temporary file
+        self._made: list[Path] = []  # folders this batch created, outermost first
+        self._cleaned: set[Path] = set()
+
+    @property
+    def targets(self) -> list[Path]:
+        """The files the batch will write, in the order they were staged."""
+        return list(self._staged)
+
+    def make_folder(self, folder: Path) -> Path:
+        """Create ``folder`` (and its parents) now; an aborted batch removes it again."""
+        folder = Path(folder)
+        missing = []
+        probe = folder
+        while not probe.exists() and probe.parent != probe:
+            missing.append(probe)
+            probe = probe.parent
         try:
-            os.unlink(handle.name)
-        except FileNotFoundError:
-            pass
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LstmfigsError(f"cannot create folder '{folder}': {exc.strerror or exc}") \
+                from None
+        self._made += reversed(missing)
+        return folder
+
+    def stage(self, path: Path, write: Callable[[BinaryIO], Any]) -> Path:
+        path = Path(path)
+        folder = _folder_of(path)
+        if folder not in self._cleaned:
+            self._cleaned.add(folder)
+            remove_stale_temporaries(folder)
+        temp = _write_temporary(path, write)
+        previous = self._staged.pop(path, None)
+        if previous is not None:  # written twice in one run: the last one counts
+            _unlink(previous)
+        self._staged[path] = temp
+        return path
+
+    def commit(self) -> None:
+        """Rename every staged file into place.  Interrupts are held back while renaming; one
+        that arrived before (even one swallowed on the way) aborts the batch instead."""
+        with signals.deferred():
+            if signals.pending():
+                self.abort()
+            else:
+                for path, temp in self._staged.items():
+                    os.replace(temp, path)
+                self._staged.clear()
+        signals.check()
+
+    def abort(self) -> None:
+        """Remove every staged file and the folders this batch created (if empty)."""
+        for temp in self._staged.values():
+            _unlink(temp)
+        self._staged.clear()
+        for folder in reversed(self._made):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        self._made.clear()
+
+
+_ACTIVE: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("lstmfigs_batch",
+                                                                       default=None)
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[Batch]:
+    """Stage every file written in the block; rename them all at its end, or, if the block
+    raises (or is interrupted), remove them all and leave the targets as they were."""
+    staged = Batch()
+    token = _ACTIVE.set(staged)
+    try:
+        yield staged
+    except BaseException:
+        staged.abort()
+        raise
+    else:
+        try:
+            staged.commit()
+        except BaseException:
+            staged.abort()
+            raise
+    finally:
+        _ACTIVE.reset(token)
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], Any], *,
+                 immediate: bool = False) -> Path:
+    """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it.
+
+    Inside :func:`batch` the rename waits for the whole batch (unless ``immediate``: a cache
+    entry is worth keeping whether or not the run succeeds).  Unwritable folders raise
+    :class:`LstmfigsError`; on any failure the temporary file is removed and ``path`` is
+    untouched.  New files get mode 0666 less the umask, as any new file does.
+    """
+    path = Path(path)
+    active = _ACTIVE.get()
+    if active is not None and not immediate:
+        return active.stage(path, write)
+    temp = _write_temporary(path, write)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        _unlink(temp)
         raise
     return path
 
@@ -125,8 +318,17 @@ def atomic_write(path: Path, write) -> Path:
 def save_figure(fig: Figure, path: Any, *, format: str | None = None, dpi: float | None = None,
                 transparent: bool | None = None) -> Path:
     """Write ``fig`` to ``path`` atomically and reproducibly; the format follows the suffix."""
-    path = Path(path)
+    if not isinstance(fig, Figure):
+        raise LstmfigsError(f"expected a matplotlib Figure to save, got {type(fig).__name__}")
+    path = _output_path(path)
+    if format is not None and not isinstance(format, str):
+        raise LstmfigsError(f"a format is a name such as 'pdf', not {format!r}")
     fmt = check_format(format or path.suffix or "pdf")
+    dpi = check_dpi(dpi)
+    if transparent is not None and not isinstance(transparent, bool):
+        raise LstmfigsError(f"transparent is true or false, not {transparent!r}")
+    if not isinstance(fig, ThemedFigure):  # a ThemedFigure checks itself when it saves
+        check_savable(fig, fmt, dpi)
     kwargs: dict[str, Any] = {"format": fmt}
     if dpi is not None:
         kwargs["dpi"] = dpi
@@ -135,6 +337,30 @@ def save_figure(fig: Figure, path: Any, *, format: str | None = None, dpi: float
     if not isinstance(fig, ThemedFigure):
         kwargs["metadata"] = dict(_REPRODUCIBLE_METADATA[fmt])
     return atomic_write(path, lambda handle: fig.savefig(handle, **kwargs))
+
+
+def check_savable(fig: Figure, fmt: str, dpi: float | None = None) -> None:
+    """``fig`` has a sane size, and as a raster stays within the pixel limit."""
+    width, height = (float(v) for v in fig.get_size_inches())
+    check_figure_size(width, height)
+    if fmt == "png":
+        check_pixels(width, height, raster_dpi(fig, dpi))
+
+
+def raster_dpi(fig: Figure, dpi: float | None = None) -> float:
+    """The resolution ``fig`` is rasterised at: ``dpi``, else its theme's ``savefig.dpi``
+    (``"figure"`` meaning the figure's own dpi)."""
+    if dpi is not None:
+        return float(dpi)
+    rc = fig._rc if isinstance(fig, ThemedFigure) else mpl.rcParams
+    value = rc.get("savefig.dpi", "figure")
+    return float(fig.dpi if value == "figure" else value)
+
+
+def _output_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
+        raise LstmfigsError(f"expected a file path to write, got {path!r:.60}")
+    return Path(path)
 
 
 def write_data(data: Any, path: Any) -> Path:
@@ -148,8 +374,10 @@ def write_data(data: Any, path: Any) -> Path:
 
     import numpy as np
 
-    path = Path(path)
-    arrays = {str(k): np.asarray(v) for k, v in dict(data).items()}
+    path = _output_path(path)
+    if not isinstance(data, Mapping):
+        raise LstmfigsError(f"expected a mapping of names to arrays, got {type(data).__name__}")
+    arrays = {str(k): np.asarray(v) for k, v in data.items()}
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "npz":
         return atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))

@@ -2,37 +2,58 @@
 
 from __future__ import annotations
 
-import math
+import os
 from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from . import catalog
-from .errors import LstmfigsError
+from .errors import LstmfigsError, UnknownNameError
+from .limits import check_width
 from .themes import theme_context
 
-#: Physical limits that catch typos (a width of 350 in) before matplotlib runs out of memory.
-MIN_WIDTH, MAX_WIDTH = 1.0, 50.0
+#: The types of the options a figure may take (checked before anything is built).
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "highlight": (str, type(None)), "legend": (bool, type(None)),
+    "equations": (bool, type(None)), "layers": (int, type(None)),
+    "step": (int, type(None)),
+}
 
 
-def check_width(width: float | None) -> float | None:
-    if width is None:
-        return None
-    if not isinstance(width, (int, float)) or not math.isfinite(width) \
-            or not MIN_WIDTH <= width <= MAX_WIDTH:
-        raise LstmfigsError(f"impossible width {width!r} in: use {MIN_WIDTH:g} to {MAX_WIDTH:g} inches")
-    return float(width)
+def is_spec_path(name: Any) -> bool:
+    return isinstance(name, (str, os.PathLike)) and os.fspath(name).lower().endswith(".toml")
 
 
-def is_spec_path(name: str) -> bool:
-    return str(name).lower().endswith(".toml")
+def check_name(name: Any) -> str:
+    """A figure name or spec path as a string; anything else is an :class:`LstmfigsError`."""
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
+    if not isinstance(name, str) or not name:
+        raise UnknownNameError(f"a figure is named by a string such as 'lstm-cell' (or a "
+                               f".toml spec path), not {name!r:.60}")
+    return name
+
+
+def check_option_types(options: dict[str, Any]) -> None:
+    """Options of the wrong type (``legend="no"``, ``layers=2.5``) are errors, not guesses."""
+    for key, value in options.items():
+        allowed = _OPTION_TYPES.get(key)
+        if allowed is None:
+            continue
+        if isinstance(value, bool) and bool not in allowed:
+            allowed = ()  # True is an int to Python, not a number of layers to a user
+        if not isinstance(value, allowed):
+            names = " or ".join(t.__name__ for t in allowed if t is not type(None)) or "int"
+            raise LstmfigsError(f"option {key} must be {names}, not {value!r:.60}")
 
 
 def build_figure(name: str, theme: str = "paper", *, width: float | None = None,
                  **options: Any) -> Figure:
     """Build figure ``name`` (catalog name or ``.toml`` spec path) in ``theme``."""
+    name = check_name(name)
     width = check_width(width)
+    check_option_types(options)
     if is_spec_path(name):
         from .diagram.render import render_active
         from .diagram.tomlio import load_spec

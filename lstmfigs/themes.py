@@ -51,6 +51,9 @@ class Theme:
     name: str
     sheets: tuple[Path, ...]
     meta: tuple[tuple[str, str], ...] = ()
+    #: The checked settings of the user's own sheets (path -> (key, value) pairs): matplotlib
+    #: is given these, never the file, so what was checked is what is applied.
+    user_params: tuple[tuple[Path, tuple[tuple[str, Any], ...]], ...] = ()
 
     def setting(self, key: str, default: str) -> str:
         return dict(self.meta).get(key, default)
@@ -107,21 +110,156 @@ def resolve_theme(theme: str) -> Theme:
     # The root sheet first, always: a user's own sheet stacks on the camera-ready settings.
     sheets: list[Path] = [_builtin_sheet("paper")]
     meta: dict[str, str] = dict(_header(sheets[0]))
+    user: dict[Path, tuple[tuple[str, Any], ...]] = {}
     for part in theme.split("+"):
         part = part.strip()
         if part.endswith(".mplstyle"):
             path = Path(part).expanduser()
-            if not path.is_file():
-                raise UnknownNameError(f"theme file '{part}' does not exist")
-            chain = [path]
-        else:
-            chain = _chain(_builtin_sheet(part))
-        for sheet in chain:
+            header, params = read_user_sheet(path)
+            user[path] = params
+            if path not in sheets:
+                sheets.append(path)
+            meta.update(header)
+            continue
+        for sheet in _chain(_builtin_sheet(part)):
             if sheet not in sheets:
                 sheets.append(sheet)
             meta.update(_header(sheet))
     meta.pop("extends", None)
-    return Theme(name=theme, sheets=tuple(sheets), meta=tuple(sorted(meta.items())))
+    return Theme(name=theme, sheets=tuple(sheets), meta=tuple(sorted(meta.items())),
+                 user_params=tuple(user.items()))
+
+
+#: A user's theme file is a few dozen lines; anything larger is not one.
+MAX_THEME_BYTES = 100_000
+#: Header settings with checked values (None: checked below or not at all); a user's sheet
+#: may also carry any other header a built-in sheet uses.
+_HEADER_VALUES: dict[str, tuple[str, ...] | None] = {
+    "page": ("fixed", "fit-height"), "diverging-cmap": None, "extends": None}
+
+
+#: rcParams that are about the session, not the look: matplotlib ignores them in styles.
+_NOT_STYLE = frozenset({
+    "interactive", "backend", "backend_fallback", "webagg.port", "webagg.address",
+    "webagg.port_retries", "webagg.open_in_browser", "toolbar", "timezone",
+    "figure.max_open_warning", "figure.raise_window", "savefig.directory",
+    "tk.window_focus", "docstring.hardcopy", "date.epoch"})
+
+
+def read_user_sheet(path: Path) -> tuple[dict[str, str], tuple[tuple[str, Any], ...]]:
+    """A user's ``.mplstyle`` file, checked like any input: its ``# lstmfigs-`` header and
+    its settings, each a real rcParam with a valid value.  The first problem is one
+    :class:`UnknownNameError` naming the file and line (matplotlib would print a warning a
+    line and carry on)."""
+    import matplotlib as mpl
+
+    from .safeio import read_text
+
+    text = read_text(path, "theme file", MAX_THEME_BYTES)
+    header: dict[str, str] = {}
+    params: dict[str, Any] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        where = f"theme file '{path}', line {number}"
+        if line.startswith(_HEADER) and ":" in line:
+            key, _, value = line[len(_HEADER):].partition(":")
+            key, value = key.strip(), value.strip()
+            known = set(_HEADER_VALUES).union(*(_header(_builtin_sheet(name))
+                                                for name in theme_names()))
+            if key not in known:
+                raise UnknownNameError(f"{where}: unknown setting '{_HEADER}{key}'"
+                                       f"{did_you_mean(key, known)}")
+            allowed = _HEADER_VALUES.get(key)
+            if allowed is not None and value not in allowed:
+                raise UnknownNameError(f"{where}: {_HEADER}{key} is one of "
+                                       f"{', '.join(allowed)}, not {value!r}")
+            if key == "diverging-cmap" and value not in mpl.colormaps:
+                raise UnknownNameError(f"{where}: unknown colour map {value!r}"
+                                       f"{did_you_mean(value, list(mpl.colormaps))}")
+            header[key] = value
+            continue
+        stripped = _strip_comment(line)
+        if not stripped:
+            continue
+        key, colon, value = stripped.partition(":")
+        key, value = key.strip(), value.strip()
+        if not colon:
+            raise UnknownNameError(f"{where}: expected 'key: value', got {line.strip()!r:.60}")
+        validators = mpl.RcParams.validate  # rcParam name -> its validating function
+        if key not in validators or key in _NOT_STYLE:
+            raise UnknownNameError(f"{where}: '{key}' is not a style setting"
+                                   f"{did_you_mean(key, validators)}")
+        if value.startswith('"') and value.endswith('"'):
+            value = value[1:-1]
+        try:
+            params[key] = validators[key](value)
+        except Exception as exc:  # matplotlib's validators raise ValueError, TypeError, ...
+            raise UnknownNameError(f"{where}: bad value for {key}: {exc}") from None
+    header.pop("extends", None)  # a user's sheet stacks where it is named
+    return header, tuple(params.items())
+
+
+def _strip_comment(line: str) -> str:
+    """``line`` without its comment and surrounding blanks: matplotlib's rule, a ``#``
+    outside double quotes starts a comment."""
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            return line[:index].strip()
+    return line.strip()
+
+
+def check_theme_values(theme_name: str) -> None:
+    """The active rcParams (a theme and the caller's overrides) are ones lstmfigs can draw
+    with: sizes, resolutions and fonts within the bounds of :mod:`lstmfigs.limits`, no
+    LaTeX.  Call inside the style context."""
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    from .limits import (
+        MAX_DPI,
+        MAX_FONT_PT,
+        MAX_LINEWIDTH_PT,
+        MIN_DPI,
+        MIN_FONT_PT,
+        check_figure_size,
+    )
+
+    rc: Any = mpl.rcParams  # read by computed keys
+    where = f"theme '{theme_name}'"
+    if rc["text.usetex"]:
+        raise UnknownNameError(f"{where} sets text.usetex: lstmfigs draws text with mathtext "
+                               "and never requires LaTeX; remove that setting")
+    width, height = rc["figure.figsize"]
+    check_figure_size(float(width), float(height), f"the figure.figsize of {where}")
+    for key in ("figure.dpi", "savefig.dpi"):
+        value = rc[key]
+        if value != "figure" and not MIN_DPI <= float(value) <= MAX_DPI:
+            raise UnknownNameError(f"{where}: {key} {value!r} is impossible; use {MIN_DPI:g} "
+                                   f"to {MAX_DPI:g}")
+    for key in ("font.size", "legend.fontsize", "axes.titlesize", "axes.labelsize",
+                "xtick.labelsize", "ytick.labelsize", "figure.titlesize"):
+        value = rc[key]
+        size = FontProperties(size=value).get_size_in_points() if key != "font.size" \
+            else float(value)
+        if not MIN_FONT_PT <= size <= MAX_FONT_PT:
+            raise UnknownNameError(f"{where}: {key} {value!r} is {size:g} pt; use "
+                                   f"{MIN_FONT_PT:g} to {MAX_FONT_PT:g} pt")
+    for key in ("lines.linewidth", "patch.linewidth", "axes.linewidth"):
+        if not 0 <= float(rc[key]) <= MAX_LINEWIDTH_PT:
+            raise UnknownNameError(f"{where}: {key} {rc[key]!r} is impossible; use 0 to "
+                                   f"{MAX_LINEWIDTH_PT:g} pt")
+    entries = list(rc["axes.prop_cycle"])
+    if len(entries) < len(ROLES):
+        raise UnknownNameError(
+            f"{where}: axes.prop_cycle has {len(entries)} entries; lstmfigs needs one per "
+            f"role ({len(ROLES)}: {', '.join(ROLES)})")
+    for entry in entries:
+        linewidth = entry.get("linewidth", 1.0)
+        if not isinstance(linewidth, (int, float)) or not 0 <= linewidth <= MAX_LINEWIDTH_PT:
+            raise UnknownNameError(f"{where}: a line width of {linewidth!r} in "
+                                   "axes.prop_cycle is impossible")
 
 
 def style_names(theme: str) -> list[str]:
@@ -140,11 +278,19 @@ def theme_context(theme: str | Theme, *, width: float | None = None, dpi: float 
     import matplotlib as mpl
     import matplotlib.style
 
+    from .limits import check_dpi, check_figure_size, check_width
+
     resolved = theme if isinstance(theme, Theme) else resolve_theme(theme)
-    with matplotlib.style.context([str(p) for p in resolved.sheets]):
+    width, dpi = check_width(width), check_dpi(dpi)
+    user = dict(resolved.user_params)
+    styles = [dict(user[p]) if p in user else str(p) for p in resolved.sheets]
+    with matplotlib.style.context(styles):
+        check_theme_values(resolved.name)
         if width is not None:
             old_width, old_height = mpl.rcParams["figure.figsize"]
             mpl.rcParams["figure.figsize"] = (width, old_height * width / old_width)
+            check_figure_size(width, old_height * width / old_width,
+                              f"theme '{resolved.name}' at {width:g} in")
         if dpi is not None:
             mpl.rcParams["savefig.dpi"] = dpi
         if transparent is not None:

@@ -102,12 +102,12 @@ ERRORS = {
     "huge width": (["render", "lstm-cell", "--width", "500"], "impossible width"),
     "unknown step": (["render", "lstm-cell", "--highlight", "remember"], "unknown highlight step"),
     "option not for figure": (["render", "lstm-cell", "--weights", "w.npz"], "has no option --weights"),
-    "gif of a static figure": (["render", "nope.toml", "--format", "gif"], "is not animated"),
-    "missing spec": (["render", "missing.toml"], "cannot read spec"),
+    "gif of a static figure": (["render", "rnn-cell", "--format", "gif"], "is not animated"),
+    "missing spec": (["render", "missing.toml"], "spec file 'missing.toml' does not exist"),
     "unknown command": (["paint"], "No such command 'paint'"),
     "unknown option": (["render", "lstm-cell", "--colour", "red"], "No such option"),
     "no names": (["render"], "Missing argument"),
-    "validate missing": (["validate", "missing.toml"], "cannot read spec"),
+    "validate missing": (["validate", "missing.toml"], "does not exist"),
     "spec of unknown": (["spec", "no-such-figure"], "unknown figure"),
 }
 

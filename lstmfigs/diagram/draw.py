@@ -11,6 +11,7 @@ as a highlighted figure's background elements.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -24,9 +25,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon
 from matplotlib.text import Text
 
+from ..errors import SpecError
 from ..export import figure_renderer
 from ..themes import RoleStyle, role_style
 from .layout import DiagramLayout, NodeGeometry, WireGeometry
+from .spec import is_math_text
 
 #: How far a dimmed element moves towards the background (0 = unchanged, 1 = invisible).
 DIM = 0.78
@@ -73,8 +76,21 @@ def text_measurer(fig: Figure):
     renderer = figure_renderer(fig)
 
     def measure(text: str, kind: str) -> tuple[float, float]:
-        ismath = text.count("$") >= 2
-        width, height, _ = renderer.get_text_width_height_descent(text, font(kind), ismath=ismath)
+        # The rule matplotlib's Text applies when drawing (Text._preprocess_math), so what is
+        # measured is what every backend draws: 'a$b\$' is plain text with a dollar.
+        ismath = is_math_text(text)
+        shown = text if ismath else text.replace(r"\$", "$")
+        with warnings.catch_warnings():
+            # A glyph the theme's fonts lack would be drawn as an empty box: an error
+            # (found here, while laying out), not a warning on stderr after the fact.
+            warnings.filterwarnings("error", message="Glyph .* missing from font",
+                                    category=UserWarning)
+            try:
+                width, height, _ = renderer.get_text_width_height_descent(shown, font(kind),
+                                                                          ismath=ismath)
+            except UserWarning as warning:
+                raise SpecError(f"text {text[:40]!r} has a character the theme's fonts "
+                                f"cannot draw ({str(warning).split(' missing')[0]})") from None
         return width / fig.dpi, height / fig.dpi
 
     return measure

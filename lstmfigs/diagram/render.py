@@ -16,9 +16,18 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..errors import LstmfigsError, UnknownNameError
+from ..limits import check_figure_size
 from ..themes import Theme, new_figure, theme_context
-from .draw import (DIM, DiagramArtists, blend, draw_diagram, font, legend_glyph, panel_axes,
-                   text_measurer)
+from .draw import (
+    DIM,
+    DiagramArtists,
+    blend,
+    draw_diagram,
+    font,
+    legend_glyph,
+    panel_axes,
+    text_measurer,
+)
 from .layout import DiagramLayout, layout
 from .spec import DiagramSpec, validate
 
@@ -127,6 +136,9 @@ def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str
         diagram = layout(spec, measure, width)
         height = diagram.size[1] + sum(plan["height"] + PANEL_GAP_EM * em for plan in below)
     diagram_width = width - side_width
+    # Far-apart nodes in a small spec would make a figure kilometres tall: refuse it here,
+    # before any canvas is allocated.
+    check_figure_size(width, height, f"diagram '{spec.name}'")
     fig.set_size_inches(width, height)
 
     diagram_height = diagram.size[1]
@@ -156,6 +168,56 @@ def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str
         panels.append(panel)
     fig.lstmfigs_diagram = RenderedDiagram(diagram, artists, legend_texts, equation_texts, panels)
     return fig
+
+
+def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: str = "") -> None:
+    """Everything rendering ``spec`` would check, without writing a file: its mathtext at
+    the font sizes of every built-in theme, and full renders in ``theme`` (as drawn by
+    default, and with the legend and equations on) saved in memory in every format, so
+    ``lstmfigs validate`` passes exactly what ``lstmfigs render`` can draw."""
+    import io
+
+    from ..export import FORMATS, check_savable
+    from ..themes import theme_names
+
+    texts = [(f"nodes[{i}].label", n.label) for i, n in enumerate(spec.nodes)] \
+        + [(f"labels[{i}].text", t.text) for i, t in enumerate(spec.labels)] \
+        + [(f"regions[{i}].label", r.label) for i, r in enumerate(spec.regions)] \
+        + [(f"legend[{i}].text", e.text) for i, e in enumerate(spec.legend)] \
+        + [(f"equations[{i}].text", e.text) for i, e in enumerate(spec.equations)]
+    sizes = set()
+    for name in theme_names():
+        with theme_context(name):
+            sizes |= {float(mpl.rcParams["font.size"]), float(mpl.rcParams["legend.fontsize"])}
+    for path, text in texts:
+        for size in sorted(sizes):
+            _check_math_at(text, size, path, source)
+    # As render draws it by default, and with every panel (--legend --equations): the two
+    # differ in size, and so in what the size bounds allow.
+    for panels in (None, True):
+        with theme_context(theme) as resolved:
+            fig = render_active(spec, page=resolved.page, theme=resolved, legend=panels,
+                                equations=bool(panels))
+        for fmt in FORMATS:
+            check_savable(fig, fmt)
+            fig.savefig(io.BytesIO(), format=fmt, dpi=72)
+
+
+def _check_math_at(text: str, size: float, path: str, source: str) -> None:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.mathtext import MathTextParser
+
+    from ..errors import SpecError
+    from .spec import is_math_text
+
+    if not is_math_text(text):
+        return
+    try:
+        MathTextParser("path").parse(text, dpi=72, prop=FontProperties(size=size))
+    except (ValueError, RuntimeError) as exc:
+        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
+        raise SpecError(f"mathtext {text[:40]!r} cannot be drawn at {size:g} pt: {first}",
+                        path=path, source=source) from None
 
 
 def render(spec: DiagramSpec, theme: str = "paper", *, highlight: str | None = None,

@@ -53,6 +53,10 @@ V_ALIGN = ("top", "center", "bottom", "baseline")
 MAX_COORDINATE = 1000.0
 #: The widest figure a spec may ask for (the CLI's --width limit).
 MAX_WIDTH_INCHES = 50.0
+#: The most items in one list of a spec (nodes, wires, waypoints of one wire, steps...):
+#: the unrolled two-layer chain has under 100 nodes; layout and the quality checks compare
+#: elements pairwise, so their time grows with the square of this.
+MAX_ITEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,8 @@ class _Reader:
             raise SpecError(f"'{value}' is not one of {', '.join(choices)}", path=self._at(key))
         if mathtext:
             check_mathtext(value, self._at(key))
+        else:
+            check_text(value, self._at(key))
         return value
 
     def identifier(self, key: str, default: str | None = None) -> str:
@@ -285,12 +291,16 @@ class _Reader:
         if not isinstance(value, list):
             raise SpecError(f"expected a list of [x, y] points, got {_type_name(value)}",
                             path=self._at(key))
+        self._check_length(key, value)
         return tuple(_numbers(p, 2, f"{self._at(key)}[{i}]") for i, p in enumerate(value))
 
     def strings(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise SpecError("expected a list of strings", path=self._at(key))
+        self._check_length(key, value)
+        for index, item in enumerate(value):
+            check_text(item, f"{self._at(key)}[{index}]")
         return tuple(value)
 
     def identifiers(self, key: str) -> tuple[str, ...]:
@@ -306,7 +316,13 @@ class _Reader:
         if not isinstance(value, list):
             raise SpecError(f"expected an array of tables ([[{key}]]), got {_type_name(value)}",
                             path=self._at(key))
+        self._check_length(key, value)
         return [_Reader(item, f"{self._at(key)}[{i}]") for i, item in enumerate(value)]
+
+    def _check_length(self, key: str, value: list[Any]) -> None:
+        if len(value) > MAX_ITEMS:
+            raise SpecError(f"{len(value)} items; a spec holds at most {MAX_ITEMS} in one list",
+                            path=self._at(key))
 
     # -- element builders ---------------------------------------------------------
     def build_spec(self) -> DiagramSpec:
@@ -434,14 +450,92 @@ def _is_identifier(value: str) -> bool:
             and all(c.isascii() and (c.isalnum() or c in "_-") for c in value))
 
 
+#: Longest text (a label, an equation) in characters.
+MAX_TEXT_CHARS = 500
+#: Deepest nesting in mathtext: groups (``{``, ``\\left``) inside each other, and commands
+#: applied to each other without braces (``\\hat\\hat\\hat x``).  The built-in equations need
+#: 3; matplotlib's parser recurses, and about 35 levels exhaust Python's stack.
+MAX_MATH_NESTING = 10
+#: Unicode categories refused in text: controls (except newline), invisible format
+#: characters (zero-width spaces, U+FEFF, bidirectional overrides: the PDF backend fails on
+#: some and a reader cannot see them), private-use, unassigned, surrogates, line separators.
+_REFUSED_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible format character",
+                       "Co": "a private-use character", "Cn": "an unassigned character",
+                       "Cs": "a lone surrogate", "Zl": "a line separator",
+                       "Zp": "a paragraph separator"}
+
+
+def is_math_text(text: str) -> bool:
+    """Whether matplotlib treats ``text`` as mathtext: an even, non-zero number of
+    unescaped dollars (``cbook.is_math_text``); ``a$b\\$`` is plain text."""
+    dollars = text.count("$") - text.count(r"\$")
+    return dollars > 0 and dollars % 2 == 0
+
+
+def check_text(text: str, path: str) -> None:
+    """Text every backend can draw: bounded length, no invisible or control characters."""
+    import unicodedata
+
+    if len(text) > MAX_TEXT_CHARS:
+        raise SpecError(f"text is {len(text)} characters long; at most {MAX_TEXT_CHARS}",
+                        path=path)
+    for index, char in enumerate(text):
+        category = unicodedata.category(char)
+        if category in _REFUSED_CATEGORIES and char != "\n":
+            name = unicodedata.name(char, "")
+            raise SpecError(f"character {index + 1} is U+{ord(char):04X}"
+                            f"{' ' + name if name else ''}, {_REFUSED_CATEGORIES[category]}; "
+                            "remove it", path=path)
+
+
+def _math_nesting(text: str) -> int:
+    """How deeply ``text``'s mathtext nests: groups inside groups, plus runs of commands
+    and scripts applied to each other."""
+    depth = deepest = run = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            end = index + 1
+            while end < len(text) and text[end].isalpha():
+                end += 1
+            word = text[index + 1:end] or text[index + 1:index + 2]
+            index = max(end, index + 2)
+            if word == "left":
+                depth += 1
+            elif word == "right":
+                depth = max(0, depth - 1)
+            else:
+                run += 1
+            deepest = max(deepest, depth + run)
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(0, depth - 1)
+        if char in "^_":
+            run += 1
+        elif not char.isspace():
+            run = 0
+        deepest = max(deepest, depth + run)
+        index += 1
+    return deepest
+
+
 def check_mathtext(text: str, path: str) -> None:
-    """Reject text that matplotlib's mathtext cannot parse (only when it contains ``$``)."""
-    if text.count("$") - text.count(r"\$") < 2:
+    """Reject text that matplotlib's mathtext cannot parse (only when it is mathtext)."""
+    check_text(text, path)
+    if not is_math_text(text):
         return
+    if _math_nesting(text) > MAX_MATH_NESTING:
+        raise SpecError(f"mathtext {text[:40]!r} nests more than {MAX_MATH_NESTING} levels "
+                        "deep", path=path)
     from matplotlib.mathtext import MathTextParser
 
     try:
         MathTextParser("path").parse(text)
+    except RecursionError:
+        raise SpecError(f"mathtext {text[:40]!r} nests too deeply", path=path) from None
     except ValueError as exc:
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
         raise SpecError(f"bad mathtext {text!r}: {first}", path=path) from None
@@ -473,6 +567,8 @@ def port_side(node: Node, port: str) -> str:
 def validate(spec: DiagramSpec) -> DiagramSpec:
     """Check what single fields cannot: unique ids, wires between existing ports, no cycles
     through the dot/concat plumbing, steps that exist.  Returns ``spec`` unchanged."""
+    if not spec.nodes:
+        raise SpecError("a diagram needs at least one node", path="nodes")
     seen: dict[str, str] = {}
     groups = (("nodes", spec.nodes), ("regions", spec.regions), ("labels", spec.labels),
               ("wires", spec.wires))
@@ -546,22 +642,28 @@ def _check_plumbing_cycles(spec: DiagramSpec, nodes: Mapping[str, Node]) -> None
     for source, target in spec.edges():
         if source in plumbing and target in plumbing:
             graph[source].append(target)
-    state: dict[str, int] = {}
-
-    def visit(nid: str, trail: list[str]) -> None:
-        state[nid] = 1
-        for nxt in graph[nid]:
-            if state.get(nxt) == 1:
-                loop = " -> ".join(trail[trail.index(nxt):] + [nxt]) if nxt in trail else nxt
+    # Depth-first search with an explicit stack: a valid chain of thousands of dots must
+    # not exhaust Python's recursion limit.
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if root in state:
+            continue
+        state[root] = 1
+        trail = [root]
+        stack = [iter(graph[root])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[trail.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                loop = " -> ".join(trail[trail.index(nxt):] + [nxt])
                 raise SpecError(f"wires form a cycle through copy/concatenation points: {loop}",
                                 path="wires")
-            if nxt not in state:
-                visit(nxt, trail + [nxt])
-        state[nid] = 2
-
-    for nid in sorted(graph):
-        if nid not in state:
-            visit(nid, [nid])
+            elif nxt not in state:
+                state[nxt] = 1
+                trail.append(nxt)
+                stack.append(iter(graph[nxt]))
 
 
 # -- back to plain data --------------------------------------------------------------------

@@ -19,15 +19,23 @@ from .spec import DiagramSpec
 
 #: Larger spec files are certainly not diagrams (and would only waste memory).
 MAX_SPEC_BYTES = 2_000_000
+#: Arrays and tables nested deeper than this are refused before parsing: a spec needs 3
+#: (``ports = [{...}]`` in a ``[[nodes]]`` table), and the parser recurses (500 levels of
+#: ``[`` in a 1 kB file exhaust Python's stack).
+MAX_NESTING = 8
 
 
 def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
+    if not isinstance(text, str):
+        raise SpecError(f"a spec is TOML text, not {type(text).__name__}", source=source)
+    _check_bracket_depth(text, source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         message = str(exc).split(" (at line")[0]
         raise SpecError(f"invalid TOML: {message}", source=source, line=line) from None
+    _check_data_depth(data, source)
     try:
         return DiagramSpec.from_dict(data)
     except SpecError as exc:
@@ -35,19 +43,75 @@ def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
 
 
 def load_spec(path: str | Path) -> DiagramSpec:
-    path = Path(path)
+    """Read and validate the spec file ``path``: a regular file of at most
+    :data:`MAX_SPEC_BYTES` bytes of UTF-8 TOML (FIFOs and devices are refused unread)."""
+    from ..errors import LstmfigsError
+    from ..safeio import read_text
+
     try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            raise SpecError(f"spec file is larger than {MAX_SPEC_BYTES // 1000} kB",
-                            source=str(path))
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(f"cannot read spec: {exc.strerror or exc}", source=str(path)) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError("spec is not UTF-8 text", source=str(path)) from None
+        text = read_text(path, "spec file", MAX_SPEC_BYTES)
+    except LstmfigsError as exc:
+        raise SpecError(str(exc)) from None
     return loads_spec(text, str(path))
+
+
+def _check_bracket_depth(text: str, source: str) -> None:
+    """Refuse arrays and inline tables nested deeper than :data:`MAX_NESTING`, scanning
+    the text (outside strings and comments) before the recursive parser sees it."""
+    depth, line, index, length = 0, 1, 0, len(text)
+    while index < length:
+        char = text[index]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            end = text.find("\n", index)
+            index = length if end < 0 else end
+            continue
+        elif char in "\"'":
+            quote = text[index:index + 3] if text[index:index + 3] in ('"""', "'''") else char
+            end = index + len(quote)
+            while True:
+                end = text.find(quote, end)
+                if end < 0:
+                    return  # unterminated: the parser reports it
+                if quote[0] == '"' and _escaped(text, end):
+                    end += 1
+                    continue
+                break
+            line += text.count("\n", index, end)
+            index = end + len(quote)
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise SpecError(f"arrays or tables nested more than {MAX_NESTING} deep",
+                                source=source, line=line)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        index += 1
+
+
+def _escaped(text: str, index: int) -> bool:
+    """The quote at ``index`` follows an odd number of backslashes."""
+    count = 0
+    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+def _check_data_depth(data: Any, source: str) -> None:
+    """The same bound on the parsed data (dotted keys nest tables without brackets),
+    walked with a stack, not recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise SpecError(f"keys, arrays or tables nested more than {MAX_NESTING} deep",
+                            source=source)
+        children = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list)))
 
 
 def _line_of(text: str, path: str) -> int | None:
