@@ -142,3 +142,15 @@ def test_evaluate_checks_target_shape():
     x, y = tasks.FirstSymbol(lag=3).sample(4)
     with pytest.raises(LstmfigsError, match=r"^y: expected shape \(4,\), got \(3,\)"):
         result.evaluate(x, y[:3])
+
+
+@pytest.mark.parametrize("seed", ["a", 1.5, True, -1, None, [0]])
+def test_a_seed_that_is_not_a_non_negative_integer_is_an_lstmfigs_error(seed):
+    x = np.zeros((3, 1, 2), np.float32)
+    attempts = [lambda: LSTM(2, 3, seed=seed), lambda: GRU(2, 3, seed=seed),
+                lambda: LSTM(2, 3, num_layers=2, dropout=0.5).forward(x, training=True, seed=seed),
+                lambda: tasks.FirstSymbol(lag=5, seed=seed),
+                lambda: train.fit(LSTM(5, 3), tasks.FirstSymbol(lag=5), steps=1, seed=seed)]
+    for attempt in attempts:
+        with pytest.raises(LstmfigsError, match=r"^seed: expected a non-negative integer, got "):
+            attempt()

@@ -219,7 +219,7 @@ class RecurrentModel:
             raise LstmfigsError(f"{type(self).__name__}: a cell has one layer, one direction, "
                                 "no projection and no dropout")
         self.dtype = _checks.resolve_dtype(dtype)
-        self.params = self._pytorch_default_init(np.random.default_rng(seed))
+        self.params = self._pytorch_default_init(np.random.default_rng(_checks.seed(seed)))
 
     # ------------------------------------------------------------------ units
     @property
@@ -577,7 +577,7 @@ class RecurrentModel:
         _checks.flag(training, "training")
         h_state = self._zeros_or_state(h0, "h0", batch, self.output_size, batched)
         c_state = self._zeros_or_state(c0, "c0", batch, self.hidden_size, batched) if self.has_cell else None
-        masks = self._dropout_masks(training, seed, steps, batch)
+        masks = self._dropout_masks(training, _checks.seed(seed), steps, batch)
         def finish(h_n: np.ndarray, c_n: np.ndarray | None, layers: list[Any]) -> ModelTrace:
             if not batched:
                 h_n, c_n = h_n[:, 0], None if c_n is None else c_n[:, 0]

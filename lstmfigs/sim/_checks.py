@@ -25,6 +25,13 @@ def resolve_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     return resolved
 
 
+def seed(value: Any, name: str = "seed") -> int:
+    """A random seed: a non-negative integer (a bool or a float is a mistake, not a seed)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise LstmfigsError(f"{name}: expected a non-negative integer, got {value!r}")
+    return int(value)
+
+
 def positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise LstmfigsError(f"{name}: expected a positive integer, got {value!r}")

@@ -28,7 +28,7 @@ class _Task:
 
     def __post_init__(self) -> None:
         # The task's own stream for sample(rng=None): per instance, never global.
-        self._rng = np.random.default_rng(self.seed)
+        self._rng = np.random.default_rng(_checks.seed(self.seed))
 
     def _generator(self, rng: np.random.Generator | None) -> np.random.Generator:
         if rng is None:

@@ -149,7 +149,7 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
                             f"input_size {model.input_size}")
     if progress is None:
         progress = sys.stderr.isatty()
-    init_seed, batch_seed, eval_seed = np.random.SeedSequence(seed).spawn(3)
+    init_seed, batch_seed, eval_seed = np.random.SeedSequence(_checks.seed(seed)).spawn(3)
     batch_rng, eval_rng = np.random.default_rng(batch_seed), np.random.default_rng(eval_seed)
     outputs = 1 if task.kind == "regression" else task.n_classes
     bound = 1.0 / np.sqrt(model.hidden_size)  # torch.nn.Linear's default init
