@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __version__ = "0.1.0"
 
 #: The options that choose a data figure's numbers (everything else is about looks).
-DATA_OPTIONS = ("weights", "inputs")
+DATA_OPTIONS = ("weights", "inputs", "runs")
 
 __all__ = [
     "LstmfigsError", "SpecError", "UnknownNameError",

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import click
 
-from . import __version__, catalog
+from . import DATA_OPTIONS, __version__, catalog
 from .errors import LstmfigsError, printable
 
 DEFAULT_FORMATS = "pdf,png,svg"
@@ -170,6 +170,10 @@ def _check_output_folder(out: str) -> Path:
 @click.option("--batch-first/--time-major", "batch_first", default=None,
               help="Data figures: the layout of a 3-D --input: (batch, time, features) or "
                    "(time, batch, features).")
+@click.option("--runs", default=None, metavar="SOURCE",
+              help="Data figures: the trained runs to draw from: 'shipped' (default), a "
+                   "name given to 'lstmfigs train --name', or a file or folder written by "
+                   "'lstmfigs train -o'.")
 @click.option("--data", "write_data", is_flag=True, default=False,
               help="Data figures: also write the numbers behind the figure.")
 @click.option("--data-format", type=click.Choice(["npz", "csv"]), default="npz", show_default=True,
@@ -187,7 +191,8 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                    inputs: str | None, write_data: bool, data_format: str, storyboard: bool,
                    layers: int | None, layer: str | None = None, nonlinearity: str | None = None,
                    activation: str | None = None, recurrent_activation: str | None = None,
-                   batch_first: bool | None = None, editable_svg: bool = False) -> None:
+                   batch_first: bool | None = None, editable_svg: bool = False,
+                   runs: str | None = None) -> None:
     """Render figures (built-in names, 'all', or .toml spec files) into a folder.
 
     Every target and option is checked before anything is drawn, and every file is staged
@@ -205,7 +210,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
     width = check_width(width)
     resolve_theme(theme)
     options_given = {"highlight": highlight, "equations": equations, "legend": legend,
-                     "weights": weights, "inputs": inputs, "layers": layers}
+                     "weights": weights, "inputs": inputs, "layers": layers, "runs": runs}
     jobs = _plan_jobs(names, options_given, format_list, write_data, storyboard)
     # How to read --weights and --input (checked now, before anything is drawn).
     weights_source, inputs_source, notes = _model_sources(
@@ -215,6 +220,10 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
         job.options.update({key: value for key, value in (("weights", weights_source),
                                                           ("inputs", inputs_source))
                             if key in job.options})
+    if runs is not None:
+        from .datafigs.runs import resolve
+
+        resolve(runs)  # a missing or damaged run set fails now, before anything is drawn
     folder = _check_output_folder(out)
 
     from .export import EDITABLE_FORMATS, save_figure
@@ -254,7 +263,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                 path = save_animation(name, folder / f"{stem}.gif", theme=theme, width=width,
                                       dpi=dpi, **options)
                 printed.append(str(path))
-            data_options = {k: v for k, v in options.items() if k in ("weights", "inputs")}
+            data_options = {k: v for k, v in options.items() if k in DATA_OPTIONS}
             if write_data and entry is not None and entry.data_target is not None:
                 path = write_numbers(entry.load_data()(**data_options),
                                      folder / f"{stem}.{data_format}")
@@ -515,6 +524,95 @@ def validate_command(files: tuple[str, ...], theme: str) -> None:
         lines.append(f"{file}: ok ({len(spec.nodes)} nodes, {len(spec.wires)} wires)")
     for line in lines:
         _echo(line)
+
+
+def _lags(value: str) -> tuple[int, ...]:
+    try:
+        lags = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise LstmfigsError(f"--lags: expected whole numbers separated by commas, got '{value}'") from None
+    if not lags:
+        raise LstmfigsError("--lags: give at least one lag")
+    return lags
+
+
+@main.command("train")
+@click.option("--lags", default=None, metavar="K,K,...",
+              help="Lags to train at (default: the built-in scenario's, 5,10,20,30,40,50).")
+@click.option("--seeds", type=click.IntRange(1, 1000), default=None,
+              help="Seeds per (model, lag): 0 to N-1 (default: 10).")
+@click.option("--hidden-size", type=click.IntRange(1, 1024), default=None,
+              help="Units of both models (default: 32).")
+@click.option("--steps", type=click.IntRange(1, 10**6), default=None,
+              help="Training updates per run (default: 400).")
+@click.option("--init", "lstm_init", type=click.Choice(["chrono", "pytorch", "forget-bias"]),
+              default=None, help="How the LSTM starts (default: chrono).")
+@click.option("--forget-bias", type=float, default=None,
+              help="With --init forget-bias: the effective forget-gate bias (default: 1).")
+@click.option("--main-lag", type=int, default=None,
+              help="The lag the single-run figures show (default: 50 if trained, else the largest).")
+@click.option("--name", default=None, metavar="NAME",
+              help="Store the runs in the cache under NAME (default: 'retrained').")
+@click.option("-o", "--out", default=None, metavar="PATH",
+              help="Write the runs to this folder (as lstmfigs-runs.npz) or .npz file instead.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: the cores this process may use).")
+@click.option("--no-cache", is_flag=True, default=False,
+              help="Neither reuse nor store single runs in the cache.")
+def train_command(lags: str | None, seeds: int | None, hidden_size: int | None,
+                  steps: int | None, lstm_init: str | None, forget_bias: float | None,
+                  main_lag: int | None, name: str | None, out: str | None,
+                  workers: int | None, no_cache: bool) -> None:
+    """Train the built-in scenario, or a variant of it, on this machine.
+
+    \b
+    The figures then draw from it with --runs NAME (or --runs PATH with -o):
+      lstmfigs train --seeds 5 --lags 10,50
+      lstmfigs render lag-accuracy --runs retrained
+    Retrained models differ from the shipped ones and between machines: training
+    amplifies last-bit differences between BLAS kernels and NumPy versions.
+    """
+    from dataclasses import replace
+
+    from .datafigs import cache
+    from .datafigs.scenario import BUILTIN, SOLVED
+    from .datafigs.training import train_runs
+
+    if name is not None and out is not None:
+        raise LstmfigsError("give --name (the cache) or -o (a folder or file), not both")
+    if forget_bias is not None and lstm_init != "forget-bias":
+        raise LstmfigsError("--forget-bias needs --init forget-bias")
+    changes: dict[str, Any] = {}
+    if lags is not None:
+        changes["lags"] = _lags(lags)
+    if seeds is not None:
+        changes["seeds"] = tuple(range(seeds))
+    for key, value in (("hidden_size", hidden_size), ("steps", steps),
+                       ("lstm_init", lstm_init), ("forget_bias", forget_bias)):
+        if value is not None:
+            changes[key] = value
+    chosen_lags = changes.get("lags", BUILTIN.lags)
+    if main_lag is None:
+        main_lag = BUILTIN.main_lag if BUILTIN.main_lag in chosen_lags else max(chosen_lags)
+    scenario = replace(BUILTIN, main_lag=main_lag, **changes)
+    if out is not None:
+        target = Path(out)
+        _check_output_folder(str(target.parent if target.suffix == ".npz" else target))
+    else:
+        target = cache.named_runs_path(name or cache.DEFAULT_NAME)
+    origin = f"'{target}'" if out is not None else f"the cache ('{name or cache.DEFAULT_NAME}')"
+    jobs = len(scenario.all_jobs())
+    click.echo(f"training {jobs} runs ({len(scenario.lags)} lags x {len(scenario.seeds)} seeds "
+               "x LSTM and RNN)", err=True)
+    run_set = train_runs(scenario, workers=workers, use_cache=not no_cache, origin=origin)
+    written = run_set.save(target)
+    click.echo(str(written))
+    for model in ("lstm", "rnn"):
+        counts = ", ".join(f"lag {lag}: {count}" for lag, count in
+                           zip(scenario.lags, run_set.solved(model)))
+        click.echo(f"  {model} seeds solved (accuracy >= {SOLVED:g}) of {len(scenario.seeds)}: {counts}")
+    use = f"--runs {name or cache.DEFAULT_NAME}" if out is None else f"--runs {written}"
+    click.echo(f"  draw from them: lstmfigs render lag-accuracy {use}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,20 @@
-"""On-disk cache of trained weights and training histories.
+"""On-disk cache of what ``lstmfigs train`` made on this machine.
 
 Where: ``$LSTMFIGS_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/lstmfigs``, else
-``~/.cache/lstmfigs``.  One ``.npz`` file per training run, named by a hash of everything
-that determines the run (the job's parameters, the package version and this file
-format's version), so a changed scenario or a new release never reads stale weights.
+``~/.cache/lstmfigs``.  Two kinds of entry, both keyed by everything that changes their
+numbers besides the job itself: the lstmfigs version, the NumPy version with the SIMD loops
+it dispatches to here, and the BLAS library with the kernels it picked for this CPU
+(:func:`lstmfigs.datafigs.environment.numeric_identity`):
 
-Files are written atomically (a temporary file in the same folder, then ``os.replace``),
-so concurrent renders or an interrupted run never leave half a file.  The cache is an
-optimisation only: an unreadable entry is treated as missing, and an unwritable folder
-just means the next run trains again.
+* ``jobs/{model}-lag{lag}-seed{seed}-{key}.npz``: one training run, so an interrupted
+  ``lstmfigs train`` resumes where it stopped;
+* ``runs/{name}-{key}.npz``: a whole run set (:mod:`.runs`) named by ``lstmfigs train --name``.
+
+Entries are read like user input (:mod:`lstmfigs.safeio`: regular files only, bounded,
+headers checked before reading; then every shape, dtype and value is checked).  A damaged
+job entry of any kind counts as missing and is trained again; files are written atomically
+(a temporary file in the same folder, then ``os.replace``), so an interrupted run never
+leaves half a file.  The built-in figures never read the cache: they use the shipped runs.
 """
 
 from __future__ import annotations
@@ -16,21 +22,29 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-import zipfile
+import re
+from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-import numpy as np
+from .. import safeio
+from ..errors import LstmfigsError
+from .environment import numeric_identity
+from .scenario import TrainedRun, TrainingJob, check_run_arrays
 
 #: Bump when the layout of a cache entry changes.
-CACHE_FORMAT = 1
-
+CACHE_FORMAT = 2
 ENV_CACHE_DIR = "LSTMFIGS_CACHE_DIR"
+#: The most one job entry may hold (a 1024-unit LSTM is about 16 MB).
+MAX_JOB_BYTES = 64 * 2**20
+#: Names of run sets in the cache: they become file names.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+DEFAULT_NAME = "retrained"
 
 
 def cache_dir() -> Path:
-    """The folder trained weights are cached in (not created here)."""
+    """The folder training results are cached in (not created here)."""
     override = os.environ.get(ENV_CACHE_DIR)
     if override:
         return Path(override).expanduser()
@@ -40,38 +54,88 @@ def cache_dir() -> Path:
 
 
 def cache_key(parameters: Mapping[str, Any]) -> str:
-    """A short, stable hash of ``parameters`` (JSON-serialisable) and the package version."""
-    from .. import __version__
-
-    payload = json.dumps({"parameters": dict(parameters), "version": __version__,
+    """A short, stable hash of ``parameters`` (JSON-serialisable) and of this machine's
+    numeric identity (lstmfigs, NumPy and its SIMD loops, BLAS and its kernels)."""
+    payload = json.dumps({"parameters": dict(parameters), "identity": numeric_identity(),
                           "format": CACHE_FORMAT}, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def load_arrays(path: Path) -> dict[str, np.ndarray] | None:
-    """The arrays stored at ``path``, or None when the entry is missing or unreadable."""
+def job_path(job: TrainingJob) -> Path:
+    return cache_dir() / "jobs" / f"{job.model}-lag{job.lag}-seed{job.seed}-{cache_key(asdict(job))}.npz"
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise LstmfigsError(f"run set name {name!r}: use up to 64 letters, digits, '_', '-' "
+                            "and '.', starting with a letter or digit")
+    return name
+
+
+def named_runs_path(name: str) -> Path:
+    return cache_dir() / "runs" / f"{check_name(name)}-{cache_key({'name': name})}.npz"
+
+
+def load_job(job: TrainingJob) -> TrainedRun | None:
+    """The cached run of ``job``, or None when it is missing or damaged in any way
+    (unreadable, not a regular file, wrong keys, shapes or dtypes, NaN): then it is
+    trained again and the entry replaced."""
+    path = job_path(job)
+    if not os.path.lexists(path):
+        return None
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        arrays = safeio.load_npz(path, "cache entry", limit=MAX_JOB_BYTES)
+        return TrainedRun.from_arrays(job, check_run_arrays(job, arrays, f"cache entry '{path}'"))
+    except LstmfigsError:
         return None
 
 
-def store_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> bool:
-    """Write ``arrays`` to ``path`` atomically; False (and nothing left behind) on failure."""
+def store_job(run: TrainedRun) -> bool:
+    """Cache ``run``; False (and nothing left behind) when the cache cannot be written."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **run.to_arrays())  # type: ignore[arg-type]
+    path = job_path(run.job)
+    if path.is_dir() and not path.is_symlink():
+        try:  # an empty folder in the entry's place (a rename cannot replace it)
+            path.rmdir()
+        except OSError:
+            return False
+    try:
+        write_atomically(path, buffer.getvalue())
+    except LstmfigsError:
+        return False
+    return True
+
+
+def load_named_runs(name: str) -> Any:
+    """The run set ``lstmfigs train --name NAME`` stored for this machine (see :mod:`.runs`)."""
+    from .runs import RunSet
+
+    path = named_runs_path(name)
+    if not os.path.lexists(path):
+        raise LstmfigsError(
+            f"no retrained runs named '{name}' in the cache for this lstmfigs, NumPy and BLAS "
+            f"({cache_dir()}); run 'lstmfigs train --name {name}' first, or give a path")
+    try:
+        return RunSet.load(path, origin=f"the cache ('{name}')")
+    except LstmfigsError as error:
+        raise LstmfigsError(f"{error}; run 'lstmfigs train --name {name}' to train the damaged "
+                            "runs again") from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with the package's one atomic writer, making its folder."""
+    from ..export import atomic_write
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".part", delete=False)
-    except OSError:
-        return False
+    except OSError as error:
+        raise LstmfigsError(f"cannot create folder '{path.parent}' ({error.strerror or error})") from None
     try:
-        with handle:
-            np.savez(handle, **arrays)
-        os.replace(handle.name, path)
-        return True
-    except OSError:
-        return False
-    finally:
-        if os.path.exists(handle.name):
-            os.unlink(handle.name)
+        atomic_write(path, lambda handle: handle.write(data))
+    except OSError as error:
+        raise LstmfigsError(f"cannot write '{path}' ({error.strerror or error})") from None

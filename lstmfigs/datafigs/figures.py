@@ -15,14 +15,15 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FixedLocator, NullLocator
 
+from ..loader import InputsSource, WeightsSource
 from ..themes import Theme
 from . import measure, usermodel
 from .plots import (GATE_NAMES, mark_step, plot_gate_histograms,
                     plot_gradient_decay, plot_saturation, plot_seed_curves, plot_series,
                     plot_unit_heatmap, plot_unit_traces, reference_line_kwargs, themed_figure,
                     few_ticks, finish_figure)
-from .scenario import BUILTIN
-from ..loader import InputsSource, WeightsSource
+from .runs import RunsSource, resolve
+from .scenario import Scenario
 
 STEP_LABEL = "step $t$"
 
@@ -53,6 +54,7 @@ def _symmetric_ticks(limit: float) -> list[float]:
 
 
 def gate_heatmaps(*, theme: Theme | None = None, weights: WeightsSource | None = None,
+                  runs: RunsSource = None,
                   inputs: InputsSource | None = None, fig: Figure | None = None) -> Figure:
     """Units x time of f, i, g, o, c and h for one sequence on a shared time axis.
 
@@ -60,7 +62,7 @@ def gate_heatmaps(*, theme: Theme | None = None, weights: WeightsSource | None =
     by 1, c by its largest magnitude).  The step where the symbol to remember was shown is
     dashed (built-in inputs).
     """
-    data = measure.gate_heatmaps_data(weights=weights, inputs=inputs)
+    data = measure.gate_heatmaps_data(weights=weights, inputs=inputs, runs=runs)
     if "f" not in data:  # a user's GRU or RNN
         return usermodel.gate_heatmaps(data, theme=theme, fig=fig)
     wide = _wide(theme)
@@ -92,6 +94,7 @@ def gate_heatmaps(*, theme: Theme | None = None, weights: WeightsSource | None =
 
 
 def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | None = None,
+                       runs: RunsSource = None,
                        inputs: InputsSource | None = None, fig: Figure | None = None) -> Figure:
     """A 3x3 overview of one sequence.
 
@@ -101,7 +104,7 @@ def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | N
     and the norms of c and h.  The summary statistics are
     :func:`lstmfigs.datafigs.measure.dynamics_dashboard_summary`.
     """
-    data = measure.dynamics_dashboard_data(weights=weights, inputs=inputs)
+    data = measure.dynamics_dashboard_data(weights=weights, inputs=inputs, runs=runs)
     fig = themed_figure(theme, height_ratio=0.9, fig=fig)
     axes = fig.subplots(3, 3)
     time = data["time"]
@@ -166,11 +169,12 @@ def measure_role(name: str) -> str:
 
 
 def rnn_vs_lstm(*, theme: Theme | None = None, inputs: InputsSource | None = None,
-                fig: Figure | None = None) -> Figure:
-    """Hidden states (units x time) of the trained RNN and LSTM on the same sequence, side
-    by side on one colour scale [-1, 1] (both are bounded by 1).  With built-in inputs the
-    titles say which symbol each model's readout picks at the end."""
-    data = measure.rnn_vs_lstm_data(inputs=inputs)
+                runs: RunsSource = None, fig: Figure | None = None) -> Figure:
+    """Hidden states (units x time) of the representative trained RNN and LSTM (each the
+    seed whose final loss is the median of its seeds, named in the title) on the same
+    sequence, side by side on one colour scale [-1, 1] (both are bounded by 1).  With
+    built-in inputs the titles say which symbol each model's readout picks at the end."""
+    data = measure.rnn_vs_lstm_data(inputs=inputs, runs=runs)
     fig = themed_figure(theme, height_ratio=0.5, fig=fig)
     axes = fig.subplots(1, 2, sharex=True, sharey=True)
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
@@ -178,10 +182,10 @@ def rnn_vs_lstm(*, theme: Theme | None = None, inputs: InputsSource | None = Non
     image = None
     for ax, kind in zip(axes, ("rnn", "lstm")):
         image = plot_unit_heatmap(data[f"{kind}_h"], ax=ax, signed=True, limit=1.0, theme=theme)
-        title = names[kind]
+        title = f"{names[kind]}, seed {int(data[f'{kind}_seed'])}\nmedian run"
         if "target" in data:
             verdict = "right" if int(data[f"{kind}_prediction"]) == int(data["target"]) else "wrong"
-            title += f"\nrecalls {int(data[f'{kind}_prediction'])} ({verdict})"
+            title += f", recalls {int(data[f'{kind}_prediction'])} ({verdict})"
         ax.set_title(title, loc="left")
         ax.set_xlabel(STEP_LABEL)
         if symbol is not None:
@@ -196,11 +200,12 @@ def rnn_vs_lstm(*, theme: Theme | None = None, inputs: InputsSource | None = Non
 
 
 def gate_saturation(*, theme: Theme | None = None, weights: WeightsSource | None = None,
+                    runs: RunsSource = None,
                     inputs: InputsSource | None = None, fig: Figure | None = None) -> Figure:
     """Per unit, the fraction of steps its gate is below 0.1 (left-saturated) against the
     fraction above 0.9 (right-saturated), one panel per gate, as in Karpathy, Johnson and
     Fei-Fei (2015), over every step of every sequence."""
-    data = measure.gate_saturation_data(weights=weights, inputs=inputs)
+    data = measure.gate_saturation_data(weights=weights, inputs=inputs, runs=runs)
     fig = themed_figure(theme, height_ratio=0.42, fig=fig)
     axes = fig.subplots(1, 3, sharex=True, sharey=True)
     low, high = float(data["low"]), float(data["high"])
@@ -214,17 +219,24 @@ def gate_saturation(*, theme: Theme | None = None, weights: WeightsSource | None
     return finish_figure(fig)
 
 
-def gradient_decay(*, theme: Theme | None = None, fig: Figure | None = None,
-                   weights: WeightsSource | None = None, inputs: InputsSource | None = None) -> Figure:
-    """Gradient norm ||dh_T / dh_{T-k}|| against the lag k on a log axis, measured by
-    backpropagation through time, for trained and untrained RNNs and LSTMs (untrained with
-    forget-gate bias 0, 1 and 3); lines are medians over seeds, bands the seeds' range.
-    With ``weights``: the user's model (:func:`.usermodel.gradient_decay`)."""
+def gradient_decay(*, theme: Theme | None = None, runs: RunsSource = None,
+                   fig: Figure | None = None, weights: WeightsSource | None = None,
+                   inputs: InputsSource | None = None) -> Figure:
+    """Gradient norm against the lag k on a log axis, measured by exact BPTT, for trained
+    and untrained RNNs and LSTMs (untrained with forget-gate bias 0, 1 and 3).
+
+    For an LSTM the norm is over its whole state, ||dh_T / d(h_{T-k}, c_{T-k})||_F (Pascanu
+    et al. 2013); for an RNN, whose state is h, ||dh_T / dh_{T-k}||_F.  The trained LSTM's
+    h-only path (c_{T-k} held fixed) is drawn too, thin.  Lines are medians over seeds,
+    every seed faint behind.  With ``weights``: the user's model
+    (:func:`.usermodel.gradient_decay`).
+    """
     if weights is not None:
         return usermodel.gradient_decay(weights=weights, inputs=inputs, theme=theme, fig=fig)
-    data = measure.gradient_decay_data()
-    curves = measure.decay_curves()
-    fig = themed_figure(theme, height_ratio=0.72, fig=fig)
+    run_set = resolve(runs)
+    data = measure.gradient_decay_data(runs=run_set)
+    curves = measure.decay_curves(run_set.scenario)
+    fig = themed_figure(theme, height_ratio=0.78, fig=fig)
     ax = fig.add_subplot()
     lines = plot_gradient_decay(data, curves, ax=ax)
     low, high = _decade_range(data, curves)
@@ -235,27 +247,38 @@ def gradient_decay(*, theme: Theme | None = None, fig: Figure | None = None,
     ax.yaxis.set_major_locator(FixedLocator(10.0 ** exponents))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("lag $k$ (steps back from the last step $T$)")
-    ax.set_ylabel(r"$\Vert \partial h_T / \partial h_{T-k} \Vert_F$")
+    ax.set_ylabel(r"$\Vert \partial h_T / \partial s_{T-k} \Vert_F$")
     few_ticks(ax.xaxis, 6)
     seeds = len(data["seed"])
     wide = _wide(theme)
-    fig.legend(list(lines.values()), [line.get_label() for line in lines.values()],
+    parts = [r"state $s = (h, c)$ for the LSTM ($h$ only: $c_{T-k}$ held fixed),",
+             r"$s = h$ for the RNN;", f"median of {seeds} seeds (faint: each seed);",
+             f"exact BPTT; trained LSTM: {run_set.scenario.lstm_label}"]
+    title = (" ".join(parts[:2]) + "\n" + " ".join(parts[2:]) if wide
+             else "\n".join([parts[0], " ".join(parts[1:3]), parts[3]]))
+    fig.legend(list(lines.values()), [str(line.get_label()) for line in lines.values()],
                loc="outside lower center", ncols=3 if wide else 2, handlelength=2.2,
-               title=f"median of {seeds} seeds (faint: each seed); measured by BPTT")
+               title=title)
     return finish_figure(fig)
 
 
 def _decade_range(data: dict[str, np.ndarray], curves: list[Any]) -> tuple[int, int]:
-    """Whole decades just below the smallest and above the largest positive value drawn."""
-    values = np.concatenate([data[f"{curve.key}_seeds"].ravel() for curve in curves])
-    values = values[values > 0]
-    return int(np.floor(np.log10(values.min()))), int(np.ceil(np.log10(values.max())))
+    """Whole decades around what matters: from a decade below the smallest median drawn (a
+    faint seed may run off the bottom: one outlier must not squash every curve) to just
+    above the largest value drawn."""
+    keys = [curve.key for curve in curves] + ["lstm_via_h"]
+    medians = np.concatenate([data[key].ravel() for key in keys])
+    seeds = np.concatenate([data[f"{key}_seeds"].ravel() for key in keys])
+    low = medians[medians > 0].min() / 10
+    return int(np.floor(np.log10(low))), int(np.ceil(np.log10(seeds.max())))
 
 
-def lag_accuracy(*, theme: Theme | None = None, fig: Figure | None = None) -> Figure:
-    """Final accuracy against lag for the RNN and LSTM of the built-in scenario (the same
-    size and training budget at every lag), with every seed and the chance level."""
-    data = measure.lag_accuracy_data()
+def lag_accuracy(*, theme: Theme | None = None, runs: RunsSource = None,
+                 fig: Figure | None = None) -> Figure:
+    """Final accuracy against lag for the RNN and LSTM of the scenario (the same size and
+    training budget at every lag): every seed faint, the median bold, chance drawn in."""
+    run_set = resolve(runs)
+    data = measure.lag_accuracy_data(runs=run_set)
     fig = themed_figure(theme, height_ratio=0.62, fig=fig)
     ax = fig.add_subplot()
     lines = []
@@ -263,8 +286,8 @@ def lag_accuracy(*, theme: Theme | None = None, fig: Figure | None = None) -> Fi
     # smaller, on top) keep both visible.
     for kind, marker in (("lstm", "o"), ("rnn", "s")):
         lines.append(plot_seed_curves(data["lag"], data[f"{kind}_seeds"], data[kind], model=kind,
-                                      label=_model_label(kind), ax=ax, marker=marker,
-                                      markersize=1.0 if kind == "lstm" else 0.6))
+                                      label=_model_label(kind, run_set.scenario), ax=ax,
+                                      marker=marker, markersize=1.0 if kind == "lstm" else 0.6))
     chance = float(data["chance"])
     ax.axhline(chance, **reference_line_kwargs())
     ax.text(1, chance, f"chance {chance:g}", ha="left", va="bottom",
@@ -273,26 +296,29 @@ def lag_accuracy(*, theme: Theme | None = None, fig: Figure | None = None) -> Fi
     ax.set_xlim(0, data["lag"][-1] * 1.03)
     ax.set_xticks(data["lag"])
     ax.set_xlabel("lag (steps between the symbol and the answer)")
-    ax.set_ylabel("accuracy")
-    ax.legend(handles=lines, loc="center left", title=_budget_note(len(data["seed"])))
+    ax.set_ylabel("final accuracy")
+    ax.legend(handles=lines, loc="center left",
+              title=_budget_note(run_set.scenario, len(data["seed"])))
     return finish_figure(fig)
 
 
-def _model_label(kind: str) -> str:
+def _model_label(kind: str, scenario: Scenario) -> str:
     if kind == "lstm":
-        return f"LSTM, {BUILTIN.hidden_size} units (chrono init)"
-    return f"RNN, {BUILTIN.hidden_size} units"
+        return f"LSTM, {scenario.hidden_size} units ({scenario.lstm_label})"
+    return f"RNN, {scenario.hidden_size} units"
 
 
-def _budget_note(seeds: int) -> str:
-    return f"{BUILTIN.steps} updates; mean of {seeds} seeds"
+def _budget_note(scenario: Scenario, seeds: int) -> str:
+    return f"{scenario.steps} updates; median of {seeds} seeds\n(faint: each seed)"
 
 
-def learning_curves(*, theme: Theme | None = None, fig: Figure | None = None) -> Figure:
+def learning_curves(*, theme: Theme | None = None, runs: RunsSource = None,
+                    fig: Figure | None = None) -> Figure:
     """Loss and accuracy on fresh sequences during training at the main lag, for the RNN
-    and LSTM of the built-in scenario (every seed faint, their mean bold), with the loss
-    of the best input-blind guess (ln K) and the chance level."""
-    data = measure.learning_curves_data()
+    and LSTM of the scenario (every seed faint, their median bold), with the loss of the
+    best input-blind guess (ln K) and the chance level."""
+    run_set = resolve(runs)
+    data = measure.learning_curves_data(runs=run_set)
     fig = themed_figure(theme, height_ratio=0.5 if _wide(theme) else 0.9, fig=fig)
     loss_ax, accuracy_ax = fig.subplots(1, 2, sharex=True)
     lines = []
@@ -301,7 +327,7 @@ def learning_curves(*, theme: Theme | None = None, fig: Figure | None = None) ->
                          model=kind, ax=loss_ax)
         lines.append(plot_seed_curves(data["step"], data[f"{kind}_accuracy_seeds"],
                                       data[f"{kind}_accuracy"], model=kind,
-                                      label=_model_label(kind), ax=accuracy_ax))
+                                      label=_model_label(kind, run_set.scenario), ax=accuracy_ax))
     loss_ax.axhline(float(data["baseline_loss"]), **reference_line_kwargs())
     accuracy_ax.axhline(float(data["chance"]), **reference_line_kwargs())
     loss_ax.set_yscale("log")
@@ -313,7 +339,7 @@ def learning_curves(*, theme: Theme | None = None, fig: Figure | None = None) ->
         ax.set_xlim(0, data["step"][-1])
         few_ticks(ax.xaxis, 4)
     reference = mpl.lines.Line2D([], [], **reference_line_kwargs())
-    fig.legend([*lines, reference], [*(line.get_label() for line in lines), "blind guess"],
+    fig.legend([*lines, reference], [*(str(line.get_label()) for line in lines), "blind guess"],
                loc="outside lower center", ncols=3 if _wide(theme) else 1, handlelength=2.0,
-               title=f"lag {int(data['lag'])}; {len(data['seed'])} seeds (faint) and their mean")
+               title=f"lag {int(data['lag'])}; median of {len(data['seed'])} seeds (faint: each seed)")
     return finish_figure(fig)

@@ -14,7 +14,8 @@ conventions and returns what it drew.  Looks come only from the active theme:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -44,6 +45,8 @@ UNTRAINED_LSTM_DASHES: Any = (0, (5, 2))
 #: ... and a marker per forget bias, every few lags (unambiguous in grayscale too).
 UNTRAINED_LSTM_MARKERS: tuple[str, ...] = ("o", "s", "^", "D")
 UNTRAINED_RNN_DASHES: Any = (0, (1, 1.5))
+#: The trained LSTM's h-only gradient path (thin, dash-dot).
+TRAINED_VIA_H_DASHES: Any = (0, (6, 2, 1, 2))
 #: Faint drawing of individual seeds behind their mean.
 SEED_ALPHA = 0.35
 
@@ -292,8 +295,10 @@ def plot_gradient_decay(data: Mapping[str, np.ndarray], curves: Sequence[Any], *
     """Gradient norm against lag on a log axis, one curve per case with its seed spread.
 
     ``curves``: :class:`lstmfigs.datafigs.measure.DecayCurve` entries.  Trained models are
-    solid in their model's look; untrained LSTMs take the forget gate's colour (the forget
-    bias is what differs) and a line style per bias; the untrained RNN is dotted.
+    solid in their model's look; a trained LSTM's h-only path (``{key}_via_h``, when the data
+    has it) thin and dash-dot in the same colour; untrained LSTMs take the forget gate's
+    colour (the forget bias is what differs) and a line style per bias; the untrained RNN
+    is dotted.
     """
     ax = _axes(ax)
     lines = {}
@@ -315,6 +320,12 @@ def plot_gradient_decay(data: Mapping[str, np.ndarray], curves: Sequence[Any], *
                                             label=curve.label, ax=ax, linestyle=linestyle,
                                             role=role, marker=marker,
                                             markevery=max(1, len(data["lag"]) // 10))
+        via_h = f"{curve.key}_via_h"
+        if curve.trained and via_h in data:
+            lines[via_h] = ax.plot(data["lag"], np.where(data[via_h] > 0, data[via_h], np.nan),
+                                   label="LSTM trained, via $h$ only",
+                                   **{**_role_kwargs(role, scale=0.6),
+                                      "linestyle": TRAINED_VIA_H_DASHES})[0]
     ax.set_yscale("log")
     ax.set_xlim(0, data["lag"][-1])
     return lines

@@ -6,9 +6,9 @@ from __future__ import annotations
 from ..catalog import FigureEntry, register
 
 #: Figures that show one LSTM take the user's own model and input sequence.
-MODEL_OPTIONS = ("weights", "inputs", "width")
-#: Figures about the built-in training runs only follow the page width.
-SCENARIO_OPTIONS = ("width",)
+MODEL_OPTIONS = ("weights", "inputs", "runs", "width")
+#: Figures about the training runs take other runs (``lstmfigs train``) and the page width.
+SCENARIO_OPTIONS = ("runs", "width")
 
 _MODULE = "lstmfigs.datafigs"
 
@@ -33,7 +33,7 @@ _data_figure("dynamics-dashboard", "3x3 overview of an LSTM on one sequence: tra
 _data_figure("gradient-decay", "Gradient norm against lag (BPTT), RNN vs LSTM, trained and untrained",
              "gradient_decay", (*SCENARIO_OPTIONS, "weights", "inputs"))
 _data_figure("rnn-vs-lstm", "Hidden states of a trained RNN and LSTM on the same input",
-             "rnn_vs_lstm", ("inputs", "width"))
+             "rnn_vs_lstm", ("inputs", "runs", "width"))
 _data_figure("gate-saturation", "Per-unit gate saturation (Karpathy et al. 2015), one panel per gate",
              "gate_saturation", MODEL_OPTIONS)
 _data_figure("lag-accuracy", "Accuracy against lag on remember-the-first-symbol, RNN vs LSTM",

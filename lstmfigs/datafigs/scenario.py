@@ -1,10 +1,15 @@
 """The built-in scenario: a small LSTM and a vanilla RNN of the same size trained on
-remember-the-first-symbol, deterministically, with the trained weights cached on disk.
+remember-the-first-symbol at several lags and seeds.
+
+The built-in figures never train.  The trained weights and training histories of the
+built-in scenario ship inside the package (:mod:`.runs`, made by
+``tools/make_scenario_data.py``), because training amplifies last-bit differences between
+BLAS kernels and NumPy versions into different models: the same job can solve the task on
+one CPU and fail on another.  Figures drawn from shipped weights are the same everywhere.
+Training stays available (``lstmfigs train``, :mod:`.training`) for a user's own variant.
 
 Every training run is a :class:`TrainingJob`, a frozen description of everything that
-determines it (model, lag, seed, sizes, optimiser settings).  A run is a pure function of
-its job, so the cache (:mod:`.cache`) is keyed by a hash of the job, and cold runs may
-train several jobs at once in worker processes without changing a single bit.
+determines it (model, lag, seed, sizes, initialisation, optimiser settings).
 
 Choices, and why:
 
@@ -14,36 +19,33 @@ Choices, and why:
   the lag): forget biases log U(1, lag - 1) and input biases their negatives, so at the
   start it writes little and forgets slowly.  With PyTorch's default initialisation the
   same LSTM needs several thousand updates at lag 50 (the task's noise is made of the
-  same symbols, so a gate must learn to shut), which would make a cold render slow.
-  The RNN has no gates to initialise; it uses PyTorch's default.
-* Lags 5 to 50 show where each model stops learning within the same budget; three
-  seeds show the spread.  ``main_lag``/``main_seed`` pick the model shown in the
-  single-model figures (gate heatmaps, dashboard, saturation).
+  same symbols, so a gate must learn to shut).  The RNN has no gates to initialise; it
+  uses PyTorch's default.
+* Lags 5 to 50 show where each model stops learning within the same budget; ten seeds
+  per (model, lag) show the spread, so no claim rests on a lucky seed.  The single-model
+  figures show the *representative* run at ``main_lag``: the seed whose final evaluation
+  loss is the median of its model's seeds (the lower middle one for an even count).
 """
 
 from __future__ import annotations
 
-import io
-import json
-import os
-import subprocess
-import sys
-import zipfile
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
 
 import numpy as np
 
+from ..errors import LstmfigsError
 from ..sim import LSTM, RNN, tasks, train
-from . import cache
 
 ModelKind = Literal["lstm", "rnn"]
 MODEL_KINDS: tuple[ModelKind, ...] = ("lstm", "rnn")
-
-#: Thread-count variables a BLAS library reads at start-up; workers get one thread each
-#: (two workers on two cores must not oversubscribe them).
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: How the LSTM starts: chrono initialisation, PyTorch's default, or PyTorch's default
+#: with the effective forget-gate bias set to ``forget_bias``.
+LSTM_INITS = ("chrono", "pytorch", "forget-bias")
+#: A run whose final accuracy (on fresh sequences) reaches this has solved the task.
+SOLVED = 0.9
+#: What one training history holds, each (E,) at the evaluation steps.
+HISTORY_KEYS = ("step", "loss", "accuracy", "train_loss")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class TrainingJob:
     clip: float
     eval_every: int
     eval_batch: int
+    lstm_init: str = "chrono"
+    forget_bias: float = 1.0
 
     @property
     def task(self) -> tasks.FirstSymbol:
@@ -69,19 +73,29 @@ class TrainingJob:
     def build_model(self) -> LSTM | RNN:
         """The untrained model this job starts from."""
         inputs = self.n_symbols + 1
-        if self.model == "lstm":
+        if self.model == "rnn":
+            return RNN(inputs, self.hidden_size, seed=self.seed)
+        if self.lstm_init == "chrono":
             return LSTM(inputs, self.hidden_size, seed=self.seed, init="chrono",
-                        chrono_t_max=float(self.lag))
-        return RNN(inputs, self.hidden_size, seed=self.seed)
+                        chrono_t_max=float(max(self.lag, 3)))
+        if self.lstm_init == "forget-bias":
+            return LSTM(inputs, self.hidden_size, seed=self.seed, forget_bias=self.forget_bias)
+        return LSTM(inputs, self.hidden_size, seed=self.seed)
 
     @property
     def cost(self) -> float:
         """Relative training time (steps x sequence length x work per step)."""
         return self.steps * (self.lag + 1) * (4.0 if self.model == "lstm" else 1.0)
 
-    def cache_path(self) -> Path:
-        key = cache.cache_key(asdict(self))
-        return cache.cache_dir() / f"{self.model}-lag{self.lag}-seed{self.seed}-{key}.npz"
+    @property
+    def evaluations(self) -> int:
+        """How many evaluations the history holds (step 0, every ``eval_every``, the last)."""
+        return len(evaluation_steps(self.steps, self.eval_every))
+
+
+def evaluation_steps(steps: int, eval_every: int) -> list[int]:
+    """The steps at which the trainer evaluates (see :func:`lstmfigs.sim.train.fit`)."""
+    return [0] + [s for s in range(1, steps + 1) if s % eval_every == 0 or s == steps]
 
 
 @dataclass(frozen=True)
@@ -113,15 +127,21 @@ class TrainedRun:
         """Accuracy on the trainer's last fresh evaluation batch."""
         return float(self.history["accuracy"][-1])
 
+    @property
+    def final_loss(self) -> float:
+        return float(self.history["loss"][-1])
+
     def to_arrays(self) -> dict[str, np.ndarray]:
+        """Every array of the run, float32, under ``param/``, ``history/``, ``readout/``."""
         arrays = {f"param/{k}": v for k, v in self.state_dict.items()}
         arrays.update({f"history/{k}": v for k, v in self.history.items()})
         arrays["readout/weight"] = self.readout_weight
         arrays["readout/bias"] = self.readout_bias
-        return arrays
+        return {key: np.asarray(value, dtype=np.float32) for key, value in arrays.items()}
 
     @classmethod
-    def from_arrays(cls, job: TrainingJob, arrays: dict[str, np.ndarray]) -> "TrainedRun":
+    def from_arrays(cls, job: TrainingJob, arrays: dict[str, np.ndarray]) -> TrainedRun:
+        """The inverse of :meth:`to_arrays`; the arrays must have passed :func:`check_run_arrays`."""
         def part(prefix: str) -> dict[str, np.ndarray]:
             return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
@@ -129,141 +149,74 @@ class TrainedRun:
                    readout_bias=arrays["readout/bias"], history=part("history/"))
 
 
+def expected_run_shapes(job: TrainingJob) -> dict[str, tuple[int, ...]]:
+    """The shape of every array a run of ``job`` holds (all float32)."""
+    shapes = {f"param/{name}": shape for name, shape in job.build_model().param_shapes().items()}
+    shapes.update({f"history/{key}": (job.evaluations,) for key in HISTORY_KEYS})
+    shapes["readout/weight"] = (job.n_symbols, job.hidden_size)
+    shapes["readout/bias"] = (job.n_symbols,)
+    return shapes
+
+
+def check_run_arrays(job: TrainingJob, arrays: dict[str, np.ndarray], where: str) -> dict[str, np.ndarray]:
+    """``arrays`` if they are a complete, sane run of ``job``; else a one-line error.
+
+    Checked like user input: every key present, exact shape, dtype float32, finite values
+    (``train_loss`` at step 0 is NaN by definition: nothing was trained yet), the
+    evaluation steps the trainer uses, and accuracies in [0, 1].
+    """
+    checked: dict[str, np.ndarray] = {}
+    for key, shape in expected_run_shapes(job).items():
+        if key not in arrays:
+            raise LstmfigsError(f"{where}: missing array '{key}'")
+        value = arrays[key]
+        if value.dtype != np.float32 or value.shape != shape:
+            raise LstmfigsError(f"{where}: array '{key}' should be float32 {shape}, "
+                                f"got {value.dtype} {value.shape}")
+        finite = value[1:] if key == "history/train_loss" else value
+        if not np.isfinite(finite).all():
+            raise LstmfigsError(f"{where}: array '{key}' holds NaN or infinite values")
+        checked[key] = value
+    if checked["history/step"].tolist() != evaluation_steps(job.steps, job.eval_every):
+        raise LstmfigsError(f"{where}: its evaluation steps do not match the job")
+    accuracy = checked["history/accuracy"]
+    if accuracy.min() < 0 or accuracy.max() > 1:
+        raise LstmfigsError(f"{where}: accuracies outside [0, 1]")
+    return checked
+
+
 def train_job(job: TrainingJob) -> TrainedRun:
-    """Train ``job`` from scratch (deterministic: the same job gives the same bits)."""
+    """Train ``job`` from scratch (deterministic on one machine: the same job gives the
+    same bits there; another CPU or NumPy may give another model)."""
     model = job.build_model()
     result = train.fit(model, job.task, steps=job.steps, batch_size=job.batch_size, lr=job.lr,
                        clip=job.clip, seed=job.seed, eval_every=job.eval_every,
                        eval_batch=job.eval_batch, progress=False)
-    history = {key: np.asarray(result.history[key])
-               for key in ("step", "loss", "accuracy", "train_loss")}
-    return TrainedRun(job=job, state_dict=model.state_dict(),
-                      readout_weight=result.readout.weight.copy(),
-                      readout_bias=result.readout.bias.copy(), history=history)
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _split_by_cost(jobs: list[TrainingJob], parts: int) -> list[list[TrainingJob]]:
-    """Longest job first onto the least loaded part: balanced enough for a few dozen jobs."""
-    loads = [0.0] * parts
-    groups: list[list[TrainingJob]] = [[] for _ in range(parts)]
-    for job in sorted(jobs, key=lambda j: -j.cost):
-        lightest = loads.index(min(loads))
-        groups[lightest].append(job)
-        loads[lightest] += job.cost
-    return [group for group in groups if group]
-
-
-def train_to_stream(jobs: list[TrainingJob], stream: BinaryIO) -> None:
-    """Train ``jobs`` and write their arrays to ``stream`` as one ``.npz`` (``{index}/{name}``)."""
-    arrays = {f"{index}/{key}": value for index, job in enumerate(jobs)
-              for key, value in train_job(job).to_arrays().items()}
-    np.savez(stream, **arrays)
-
-
-def _train_in_workers(groups: list[list[TrainingJob]]) -> dict[TrainingJob, TrainedRun]:
-    """Train each group of jobs in its own Python process with one BLAS thread.
-
-    Why processes, always (even for one job): a BLAS library splits matrix products over
-    threads differently for different thread counts, which changes the rounding, and a
-    training run amplifies that into different weights.  A worker with exactly one thread
-    gives the same bits whatever the caller's thread settings.  Why plain subprocesses
-    rather than multiprocessing: a spawned multiprocessing worker re-imports the caller's
-    ``__main__``, which breaks a user script that renders a figure without an
-    ``if __name__ == "__main__"`` guard, and forking a process that holds BLAS threads
-    is not safe everywhere.  Results come back on the worker's stdout, so an unwritable
-    cache folder changes nothing.  Groups whose worker failed are simply absent.
-    """
-    env = {**os.environ, **{name: "1" for name in _THREAD_VARIABLES}}
-    workers = [subprocess.Popen([sys.executable, "-m", "lstmfigs.datafigs.worker"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env)
-               for _ in groups]
-    results: dict[TrainingJob, TrainedRun] = {}
-    try:
-        for worker, group in zip(workers, groups):
-            assert worker.stdin is not None
-            worker.stdin.write(json.dumps([asdict(job) for job in group]).encode("utf-8"))
-            worker.stdin.close()
-        for worker, group in zip(workers, groups):
-            assert worker.stdout is not None
-            output = worker.stdout.read()
-            if worker.wait() != 0:
-                continue
-            try:
-                with np.load(io.BytesIO(output), allow_pickle=False) as archive:
-                    arrays = {key: archive[key] for key in archive.files}
-            except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-                continue
-            for index, job in enumerate(group):
-                prefix = f"{index}/"
-                results[job] = TrainedRun.from_arrays(
-                    job, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
-    finally:
-        for worker in workers:
-            if worker.poll() is None:  # interrupted: leave no orphan training on
-                worker.kill()
-                worker.wait()
-    return results
-
-
-def load_or_train(jobs: Iterable[TrainingJob], *, workers: int | None = None) -> list[TrainedRun]:
-    """The runs for ``jobs`` (in order): from the cache, training what is missing.
-
-    Missing jobs are trained in up to ``workers`` worker processes (default: the cores
-    this process may use) and stored in the cache.  Should a worker fail, its jobs are
-    trained in this process instead (same numbers only if this process's BLAS is
-    single-threaded), so a cold cache always works.
-    """
-    jobs = list(jobs)
-    unique = list(dict.fromkeys(jobs))
-    found = {job: run for job in unique if (run := _cached_run(job)) is not None}
-    missing = [job for job in unique if job not in found]
-    if missing:
-        workers = min(workers or _available_cores(), len(missing))
-        if sys.stderr.isatty():
-            sys.stderr.write(f"lstmfigs: training {len(missing)} model(s) of the built-in "
-                             f"scenario (once; cached in {cache.cache_dir()})\n")
-        trained = _train_in_workers(_split_by_cost(missing, workers))
-        for job in missing:
-            run = trained.get(job) or train_job(job)
-            cache.store_arrays(job.cache_path(), run.to_arrays())
-            found[job] = run
-    return [found[job] for job in jobs]
-
-
-def _cached_run(job: TrainingJob) -> TrainedRun | None:
-    arrays = cache.load_arrays(job.cache_path())
-    if arrays is None:
-        return None
-    try:
-        return TrainedRun.from_arrays(job, arrays)
-    except KeyError:  # not an entry this version wrote: train again
-        return None
+    history = {key: np.asarray(result.history[key]) for key in HISTORY_KEYS}
+    run = TrainedRun(job=job, state_dict=model.state_dict(),
+                     readout_weight=result.readout.weight.copy(),
+                     readout_bias=result.readout.bias.copy(), history=history)
+    arrays = run.to_arrays()  # float32 throughout, as stored
+    return TrainedRun.from_arrays(job, arrays)
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """The built-in experiment: which models, lags and seeds, and how they are trained."""
+    """An experiment: which models, lags and seeds, and how they are trained."""
 
     hidden_size: int = 32
     n_symbols: int = 4
     lags: tuple[int, ...] = (5, 10, 20, 30, 40, 50)
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: tuple[int, ...] = tuple(range(10))
     main_lag: int = 50
-    main_seed: int = 0
     steps: int = 400
     batch_size: int = 32
     lr: float = 1e-2
     clip: float = 1.0
     eval_every: int = 25
     eval_batch: int = 256
+    lstm_init: str = "chrono"
+    forget_bias: float = 1.0
     #: Sequences shown in the figures: a fixed batch, independent of every training stream.
     sample_seed: int = 2024
     sample_batch: int = 64
@@ -271,6 +224,40 @@ class Scenario:
     probe_lag: int = 100
     probe_batch: int = 16
     untrained_forget_biases: tuple[float, ...] = (0.0, 1.0, 3.0)
+
+    def __post_init__(self) -> None:
+        def whole(name: str, value: Any, low: int, high: int) -> None:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                    or not low <= value <= high:
+                raise LstmfigsError(f"{name}: expected a whole number from {low} to {high}, "
+                                    f"got {value!r}")
+
+        whole("hidden_size", self.hidden_size, 1, 1024)
+        whole("n_symbols", self.n_symbols, 2, 64)
+        for name in ("steps", "batch_size", "eval_every", "eval_batch", "sample_batch",
+                     "probe_lag", "probe_batch"):
+            whole(name, getattr(self, name), 1, 10**6)
+        if not self.lags or not self.seeds:
+            raise LstmfigsError("a scenario needs at least one lag and one seed")
+        for lag in self.lags:
+            whole("lag", lag, 1, 10**5)
+        for seed in self.seeds:
+            whole("seed", seed, 0, 2**31 - 1)
+        if len(set(self.lags)) != len(self.lags) or len(set(self.seeds)) != len(self.seeds):
+            raise LstmfigsError("lags and seeds must not repeat")
+        if self.main_lag not in self.lags:
+            raise LstmfigsError(f"main_lag {self.main_lag} is not one of the lags {list(self.lags)}")
+        if self.lstm_init not in LSTM_INITS:
+            raise LstmfigsError(f"lstm_init: expected one of {', '.join(LSTM_INITS)}, "
+                                f"got {self.lstm_init!r}")
+        for name in ("lr", "clip"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+                raise LstmfigsError(f"{name}: expected a positive number, got {value!r}")
+        whole("sample_seed", self.sample_seed, 0, 2**31 - 1)
+        for bias in (self.forget_bias, *self.untrained_forget_biases):
+            if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not np.isfinite(bias):
+                raise LstmfigsError(f"forget bias: expected a finite number, got {bias!r}")
 
     @property
     def input_size(self) -> int:
@@ -284,24 +271,24 @@ class Scenario:
     def baseline_loss(self) -> float:
         return tasks.FirstSymbol(lag=1, n_symbols=self.n_symbols).baseline_loss
 
+    @property
+    def lstm_label(self) -> str:
+        """How the LSTM started, for legends."""
+        if self.lstm_init == "forget-bias":
+            return f"$b_f = {self.forget_bias:g}$"
+        return f"{self.lstm_init} init"
+
     def job(self, model: ModelKind, lag: int | None = None, seed: int | None = None) -> TrainingJob:
         return TrainingJob(
             model=model, lag=self.main_lag if lag is None else lag,
-            seed=self.main_seed if seed is None else seed, hidden_size=self.hidden_size,
+            seed=self.seeds[0] if seed is None else seed, hidden_size=self.hidden_size,
             n_symbols=self.n_symbols, steps=self.steps, batch_size=self.batch_size, lr=self.lr,
-            clip=self.clip, eval_every=self.eval_every, eval_batch=self.eval_batch)
+            clip=self.clip, eval_every=self.eval_every, eval_batch=self.eval_batch,
+            lstm_init=self.lstm_init, forget_bias=self.forget_bias)
 
     def all_jobs(self) -> list[TrainingJob]:
         return [self.job(model, lag, seed) for model in MODEL_KINDS
                 for lag in self.lags for seed in self.seeds]
-
-    def run(self, model: ModelKind, lag: int | None = None, seed: int | None = None) -> TrainedRun:
-        """One trained run (the main lag and seed by default)."""
-        return load_or_train([self.job(model, lag, seed)])[0]
-
-    def seed_runs(self, model: ModelKind, lag: int | None = None) -> list[TrainedRun]:
-        """The runs of every seed at ``lag`` (the main lag by default)."""
-        return load_or_train([self.job(model, lag, seed) for seed in self.seeds])
 
     def sample(self, lag: int | None = None, batch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The fixed evaluation sequences ``(x (T, B, I) float32, symbols (B,))``."""
@@ -317,14 +304,31 @@ class Scenario:
     def untrained_rnn(self, seed: int, dtype: str = "float64") -> RNN:
         return RNN(self.input_size, self.hidden_size, seed=seed, dtype=dtype)
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Any, where: str = "scenario") -> Scenario:
+        """A scenario from :meth:`to_dict`'s output (as read back from JSON), checked."""
+        if not isinstance(values, dict):
+            raise LstmfigsError(f"{where}: expected a mapping of settings")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise LstmfigsError(f"{where}: unknown setting '{unknown[0]}'")
+        converted: dict[str, Any] = {}
+        for name, value in values.items():
+            if isinstance(value, list):
+                value = tuple(value)
+            converted[name] = value
+        try:
+            return cls(**converted)
+        except TypeError as error:
+            raise LstmfigsError(f"{where}: {error}") from None
+
 
 #: The scenario behind every built-in data figure.
 BUILTIN = Scenario()
-
-
-def warm_cache(scenario: Scenario = BUILTIN, *, workers: int | None = None) -> list[TrainedRun]:
-    """Train (or load) every run of ``scenario``; returns them in ``all_jobs`` order."""
-    return load_or_train(scenario.all_jobs(), workers=workers)
 
 
 def describe(scenario: Scenario = BUILTIN) -> dict[str, Any]:

@@ -1,22 +1,20 @@
-"""Worker process for cold training: ``python -m lstmfigs.datafigs.worker`` reads a JSON
-list of training jobs on stdin, trains them in order and writes their arrays to stdout
-as one ``.npz`` (see :func:`lstmfigs.datafigs.scenario.train_to_stream`)."""
+"""Training worker: ``python -m lstmfigs.datafigs.worker`` reads one training job per line
+(JSON) on stdin and answers each on stdout with an 8-byte length and the run's ``.npz``
+(see :mod:`lstmfigs.datafigs.training`).  It stops at the end of its input."""
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 
-from .scenario import TrainingJob, train_to_stream
+from .scenario import TrainingJob, train_job
+from .training import write_stream
 
 
 def main() -> None:
-    jobs = [TrainingJob(**fields) for fields in json.load(sys.stdin)]
-    buffer = io.BytesIO()  # np.savez needs a seekable file; stdout is a pipe
-    train_to_stream(jobs, buffer)
-    sys.stdout.buffer.write(buffer.getvalue())
-    sys.stdout.buffer.flush()
+    for line in sys.stdin.buffer:
+        if line.strip():
+            write_stream(train_job(TrainingJob(**json.loads(line))), sys.stdout.buffer)
 
 
 if __name__ == "__main__":
