@@ -77,6 +77,14 @@ def test_wheel_ships_style_sheets_as_real_files(wheel):
         assert "lstmfigs/specs/lstm-cell.toml" in names
 
 
+def test_wheel_ships_the_scenario_runs(wheel):
+    """The built-in figures draw from shipped runs: they must be in the wheel, unchanged."""
+    data = ROOT / "lstmfigs" / "datafigs" / "data"
+    with zipfile.ZipFile(wheel) as archive:
+        for name in ("builtin-runs.npz", "builtin-runs.json"):
+            assert archive.read(f"lstmfigs/datafigs/data/{name}") == (data / name).read_bytes()
+
+
 def test_non_editable_install_works_from_anywhere(wheel, tmp_path):
     """Install the wheel into a fresh target and use it from an unrelated folder."""
     target = tmp_path / "site"
@@ -86,6 +94,7 @@ def test_non_editable_install_works_from_anywhere(wheel, tmp_path):
             "assert lstmfigs.__file__.startswith(sys.argv[1]), lstmfigs.__file__; "
             "matplotlib.style.use('lstmfigs.slides'); "
             "fig = lstmfigs.figure('lstm-cell', theme='ieee'); lstmfigs.save(fig, 'cell.pdf'); "
+            "assert lstmfigs.data('lag-accuracy')['lstm_seeds'].shape[0] >= 10; "
             "print('ok')")
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,

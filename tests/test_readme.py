@@ -39,3 +39,37 @@ def test_readme_spec_example_validates_and_renders_cleanly(tmp_path):
     assert spec.name == "tiny-rnn"
     fig = render(spec, "paper", legend=True, equations=True)
     assert layout_problems(fig) == []
+
+
+def test_readme_outcome_is_what_the_shipped_data_says():
+    """Every number the README quotes about the built-in scenario (solved counts, median
+    accuracies, gradient norms, representative seeds, the training machine) is generated
+    from the shipped runs; here it is generated again and compared at the printed precision
+    (fix: python tools/update_readme.py)."""
+    from lstmfigs.datafigs.report import current_block, outcome_markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert current_block(readme) == outcome_markdown()
+
+
+def test_readme_scenario_prose_matches_the_scenario():
+    """The settings the README's prose states are the built-in scenario's."""
+    from lstmfigs.datafigs.runs import shipped
+
+    scenario = shipped().scenario
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    prose = readme.split("### The built-in scenario", 1)[1].split("<!-- outcome:start -->", 1)[0]
+    lags = [str(lag) for lag in scenario.lags]
+    assert f"at lags {', '.join(lags[:-1])} and {lags[-1]}" in prose
+    assert f"seeds 0 to {scenario.seeds[-1]}" in prose
+    assert f"A {scenario.hidden_size}-unit LSTM" in prose
+    assert f"({scenario.n_symbols} symbols" in prose
+    assert f"{scenario.steps} updates" in prose
+    assert f"accuracy on {scenario.eval_batch} fresh" in prose
+    assert f"every {scenario.eval_every} updates" in prose
+    assert f"batch {scenario.batch_size}" in prose
+    runs = len(scenario.all_jobs())
+    assert f"of all\n{runs} runs" in readme or f"of all {runs} runs" in readme
+    shipped_file = ROOT / "lstmfigs" / "datafigs" / "data" / "builtin-runs.npz"
+    megabytes = float(re.search(r"compressed, about ([0-9.]+) MB", readme).group(1))
+    assert abs(shipped_file.stat().st_size / 1e6 - megabytes) < 0.05
