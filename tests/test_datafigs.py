@@ -467,7 +467,12 @@ def test_training_in_workers_gives_the_same_bits_as_in_process(monkeypatch):
     import subprocess
     import sys
 
+    def refuse(job):
+        raise AssertionError("trained in the test process, not in a worker")
+
+    monkeypatch.setattr(training, "train_job", refuse)
     trained = training.train_runs(TINY, workers=2, use_cache=False, progress=False)
+    monkeypatch.undo()
     code = ("import sys, io, json; from lstmfigs.datafigs.scenario import TrainingJob, train_job; "
             "from lstmfigs.datafigs.training import write_stream; "
             "[write_stream(train_job(TrainingJob(**json.loads(l))), sys.stdout.buffer) "
@@ -632,3 +637,47 @@ def test_missing_or_damaged_run_sets_are_one_line_errors(tmp_path):
         assert not out.exists(), case
     with pytest.raises(LstmfigsError, match="NaN"):
         lstmfigs.data("gradient-decay", runs=str(bad))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_killing_lstmfigs_train_leaves_no_worker_behind(tmp_path):
+    """SIGKILL gives the parent no chance to clean up: the workers must go by themselves."""
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, cache.ENV_CACHE_DIR: str(tmp_path / "cache")}
+    parent = subprocess.Popen([sys.executable, "-m", "lstmfigs.cli", "train", "--lags", "400",
+                               "--seeds", "2", "--workers", "2", "--name", "killed"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.2)
+        workers = _children(parent.pid)
+    assert len(workers) == 2, "the workers did not start"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(_running, workers)):
+        time.sleep(0.1)
+    assert not any(map(_running, workers))

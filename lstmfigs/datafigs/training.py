@@ -65,7 +65,9 @@ class _Worker:
 
     def __init__(self) -> None:
         env = {**os.environ, **{name: "1" for name in _THREAD_VARIABLES}}
-        self.process = subprocess.Popen([sys.executable, "-m", "lstmfigs.datafigs.worker"],
+        # -P: the current folder is not put on sys.path (a stray numbers.py there must not
+        # shadow the standard library in the worker).
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", "lstmfigs.datafigs.worker"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, env=env)
 
