@@ -18,10 +18,21 @@ from matplotlib.ticker import FixedLocator, NullLocator
 from ..loader import InputsSource, WeightsSource
 from ..themes import Theme
 from . import measure, usermodel
-from .plots import (GATE_NAMES, mark_step, plot_gate_histograms,
-                    plot_gradient_decay, plot_saturation, plot_seed_curves, plot_series,
-                    plot_unit_heatmap, plot_unit_traces, reference_line_kwargs, themed_figure,
-                    few_ticks, finish_figure)
+from .plots import (
+    GATE_NAMES,
+    few_ticks,
+    finish_figure,
+    mark_step,
+    plot_gate_histograms,
+    plot_gradient_decay,
+    plot_saturation,
+    plot_seed_curves,
+    plot_series,
+    plot_unit_heatmap,
+    plot_unit_traces,
+    reference_line_kwargs,
+    themed_figure,
+)
 from .runs import RunsSource, resolve
 from .scenario import Scenario
 

@@ -405,7 +405,7 @@ def lag_accuracy_summary(*, width: float | None = None,
     for kind in MODEL_KINDS:
         for lag, accuracy, solved in zip(data["lag"], data[kind], data[f"{kind}_solved"]):
             summary[f"{kind}_lag{lag}"] = (f"median accuracy {_round(float(accuracy)):g}, "
-                                           f"{int(round(solved * seeds))} of {seeds} seeds solved")
+                                           f"{round(solved * seeds)} of {seeds} seeds solved")
     return summary
 
 

@@ -29,9 +29,9 @@ def outcome_markdown(run_set: RunSet | None = None) -> str:
     decay = measure.gradient_decay_data(runs=run_set)
     lag = scenario.main_lag
     names = {"lstm": f"LSTM ({scenario.lstm_label})", "rnn": "RNN"}
-    lines = [f"Measured on the shipped runs ({seeds} seeds per model and lag; a run *solves* "
-             f"a lag when its final accuracy on {scenario.eval_batch} fresh sequences is at "
-             f"least {SOLVED:g}; chance is {scenario.chance:g}):", ""]
+    lines = [(f"Measured on the shipped runs ({seeds} seeds per model and lag; a run *solves* "
+              f"a lag when its final accuracy on {scenario.eval_batch} fresh sequences is at "
+              f"least {SOLVED:g}; chance is {scenario.chance:g}):"), ""]
     lines.append("| | " + " | ".join(f"lag {lag_}" for lag_ in scenario.lags) + " |")
     lines.append("| --- " * (len(scenario.lags) + 1) + "|")
     for kind in MODEL_KINDS:

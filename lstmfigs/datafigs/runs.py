@@ -139,7 +139,7 @@ class RunSet:
         for model in MODEL_KINDS:
             names = expected_run_shapes(scenario.job(model))
             stacked = {}
-            for name, shape in names.items():
+            for name in names:
                 key = f"{model}/{name}"
                 if key not in arrays:
                     raise LstmfigsError(f"{where}: missing array '{key}'")

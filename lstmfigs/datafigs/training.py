@@ -118,7 +118,7 @@ class _Progress:
             return
         width = 30
         fraction = self.done_cost / self.total if self.total else 1.0
-        filled = int(round(width * fraction))
+        filled = round(width * fraction)
         elapsed = time.monotonic() - self.started
         left = f", about {_duration(elapsed / fraction - elapsed)} left" if 0 < fraction < 1 else ""
         self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.finished}/"
@@ -132,7 +132,7 @@ class _Progress:
 
 
 def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
