@@ -681,3 +681,46 @@ def test_killing_lstmfigs_train_leaves_no_worker_behind(tmp_path):
     while time.monotonic() < deadline and any(map(_running, workers)):
         time.sleep(0.1)
     assert not any(map(_running, workers))
+
+
+# ------------------------------------------------------------------------------ the image tests can fail
+def _swap_whole_state_for_h_only(data):
+    data["lstm"], data["lstm_seeds"] = data["lstm_via_h"], data["lstm_via_h_seeds"]
+    return data
+
+
+def _move_one_seed(data):
+    data["rnn_seeds"] = data["rnn_seeds"].copy()
+    data["rnn_seeds"][0, -1] = min(1.0, data["rnn_seeds"][0, -1] + 0.1)
+    return data
+
+
+@pytest.mark.parametrize("name, function, defect", [
+    ("gradient-decay", "gradient_decay_data", _swap_whole_state_for_h_only),
+    ("lag-accuracy", "lag_accuracy_data", _move_one_seed),
+    ("rnn-vs-lstm", None, None),
+], ids=["h-only-as-main-curve", "one-seed-moved", "another-seed-shown"])
+@pytest.mark.parametrize("theme", IMAGE_THEMES)
+def test_a_changed_data_figure_fails_its_image_comparison(name, function, defect, theme,
+                                                          monkeypatch, tmp_path):
+    """What a retrained machine or a wrong measure would change must fail the comparison
+    that passes for the figure as it is."""
+    from conftest import IMAGE_DPI, IMAGE_TOLERANCE
+    from matplotlib.testing.compare import compare_images
+
+    baseline = Path(__file__).parent / "baseline" / f"datafig-{name}-{theme}.png"
+    good, bad = tmp_path / "good.png", tmp_path / "bad.png"
+    lstmfigs.figure(name, theme=theme).savefig(good, dpi=IMAGE_DPI)
+    if function is None:  # the RNN's neighbour seed instead of the median one
+        chosen = SHIPPED.representative_seed("rnn")
+        other = SCENARIO.seeds[(SCENARIO.seeds.index(chosen) + 1) % len(SCENARIO.seeds)]
+        original = runs.RunSet.representative_seed
+        monkeypatch.setattr(runs.RunSet, "representative_seed",
+                            lambda self, model, lag=None: other if model == "rnn"
+                            else original(self, model, lag))
+    else:
+        measured = getattr(measure, function)
+        monkeypatch.setattr(measure, function, lambda **kw: defect(measured(**kw)))
+    lstmfigs.figure(name, theme=theme).savefig(bad, dpi=IMAGE_DPI)
+    assert compare_images(str(baseline), str(good), tol=IMAGE_TOLERANCE) is None
+    assert compare_images(str(baseline), str(bad), tol=IMAGE_TOLERANCE) is not None
