@@ -193,10 +193,13 @@ def rnn_vs_lstm(*, theme: Theme | None = None, inputs: InputsSource | None = Non
     image = None
     for ax, kind in zip(axes, ("rnn", "lstm")):
         image = plot_unit_heatmap(data[f"{kind}_h"], ax=ax, signed=True, limit=1.0, theme=theme)
-        title = f"{names[kind]}, seed {int(data[f'{kind}_seed'])}\nmedian run"
+        # Narrow pages get one fact a line, so the two panels' titles stay apart.
+        wide = _wide(theme)
+        title = (f"{names[kind]}, seed {int(data[f'{kind}_seed'])}\nmedian run" if wide
+                 else f"{names[kind]}\nseed {int(data[f'{kind}_seed'])}, the median run")
         if "target" in data:
             verdict = "right" if int(data[f"{kind}_prediction"]) == int(data["target"]) else "wrong"
-            title += f", recalls {int(data[f'{kind}_prediction'])} ({verdict})"
+            title += (", " if wide else "\n") + f"recalls {int(data[f'{kind}_prediction'])} ({verdict})"
         ax.set_title(title, loc="left")
         ax.set_xlabel(STEP_LABEL)
         if symbol is not None:
