@@ -724,3 +724,12 @@ def test_a_changed_data_figure_fails_its_image_comparison(name, function, defect
     lstmfigs.figure(name, theme=theme).savefig(bad, dpi=IMAGE_DPI)
     assert compare_images(str(baseline), str(good), tol=IMAGE_TOLERANCE) is None
     assert compare_images(str(baseline), str(bad), tol=IMAGE_TOLERANCE) is not None
+
+
+def test_training_draws_a_progress_bar():
+    import io
+
+    stream = io.StringIO()
+    training.train_runs(TINY, workers=2, use_cache=False, progress=True, stream=stream)
+    last = stream.getvalue().rstrip("\n").split("\r")[-1]
+    assert last.startswith("[" + "#" * 30 + "]") and f"{len(TINY.all_jobs())}/{len(TINY.all_jobs())} runs" in last

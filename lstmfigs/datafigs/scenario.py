@@ -329,8 +329,3 @@ class Scenario:
 
 #: The scenario behind every built-in data figure.
 BUILTIN = Scenario()
-
-
-def describe(scenario: Scenario = BUILTIN) -> dict[str, Any]:
-    """The scenario's settings, for captions and the README."""
-    return asdict(scenario)
