@@ -413,17 +413,22 @@ def _processes_with(marker: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
-def test_a_terminated_cold_render_leaves_no_training_workers(tmp_path):
+def test_a_terminated_training_leaves_no_workers_and_writes_nothing(tmp_path):
+    # Renders never train (the built-in runs ship with the package); `lstmfigs train` does.
     cache = tmp_path / "cold-cache"
-    process = _start(["render", "lag-accuracy", "-o", str(tmp_path / "out")], tmp_path,
+    process = _start(["train", "--lags", "400", "--seeds", "2", "--workers", "2",
+                      "-o", str(tmp_path / "out")], tmp_path,
                      env={"LSTMFIGS_CACHE_DIR": str(cache)})
     # The workers inherit the environment: the cache path marks them.
     assert _wait_for(lambda: len(_processes_with(str(cache))) > 1, timeout=120)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2 and "interrupted by SIGTERM" in stderr
+    assert stderr.splitlines()[-1] == ("lstmfigs: error: interrupted by SIGTERM; "
+                                       "nothing was left half-written")
+    assert "Traceback" not in stderr
     assert _wait_for(lambda: not _processes_with(str(cache)), timeout=5), \
-        "training workers outlived the interrupted render"
+        "training workers outlived the interrupted training"
     assert not (tmp_path / "out").exists()
 
 
