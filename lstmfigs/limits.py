@@ -46,9 +46,15 @@ def _number(value: Any) -> float | None:
 
 
 def check_width(width: Any, what: str = "width") -> float | None:
-    """``width`` in inches, or None; anything else is a :class:`LstmfigsError`."""
+    """``width`` in inches, or None: a number (inches), a length with a unit (``345pt``,
+    ``88.9mm``) or a venue name (``ieee-column``; see :mod:`lstmfigs.sizes`); anything else
+    is a :class:`LstmfigsError`."""
     if width is None:
         return None
+    if isinstance(width, str):
+        from .sizes import parse_width
+
+        width = parse_width(width)
     number = _number(width)
     if number is None or not MIN_WIDTH <= number <= MAX_WIDTH:
         raise LstmfigsError(f"impossible {what} {width!r} in: use {MIN_WIDTH:g} to "

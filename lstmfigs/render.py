@@ -48,12 +48,19 @@ def check_option_types(options: dict[str, Any]) -> None:
             raise LstmfigsError(f"option {key} must be {names}, not {value!r:.60}")
 
 
-def build_figure(name: str, theme: str = "paper", *, width: float | None = None,
-                 **options: Any) -> Figure:
-    """Build figure ``name`` (catalog name or ``.toml`` spec path) in ``theme``."""
+def build_figure(name: str, theme: str = "paper", *, width: str | float | None = None,
+                 font: str | None = None, **options: Any) -> Figure:
+    """Build figure ``name`` (catalog name or ``.toml`` spec path) in ``theme``.
+
+    ``width``: inches, a length with a unit or a venue (see :func:`lstmfigs.limits.check_width`);
+    ``font``: ``times``, ``cm`` or ``sans`` instead of the theme's own family.
+    """
+    from .themes import with_font
+
     name = check_name(name)
     width = check_width(width)
     check_option_types(options)
+    theme = with_font(theme, font)
     if is_spec_path(name):
         from .diagram.render import render_active
         from .diagram.tomlio import load_spec

@@ -44,8 +44,9 @@ class Theme:
     """A resolved theme: the sheets to apply, in order, and their header settings.
 
     ``meta`` merges the sheets' ``# lstmfigs-KEY: VALUE`` lines (later sheets win):
-    ``page`` (``fixed`` or ``fit-height``) and ``diverging-cmap`` (the colour map for signed
-    values on a symmetric scale, a look matplotlib has no rcParam for).
+    ``page`` (``fixed`` or ``fit-height``), ``diverging-cmap`` (the colour map for signed
+    values on a symmetric scale, a look matplotlib has no rcParam for) and ``venue`` (the
+    :data:`lstmfigs.sizes.VENUES` width the sheet's ``figure.figsize`` matches).
     """
 
     name: str
@@ -61,6 +62,11 @@ class Theme:
     @property
     def page(self) -> str:
         return self.setting("page", "fit-height")
+
+    @property
+    def venue(self) -> str | None:
+        """The LaTeX venue whose width the theme has (``# lstmfigs-venue:``), if any."""
+        return dict(self.meta).get("venue")
 
 
 def _sheet_dir() -> Path:
@@ -78,9 +84,18 @@ def _header(path: Path) -> dict[str, str]:
     return meta
 
 
+#: Font families a theme can be set in (``font=`` / ``--font``), each a sheet ``font-NAME``
+#: stacked last: ``times`` (STIX), ``cm`` (Computer Modern), ``sans`` (DejaVu Sans).  Each
+#: theme's own sheet already uses its venue's family (``ieee`` Times, ``paper`` Computer
+#: Modern like LaTeX's article, ``slides`` and ``beamer`` sans-serif).
+FONTS = ("times", "cm", "sans")
+_FONT_PREFIX = "font-"
+
+
 def theme_names() -> list[str]:
     """The built-in themes, the default (``paper``) first."""
-    names = [p.stem for p in _sheet_dir().glob("*.mplstyle")]
+    names = [p.stem for p in _sheet_dir().glob("*.mplstyle")
+             if not p.stem.startswith(_FONT_PREFIX)]
     # The default first, then alphabetical.
     return sorted(names, key=lambda n: (n != "paper", n))
 
@@ -126,6 +141,7 @@ def resolve_theme(theme: str) -> Theme:
                 sheets.append(sheet)
             meta.update(_header(sheet))
     meta.pop("extends", None)
+    meta.pop("kind", None)
     return Theme(name=theme, sheets=tuple(sheets), meta=tuple(sorted(meta.items())),
                  user_params=tuple(user.items()))
 
@@ -135,7 +151,8 @@ MAX_THEME_BYTES = 100_000
 #: Header settings with checked values (None: checked below or not at all); a user's sheet
 #: may also carry any other header a built-in sheet uses.
 _HEADER_VALUES: dict[str, tuple[str, ...] | None] = {
-    "page": ("fixed", "fit-height"), "diverging-cmap": None, "extends": None}
+    "page": ("fixed", "fit-height"), "diverging-cmap": None, "extends": None,
+    "venue": None, "kind": ("font",)}
 
 
 #: rcParams that are about the session, not the look: matplotlib ignores them in styles.
@@ -175,6 +192,12 @@ def read_user_sheet(path: Path) -> tuple[dict[str, str], tuple[tuple[str, Any], 
             if key == "diverging-cmap" and value not in mpl.colormaps:
                 raise UnknownNameError(f"{where}: unknown colour map {value!r}"
                                        f"{did_you_mean(value, list(mpl.colormaps))}")
+            if key == "venue":
+                from .sizes import VENUES
+
+                if value not in VENUES:
+                    raise UnknownNameError(f"{where}: unknown venue {value!r}"
+                                           f"{did_you_mean(value, list(VENUES))}")
             header[key] = value
             continue
         stripped = _strip_comment(line)
@@ -260,6 +283,17 @@ def check_theme_values(theme_name: str) -> None:
         if not isinstance(linewidth, (int, float)) or not 0 <= linewidth <= MAX_LINEWIDTH_PT:
             raise UnknownNameError(f"{where}: a line width of {linewidth!r} in "
                                    "axes.prop_cycle is impossible")
+
+
+def with_font(theme: str, font: str | None) -> str:
+    """``theme`` set in the font family ``font`` (one of :data:`FONTS`; None keeps the
+    theme's own): the theme string ``"THEME+font-FONT"``."""
+    if font is None:
+        return theme
+    if font not in FONTS:
+        raise UnknownNameError(f"unknown font '{font}'{did_you_mean(str(font), FONTS)}; "
+                               f"fonts: {', '.join(FONTS)}")
+    return f"{theme}+{_FONT_PREFIX}{font}"
 
 
 def style_names(theme: str) -> list[str]:
