@@ -31,8 +31,11 @@ from . import signals
 from .errors import LstmfigsError
 from .limits import check_dpi, check_figure_size, check_pixels
 
-#: Formats a static figure can be written in.
-FORMATS = ("pdf", "png", "svg")
+#: Formats a static figure can be written in.  ``pgf`` (data figures) is typeset by the
+#: paper's own pdflatex; ``eps`` and ``ps`` embed TrueType (Type 42) fonts.
+FORMATS = ("pdf", "png", "svg", "pgf", "eps", "ps")
+#: Formats of animated figures (:func:`lstmfigs.animate.save_animation`).
+ANIMATED_FORMATS = ("gif", "apng", "webp")
 #: Editable formats, written from a diagram's layout rather than by savefig: TikZ
 #: (lstmfigs.tikz, a standalone .tex) and PowerPoint (lstmfigs.powerpoint, native shapes).
 EDITABLE_FORMATS = ("tikz", "pptx")
@@ -68,6 +71,50 @@ class ThemedFigure(Figure):
         with mpl.rc_context(self._rc):
             super().draw(renderer)
 
+    # -- Jupyter: the figure shows itself, once, without %matplotlib inline -------------
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """PNG, or SVG when the notebook asks for it (``set_matplotlib_formats("svg")`` or
+        ``%config InlineBackend.figure_formats = ["svg"]``; ``"retina"`` gives a PNG at
+        twice the resolution, shown at the same size)."""
+        import io
+
+        fmt = notebook_format()
+        if include and _MIME[fmt] not in include:
+            fmt = "svg" if _MIME["svg"] in include else "png"
+        buffer = io.BytesIO()
+        if fmt == "svg":
+            self.savefig(buffer, format="svg")
+            return {_MIME["svg"]: buffer.getvalue().decode("utf-8")}
+        scale = 2 if fmt == "retina" else 1
+        self.savefig(buffer, format="png", dpi=self.dpi * scale)
+        width, height = (round(v * self.dpi) for v in self.get_size_inches())
+        metadata = {"width": width, "height": height} if scale != 1 else {}
+        return {_MIME["png"]: buffer.getvalue()}, {_MIME["png"]: metadata} if metadata else {}
+
+    def show(self, warn: bool = True) -> None:
+        """Show the figure: in a notebook, display it (once); elsewhere in a window of
+        pyplot's GUI backend if there is one, else warn (as matplotlib does), never raise."""
+        shell = _kernel_shell()
+        if shell is not None:
+            from IPython.display import display
+
+            display(self)
+            return
+        import warnings
+
+        import matplotlib.pyplot as plt
+
+        backend_module = plt._get_backend_mod()
+        if getattr(backend_module, "FigureManager", None) is None or \
+                mpl.get_backend().lower() in _NON_INTERACTIVE:
+            if warn:
+                warnings.warn(f"the figure cannot be shown: matplotlib's backend "
+                              f"'{mpl.get_backend()}' has no window; save it instead "
+                              "(lstmfigs.save(fig, 'figure.pdf'))", UserWarning, stacklevel=2)
+            return
+        manager = backend_module.new_figure_manager_given_figure(id(self), self)
+        manager.show()
+
     def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
         fmt = kwargs.get("format") or _format_of(fname)
         if fmt in _REPRODUCIBLE_METADATA:
@@ -79,6 +126,45 @@ class ThemedFigure(Figure):
             check_savable(self, fmt.lower(), self.dpi if dpi == "figure" else dpi)
         with mpl.rc_context(self._rc):
             super().savefig(fname, *args, **kwargs)
+
+
+_MIME = {"png": "image/png", "retina": "image/png", "svg": "image/svg+xml"}
+_NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "pgf", "cairo", "template"}
+
+
+def _kernel_shell() -> Any:
+    """The IPython shell of a Jupyter kernel we run in, or None (never imports IPython)."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell if getattr(shell, "kernel", None) is not None else None
+
+
+def notebook_format() -> str:
+    """The figure format the notebook asked for: ``svg``, ``retina`` or ``png`` (default).
+
+    matplotlib-inline's ``set_matplotlib_formats(...)`` registers display printers for
+    matplotlib figures, and ``%config InlineBackend.figure_formats`` sets the shell's
+    configuration; either is honoured, the printers first.
+    """
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return "png"
+    formatters = shell.display_formatter.formatters
+    for fmt in ("svg", "png"):
+        try:
+            formatters[_MIME[fmt]].lookup_by_type(Figure)
+        except KeyError:
+            continue
+        return fmt
+    config = shell.config.get("InlineBackend", {})
+    asked = config.get("figure_formats") or config.get("figure_format") or ()
+    asked = {asked} if isinstance(asked, str) else set(asked)
+    return "svg" if "svg" in asked else "retina" if "retina" in asked else "png"
 
 
 def figure_renderer(fig: Figure) -> Any:
@@ -334,6 +420,10 @@ def save_figure(fig: Figure, path: Any, *, format: str | None = None, dpi: float
         kwargs["dpi"] = dpi
     if transparent is not None:
         kwargs["transparent"] = transparent
+    if fmt == "pgf":
+        return save_pgf(fig, path)
+    if fmt in ("eps", "ps"):
+        return atomic_write(path, lambda handle: handle.write(_postscript(fig, **kwargs)))
     if not isinstance(fig, ThemedFigure):
         kwargs["metadata"] = dict(_REPRODUCIBLE_METADATA[fmt])
     return atomic_write(path, lambda handle: fig.savefig(handle, **kwargs))
@@ -361,6 +451,63 @@ def _output_path(path: Any) -> Path:
     if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
         raise LstmfigsError(f"expected a file path to write, got {path!r:.60}")
     return Path(path)
+
+
+def _postscript(fig: Figure, **kwargs: Any) -> bytes:
+    """EPS or PS bytes without the date matplotlib writes into ``%%CreationDate``."""
+    import io
+
+    buffer = io.BytesIO()
+    with mpl.rc_context({"ps.fonttype": 42}):
+        fig.savefig(buffer, metadata={"Creator": "lstmfigs"}, **kwargs)
+    return re.sub(rb"%%CreationDate:[^\n]*\n", b"", buffer.getvalue(), count=1)
+
+
+#: Defined at the top of every PGF file (inside its group), so that ``\input{x.pgf}``
+#: compiles in any paper without preamble tricks.
+PGF_PROLOGUE = r"\providecommand{\mathdefault}[1]{#1}"
+
+
+def save_pgf(fig: Figure, path: Any) -> Path:
+    """Write ``fig`` as PGF for ``\\input`` in a pdflatex paper, all or nothing.
+
+    matplotlib measures the text with pdflatex (``pgf.texsystem``), and writes raster
+    images (heat maps) as ``STEM-img0.png`` beside the ``.pgf``.  Everything is drawn in a
+    private temporary folder first, then written through :func:`atomic_write` as one
+    :func:`batch` (or as part of the caller's batch), so a failure leaves nothing and new
+    files respect the umask.  The text is typeset in the paper's fonts.
+    """
+    import shutil
+    import tempfile
+
+    path = Path(path)
+    _folder_of(path)
+    if shutil.which(str(mpl.rcParams["pgf.texsystem"])) is None and \
+            shutil.which("pdflatex") is None:
+        raise LstmfigsError("pgf output measures its text with pdflatex, which is not "
+                            "installed (TeX Live's texlive-latex-base has it)")
+    with tempfile.TemporaryDirectory(prefix="lstmfigs-pgf-") as scratch:
+        drawn = Path(scratch) / path.name
+        settings = {"pgf.texsystem": "pdflatex", "pgf.rcfonts": False}
+        try:
+            with mpl.rc_context(getattr(fig, "_rc", {})), mpl.rc_context(settings):
+                Figure.savefig(fig, drawn, format="pgf")
+        except (RuntimeError, OSError) as exc:  # LaTeX could not typeset a label
+            raise LstmfigsError(f"pgf: pdflatex failed: {' '.join(str(exc).split())[:300]}") \
+                from None
+        text = drawn.read_text(encoding="utf-8")
+        start = "\n\\begingroup%\n"  # the picture's group, after the header comments
+        if start not in text:
+            raise LstmfigsError("pgf: unexpected output from matplotlib's PGF backend")
+        files = {drawn: text.replace(start, start + PGF_PROLOGUE + "%\n", 1).encode("utf-8")}
+        for image in sorted(p for p in Path(scratch).iterdir() if p != drawn):
+            files[image] = image.read_bytes()
+    outer = contextlib.nullcontext() if _ACTIVE.get() is not None else batch()
+    with outer:
+        for drawn_path, data in files.items():
+            atomic_write(path.with_name(drawn_path.name),
+                         lambda handle, data=data: handle.write(data))
+    return path
 
 
 def write_data(data: Any, path: Any) -> Path:

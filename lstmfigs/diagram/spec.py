@@ -202,16 +202,11 @@ class DiagramSpec:
         """Plain data that :meth:`from_dict` turns back into an equal spec."""
         return _to_plain(self)
 
-    def _repr_png_(self) -> bytes:
-        """Jupyter shows a spec as its picture (in the default theme)."""
-        import io
-
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """Jupyter shows a spec as its picture (default theme), as a figure shows itself."""
         from .render import render
 
-        fig = render(self)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
+        return render(self, legend=bool(self.legend))._repr_mimebundle_(include, exclude)
 
 
 # -- reading plain data, strictly -------------------------------------------------------
