@@ -111,15 +111,16 @@ def themes_command() -> None:
 
 
 def _formats(value: str) -> list[str]:
-    from .export import EDITABLE_FORMATS, FORMATS
+    from .export import ANIMATED_FORMATS, EDITABLE_FORMATS, FORMATS
 
     formats = [f.strip().lower().lstrip(".") for f in value.split(",") if f.strip()]
     if not formats:
         raise LstmfigsError("--format needs at least one of " + ", ".join(FORMATS))
     for fmt in formats:
-        if fmt not in FORMATS + ("gif",) + EDITABLE_FORMATS:
-            raise LstmfigsError(f"unknown format '{fmt}'; formats: {', '.join(FORMATS)}, gif "
-                                f"(animated figures), {', '.join(EDITABLE_FORMATS)} (editable)")
+        if fmt not in FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS:
+            raise LstmfigsError(f"unknown format '{fmt}'; formats: {', '.join(FORMATS)}, "
+                                f"{', '.join(ANIMATED_FORMATS)} (animated figures), "
+                                f"{', '.join(EDITABLE_FORMATS)} (editable)")
     return list(dict.fromkeys(formats))
 
 
@@ -138,18 +139,98 @@ def _check_output_folder(out: str) -> Path:
     return folder
 
 
-@main.command("render")
-@click.argument("names", nargs=-1, required=True, metavar="NAME... | all | SPEC.toml")
+# -- shell completion (click's shell_complete) and the lists in 'render --help' -------------
+# Everything here imports neither matplotlib nor figure code, except step names, which need
+# the named diagram's spec.
+
+def _complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    if incomplete.endswith((".", "/")) or "/" in incomplete or incomplete.endswith(".toml"):
+        return [CompletionItem(incomplete, type="file")]
+    names = ["all"] + [e.name for e in catalog.entries()]
+    items: list[Any] = [CompletionItem(n, help=_summary(n)) for n in names
+                        if n.startswith(incomplete)]
+    return items or [CompletionItem(incomplete, type="file")]
+
+
+def _summary(name: str) -> str | None:
+    return None if name == "all" else catalog.get(name).summary
+
+
+def _complete_themes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from .themes import theme_names
+
+    head, plus, last = incomplete.rpartition("+")
+    return [head + plus + n for n in theme_names() if n.startswith(last)]
+
+
+def _complete_formats(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Comma-separated: completes the last item, without repeating one already given."""
+    from .export import ANIMATED_FORMATS, FORMATS
+
+    head, comma, last = incomplete.rpartition(",")
+    given = set(head.split(",")) if head else set()
+    return [head + comma + f for f in FORMATS + ANIMATED_FORMATS
+            if f.startswith(last) and f not in given]
+
+
+def _complete_steps(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """The highlight steps of the diagrams named so far (all diagrams' steps if none)."""
+    from .figures.diagrams import builtin_names, builtin_spec
+
+    named = [n for n in ctx.params.get("names") or () if n in builtin_names()]
+    steps: list[str] = []
+    for name in named or builtin_names():
+        steps += [s for s in builtin_spec(name).steps if s not in steps]
+    return [s for s in steps if s.startswith(incomplete)]
+
+
+class _RenderCommand(click.Command):
+    """'render --help' ends with the figures, themes, fonts, formats and venues to choose."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from .export import ANIMATED_FORMATS, FORMATS
+        from .sizes import VENUES
+        from .themes import FONTS, theme_names
+
+        entries = catalog.entries()
+        sections = [
+            ("Diagrams", [e.name for e in entries if e.kind == "diagram"]),
+            ("Data figures", [e.name for e in entries if e.kind == "data"]),
+            ("Animated (gif, apng, webp)", [e.name for e in entries if e.animated]),
+            ("Themes", theme_names()),
+            ("Fonts (--font)", list(FONTS)),
+            ("Formats", list(FORMATS + ANIMATED_FORMATS)),
+            ("Venues (--width)", list(VENUES)),
+        ]
+        for title, names in sections:
+            with formatter.section(title):
+                formatter.write_text(", ".join(names))
+
+
+@main.command("render", cls=_RenderCommand)
+@click.argument("names", nargs=-1, required=True, metavar="NAME... | all | SPEC.toml",
+                shell_complete=_complete_names)
 @click.option("-o", "--out", default="output", show_default=True, help="Folder to write into.")
 @click.option("--format", "formats", default=DEFAULT_FORMATS, show_default=True,
-              help="Comma-separated: pdf, png, svg (gif for animated figures; tikz and "
-                   "pptx editable, see README).")
-@click.option("--theme", default="paper", show_default=True,
+              shell_complete=_complete_formats,
+              help="Comma-separated: pdf, png, svg, pgf (data figures), eps, ps; gif, apng, "
+                   "webp for animated figures; tikz and pptx editable (see README).")
+@click.option("--theme", default="paper", show_default=True, shell_complete=_complete_themes,
               help="Theme name (see 'lstmfigs themes'), NAME+NAME, or a .mplstyle file.")
+@click.option("--font", type=click.Choice(["times", "cm", "sans"]), default=None,
+              help="Text and maths font family (default: the theme's, matching its venue).")
 @click.option("--dpi", type=float, default=None, help="Raster resolution (default: the theme's).")
-@click.option("--width", type=float, default=None, help="Figure width in inches (default: the theme's).")
-@click.option("--transparent", is_flag=True, default=False, help="Transparent background.")
-@click.option("--highlight", default=None, metavar="STEP",
+@click.option("--width", default=None, metavar="LENGTH|VENUE",
+              help="Figure width: inches (3.5), a length (345pt, 252bp, 8.9cm, 88.9mm) or a "
+                   "venue (ieee-column, acm-column, neurips-text, ...; listed below). "
+                   "Default: the theme's.")
+@click.option("--transparent", is_flag=True, default=False,
+              help="Transparent background (GIF: fully transparent pixels only).")
+@click.option("--frame-ms", type=click.IntRange(20, 60000), default=None,
+              help="Animations: how long each frame shows, in milliseconds.")
+@click.option("--highlight", default=None, metavar="STEP", shell_complete=_complete_steps,
               help="Diagrams: dim all but one step (forget, input, update, output).")
 @click.option("--equations/--no-equations", default=None, help="Diagrams: the equations panel.")
 @click.option("--legend/--no-legend", default=None, help="Diagrams: the notation legend.")
@@ -185,8 +266,9 @@ def _check_output_folder(out: str) -> Path:
               help="lstm-chain: 2 stacks a second layer.")
 @click.option("--editable-svg", is_flag=True, default=False,
               help="SVG keeps text as <text> and groups elements by id, role and step.")
-def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, dpi: float | None,
-                   width: float | None, transparent: bool, highlight: str | None,
+def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
+                   font: str | None, dpi: float | None, width: str | None, transparent: bool,
+                   frame_ms: int | None, highlight: str | None,
                    equations: bool | None, legend: bool | None, weights: str | None,
                    inputs: str | None, write_data: bool, data_format: str, storyboard: bool,
                    layers: int | None, layer: str | None = None, nonlinearity: str | None = None,
@@ -198,16 +280,17 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
     Every target and option is checked before anything is drawn, and every file is staged
     under a temporary name until all are complete: a run writes all its files or none.
     """
-    from .export import batch
+    from .export import ANIMATED_FORMATS, batch
     from .limits import check_dpi, check_width
-    from .themes import resolve_theme
+    from .themes import resolve_theme, with_font
 
     # Check everything before drawing anything.
     format_list = _formats(formats)
     if editable_svg and ("svg" not in format_list or storyboard):
         raise LstmfigsError("--editable-svg applies to --format svg, not to storyboard frames")
     dpi = check_dpi(dpi)
-    width = check_width(width)
+    width_in = check_width(width)
+    theme = with_font(theme, font)
     resolve_theme(theme)
     options_given = {"highlight": highlight, "equations": equations, "legend": legend,
                      "weights": weights, "inputs": inputs, "layers": layers, "runs": runs}
@@ -235,13 +318,14 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
         staged.make_folder(folder)
         for job in jobs:
             name, entry, options, stem = job.name, job.entry, job.options, job.stem
-            static = [f for f in format_list if f != "gif" and f not in EDITABLE_FORMATS]
+            static = [f for f in format_list
+                      if f not in ANIMATED_FORMATS and f not in EDITABLE_FORMATS]
             if static and storyboard:
                 printed += _render_storyboard(name, folder, stem, static, theme=theme,
-                                              width=width, dpi=dpi,
+                                              width=width_in, dpi=dpi,
                                               transparent=transparent or None, options=options)
             elif static:
-                fig = build_figure(name, theme=theme, width=width, **options)
+                fig = build_figure(name, theme=theme, width=width_in, **options)
                 for fmt in static:
                     if fmt == "svg" and editable_svg:
                         from .svgedit import save_editable_svg
@@ -256,12 +340,13 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str, d
                 if fmt == "tikz" and not _tikz_applies(name):
                     continue  # a data figure swept in by 'all' (named ones failed above)
                 printed.append(str(_save_editable(name, fmt, folder, stem, theme=theme,
-                                                  width=width, dpi=dpi, options=options)))
-            if "gif" in format_list:
+                                                  width=width_in, dpi=dpi, options=options)))
+            for fmt in (f for f in format_list if f in ANIMATED_FORMATS):
                 from .animate import save_animation
 
-                path = save_animation(name, folder / f"{stem}.gif", theme=theme, width=width,
-                                      dpi=dpi, **options)
+                path = save_animation(name, folder / f"{stem}.{fmt}", theme=theme, width=width_in,
+                                      dpi=dpi, transparent=transparent, frame_ms=frame_ms,
+                                      **options)
                 printed.append(str(path))
             data_options = {k: v for k, v in options.items() if k in DATA_OPTIONS}
             if write_data and entry is not None and entry.data_target is not None:
@@ -292,6 +377,7 @@ def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list:
                write_data: bool, storyboard: bool) -> list[_Job]:
     """Check every target and option before anything is drawn."""
     from .errors import UnknownNameError
+    from .export import ANIMATED_FORMATS
     from .render import is_spec_path
 
     targets: list[str] = []
@@ -326,9 +412,13 @@ def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list:
             if spec is None:
                 raise UnknownNameError(f"figure '{name}' has no highlight steps")
             check_highlight(spec, options["highlight"])
-        if "gif" in format_list and (entry is None or not entry.animated):
-            raise LstmfigsError(f"figure '{name}' is not animated; gif is only for animated "
-                                "figures")
+        animated = [f for f in format_list if f in ANIMATED_FORMATS]
+        if animated and (entry is None or not entry.animated):
+            raise LstmfigsError(f"figure '{name}' is not animated; {animated[0]} is only for "
+                                "animated figures")
+        if "pgf" in format_list and (entry is None or entry.kind != "data"):
+            raise LstmfigsError(f"figure '{name}' is a diagram; pgf is for data figures "
+                                "(use pdf, or tikz)")
         _check_editable(name, format_list, options, explicit)
         if write_data and explicit and (entry is None or entry.data_target is None):
             raise LstmfigsError(f"figure '{name}' is a diagram and has no data for --data")
