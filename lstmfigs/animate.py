@@ -19,7 +19,7 @@ import math
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -118,18 +118,40 @@ def save_storyboard_frames(name: str, folder: Path, stem: str, fmt: str = "png",
     return paths
 
 
-# -- GIF ------------------------------------------------------------------------------------------
+# -- animations: GIF, APNG, WebP ------------------------------------------------------------------
+
+#: Raster resolution of animation frames unless ``dpi`` is given: a screen's 96 dpi, at
+#: which a 16:9 slide is exactly 1280 x 720 px (144 dpi: 1920 x 1080).
+ANIMATION_DPI = 96
+#: How many of the most frequent colours a GIF palette keeps exactly (the background first),
+#: so a white page stays (255, 255, 255) rather than a median-cut average such as 252.
+EXACT_COLOURS = 16
+
 
 def save_animation(name: str, path: Path, theme: str = "paper", *, width: float | None = None,
-                   dpi: float | None = None, **options: Any) -> Path:
-    """An animated GIF of ``name``: its storyboard, or (``lstm-activity``) its time steps.
+                   dpi: float | None = None, transparent: bool = False,
+                   frame_ms: int | None = None, format: str | None = None,
+                   **options: Any) -> Path:
+    """An animation of ``name``: its storyboard, or (``lstm-activity``) its time steps.
+
+    ``format`` (default: the suffix of ``path``) is ``gif``, ``apng`` or ``webp``.  Frames
+    are rasterised at ``dpi`` (default :data:`ANIMATION_DPI`) and shown ``frame_ms``
+    milliseconds each (default: 1600 for a storyboard, 500 for time steps).
+    ``transparent`` drops the background (GIF: one transparent colour, so edges are not
+    blended; APNG and WebP keep full alpha).
 
     Frames are drawn one at a time and each figure is dropped once rasterised; at most
     :data:`~lstmfigs.limits.MAX_FRAMES` frames of at most
-    :data:`~lstmfigs.limits.MAX_FRAME_PIXELS` pixels each (see :func:`frame_steps`)."""
+    :data:`~lstmfigs.limits.MAX_FRAME_PIXELS` pixels each (see :func:`frame_steps`).
+    """
+    from .export import ANIMATED_FORMATS, check_format
     from .limits import check_dpi
 
-    dpi = check_dpi(dpi) or GIF_DPI
+    fmt = check_format(format or Path(path).suffix or "gif", ANIMATED_FORMATS)
+    dpi = check_dpi(dpi) or ANIMATION_DPI
+    if frame_ms is not None and (isinstance(frame_ms, bool) or not isinstance(frame_ms, int)
+                                 or not 20 <= frame_ms <= 60000):
+        raise LstmfigsError(f"frame duration must be 20 to 60000 ms, got {frame_ms!r}")
     if name == ACTIVITY:
         frames = activity_frames(theme, width=width, **options)
         duration = ACTIVITY_FRAME_MS
@@ -137,18 +159,17 @@ def save_animation(name: str, path: Path, theme: str = "paper", *, width: float 
         options = {k: v for k, v in options.items() if k not in ("weights", "inputs")}
         frames = storyboard(name, theme, width=width, **options)
         duration = STORYBOARD_FRAME_MS
-    data = gif_bytes((_raster(frame.figure, dpi) for frame in frames), duration)
+    if frame_ms is not None:
+        duration = frame_ms
+    images = (_raster(frame.figure, dpi, transparent) for frame in frames)
+    data = animation_bytes(images, duration, fmt, transparent=transparent)
 
     from .export import atomic_write
 
     return atomic_write(Path(path), lambda handle: handle.write(data))
 
 
-#: GIF frames are screen images: 100 dpi unless asked otherwise.
-GIF_DPI = 100.0
-
-
-def _raster(fig: Any, dpi: float) -> Any:
+def _raster(fig: Any, dpi: float, transparent: bool = False) -> Any:
     from PIL import Image
 
     from .limits import MAX_FRAME_PIXELS, check_pixels
@@ -156,27 +177,21 @@ def _raster(fig: Any, dpi: float) -> Any:
     width, height = fig.get_size_inches()
     check_pixels(width, height, dpi, limit=MAX_FRAME_PIXELS, what="an animation frame")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, transparent=transparent)
     fig.clear()  # the frame is a picture now; free its artists before the next is drawn
     buffer.seek(0)
     with Image.open(buffer) as image:
-        return image.convert("RGB")
+        return image.convert("RGBA" if transparent else "RGB")
 
 
-def gif_bytes(images: Iterable[Any], duration_ms: int) -> bytes:
-    """Frames (PIL RGB images of one size, any iterable) as a looping GIF with one palette.
-
-    Frames are taken one at a time and kept zlib-compressed, so memory holds one frame in
-    full colour.  The shared palette comes from a sheet of every frame reduced to at most
-    :data:`_PALETTE_SAMPLE` pixels (median cut, no dithering): deterministic, and a colour
-    keeps its index from frame to frame, so nothing flickers.
-    """
-    from PIL import Image
-
+def _packed_frames(images: Iterable[Any], mode: str,
+                   each: Callable[[np.ndarray], None] | None = None) -> tuple[Any, list[bytes]]:
+    """Frames (PIL images of one size, any iterable) taken one at a time and kept
+    zlib-compressed in ``mode``, so memory holds one frame in full colour; ``each`` sees
+    every frame's pixels as an array.  Their size and the compressed frames."""
     from .limits import MAX_FRAMES
 
     packed: list[bytes] = []
-    thumbnails: list[Any] = []
     size = None
     for image in images:
         if size is None:
@@ -185,31 +200,106 @@ def gif_bytes(images: Iterable[Any], duration_ms: int) -> bytes:
             raise LstmfigsError("animation frames differ in size")
         if len(packed) == MAX_FRAMES:
             raise LstmfigsError(f"an animation has at most {MAX_FRAMES} frames")
-        packed.append(zlib.compress(image.tobytes(), 1))
-        factor = max(1, math.ceil(math.sqrt(size[0] * size[1] / _PALETTE_SAMPLE)))
-        thumbnails.append(image.reduce(factor) if factor > 1 else image.copy())
+        pixels = image.convert(mode)
+        if each is not None:
+            each(np.asarray(pixels))
+        packed.append(zlib.compress(pixels.tobytes(), 1))
     if size is None:
         raise LstmfigsError("an animation needs at least one frame")
-    thumb_size = thumbnails[0].size
-    sheet = Image.new("RGB", (thumb_size[0], thumb_size[1] * len(thumbnails)))
-    for index, thumbnail in enumerate(thumbnails):
-        sheet.paste(thumbnail, (0, thumb_size[1] * index))
-    palette = sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                             dither=Image.Dither.NONE)
-    del thumbnails, sheet
+    return size, packed
 
-    def indexed(data: bytes) -> Any:
-        return Image.frombytes("RGB", size, zlib.decompress(data)).quantize(
-            palette=palette, dither=Image.Dither.NONE)
 
-    first, rest = indexed(packed[0]), (indexed(data) for data in packed[1:])
+def animation_bytes(images: Iterable[Any], duration_ms: int, fmt: str = "gif", *,
+                    transparent: bool = False) -> bytes:
+    """Frames (PIL images of one size, any iterable) as a looping ``gif``, ``apng`` or
+    ``webp``."""
+    from PIL import Image
+
+    if fmt == "gif":
+        return gif_bytes(images, duration_ms, transparent=transparent)
+    if fmt not in ("apng", "webp"):
+        raise LstmfigsError(f"unknown animation format '{fmt}'")
+    if fmt == "webp":
+        from PIL import features
+
+        if not features.check("webp"):
+            raise LstmfigsError("this Pillow was built without WebP support; use gif or apng")
+    mode = "RGBA" if transparent else "RGB"
+    size, packed = _packed_frames(images, mode)
+    # Pillow's APNG and WebP writers go over the frames more than once: they need a list.
+    frames = [Image.frombytes(mode, size, zlib.decompress(data)) for data in packed]
+    del packed
+    first, rest = frames[0], frames[1:]
     buffer = io.BytesIO()
-    first.save(buffer, format="GIF", save_all=True, append_images=rest,
-               duration=duration_ms, loop=0, optimize=False, disposal=1)
+    if fmt == "apng":
+        first.save(buffer, format="PNG", save_all=True, append_images=rest,
+                   duration=duration_ms, loop=0, disposal=0, blend=0)
+    else:
+        first.save(buffer, format="WEBP", save_all=True, append_images=rest,
+                   duration=duration_ms, loop=0, lossless=True, quality=100, method=4,
+                   background=(0, 0, 0, 0) if transparent else (255, 255, 255, 255))
     return buffer.getvalue()
 
 
-#: Pixels of each frame that go into the shared palette's sample.
+def gif_bytes(images: Iterable[Any], duration_ms: int, *, transparent: bool = False) -> bytes:
+    """Frames (PIL RGB, or RGBA with ``transparent``; any iterable) as a looping GIF with
+    one palette.
+
+    Frames are taken one at a time and kept zlib-compressed, so memory holds one frame in
+    full colour.  The palette is exact when all frames together have at most 256 colours;
+    otherwise it is a median cut (no dithering) of a sample of at most
+    :data:`_PALETTE_SAMPLE` pixels a frame, with the :data:`EXACT_COLOURS` most frequent
+    colours of all frames (the background first) kept exact.  A colour keeps its index
+    from frame to frame, so nothing flickers, and the result is deterministic.  With
+    ``transparent``, pixels less than half opaque become the one transparent index and the
+    rest keep their own colour (GIF has no partial transparency).
+    """
+    from PIL import Image
+
+    keys: list[np.ndarray] = []  # per frame: its distinct opaque colours (packed) ...
+    counts: list[np.ndarray] = []  # ... and how often each occurs
+    samples: list[np.ndarray] = []
+
+    def tally(frame: np.ndarray) -> None:
+        mask = frame[..., 3] >= 128 if transparent else np.ones(frame.shape[:2], bool)
+        frame_keys, frame_counts = np.unique(_packed(frame[..., :3][mask]), return_counts=True)
+        keys.append(frame_keys)
+        counts.append(frame_counts)
+        step = max(1, math.ceil(math.sqrt(mask.size / _PALETTE_SAMPLE)))
+        samples.append(frame[::step, ::step, :3][mask[::step, ::step]])
+
+    mode = "RGBA" if transparent else "RGB"
+    size, packed = _packed_frames(images, mode, tally)
+    all_keys, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+    all_counts = np.bincount(inverse.reshape(-1), weights=np.concatenate(counts))
+    del keys, counts
+    palette = _gif_palette(all_keys, all_counts, np.concatenate(samples),
+                           255 if transparent else 256)
+    del samples
+    flat = np.zeros((256, 3), np.uint8)
+    flat[:len(palette)] = palette
+    flat_palette = flat.reshape(-1).tolist()
+
+    def indexed(data: bytes) -> Any:
+        frame = np.frombuffer(zlib.decompress(data), np.uint8).reshape(
+            size[1], size[0], len(mode))
+        index = _nearest(frame[..., :3].reshape(-1, 3), palette).reshape(frame.shape[:2])
+        if transparent:
+            index[frame[..., 3] < 128] = 255
+        image = Image.fromarray(index.astype(np.uint8), mode="P")
+        image.putpalette(flat_palette)
+        return image
+
+    extra: dict[str, Any] = {"transparency": 255, "disposal": 2} if transparent \
+        else {"disposal": 1}
+    first, rest = indexed(packed[0]), (indexed(data) for data in packed[1:])
+    buffer = io.BytesIO()
+    first.save(buffer, format="GIF", save_all=True, append_images=rest,
+               duration=duration_ms, loop=0, optimize=False, **extra)
+    return buffer.getvalue()
+
+
+#: Pixels of each frame that go into the sample a GIF's median-cut palette is made from.
 _PALETTE_SAMPLE = 65_536
 
 
@@ -233,6 +323,59 @@ def frame_steps(steps: int, limit: int | None = None) -> list[int]:
         else:
             chosen[-1] = steps - 1
     return chosen
+
+
+def _gif_palette(keys: np.ndarray, counts: np.ndarray, sample: np.ndarray,
+                 size: int) -> np.ndarray:
+    """At most ``size`` colours for frames whose distinct colours are ``keys`` (packed,
+    sorted) occurring ``counts`` times: exactly those when there are that few, else a
+    median cut of ``sample`` (N, 3) with the :data:`EXACT_COLOURS` most frequent colours
+    pinned exactly."""
+    from PIL import Image
+
+    unique = _unpacked(keys)
+    if len(unique) <= size:
+        return unique if len(unique) else np.zeros((1, 3), np.uint8)
+    # Median cut over the sampled pixels (each colour weighted by how often it was sampled).
+    strip = Image.fromarray(sample.reshape(1, -1, 3).astype(np.uint8), mode="RGB")
+    quantized = strip.quantize(colors=size, method=Image.Quantize.MEDIANCUT,
+                               dither=Image.Dither.NONE)
+    used = len(quantized.getcolors(size) or [])
+    palette = np.array(quantized.getpalette()[:3 * size], np.uint8).reshape(-1, 3)
+    palette = palette[:max(used, 1)].copy()
+    pinned: set[int] = set()
+    # Most frequent first; a stable sort so ties keep np.unique's order.
+    for colour in unique[np.argsort(-counts, kind="stable")[:EXACT_COLOURS]]:
+        distance = ((palette.astype(np.int64) - colour) ** 2).sum(axis=1)
+        if distance.min() == 0:
+            pinned.add(int(distance.argmin()))
+            continue
+        distance[list(pinned)] = np.iinfo(np.int64).max
+        slot = int(distance.argmin())
+        palette[slot] = colour
+        pinned.add(slot)
+    return palette
+
+
+def _packed(rgb: np.ndarray) -> np.ndarray:
+    rgb = rgb.reshape(-1, 3).astype(np.uint32)
+    return (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+
+
+def _unpacked(keys: np.ndarray) -> np.ndarray:
+    return np.stack([(keys >> 16) & 255, (keys >> 8) & 255, keys & 255], axis=1).astype(np.uint8)
+
+
+def _nearest(pixels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """The index of the nearest palette colour for each pixel (ties: the lowest index)."""
+    keys, inverse = np.unique(_packed(pixels), return_inverse=True)
+    unique = _unpacked(keys).astype(np.int64)
+    table = palette.astype(np.int64)
+    best = np.empty(len(unique), np.int64)
+    for start in range(0, len(unique), 4096):  # bounded memory: 4096 x 256 distances
+        chunk = unique[start:start + 4096]
+        best[start:start + 4096] = ((chunk[:, None, :] - table[None]) ** 2).sum(-1).argmin(1)
+    return best[inverse.reshape(-1)]
 
 
 # -- the data-driven diagram ----------------------------------------------------------------------

@@ -105,3 +105,76 @@ def test_activity_diagram_and_gif(tmp_path):
         assert gif.n_frames == 12
     with pytest.raises(LstmfigsError):
         lstmfigs.figure("lstm-activity", step=99)
+
+
+# -- encoders, backgrounds, frame options -----------------------------------------------------
+
+def _frames(path):
+    with Image.open(path) as image:
+        for index in range(image.n_frames):
+            image.seek(index)
+            yield index, image.convert("RGBA"), dict(image.info)
+
+
+def test_gif_background_is_true_white(tmp_path):
+    """A median-cut palette averages white with near-white; the background must stay exact."""
+    path = save_animation("gru-cell", tmp_path / "gru.gif", "paper", dpi=50)
+    for _, frame, _ in _frames(path):
+        assert frame.getpixel((0, 0)) == (255, 255, 255, 255)
+        assert frame.getpixel((frame.width - 1, frame.height - 1)) == (255, 255, 255, 255)
+
+
+def test_transparent_gif_apng_and_webp(tmp_path):
+    for fmt in ("gif", "apng", "webp"):
+        path = save_animation("gru-cell", tmp_path / f"gru.{fmt}", "slides-dark", dpi=24,
+                              transparent=True, frame_ms=250)
+        frames = list(_frames(path))
+        assert len(frames) == 5, fmt
+        for _, frame, info in frames:
+            assert frame.getpixel((0, 0))[3] == 0, fmt  # the background is see-through
+            assert info.get("duration") == 250, fmt
+        assert max(frame.getextrema()[3][1] for _, frame, _ in frames) == 255  # ink is opaque
+
+
+def test_apng_and_webp_are_reproducible_and_opaque_by_default(tmp_path):
+    for fmt in ("apng", "webp"):
+        first = save_animation("gru-cell", tmp_path / f"a.{fmt}", "paper", dpi=30)
+        second = save_animation("gru-cell", tmp_path / f"b.{fmt}", "paper", dpi=30)
+        assert first.read_bytes() == second.read_bytes(), fmt
+        for _, frame, _ in _frames(first):
+            assert frame.getpixel((0, 0)) == (255, 255, 255, 255)
+
+
+@pytest.mark.parametrize("dpi,size", [(72, (960, 540)), (96, (1280, 720)), (144, (1920, 1080)),
+                                      (192, (2560, 1440)), (288, (3840, 2160))])
+def test_slides_are_exact_16_by_9_pixels(dpi, size, tmp_path):
+    import lstmfigs
+    from lstmfigs.export import save_figure
+
+    path = save_figure(lstmfigs.figure("rnn-cell", theme="slides"), tmp_path / "s.png", dpi=dpi)
+    with Image.open(path) as image:
+        assert image.size == size
+
+
+def test_animation_size_follows_dpi_and_default_is_1280x720_for_slides(tmp_path):
+    path = save_animation("gru-cell", tmp_path / "r.gif", "slides")
+    with Image.open(path) as image:
+        assert image.size == (1280, 720)
+
+
+def test_cli_animation_formats_and_options(tmp_path):
+    result = CliRunner().invoke(main, ["render", "gru-cell", "--format", "apng,webp,gif",
+                                       "--theme", "slides", "--dpi", "36", "--frame-ms", "300",
+                                       "--transparent", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for fmt in ("apng", "webp", "gif"):
+        frames = list(_frames(tmp_path / f"gru-cell.{fmt}"))
+        assert frames[0][1].size == (480, 270)
+        assert frames[0][2]["duration"] == 300
+        assert frames[0][1].getpixel((0, 0))[3] == 0
+    bad = CliRunner().invoke(main, ["render", "gru-cell", "--format", "gif", "--frame-ms", "0",
+                                    "-o", str(tmp_path)])
+    assert bad.exit_code == 2
+    not_animated = CliRunner().invoke(main, ["render", "gate-heatmaps", "--format", "webp",
+                                             "-o", str(tmp_path)])
+    assert not_animated.exit_code == 2 and "not animated" in not_animated.output

@@ -485,7 +485,7 @@ def test_a_long_activity_run_is_subsampled_not_drawn_whole(monkeypatch, tmp_path
     drawn = []
     real = animate._raster
     monkeypatch.setattr(animate, "_raster",
-                        lambda fig, dpi: drawn.append(1) or real(fig, dpi))
+                        lambda fig, *args: drawn.append(1) or real(fig, *args))
     inputs = np.sin(np.arange(10_000, dtype=np.float64) / 50).reshape(-1, 1)
     path = animate.save_animation("lstm-activity", tmp_path / "a.gif", inputs=inputs, dpi=30)
     with Image.open(path) as gif:
