@@ -92,6 +92,12 @@ FONTS = ("times", "cm", "sans")
 _FONT_PREFIX = "font-"
 
 
+@lru_cache(maxsize=None)
+def _sets_figsize(path: Path) -> bool:
+    return any(line.split("#", 1)[0].split(":", 1)[0].strip() == "figure.figsize"
+               for line in path.read_text(encoding="utf-8").splitlines())
+
+
 def theme_names() -> list[str]:
     """The built-in themes, the default (``paper``) first."""
     names = [p.stem for p in _sheet_dir().glob("*.mplstyle")
@@ -139,6 +145,8 @@ def resolve_theme(theme: str) -> Theme:
         for sheet in _chain(_builtin_sheet(part)):
             if sheet not in sheets:
                 sheets.append(sheet)
+            if "venue" not in _header(sheet) and _sets_figsize(sheet):
+                meta.pop("venue", None)  # a new size without a venue (slides over paper)
             meta.update(_header(sheet))
     meta.pop("extends", None)
     meta.pop("kind", None)
