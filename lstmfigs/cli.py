@@ -179,7 +179,9 @@ def _complete_steps(ctx: click.Context, param: click.Parameter, incomplete: str)
     """The highlight steps of the diagrams named so far (all diagrams' steps if none)."""
     from .figures.diagrams import builtin_names, builtin_spec
 
-    named = [n for n in ctx.params.get("names") or () if n in builtin_names()]
+    # While completing, click leaves the arguments typed so far in ctx.args.
+    given = list(ctx.params.get("names") or ()) + list(ctx.args)
+    named = [n for n in given if n in builtin_names()]
     steps: list[str] = []
     for name in named or builtin_names():
         steps += [s for s in builtin_spec(name).steps if s not in steps]
@@ -187,7 +189,10 @@ def _complete_steps(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 
 class _RenderCommand(click.Command):
-    """'render --help' ends with the figures, themes, fonts, formats and venues to choose."""
+    """'render --help' ends with the figures, themes, fonts, formats and venues to choose.
+
+    (The format list lives with the writers in lstmfigs.export, so this help, unlike
+    'lstmfigs --help', loads matplotlib.)"""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from .export import ANIMATED_FORMATS, FORMATS
@@ -204,9 +209,15 @@ class _RenderCommand(click.Command):
             ("Formats", list(FORMATS + ANIMATED_FORMATS)),
             ("Venues (--width)", list(VENUES)),
         ]
+        import textwrap
+
         for title, names in sections:
             with formatter.section(title):
-                formatter.write_text(", ".join(names))
+                # Wrapped between names only: a name broken at its hyphen cannot be copied.
+                width = max(formatter.width - formatter.current_indent, 20)
+                for line in textwrap.wrap(", ".join(names), width, break_on_hyphens=False,
+                                          break_long_words=False):
+                    formatter.write(" " * formatter.current_indent + line + "\n")
 
 
 @main.command("render", cls=_RenderCommand)

@@ -36,12 +36,17 @@ def test_paper_alone_sets_the_camera_ready_params():
 
 
 def test_styles_folder_is_the_single_source():
-    """lstmfigs/*.mplstyle are links to styles/*.mplstyle, one for one."""
+    """lstmfigs/*.mplstyle are links to styles/*.mplstyle, one for one (in an unpacked
+    sdist, which holds no links, identical copies)."""
     sheets = sorted(p.name for p in (ROOT / "styles").glob("*.mplstyle"))
     links = sorted(p.name for p in (ROOT / "lstmfigs").glob("*.mplstyle"))
     assert sheets == links
+    from_sdist = (ROOT / "PKG-INFO").is_file()
     for name in links:
         link = ROOT / "lstmfigs" / name
+        if from_sdist:
+            assert link.read_bytes() == (ROOT / "styles" / name).read_bytes()
+            continue
         assert link.is_symlink()
         assert link.resolve() == (ROOT / "styles" / name).resolve()
 
@@ -101,3 +106,54 @@ def test_non_editable_install_works_from_anywhere(wheel, tmp_path):
                             text=True, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "cell.pdf").stat().st_size > 1000
+
+
+# -- the sdist, license and metadata -----------------------------------------------------------
+
+def _git_files(*paths: str) -> list[str]:
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout (an unpacked sdist)")
+    listed = subprocess.run(["git", "ls-files", *paths], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    return listed.stdout.split()
+
+
+def test_sdist_holds_everything_its_tests_need(tmp_path):
+    """conftest, fixtures, baselines, the tools the tests load, the CI script, LICENSE."""
+    import tarfile
+
+    tracked = _git_files("tests", "tools", "styles", ".ci", "LICENSE", "README.md")
+    result = subprocess.run([sys.executable, "-m", "build", "--sdist", "-o", str(tmp_path),
+                             str(ROOT)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"building the sdist failed: {result.stderr[-2000:]}")
+    (sdist,) = tmp_path.glob("lstmfigs-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        members = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+        info = archive.extractfile(next(n for n in archive.getnames()
+                                        if n.endswith("/PKG-INFO"))).read().decode()
+    missing = sorted(set(tracked) - members)
+    assert missing == []
+    assert "tests/conftest.py" in members and "tests/baseline/lstm-cell-paper-eq.png" in members
+    assert not [m for m in members if "mpl-results" in m or "__pycache__" in m]
+    assert "License-Expression: MIT" in info and "License-File: LICENSE" in info
+    assert "Project-URL: Repository, https://github.com/lstmfigs/lstmfigs" in info
+
+
+def test_license_file_is_mit():
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License") and "WITHOUT WARRANTY" in text
+
+
+def test_readme_images_are_absolute_urls():
+    """Relative image paths break on a package index, where README.md is shown alone."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme) + re.findall(r'<img src="([^"]+)"',
+                                                                      readme)
+    assert images
+    prefix = "https://raw.githubusercontent.com/lstmfigs/lstmfigs/main/"
+    for url in images:
+        assert url.startswith(prefix), url
+        assert (ROOT / url[len(prefix):]).is_file(), url  # and the file is in the repository
