@@ -13,7 +13,7 @@ from conftest import image_compare
 import lstmfigs
 from lstmfigs.checks import layout_problems
 
-THEMES = ["paper", "ieee", "twocolumn", "slides", "slides-dark", "print"]
+THEMES = ["paper", "ieee", "twocolumn", "beamer", "slides", "slides-dark", "print"]
 STEPS = [None, "forget", "input", "update", "output"]
 
 
