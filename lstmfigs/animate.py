@@ -341,7 +341,7 @@ def _gif_palette(keys: np.ndarray, counts: np.ndarray, sample: np.ndarray,
     quantized = strip.quantize(colors=size, method=Image.Quantize.MEDIANCUT,
                                dither=Image.Dither.NONE)
     used = len(quantized.getcolors(size) or [])
-    palette = np.array(quantized.getpalette()[:3 * size], np.uint8).reshape(-1, 3)
+    palette = np.array((quantized.getpalette() or [])[:3 * size], np.uint8).reshape(-1, 3)
     palette = palette[:max(used, 1)].copy()
     pinned: set[int] = set()
     # Most frequent first; a stable sort so ties keep np.unique's order.

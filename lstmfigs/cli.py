@@ -146,7 +146,7 @@ def _check_output_folder(out: str) -> Path:
 def _complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     from click.shell_completion import CompletionItem
 
-    if incomplete.endswith((".", "/")) or "/" in incomplete or incomplete.endswith(".toml"):
+    if "/" in incomplete or incomplete.endswith((".", ".toml")):
         return [CompletionItem(incomplete, type="file")]
     names = ["all"] + [e.name for e in catalog.entries()]
     items: list[Any] = [CompletionItem(n, help=_summary(n)) for n in names
@@ -406,7 +406,7 @@ def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list:
         spec = _spec_of(name, entry)
         accepted = {"highlight", "equations", "legend"} if entry is None else set(entry.options)
         explicit = name in names  # named on the command line, not swept in by 'all'
-        options = {}
+        options: dict[str, Any] = {}
         for key, value in options_given.items():
             if value is None:
                 continue

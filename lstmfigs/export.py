@@ -488,9 +488,9 @@ def save_pgf(fig: Figure, path: Any) -> Path:
                             "installed (TeX Live's texlive-latex-base has it)")
     with tempfile.TemporaryDirectory(prefix="lstmfigs-pgf-") as scratch:
         drawn = Path(scratch) / path.name
-        settings = {"pgf.texsystem": "pdflatex", "pgf.rcfonts": False}
         try:
-            with mpl.rc_context(getattr(fig, "_rc", {})), mpl.rc_context(settings):
+            with mpl.rc_context(getattr(fig, "_rc", {})), \
+                    mpl.rc_context({"pgf.texsystem": "pdflatex", "pgf.rcfonts": False}):
                 Figure.savefig(fig, drawn, format="pgf")
         except (RuntimeError, OSError) as exc:  # LaTeX could not typeset a label
             raise LstmfigsError(f"pgf: pdflatex failed: {' '.join(str(exc).split())[:300]}") \

@@ -106,7 +106,7 @@ def venue_width(name: str) -> float:
                             f"venues: {', '.join(VENUES)}") from None
 
 
-def parse_width(value: str | float | int) -> float:
+def parse_width(value: str | float) -> float:
     """A width in inches from a number (inches), a length with a unit (``345pt``,
     ``88.9mm``, ``3.5in``) or a venue name (``ieee-column``)."""
     if isinstance(value, bool):

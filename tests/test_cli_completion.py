@@ -16,7 +16,7 @@ from lstmfigs.sizes import VENUES
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False,
                           env={**os.environ, **(env or {})}, timeout=120)
 
 

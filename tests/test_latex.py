@@ -108,7 +108,7 @@ def _compile(folder: Path, name: str, source: str) -> str:
     """Compile ``source`` with pdflatex (twice is not needed: no references); the log."""
     (folder / f"{name}.tex").write_text(source)
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
-                          f"{name}.tex"], cwd=folder, capture_output=True, timeout=300,
+                          f"{name}.tex"], cwd=folder, capture_output=True, timeout=300, check=False,
                          env={"PATH": "/usr/bin:/bin", "max_print_line": "1000",
                               "HOME": str(folder)})
     log = (folder / f"{name}.log").read_text(errors="replace")

@@ -71,7 +71,8 @@ def installed(class_file: str) -> bool:
     """Whether pdflatex and ``class_file`` are installed."""
     if shutil.which("pdflatex") is None or shutil.which("kpsewhich") is None:
         return False
-    found = subprocess.run(["kpsewhich", class_file], capture_output=True, text=True)
+    found = subprocess.run(["kpsewhich", class_file], capture_output=True, text=True,
+                           check=False)
     return found.returncode == 0 and bool(found.stdout.strip())
 
 
@@ -89,7 +90,7 @@ def measure(venue: str, length: str) -> float:
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "measure.tex").write_text(source)
         subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "measure.tex"],
-                       cwd=folder, capture_output=True, timeout=120,
+                       check=False, cwd=folder, capture_output=True, timeout=120,
                        env={"PATH": "/usr/bin:/bin", "max_print_line": "1000",
                             "HOME": folder})
         log = (Path(folder) / "measure.log").read_text(errors="replace")
