@@ -52,7 +52,8 @@ def test_draw_into_a_users_axes():
 def test_spec_shows_itself_in_jupyter():
     from lstmfigs.figures.diagrams import builtin_spec
 
-    png = builtin_spec("lstm-cell")._repr_png_()
+    bundle = builtin_spec("lstm-cell")._repr_mimebundle_()
+    png = (bundle[0] if isinstance(bundle, tuple) else bundle)["image/png"]
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
 
