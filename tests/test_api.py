@@ -71,5 +71,5 @@ def test_user_style_sheet_stacks_on_a_theme(tmp_path):
     sheet = tmp_path / "mine.mplstyle"
     sheet.write_text("font.size: 12\n")
     fig = lstmfigs.figure("lstm-cell", theme=f"ieee+{sheet}")
-    assert fig.get_size_inches()[0] == pytest.approx(3.5)
+    assert fig.get_size_inches()[0] == pytest.approx(252 / 72.27)  # IEEEtran columnwidth
     assert {t.get_fontsize() for t in fig.lstmfigs_diagram.artists.texts()} == {12.0}
