@@ -81,7 +81,8 @@ VENUES: dict[str, Venue] = {v.name: v for v in (
 #: Beamer's 16:9 page (aspectratio=169): 16 cm x 9 cm.
 BEAMER_169_PAGE_PT = (455.24408, 256.0748)
 
-_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
+_LENGTH = re.compile(r"^\s*([-+]?(?:[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?|nan|infinity|inf))"
+                     r"\s*([a-zA-Z]*)\s*$")
 
 
 def to_inches(value: float, unit: str) -> float:
@@ -120,12 +121,12 @@ def parse_width(value: str | float) -> float:
         return venue_width(text)
     match = _LENGTH.match(text)
     if match is None:
-        hint = did_you_mean(text, VENUES, n=1)
-        raise LstmfigsError(f"cannot read width '{value}'{hint}: use a length (3.5in, 345pt, "
-                            "252bp, 8.9cm, 88.9mm) or a venue (" + ", ".join(VENUES) + ")")
+        raise LstmfigsError(f"cannot read width '{value}'{did_you_mean(text, VENUES, n=1)}: use "
+                            "a length (3.5in, 345pt, 252bp, 8.9cm, 88.9mm) or a venue such as "
+                            "ieee-column ('lstmfigs render --help' lists them)")
     number, unit = float(match.group(1)), match.group(2) or "in"
-    if not math.isfinite(number):
-        raise LstmfigsError(f"impossible width '{value}'")
+    if not math.isfinite(number) or number <= 0:
+        raise LstmfigsError(f"impossible width '{value}': a width is a positive length")
     return to_inches(number, unit)
 
 

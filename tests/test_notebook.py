@@ -81,3 +81,17 @@ def test_svg_when_the_notebook_asks(executed):
 
 def test_inline_backend_still_one_image(executed):
     assert len(_images(executed["inline_and_svg"])) == 1
+
+
+def test_show_outside_a_notebook_warns_instead_of_raising():
+    """Agg (no screen): matplotlib's own Figure.show would raise for a figure pyplot does not
+    manage; ours warns and points at saving."""
+    import warnings
+
+    import lstmfigs
+
+    fig = lstmfigs.figure("rnn-cell")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.show()
+    assert any("cannot be shown" in str(w.message) for w in caught)
