@@ -167,11 +167,11 @@ def _complete_themes(ctx: click.Context, param: click.Parameter, incomplete: str
 
 def _complete_formats(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Comma-separated: completes the last item, without repeating one already given."""
-    from .export import ANIMATED_FORMATS, FORMATS
+    from .export import ANIMATED_FORMATS, EDITABLE_FORMATS, FORMATS
 
     head, comma, last = incomplete.rpartition(",")
     given = set(head.split(",")) if head else set()
-    return [head + comma + f for f in FORMATS + ANIMATED_FORMATS
+    return [head + comma + f for f in FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS
             if f.startswith(last) and f not in given]
 
 
@@ -195,7 +195,7 @@ class _RenderCommand(click.Command):
     'lstmfigs --help', loads matplotlib.)"""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        from .export import ANIMATED_FORMATS, FORMATS
+        from .export import ANIMATED_FORMATS, EDITABLE_FORMATS, FORMATS
         from .sizes import VENUES
         from .themes import FONTS, theme_names
 
@@ -206,7 +206,7 @@ class _RenderCommand(click.Command):
             ("Animated (gif, apng, webp)", [e.name for e in entries if e.animated]),
             ("Themes", theme_names()),
             ("Fonts (--font)", list(FONTS)),
-            ("Formats", list(FORMATS + ANIMATED_FORMATS)),
+            ("Formats", list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS)),
             ("Venues (--width)", list(VENUES)),
         ]
         import textwrap

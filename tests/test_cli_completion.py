@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import lstmfigs
 from lstmfigs.cli import main
-from lstmfigs.export import ANIMATED_FORMATS, FORMATS
+from lstmfigs.export import ANIMATED_FORMATS, EDITABLE_FORMATS, FORMATS
 from lstmfigs.sizes import VENUES
 
 
@@ -38,7 +38,7 @@ def test_help_does_not_import_matplotlib(args):
 
 def test_render_help_lists_figures_themes_fonts_formats_and_venues():
     text = CliRunner().invoke(main, ["render", "--help"]).output
-    for name in lstmfigs.names() + lstmfigs.themes() + list(FORMATS + ANIMATED_FORMATS) \
+    for name in lstmfigs.names() + lstmfigs.themes() + list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS) \
             + list(VENUES) + ["times", "cm", "sans"]:
         assert name in text, name
 
@@ -67,7 +67,7 @@ def test_completes_themes_including_stacked():
 
 
 def test_completes_comma_separated_formats():
-    assert set(_complete("render lstm-cell --format p")) == {"pdf", "png", "pgf", "ps"}
+    assert set(_complete("render lstm-cell --format p")) == {"pdf", "png", "pgf", "ps", "pptx"}
     offered = _complete("render lstm-cell --format pdf,")
     assert "pdf,png" in offered and "pdf,pdf" not in offered
 
