@@ -272,10 +272,8 @@ def gif_bytes(images: Iterable[Any], duration_ms: int, *, transparent: bool = Fa
     size, packed = _packed_frames(images, mode, tally)
     all_keys, inverse = np.unique(np.concatenate(keys), return_inverse=True)
     all_counts = np.bincount(inverse.reshape(-1), weights=np.concatenate(counts))
-    del keys, counts
     palette = _gif_palette(all_keys, all_counts, np.concatenate(samples),
                            255 if transparent else 256)
-    del samples
     flat = np.zeros((256, 3), np.uint8)
     flat[:len(palette)] = palette
     flat_palette = flat.reshape(-1).tolist()

@@ -463,6 +463,10 @@ def _postscript(fig: Figure, **kwargs: Any) -> bytes:
     return re.sub(rb"%%CreationDate:[^\n]*\n", b"", buffer.getvalue(), count=1)
 
 
+def _bytes_writer(data: bytes) -> Callable[[BinaryIO], Any]:
+    return lambda handle: handle.write(data)
+
+
 #: Defined at the top of every PGF file (inside its group), so that ``\input{x.pgf}``
 #: compiles in any paper without preamble tricks.
 PGF_PROLOGUE = r"\providecommand{\mathdefault}[1]{#1}"
@@ -505,8 +509,7 @@ def save_pgf(fig: Figure, path: Any) -> Path:
     outer = contextlib.nullcontext() if _ACTIVE.get() is not None else batch()
     with outer:
         for drawn_path, data in files.items():
-            atomic_write(path.with_name(drawn_path.name),
-                         lambda handle, data=data: handle.write(data))
+            atomic_write(path.with_name(drawn_path.name), _bytes_writer(data))
     return path
 
 

@@ -647,7 +647,7 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
     lambda: lstmfigs.figure(42),
     lambda: lstmfigs.figure("lstm-cell", theme=["paper"]),
     lambda: lstmfigs.figure("lstm-cell", width=True),
-    lambda: lstmfigs.figure("lstm-cell", width="3"),
+    lambda: lstmfigs.figure("lstm-cell", width="3 furlongs"),  # "3" is 3 in (issue 15)
     lambda: lstmfigs.figure("lstm-cell", width=float("inf")),
     lambda: lstmfigs.figure("lstm-cell", highlight=3),
     lambda: lstmfigs.figure("lstm-cell", legend="no"),

@@ -199,6 +199,8 @@ def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: s
             fig = render_active(spec, page=resolved.page, theme=resolved, legend=panels,
                                 equations=bool(panels))
         for fmt in FORMATS:
+            if fmt == "pgf":
+                continue  # pgf is for data figures: render refuses it for diagrams
             check_savable(fig, fmt)
             fig.savefig(io.BytesIO(), format=fmt, dpi=72)
 

@@ -206,7 +206,8 @@ class DiagramSpec:
         """Jupyter shows a spec as its picture (default theme), as a figure shows itself."""
         from .render import render
 
-        return render(self, legend=bool(self.legend))._repr_mimebundle_(include, exclude)
+        figure: Any = render(self, legend=bool(self.legend))  # a ThemedFigure
+        return figure._repr_mimebundle_(include, exclude)
 
 
 # -- reading plain data, strictly -------------------------------------------------------
