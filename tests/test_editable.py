@@ -94,9 +94,8 @@ def test_tikz_names_every_node_and_draws_every_wire(cell_tikz):
     for node in spec.nodes:
         assert f"({node.id})" in cell_tikz, node.id
     assert "\\node[gate=forget_gate" in cell_tikz
-    # A circle, or (when the theme's font makes the x glyph wider than tall, as Computer
-    # Modern in paper does) the rounded box the layout grew around it.
-    assert re.search(r"\\node\[op=operation, (circle, minimum size|minimum width)=[\d.]+in.*"
+    # A pointwise operation is a circle, whatever the font (Computer Modern's x is flat).
+    assert re.search(r"\\node\[op=operation, circle, minimum size=[\d.]+in.*"
                      r"\(forget_mul\)", cell_tikz)
     wires = [line for line in cell_tikz.splitlines()
              if line.startswith("\\draw[wire=") and "solid" not in line]  # not the legend
@@ -461,3 +460,20 @@ def test_pptx_opens_in_libreoffice(deck, tmp_path):
     input_gate = (0x56, 0xB4, 0xE9)
     assert _coverage(whole, input_gate, 30) > 100
     assert _coverage(forget, input_gate, 30) < 0.1 * _coverage(whole, input_gate, 30)
+
+
+@pytest.mark.parametrize("font", ["times", "cm", "sans"])
+def test_a_one_symbol_pointwise_operation_stays_a_circle_in_every_theme_and_font(font):
+    # Olah's notation draws x and + in circles; only a long label (tanh) becomes a pill.
+    # Computer Modern's x is wider than tall, which once turned every x into a pill.
+    from lstmfigs.themes import theme_names, with_font
+
+    for theme in theme_names():
+        tikz = lstmfigs.to_tikz("lstm-cell", with_font(theme, font))
+        ops = {node: line for line in tikz.splitlines() for node in
+               ("forget_mul", "input_mul", "output_mul", "cell_add", "cell_tanh")
+               if line.startswith("\\node[op=") and f"({node})" in line}
+        assert len(ops) == 5, (theme, sorted(ops))
+        for node in ("forget_mul", "input_mul", "output_mul", "cell_add"):
+            assert "circle, minimum size" in ops[node], (theme, font, ops[node])
+        assert "circle" not in ops["cell_tanh"], (theme, font)

@@ -194,15 +194,21 @@ def _width(extents: list[_Extent], scale: float) -> float:
 
 # -- geometry ----------------------------------------------------------------------------------
 
-def _node_geometry(node: Node, label_size_units: tuple[float, float] | None) -> NodeGeometry:
+def _node_geometry(node: Node, label_size_units: tuple[float, float] | None,
+                   em: float = 0.0) -> NodeGeometry:
+    """A node's box, grown to fit its label (``label_size_units``); ``em`` is the font size
+    in diagram units."""
     width, height = node.size or DEFAULT_SIZES[node.kind]
     shape = {"gate": "box", "op": "circle", "block": "block"}.get(node.kind, "point")
     if label_size_units is not None and node.kind in ("gate", "op", "block"):
         text_w, text_h = label_size_units
         pad = LABEL_PAD * text_h
         need_w, need_h = text_w + 2 * pad, text_h + 2 * pad
-        if node.kind == "op" and text_w > 1.4 * text_h:
-            shape = "stadium"  # a long pointwise label (tanh) gets a pill, not a huge circle
+        # A long pointwise label (tanh) gets a pill, not a huge circle.  Compared with the
+        # font size, not only the ink height: a flat glyph (Computer Modern's x) is one
+        # symbol and keeps its circle.
+        if node.kind == "op" and text_w > 1.4 * max(text_h, 0.7 * em):
+            shape = "stadium"
             height = max(height, need_h)
             width = max(width, need_w + height * 0.3)
         elif node.kind == "op":
@@ -309,7 +315,7 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
             if node.id in label_inches:
                 w_in, h_in = label_inches[node.id]
                 size = (w_in / scale, h_in / scale)
-            geoms[node.id] = _node_geometry(node, size)
+            geoms[node.id] = _node_geometry(node, size, _font_size_inches() / scale)
 
     x_extents, y_extents = extents(geoms, 0), extents(geoms, 1)
     x_lo, x_hi = _span(x_extents, scale)
