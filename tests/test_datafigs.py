@@ -733,3 +733,33 @@ def test_training_draws_a_progress_bar():
     training.train_runs(TINY, workers=2, use_cache=False, progress=True, stream=stream)
     last = stream.getvalue().rstrip("\n").split("\r")[-1]
     assert last.startswith("[" + "#" * 30 + "]") and f"{len(TINY.all_jobs())}/{len(TINY.all_jobs())} runs" in last
+
+
+def test_an_interrupt_between_two_worker_threads_starting_is_not_an_internal_error(monkeypatch):
+    """A signal can land while the second of two threads is being started: the clean-up
+    must not then fail on joining a thread that never started (a race seen in a real run)."""
+    import threading
+
+    class Interrupted(BaseException):
+        pass
+
+    class IdleWorker:
+        def train(self, job):
+            return None
+
+        def stop(self):
+            pass
+
+    started = []
+    real_start = threading.Thread.start
+
+    def start_once(thread):
+        if started:
+            raise Interrupted
+        started.append(thread)
+        real_start(thread)
+
+    monkeypatch.setattr(training, "_Worker", IdleWorker)
+    monkeypatch.setattr(threading.Thread, "start", start_once)
+    with pytest.raises(Interrupted):
+        list(training._train_in_workers(["job-a", "job-b"], 2))

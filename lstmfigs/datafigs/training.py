@@ -12,6 +12,7 @@ cache is keyed by this machine's numeric identity (:mod:`.cache`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -214,7 +215,11 @@ def _train_in_workers(jobs: list[TrainingJob], count: int):
         for worker in workers:
             worker.stop()
         for thread in threads:
-            thread.join(timeout=5)
+            # An interrupt can land between two start() calls (or inside one): a thread
+            # that never started cannot be joined, and needs no joining (its worker is
+            # stopped above and the thread is a daemon).
+            with contextlib.suppress(RuntimeError):
+                thread.join(timeout=5)
 
 
 def write_stream(run: TrainedRun, stream: BinaryIO) -> None:
