@@ -479,7 +479,7 @@ def lstm_activity(*, theme: Any, step: int | None = None, weights: Any = None,
                   inputs: Any = None, legend: bool = False, equations: bool = False) -> Any:
     """Catalog builder: the LSTM cell coloured by the run's activations at ``step``
     (1-based; default the last step)."""
-    from .diagram.render import render_active
+    from .diagram.page import render_active
 
     run = run_activity(weights, inputs)
     index = run.steps - 1 if step is None else _check_step(step, run.steps)
@@ -499,7 +499,7 @@ def activity_frames(theme: str = "paper", *, width: float | None = None, weights
                     ) -> Iterator[Frame]:
     """One frame a time step of the activity diagram (a long run: the steps chosen by
     :func:`frame_steps`), drawn when asked for."""
-    from .diagram.render import render_active
+    from .diagram.page import render_active
     from .themes import theme_context
 
     if highlight:

@@ -418,7 +418,7 @@ def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list:
                 flag = "--input" if key == "inputs" else f"--{key}"
                 raise UnknownNameError(f"figure '{name}' has no option {flag}")
         if "highlight" in options:
-            from .diagram.render import check_highlight
+            from .diagram.page import check_highlight
 
             if spec is None:
                 raise UnknownNameError(f"figure '{name}' has no highlight steps")
@@ -613,7 +613,7 @@ def validate_command(files: tuple[str, ...], theme: str) -> None:
     Each spec is drawn in memory, as render draws it and with its legend and equations, in
     every format, and its mathtext is parsed at the font sizes of every built-in theme.
     """
-    from .diagram.render import check_drawable
+    from .diagram.page import check_drawable
     from .diagram.tomlio import load_spec
     from .themes import resolve_theme
 

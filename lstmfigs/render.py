@@ -62,7 +62,7 @@ def build_figure(name: str, theme: str = "paper", *, width: str | float | None =
     check_option_types(options)
     theme = with_font(theme, font)
     if is_spec_path(name):
-        from .diagram.render import render_active
+        from .diagram.page import render_active
         from .diagram.tomlio import load_spec
 
         spec = load_spec(Path(name))

@@ -34,7 +34,7 @@ def test_draw_into_a_users_axes():
     import matplotlib.style
     from matplotlib.figure import Figure
 
-    from lstmfigs.diagram.render import draw
+    from lstmfigs.diagram.page import draw
     from lstmfigs.figures.diagrams import builtin_spec
     from lstmfigs.themes import style_names
 

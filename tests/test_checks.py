@@ -7,7 +7,7 @@ import dataclasses
 from matplotlib.figure import Figure
 
 from lstmfigs.checks import layout_problems, wire_problems
-from lstmfigs.diagram.render import render
+from lstmfigs.diagram.page import render
 from lstmfigs.figures.diagrams import builtin_spec
 
 

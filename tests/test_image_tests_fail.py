@@ -15,7 +15,7 @@ import pytest
 from conftest import IMAGE_DPI, IMAGE_TOLERANCE
 from matplotlib.testing.compare import compare_images
 
-from lstmfigs.diagram.render import render
+from lstmfigs.diagram.page import render
 from lstmfigs.figures.diagrams import builtin_spec
 
 BASELINE = Path(__file__).parent / "baseline"

@@ -28,7 +28,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_readme_spec_example_validates_and_renders_cleanly(tmp_path):
     from lstmfigs.checks import layout_problems
-    from lstmfigs.diagram.render import render
+    from lstmfigs.diagram.page import render
     from lstmfigs.diagram.tomlio import load_spec
 
     readme = (ROOT / "README.md").read_text()

@@ -204,7 +204,7 @@ class DiagramSpec:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         """Jupyter shows a spec as its picture (default theme), as a figure shows itself."""
-        from .render import render
+        from .page import render
 
         figure: Any = render(self, legend=bool(self.legend))  # a ThemedFigure
         return figure._repr_mimebundle_(include, exclude)

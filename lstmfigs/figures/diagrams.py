@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from matplotlib.figure import Figure
 
-from ..diagram.render import render_active
+from ..diagram.page import render_active
 from ..diagram.spec import DiagramSpec
 from ..diagram.tomlio import loads_spec
 from ..errors import UnknownNameError
