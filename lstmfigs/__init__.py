@@ -13,12 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import catalog
-from . import themes as _themes_module  # noqa: F401  (see themes() below)
+from . import themes as _themes_module
 from .errors import LstmfigsError, SpecError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
     from matplotlib.figure import Figure
+
+    from .diagram.spec import DiagramSpec
 
 __version__ = "0.1.0"
 
@@ -45,24 +47,26 @@ def themes() -> list[str]:
     return _themes_module.theme_names()
 
 
-def figure(name: str, theme: str = "paper", **options: Any) -> "Figure":
+def figure(name: str | DiagramSpec, theme: str = "paper", **options: Any) -> Figure:
     """Build the built-in figure ``name`` in ``theme`` and return the matplotlib Figure.
 
     ``options`` are the figure's own (see ``lstmfigs list``), for example
     ``highlight="forget"`` for cell diagrams, or ``weights=``/``inputs=`` for data
-    figures.  ``name`` may also be a path to a ``.toml`` diagram spec.
+    figures.  ``name`` may also be a path to a ``.toml`` diagram spec, or a
+    :class:`~lstmfigs.diagram.spec.DiagramSpec` (options ``highlight``, ``legend``,
+    ``equations``).
     """
     from .render import build_figure
 
     return build_figure(name, theme=theme, **options)
 
 
-def data(name: str, **options: Any) -> "dict[str, numpy.ndarray]":
+def data(name: str, **options: Any) -> dict[str, numpy.ndarray]:
     """The numbers behind the data figure ``name`` as a mapping of arrays."""
-    from .render import check_name
+    from .render import check_name, check_options
 
     entry = catalog.get(check_name(name))
-    _check_options(entry, options)
+    check_options(entry, options)
     looks = sorted(set(options) - set(DATA_OPTIONS))
     if looks:
         raise UnknownNameError(f"{', '.join(map(repr, looks))} changes how '{name}' looks, "
@@ -71,7 +75,7 @@ def data(name: str, **options: Any) -> "dict[str, numpy.ndarray]":
     return entry.load_data()(**options)
 
 
-def save(fig: "Figure", path: Any, *, editable: bool = False, **kwargs: Any) -> None:
+def save(fig: Figure, path: Any, *, editable: bool = False, **kwargs: Any) -> None:
     """Write ``fig`` to ``path`` atomically and reproducibly in the figure's theme.
 
     The format follows the suffix (``.pdf``, ``.png``, ``.svg``).  ``editable=True``
@@ -115,11 +119,26 @@ def save_pptx(name: str, path: Any, theme: str = "slides", **options: Any) -> No
     _save_pptx(name, path, theme, **options)
 
 
-def _check_options(entry: catalog.FigureEntry, options: dict[str, Any]) -> None:
-    unknown = sorted(set(options) - set(entry.options))
-    if unknown:
-        allowed = ", ".join(entry.options) or "none"
-        raise UnknownNameError(
-            f"figure '{entry.name}' has no option {', '.join(map(repr, unknown))} "
-            f"(its options: {allowed})"
-        )
+def _spec_mimebundle(spec: DiagramSpec) -> Any:
+    """A spec as Jupyter shows it: its diagram in the default theme (a ThemedFigure's
+    picture, PNG or SVG as the notebook asks)."""
+    shown: Any = figure(spec)
+    return shown._repr_mimebundle_()
+
+
+def _show_specs_in_jupyter() -> None:
+    """In IPython, a :class:`~lstmfigs.diagram.spec.DiagramSpec` shows as its diagram.
+
+    Registered by class name, so neither IPython nor the drawing code is imported: the spec
+    module stays plain data with no path back to the drawing code.
+    """
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and hasattr(shell, "display_formatter"):
+        shell.display_formatter.mimebundle_formatter.for_type_by_name(
+            "lstmfigs.diagram.spec", "DiagramSpec", _spec_mimebundle)
+
+
+_show_specs_in_jupyter()

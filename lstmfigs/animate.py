@@ -479,12 +479,12 @@ def lstm_activity(*, theme: Any, step: int | None = None, weights: Any = None,
                   inputs: Any = None, legend: bool = False, equations: bool = False) -> Any:
     """Catalog builder: the LSTM cell coloured by the run's activations at ``step``
     (1-based; default the last step)."""
-    from .diagram.page import render_active
+    from .diagram.page import diagram_figure
 
     run = run_activity(weights, inputs)
     index = run.steps - 1 if step is None else _check_step(step, run.steps)
-    return render_active(activity_spec(index, run.steps), page=theme.page, theme=theme,
-                         legend=legend, equations=equations, activity=activity_at(run, index))
+    return diagram_figure(activity_spec(index, run.steps), theme=theme, legend=legend,
+                          equations=equations, activity=activity_at(run, index))
 
 
 def _check_step(step: Any, steps: int) -> int:
@@ -499,7 +499,7 @@ def activity_frames(theme: str = "paper", *, width: float | None = None, weights
                     ) -> Iterator[Frame]:
     """One frame a time step of the activity diagram (a long run: the steps chosen by
     :func:`frame_steps`), drawn when asked for."""
-    from .diagram.page import render_active
+    from .diagram.page import diagram_figure
     from .themes import theme_context
 
     if highlight:
@@ -507,7 +507,7 @@ def activity_frames(theme: str = "paper", *, width: float | None = None, weights
     run = run_activity(weights, inputs)
     with theme_context(theme, width=width) as resolved:
         for index in frame_steps(run.steps):
-            yield Frame(f"t{index + 1:03d}", render_active(
-                activity_spec(index, run.steps), page=resolved.page, theme=resolved,
+            yield Frame(f"t{index + 1:03d}", diagram_figure(
+                activity_spec(index, run.steps), theme=resolved,
                 legend=bool(legend), equations=bool(equations),
                 activity=activity_at(run, index)))

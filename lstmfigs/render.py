@@ -9,6 +9,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from . import catalog
+from .diagram.spec import DiagramSpec
 from .errors import LstmfigsError, UnknownNameError
 from .limits import check_width
 from .themes import theme_context
@@ -48,33 +49,57 @@ def check_option_types(options: dict[str, Any]) -> None:
             raise LstmfigsError(f"option {key} must be {names}, not {value!r:.60}")
 
 
-def build_figure(name: str, theme: str = "paper", *, width: str | float | None = None,
-                 font: str | None = None, **options: Any) -> Figure:
-    """Build figure ``name`` (catalog name or ``.toml`` spec path) in ``theme``.
+def check_options(entry: catalog.FigureEntry, options: dict[str, Any]) -> None:
+    """Options ``entry`` does not take are an :class:`UnknownNameError` naming its options."""
+    unknown = sorted(set(options) - set(entry.options))
+    if unknown:
+        allowed = ", ".join(entry.options) or "none"
+        raise UnknownNameError(
+            f"figure '{entry.name}' has no option {', '.join(map(repr, unknown))} "
+            f"(its options: {allowed})"
+        )
+
+
+#: The options a diagram drawn from a spec (a file or a DiagramSpec) takes.
+SPEC_OPTIONS = ("highlight", "legend", "equations")
+
+
+def build_figure(name: str | DiagramSpec, theme: str = "paper", *,
+                 width: str | float | None = None, font: str | None = None,
+                 **options: Any) -> Figure:
+    """Build figure ``name`` (catalog name, ``.toml`` spec path or a spec) in ``theme``.
 
     ``width``: inches, a length with a unit or a venue (see :func:`lstmfigs.limits.check_width`);
     ``font``: ``times``, ``cm`` or ``sans`` instead of the theme's own family.
     """
     from .themes import with_font
 
-    name = check_name(name)
+    spec = name if isinstance(name, DiagramSpec) else None
+    if spec is None:
+        name = check_name(name)
     width = check_width(width)
     check_option_types(options)
     theme = with_font(theme, font)
+    if spec is not None:
+        return _spec_figure(spec, theme, width, options)
+    assert isinstance(name, str)
     if is_spec_path(name):
-        from .diagram.page import render_active
         from .diagram.tomlio import load_spec
 
-        spec = load_spec(Path(name))
-        unknown = sorted(set(options) - {"highlight", "legend", "equations"})
-        if unknown:
-            raise LstmfigsError(f"a spec file has no option {', '.join(map(repr, unknown))}")
-        with theme_context(theme, width=width) as resolved:
-            return render_active(spec, page=resolved.page, theme=resolved, **options)
+        return _spec_figure(load_spec(Path(name)), theme, width, options)
     entry = catalog.get(name)
-    from . import _check_options
-
-    _check_options(entry, {**options, **({"width": width} if width is not None else {})})
+    check_options(entry, {**options, **({"width": width} if width is not None else {})})
     builder = entry.load()
     with theme_context(theme, width=width) as resolved:
         return builder(theme=resolved, **options)
+
+
+def _spec_figure(spec: DiagramSpec, theme: str, width: float | None,
+                 options: dict[str, Any]) -> Figure:
+    from .diagram.page import diagram_figure
+
+    unknown = sorted(set(options) - set(SPEC_OPTIONS))
+    if unknown:
+        raise LstmfigsError(f"a spec file has no option {', '.join(map(repr, unknown))}")
+    with theme_context(theme, width=width) as resolved:
+        return diagram_figure(spec, theme=resolved, **options)

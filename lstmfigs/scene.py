@@ -165,7 +165,7 @@ def build_scene(name: str, theme: str = "paper", *, width: float | None = None,
 
 
 def scene_of(fig: Any) -> Scene:
-    """The scene of a figure made by :func:`lstmfigs.diagram.page.render_active`."""
+    """The scene of a figure made by :func:`lstmfigs.diagram.page.diagram_figure`."""
     rendered = getattr(fig, "lstmfigs_diagram", None)
     if rendered is None:
         raise LstmfigsError("this figure is not a rendered diagram")

@@ -6,8 +6,8 @@ import dataclasses
 
 from matplotlib.figure import Figure
 
+from lstmfigs import figure
 from lstmfigs.checks import layout_problems, wire_problems
-from lstmfigs.diagram.page import render
 from lstmfigs.figures.diagrams import builtin_spec
 
 
@@ -16,14 +16,14 @@ def _spec_with(**changes):
 
 
 def test_clean_figure_has_no_problems():
-    assert layout_problems(render(builtin_spec("lstm-cell"), legend=True, equations=True)) == []
+    assert layout_problems(figure(builtin_spec("lstm-cell"), legend=True, equations=True)) == []
 
 
 def _problems_with_forget_label_at(at, ha="left") -> list[str]:
     spec = builtin_spec("lstm-cell")
     labels = [dataclasses.replace(l, at=at, ha=ha) if l.id == "forget_label" else l
               for l in spec.labels]
-    return layout_problems(render(_spec_with(labels=tuple(labels))))
+    return layout_problems(figure(_spec_with(labels=tuple(labels)), legend=False))
 
 
 def test_label_on_a_node_is_reported():
@@ -46,7 +46,7 @@ def test_overlapping_nodes_are_reported():
     spec = builtin_spec("lstm-cell")
     nodes = [dataclasses.replace(n, at=(3.3, 2.5)) if n.id == "input_gate" else n
              for n in spec.nodes]
-    problems = layout_problems(render(_spec_with(nodes=tuple(nodes))))
+    problems = layout_problems(figure(_spec_with(nodes=tuple(nodes)), legend=False))
     assert any("node 'forget_gate' overlaps node 'input_gate'" in p for p in problems), problems
 
 
@@ -63,7 +63,7 @@ def test_tiny_text_is_reported():
 
 
 def test_wire_not_ending_at_its_port_is_reported():
-    fig = render(builtin_spec("lstm-cell"))
+    fig = figure(builtin_spec("lstm-cell"), legend=False)
     layout = fig.lstmfigs_diagram.layout
     wires = list(layout.wires)
     first = wires[0]
@@ -75,7 +75,7 @@ def test_wire_not_ending_at_its_port_is_reported():
 
 
 def test_diagonal_wire_is_reported():
-    layout = render(builtin_spec("lstm-cell")).lstmfigs_diagram.layout
+    layout = figure(builtin_spec("lstm-cell"), legend=False).lstmfigs_diagram.layout
     wire = layout.wires[0]
     diagonal = dataclasses.replace(wire, points=(wire.points[0], (0.0, 0.0), wire.points[-1]))
     broken = dataclasses.replace(layout, wires=(diagonal,) + layout.wires[1:])
@@ -87,7 +87,7 @@ def test_wire_through_another_node_is_reported():
     # Move the input gate onto the forget gate's output wire.
     nodes = [dataclasses.replace(n, at=(2.8, 4.0)) if n.id == "input_mul" else n
              for n in spec.nodes]
-    problems = layout_problems(render(_spec_with(nodes=tuple(nodes))))
+    problems = layout_problems(figure(_spec_with(nodes=tuple(nodes)), legend=False))
     assert any("wire forget_gate.n->forget_mul.s runs through node 'input_mul'" in p
                for p in problems), problems
 

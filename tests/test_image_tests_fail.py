@@ -15,7 +15,7 @@ import pytest
 from conftest import IMAGE_DPI, IMAGE_TOLERANCE
 from matplotlib.testing.compare import compare_images
 
-from lstmfigs.diagram.page import render
+from lstmfigs import figure
 from lstmfigs.figures.diagrams import builtin_spec
 
 BASELINE = Path(__file__).parent / "baseline"
@@ -53,8 +53,8 @@ def test_a_small_defect_fails_the_comparison(theme, defect, tmp_path):
     baseline = BASELINE / f"lstm-cell-{theme}.png"
     spec = builtin_spec("lstm-cell")
     good, bad = tmp_path / "good.png", tmp_path / "bad.png"
-    render(spec, theme, legend=True).savefig(good, dpi=IMAGE_DPI)
-    render(defect(spec), theme, legend=True).savefig(bad, dpi=IMAGE_DPI)
+    figure(spec, theme, legend=True).savefig(good, dpi=IMAGE_DPI)
+    figure(defect(spec), theme, legend=True).savefig(bad, dpi=IMAGE_DPI)
     # The unchanged figure matches its baseline, so the comparison itself works...
     assert compare_images(str(baseline), str(good), tol=IMAGE_TOLERANCE) is None
     # ...and the defective one does not.

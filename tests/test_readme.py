@@ -27,8 +27,8 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_readme_spec_example_validates_and_renders_cleanly(tmp_path):
+    from lstmfigs import figure
     from lstmfigs.checks import layout_problems
-    from lstmfigs.diagram.page import render
     from lstmfigs.diagram.tomlio import load_spec
 
     readme = (ROOT / "README.md").read_text()
@@ -37,7 +37,7 @@ def test_readme_spec_example_validates_and_renders_cleanly(tmp_path):
     path.write_text(example)
     spec = load_spec(path)
     assert spec.name == "tiny-rnn"
-    fig = render(spec, "paper", legend=True, equations=True)
+    fig = figure(spec, "paper", legend=True, equations=True)
     assert layout_problems(fig) == []
 
 

@@ -1,8 +1,10 @@
-"""Render: spec -> validated -> layout -> artists on a figure, in the active theme.
+"""A diagram on a page: spec -> validated -> layout -> artists, in the active theme.
 
-The figure is as wide as the theme says (or ``width``); on a ``fit-height`` theme it is as
-tall as the diagram and its panels need, on a ``fixed`` page (slides) the diagram is fitted
-into the page.  Below the diagram sit the optional notation legend and equations panel.
+The two entry points are :func:`diagram_figure` (a new figure: the diagram and, below or
+beside it, the notation legend and the equations panel) and :func:`draw` (the diagram alone,
+into an Axes of the caller's).  The figure is as wide as the theme says; on a ``fit-height``
+theme it is as tall as the diagram and its panels need, on a ``fixed`` page (slides) the
+diagram is fitted into the page.
 """
 
 from __future__ import annotations
@@ -76,9 +78,26 @@ def check_activity(spec: DiagramSpec, activity: Mapping[str, float] | None
     return checked
 
 
-def draw(spec: DiagramSpec, ax: Axes, *, highlight: str | None = None,
+def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
          activity: Mapping[str, float] | None = None) -> DiagramArtists:
-    """Draw ``spec`` into an existing Axes, scaled to fit it, in the active theme."""
+    """Draw ``spec`` into the caller's Axes, scaled to fit it, in the theme active now.
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        The diagram (validated here).
+    ax : Axes
+        Where to draw; the diagram is fitted into its box (no legend or equations panel).
+    highlight : str, optional
+        A highlight step of ``spec``: everything not in it is dimmed.
+    activity : mapping of str to float, optional
+        Node or wire id -> value in [0, 1]: each listed element dimmed by how inactive it is.
+
+    Returns
+    -------
+    DiagramArtists
+        The artists drawn, by element id.
+    """
     validate(spec)
     highlight = check_highlight(spec, highlight)
     activity = check_activity(spec, activity)
@@ -89,16 +108,37 @@ def draw(spec: DiagramSpec, ax: Axes, *, highlight: str | None = None,
     return draw_diagram(diagram, ax, highlight=highlight, activity=activity)
 
 
-def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str | None = None,
-                  legend: bool | None = None, equations: bool = False,
-                  theme: Theme | None = None,
-                  activity: Mapping[str, float] | None = None) -> Figure:
-    """Render ``spec`` to a new figure in the theme that is active now.
+def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = None,
+                   legend: bool | None = None, equations: bool = False,
+                   activity: Mapping[str, float] | None = None) -> Figure:
+    """A new figure of ``spec`` with its panels, in ``theme``, which must be active now.
 
-    ``activity`` (node or wire id -> value in [0, 1]) dims each listed element by how
-    inactive it is: the frames of a data-driven animation.  ``legend=None`` shows the
-    notation legend when the spec has one, as the built-in diagrams do, so a spec file
-    printed by ``lstmfigs spec NAME`` renders exactly like ``NAME``."""
+    Parameters
+    ----------
+    spec : DiagramSpec
+        The diagram (validated here).
+    theme : Theme
+        The resolved theme active now (``lstmfigs.themes.theme_context``): its width and
+        page kind (``fixed`` slide or ``fit-height`` column) size the figure.
+    highlight : str, optional
+        A highlight step of ``spec``: everything not in it is dimmed, its equations lit.
+    legend : bool, optional
+        The notation legend below the diagram; None (the default everywhere) shows it when
+        the spec has one, so a spec file printed by ``lstmfigs spec NAME`` renders exactly
+        like ``NAME``.
+    equations : bool
+        The equations panel (below the diagram, or beside it on a slide).
+    activity : mapping of str to float, optional
+        Node or wire id -> value in [0, 1]: each listed element dimmed by how inactive it
+        is (the frames of a data-driven animation).
+
+    Returns
+    -------
+    Figure
+        A :class:`~lstmfigs.export.ThemedFigure`; ``fig.lstmfigs_diagram`` holds the
+        layout and artists (:class:`RenderedDiagram`).
+    """
+    page = theme.page
     if legend is None:
         legend = bool(spec.legend)
     validate(spec)
@@ -170,6 +210,7 @@ def render_active(spec: DiagramSpec, *, page: str = "fit-height", highlight: str
     return fig
 
 
+
 def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: str = "") -> None:
     """Everything rendering ``spec`` would check, without writing a file: its mathtext at
     the font sizes of every built-in theme, and full renders in ``theme`` (as drawn by
@@ -196,8 +237,8 @@ def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: s
     # differ in size, and so in what the size bounds allow.
     for panels in (None, True):
         with theme_context(theme) as resolved:
-            fig = render_active(spec, page=resolved.page, theme=resolved, legend=panels,
-                                equations=bool(panels))
+            fig = diagram_figure(spec, theme=resolved, legend=panels,
+                                 equations=bool(panels))
         for fmt in FORMATS:
             if fmt == "pgf":
                 continue  # pgf is for data figures: render refuses it for diagrams
@@ -220,21 +261,6 @@ def _check_math_at(text: str, size: float, path: str, source: str) -> None:
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
         raise SpecError(f"mathtext {text[:40]!r} cannot be drawn at {size:g} pt: {first}",
                         path=path, source=source) from None
-
-
-def render(spec: DiagramSpec, theme: str = "paper", *, highlight: str | None = None,
-           legend: bool = False, equations: bool = False, width: float | None = None,
-           ax: Axes | None = None, activity: Mapping[str, float] | None = None) -> Figure:
-    """Render ``spec`` in ``theme``; returns the Figure (``ax.figure`` when ``ax`` is given).
-
-    With ``ax``, the diagram is drawn into that Axes (no panels) in the theme active now.
-    """
-    if ax is not None:
-        draw(spec, ax, highlight=highlight, activity=activity)
-        return ax.figure
-    with theme_context(theme, width=width) as resolved:
-        return render_active(spec, page=resolved.page, highlight=highlight, legend=legend,
-                             equations=equations, theme=resolved, activity=activity)
 
 
 def _fixed_page_plan(spec: DiagramSpec, measure: Any, width: float, page_height: float,

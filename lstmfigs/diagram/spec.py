@@ -202,13 +202,6 @@ class DiagramSpec:
         """Plain data that :meth:`from_dict` turns back into an equal spec."""
         return _to_plain(self)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        """Jupyter shows a spec as its picture (default theme), as a figure shows itself."""
-        from .page import render
-
-        figure: Any = render(self, legend=bool(self.legend))  # a ThemedFigure
-        return figure._repr_mimebundle_(include, exclude)
-
 
 # -- reading plain data, strictly -------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from matplotlib.figure import Figure
 
-from ..diagram.page import render_active
+from ..diagram.page import diagram_figure
 from ..diagram.spec import DiagramSpec
 from ..diagram.tomlio import loads_spec
 from ..errors import UnknownNameError
@@ -46,17 +46,14 @@ def builtin_spec(name: str) -> DiagramSpec:
     return loads_spec(path.read_text(encoding="utf-8"), source=f"{name}.toml")
 
 
-def render_builtin(name: str, *, theme: Theme, highlight: str | None = None,
-                   legend: bool = True, equations: bool = False,
-                   activity: dict[str, float] | None = None) -> Figure:
-    """Render built-in spec ``name`` in the active ``theme`` (a catalog builder)."""
-    return render_active(builtin_spec(name), page=theme.page, highlight=highlight,
-                         legend=legend, equations=equations, theme=theme, activity=activity)
+def _builtin_figure(name: str, *, theme: Theme, **options: Any) -> Figure:
+    """Built-in spec ``name`` as a figure in the active ``theme`` (what every builder does)."""
+    return diagram_figure(builtin_spec(name), theme=theme, **options)
 
 
 def lstm_cell(*, theme: Theme, **options: Any) -> Figure:
     """The LSTM cell with its notation legend (``equations=True`` adds the equations)."""
-    return render_builtin("lstm-cell", theme=theme, **options)
+    return _builtin_figure("lstm-cell", theme=theme, **options)
 
 
 def lstm_chain(*, theme: Theme, layers: int = 1, **options: Any) -> Figure:
@@ -64,7 +61,7 @@ def lstm_chain(*, theme: Theme, layers: int = 1, **options: Any) -> Figure:
     if layers not in (1, 2):
         raise UnknownNameError(f"lstm-chain: layers must be 1 or 2, got {layers!r}")
     name = "lstm-chain" if layers == 1 else "lstm-chain-stacked"
-    return render_builtin(name, theme=theme, **options)
+    return _builtin_figure(name, theme=theme, **options)
 
 
 def __getattr__(attr: str) -> Callable[..., Figure]:
@@ -74,7 +71,7 @@ def __getattr__(attr: str) -> Callable[..., Figure]:
         raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
     def build(*, theme: Theme, **options: Any) -> Figure:
-        return render_builtin(name, theme=theme, **options)
+        return _builtin_figure(name, theme=theme, **options)
 
     build.__name__ = attr
     build.__doc__ = f"The built-in diagram '{name}' (see ``lstmfigs spec {name}``)."
