@@ -56,14 +56,14 @@ def figure(name: str | DiagramSpec, theme: str = "paper", **options: Any) -> Fig
     :class:`~lstmfigs.diagram.spec.DiagramSpec` (options ``highlight``, ``legend``,
     ``equations``).
     """
-    from .render import build_figure
+    from .build import build_figure
 
     return build_figure(name, theme=theme, **options)
 
 
 def data(name: str, **options: Any) -> dict[str, numpy.ndarray]:
     """The numbers behind the data figure ``name`` as a mapping of arrays."""
-    from .render import check_name, check_options
+    from .build import check_name, check_options
 
     entry = catalog.get(check_name(name))
     check_options(entry, options)

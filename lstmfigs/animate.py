@@ -44,7 +44,7 @@ class Frame:
 def storyboard_steps(name: str) -> list[str | None]:
     """The frames of ``name``'s storyboard: None (the whole diagram), then each step."""
     from .figures.diagrams import builtin_names, builtin_spec
-    from .render import is_spec_path
+    from .build import is_spec_path
 
     if is_spec_path(name):
         from .diagram.tomlio import load_spec
@@ -71,7 +71,7 @@ def storyboard(name: str, theme: str = "paper", *, width: float | None = None,
 
     The equations panel is on unless ``equations=False``: it is what the highlight explains.
     """
-    from .render import build_figure
+    from .build import build_figure
 
     if options.get("highlight"):
         raise LstmfigsError("a storyboard shows every step; leave out --highlight")

@@ -322,7 +322,7 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
 
     from .export import EDITABLE_FORMATS, save_figure
     from .export import write_data as write_numbers
-    from .render import build_figure
+    from .build import build_figure
 
     printed: list[str] = []
     with batch() as staged:
@@ -389,7 +389,7 @@ def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list:
     """Check every target and option before anything is drawn."""
     from .errors import UnknownNameError
     from .export import ANIMATED_FORMATS
-    from .render import is_spec_path
+    from .build import is_spec_path
 
     targets: list[str] = []
     for name in names:

@@ -595,7 +595,7 @@ def pptx_bytes(name: str, theme: str = "slides", *, width: float | None = None,
                dpi: float | None = None, **options: Any) -> bytes:
     """The slide deck of figure ``name`` (a built-in name or a ``.toml`` spec path)."""
     _require_pptx()
-    from .render import build_figure, is_spec_path
+    from .build import build_figure, is_spec_path
 
     if is_spec_path(name):
         from .diagram.tomlio import load_spec

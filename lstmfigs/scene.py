@@ -131,7 +131,7 @@ def _look(role: str) -> Look:
 
 def is_spec_diagram(name: str) -> bool:
     """Whether ``name`` (catalog name or ``.toml`` path) is a diagram drawn from a spec."""
-    from .render import is_spec_path
+    from .build import is_spec_path
 
     if is_spec_path(name):
         return True
@@ -143,7 +143,7 @@ def build_scene(name: str, theme: str = "paper", *, width: float | None = None,
                 legend: bool | None = None, equations: bool | None = None,
                 **options: Any) -> Scene:
     """Render diagram ``name`` once (the layout of its PDF) and return it as a scene."""
-    from .render import build_figure
+    from .build import build_figure
 
     if not is_spec_diagram(name):
         raise LstmfigsError(f"figure '{name}' is not a diagram drawn from a spec; TikZ and "

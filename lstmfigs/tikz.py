@@ -382,7 +382,7 @@ def to_tikz(name: str, theme: str = "paper", *, width: float | None = None,
     step is in the picture as a Beamer overlay.
     """
     from .diagram.tomlio import load_spec
-    from .render import is_spec_path
+    from .build import is_spec_path
 
     title = load_spec(name).name if is_spec_path(name) else name
     return scene_tikz(build_scene(name, theme, width=width, **options), title, theme)

@@ -345,10 +345,10 @@ def test_a_failure_after_some_files_are_staged_removes_them(tmp_path, monkeypatc
 
 def test_nothing_is_written_until_every_target_is_checked(tmp_path, monkeypatch):
     """Options are checked for every target before the first figure is drawn."""
-    from lstmfigs import render
+    from lstmfigs import build
 
     drawn = []
-    monkeypatch.setattr(render, "build_figure",
+    monkeypatch.setattr(build, "build_figure",
                         lambda *a, **k: drawn.append(a) or pytest.fail("drew"))
     assert_one_line_error(cli("render", "lstm-cell", "rnn-cell", "--highlight", "forget",
                               "-o", str(tmp_path / "out")), "rnn-cell")
