@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import catalog
-from . import themes as _themes_module
 from .errors import LstmfigsError, SpecError, UnknownNameError
+from .themes import theme_names
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -29,7 +29,7 @@ DATA_OPTIONS = ("weights", "inputs", "runs")
 
 __all__ = [
     "LstmfigsError", "SpecError", "UnknownNameError",
-    "names", "themes", "figure", "data", "save", "__version__",
+    "names", "theme_names", "figure", "data", "save", "__version__",
     "to_tikz", "save_tikz", "save_pptx",
 ]
 
@@ -37,14 +37,6 @@ __all__ = [
 def names(kind: str | None = None) -> list[str]:
     """Every built-in figure name (optionally only ``kind`` = "diagram" or "data")."""
     return [e.name for e in catalog.entries() if kind is None or e.kind == kind]
-
-
-# The submodule lstmfigs.themes was imported above, so this function, defined after it,
-# is what ``lstmfigs.themes`` names; ``from lstmfigs.themes import role_style`` still reaches
-# the module through sys.modules.
-def themes() -> list[str]:
-    """Every built-in theme name; each is also a matplotlib style ``lstmfigs.NAME``."""
-    return _themes_module.theme_names()
 
 
 def figure(name: str | DiagramSpec, theme: str = "paper", **options: Any) -> Figure:

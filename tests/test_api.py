@@ -11,7 +11,7 @@ from lstmfigs.checks import layout_problems
 def test_names_themes_and_figure():
     assert "lstm-cell" in lstmfigs.names()
     assert lstmfigs.names("diagram")[0] == "lstm-cell" or "lstm-cell" in lstmfigs.names("diagram")
-    assert lstmfigs.themes()[0] == "paper"
+    assert lstmfigs.theme_names()[0] == "paper"
     fig = lstmfigs.figure("lstm-cell", theme="print", highlight="update")
     from matplotlib.figure import Figure
 

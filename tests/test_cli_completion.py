@@ -38,7 +38,7 @@ def test_help_does_not_import_matplotlib(args):
 
 def test_render_help_lists_figures_themes_fonts_formats_and_venues():
     text = CliRunner().invoke(main, ["render", "--help"]).output
-    for name in lstmfigs.names() + lstmfigs.themes() + list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS) \
+    for name in lstmfigs.names() + lstmfigs.theme_names() + list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS) \
             + list(VENUES) + ["times", "cm", "sans"]:
         assert name in text, name
 

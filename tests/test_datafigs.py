@@ -130,7 +130,7 @@ def themed_layout_problems(fig, theme: str) -> list[str]:
         return layout_problems(fig)
 
 
-@pytest.mark.parametrize("theme", [t for t in lstmfigs.themes() if t not in IMAGE_THEMES])
+@pytest.mark.parametrize("theme", [t for t in lstmfigs.theme_names() if t not in IMAGE_THEMES])
 @pytest.mark.parametrize("name", DATA_FIGURES)
 def test_layout_is_clean_in_every_other_theme(name, theme):
     fig = lstmfigs.figure(name, theme=theme)

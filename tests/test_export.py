@@ -44,7 +44,7 @@ def test_the_pdf_font_reader_sees_type3(tmp_path):
     assert "Type3" in pdf_font_subtypes((tmp_path / "t3.pdf").read_bytes())
 
 
-@pytest.mark.parametrize("theme", lstmfigs.themes())
+@pytest.mark.parametrize("theme", lstmfigs.theme_names())
 def test_no_type3_fonts_in_any_theme(theme, tmp_path):
     fig = lstmfigs.figure("lstm-cell", theme=theme, equations=True)
     path = save_figure(fig, tmp_path / "cell.pdf")

@@ -52,7 +52,7 @@ def test_unknown_font_is_an_error_with_a_hint(tmp_path):
 
 
 def test_font_sheets_are_not_themes():
-    assert not [t for t in lstmfigs.themes() if t.startswith("font-")]
+    assert not [t for t in lstmfigs.theme_names() if t.startswith("font-")]
 
 
 @pytest.mark.parametrize("fmt", ["eps", "ps"])

@@ -22,7 +22,7 @@ def _stem(theme: str, step: str | None, equations: bool = False) -> str:
 
 
 def test_theme_list_is_what_we_test():
-    assert sorted(lstmfigs.themes()) == sorted(THEMES)
+    assert sorted(lstmfigs.theme_names()) == sorted(THEMES)
 
 
 @pytest.mark.parametrize("theme,step", [
@@ -114,8 +114,9 @@ def test_unknown_highlight_is_a_clear_error():
         lstmfigs.figure("lstm-cell", highlight="nope")
 
 
-def test_themes_function_survives_submodule_imports():
-    import lstmfigs.themes  # noqa: F401
-    from lstmfigs.themes import role_style  # noqa: F401
+def test_the_themes_module_is_not_shadowed_by_a_function():
+    """``lstmfigs.themes`` is the module (a function of that name once hid it)."""
+    import lstmfigs.themes
 
-    assert callable(lstmfigs.themes) and "paper" in lstmfigs.themes()
+    assert lstmfigs.themes.theme_names() == lstmfigs.theme_names()
+    assert "paper" in lstmfigs.theme_names()

@@ -17,7 +17,7 @@ from lstmfigs.themes import resolve_theme, style_names
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("theme", lstmfigs.themes())
+@pytest.mark.parametrize("theme", lstmfigs.theme_names())
 def test_every_theme_is_a_matplotlib_style_by_dotted_name(theme):
     names = style_names(theme)
     assert names[0] == "lstmfigs.paper" and names[-1] == f"lstmfigs.{theme}"

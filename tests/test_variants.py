@@ -45,7 +45,7 @@ def test_variant_image(name, options, theme):
     return _figure(name, theme, options)
 
 
-@pytest.mark.parametrize("theme", lstmfigs.themes())
+@pytest.mark.parametrize("theme", lstmfigs.theme_names())
 @pytest.mark.parametrize("name,options", [pytest.param(n, o, id=_id(n, o)) for n, o in VARIANTS]
                          + [pytest.param("lstm-activity", {}, id="lstm-activity")])
 def test_layout_in_every_theme(name, options, theme):
