@@ -43,8 +43,8 @@ class Frame:
 
 def storyboard_steps(name: str) -> list[str | None]:
     """The frames of ``name``'s storyboard: None (the whole diagram), then each step."""
-    from .figures.diagrams import builtin_names, builtin_spec
     from .build import is_spec_path
+    from .figures.diagrams import builtin_names, builtin_spec
 
     if is_spec_path(name):
         from .diagram.tomlio import load_spec

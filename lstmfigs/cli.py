@@ -320,9 +320,9 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
         resolve(runs)  # a missing or damaged run set fails now, before anything is drawn
     folder = _check_output_folder(out)
 
+    from .build import build_figure
     from .export import EDITABLE_FORMATS, save_figure
     from .export import write_data as write_numbers
-    from .build import build_figure
 
     printed: list[str] = []
     with batch() as staged:
@@ -387,9 +387,9 @@ class _Job:
 def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list: list[str],
                write_data: bool, storyboard: bool) -> list[_Job]:
     """Check every target and option before anything is drawn."""
+    from .build import is_spec_path
     from .errors import UnknownNameError
     from .export import ANIMATED_FORMATS
-    from .build import is_spec_path
 
     targets: list[str] = []
     for name in names:

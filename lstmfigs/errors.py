@@ -7,7 +7,7 @@ stderr and exit status 2; Python callers can catch it (it is also a ``ValueError
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def did_you_mean(name: str, known: Iterable[str], n: int = 1) -> str:
@@ -74,7 +74,7 @@ class SpecError(LstmfigsError):
         prefix = ": ".join(part for part in (where, self.path) if part)
         return f"{prefix}: {self.message}" if prefix else self.message
 
-    def located(self, source: str, line: int | None = None) -> "SpecError":
+    def located(self, source: str, line: int | None = None) -> SpecError:
         """The same error, attributed to a file (and line, when known)."""
         return SpecError(self.message, path=self.path, source=source,
                          line=line if line is not None else self.line)

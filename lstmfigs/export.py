@@ -19,9 +19,9 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO
 
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -170,9 +170,10 @@ def notebook_format() -> str:
 def figure_renderer(fig: Figure) -> Any:
     """The figure's renderer; a bare ``Figure()`` (no canvas that can measure text) gets an
     Agg canvas first, since Agg measures text like every other backend."""
-    if not hasattr(fig.canvas, "get_renderer"):
-        FigureCanvasAgg(fig)
-    return fig.canvas.get_renderer()
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    if get_renderer is None:
+        get_renderer = FigureCanvasAgg(fig).get_renderer
+    return get_renderer()
 
 
 def _format_of(fname: Any) -> str | None:
@@ -484,14 +485,14 @@ def save_pgf(fig: Figure, path: Any) -> Path:
     import shutil
     import tempfile
 
-    path = Path(path)
-    _folder_of(path)
+    target = Path(path)
+    _folder_of(target)
     if shutil.which(str(mpl.rcParams["pgf.texsystem"])) is None and \
             shutil.which("pdflatex") is None:
         raise LstmfigsError("pgf output measures its text with pdflatex, which is not "
                             "installed (TeX Live's texlive-latex-base has it)")
     with tempfile.TemporaryDirectory(prefix="lstmfigs-pgf-") as scratch:
-        drawn = Path(scratch) / path.name
+        drawn = Path(scratch) / target.name
         try:
             with mpl.rc_context(getattr(fig, "_rc", {})), \
                     mpl.rc_context({"pgf.texsystem": "pdflatex", "pgf.rcfonts": False}):
@@ -509,8 +510,8 @@ def save_pgf(fig: Figure, path: Any) -> Path:
     outer = contextlib.nullcontext() if _ACTIVE.get() is not None else batch()
     with outer:
         for drawn_path, data in files.items():
-            atomic_write(path.with_name(drawn_path.name), _bytes_writer(data))
-    return path
+            atomic_write(target.with_name(drawn_path.name), _bytes_writer(data))
+    return target
 
 
 def write_data(data: Any, path: Any) -> Path:
@@ -527,7 +528,8 @@ def write_data(data: Any, path: Any) -> Path:
     path = _output_path(path)
     if not isinstance(data, Mapping):
         raise LstmfigsError(f"expected a mapping of names to arrays, got {type(data).__name__}")
-    arrays = {str(k): np.asarray(v) for k, v in data.items()}
+    # Any: numpy's stubs type savez's **kwds against its own keyword arguments.
+    arrays: dict[str, Any] = {str(k): np.asarray(v) for k, v in data.items()}
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "npz":
         return atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
@@ -538,7 +540,7 @@ def write_data(data: Any, path: Any) -> Path:
     lengths = {a.shape for a in arrays.values()}
     if all(a.ndim == 1 for a in arrays.values()) and len(lengths) == 1:
         writer.writerow(arrays)
-        writer.writerows(zip(*(a.tolist() for a in arrays.values())))
+        writer.writerows(zip(*(a.tolist() for a in arrays.values()), strict=True))
     else:
         writer.writerow(["array", "index", "value"])
         for key, array in arrays.items():

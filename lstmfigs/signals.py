@@ -21,7 +21,8 @@ import contextlib
 import signal
 import sys
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 #: The signals a command ends cleanly on (SIGHUP does not exist on Windows).
 SIGNALS: tuple[signal.Signals, ...] = tuple(

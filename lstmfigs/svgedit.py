@@ -82,13 +82,16 @@ def _tag_artists(fig: Any) -> tuple[dict[Any, str], dict[str, str]]:
                 gids[artists.node_labels[node.id]] = f"{gid}{_PART}label"
         elif node.id in artists.node_labels:  # a terminal: its label is the group
             gids[artists.node_labels[node.id]] = gid
-    for index, (wire, parts) in enumerate(zip(spec.wires, artists.wires)):
+    # Not strict: a diagram may draw fewer artists than its spec lists (no legend or
+    # equations panel; the node dots follow the branch dots in artists.dots).
+    for index, (wire, parts) in enumerate(zip(spec.wires, artists.wires, strict=False)):
         gid = name(spec.wire_id(index))
         classes[gid] = _classes("wire", wire.role, wire.steps)
         gids[parts[0]] = gid
         for number, part in enumerate(parts[1:], 1):
             gids[part] = f"{gid}{_PART}head{number}"
-    for number, (dot, (_, role)) in enumerate(zip(artists.dots, layout.branch_points), 1):
+    branch_dots = zip(artists.dots, layout.branch_points, strict=False)
+    for number, (dot, (_, role)) in enumerate(branch_dots, 1):
         gid = name(f"branch-{number}")
         steps = next((w.steps for w in spec.wires if w.role == role), ())  # as draw.py
         classes[gid] = _classes("branch", role, steps)
@@ -99,11 +102,13 @@ def _tag_artists(fig: Any) -> tuple[dict[Any, str], dict[str, str]]:
             gid = name(label.id or f"label-{index + 1}")
             classes[gid] = _classes("label", label.role or None, label.steps)
             gids[artists.labels[owner]] = gid
-    for number, (entry, text) in enumerate(zip(spec.legend, rendered.legend_texts), 1):
+    legend = zip(spec.legend, rendered.legend_texts, strict=False)
+    for number, (entry, text) in enumerate(legend, 1):
         gid = name(f"legend-{number}")
         classes[gid] = _classes(f"legend legend-{entry.kind}", None, ())
         gids[text] = gid
-    for number, (line, text) in enumerate(zip(spec.equations, rendered.equation_texts), 1):
+    equations = zip(spec.equations, rendered.equation_texts, strict=False)
+    for number, (line, text) in enumerate(equations, 1):
         gid = name(f"equation-{number}")
         classes[gid] = _classes("equation", None, line.steps)
         gids[text] = gid

@@ -232,7 +232,7 @@ class _Writer:
             self.emit("% Labels.")
         for item, steps in texts:
             shift = "".join(f", {axis}shift={_pt(value * 72)}"
-                            for axis, value in zip("xy", item.offset) if value)
+                            for axis, value in zip("xy", item.offset, strict=True) if value)
             # A terminal's label hangs on the terminal's coordinate: move one, both move.
             where = f"({item.owner})" if item.kind == "terminal" else _xy(item.anchor)
             self.emit(f"\\node[lstmfigs text, anchor={_anchor(item.ha, item.va)}{shift}"
@@ -381,8 +381,8 @@ def to_tikz(name: str, theme: str = "paper", *, width: float | None = None,
     ``options`` are the diagram's (``legend``, ``equations``, ``layers``); every highlight
     step is in the picture as a Beamer overlay.
     """
-    from .diagram.tomlio import load_spec
     from .build import is_spec_path
+    from .diagram.tomlio import load_spec
 
     title = load_spec(name).name if is_spec_path(name) else name
     return scene_tikz(build_scene(name, theme, width=width, **options), title, theme)

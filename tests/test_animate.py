@@ -9,8 +9,14 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from lstmfigs.animate import (activity_at, gif_bytes, run_activity, save_animation,
-                              save_storyboard_frames, save_storyboard_pdf)
+from lstmfigs.animate import (
+    activity_at,
+    gif_bytes,
+    run_activity,
+    save_animation,
+    save_storyboard_frames,
+    save_storyboard_pdf,
+)
 from lstmfigs.checks import layout_problems
 from lstmfigs.cli import main
 from lstmfigs.errors import LstmfigsError

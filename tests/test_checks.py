@@ -21,8 +21,8 @@ def test_clean_figure_has_no_problems():
 
 def _problems_with_forget_label_at(at, ha="left") -> list[str]:
     spec = builtin_spec("lstm-cell")
-    labels = [dataclasses.replace(l, at=at, ha=ha) if l.id == "forget_label" else l
-              for l in spec.labels]
+    labels = [dataclasses.replace(label, at=at, ha=ha) if label.id == "forget_label" else label
+              for label in spec.labels]
     return layout_problems(figure(_spec_with(labels=tuple(labels)), legend=False))
 
 

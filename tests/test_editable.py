@@ -122,12 +122,12 @@ def test_tikz_highlight_steps_are_beamer_overlays(cell_tikz):
     # Overlay 1 is the whole cell, then forget, input, update, output.
     assert "1 the whole diagram, 2 forget, 3 input, 4 update, 5 output" in cell_tikz
     assert "(forget_gate) at" in cell_tikz
-    forget_gate = next(l for l in cell_tikz.splitlines() if "(forget_gate) at" in l)
+    forget_gate = next(line for line in cell_tikz.splitlines() if "(forget_gate) at" in line)
     assert "lit on={<1,2>{gate dim=forget_gate}}" in forget_gate
-    output_gate = next(l for l in cell_tikz.splitlines() if "(output_gate) at" in l)
+    output_gate = next(line for line in cell_tikz.splitlines() if "(output_gate) at" in line)
     assert "lit on={<1,5>{gate dim=output_gate}}" in output_gate
     # The cell body is never dimmed, and outside Beamer nothing is.
-    region = next(l for l in cell_tikz.splitlines() if l.endswith("% cell"))
+    region = next(line for line in cell_tikz.splitlines() if line.endswith("% cell"))
     assert "lit on" not in region
     assert "\\ifdefined\\alt\\alt<#1>{}{\\pgfkeysalso{#2}}\\fi" in cell_tikz
 

@@ -29,7 +29,8 @@ def _without_arrowhead(spec):
 
 
 def _with_label(spec):
-    labels = [dataclasses.replace(l, text="$g_t$") if l.text == "$f_t$" else l for l in spec.labels]
+    labels = [dataclasses.replace(label, text="$g_t$") if label.text == "$f_t$" else label
+              for label in spec.labels]
     return dataclasses.replace(spec, labels=tuple(labels))
 
 

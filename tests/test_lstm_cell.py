@@ -91,7 +91,7 @@ def test_lstm_cell_is_complete_and_correct():
             ("output_gate", "output_mul"), ("output_mul", "hidden_branch"),
             ("hidden_branch", "h_next"), ("hidden_branch", "h_up")} <= edges
     # Every gate output and state is labelled.
-    texts = {l.text for l in spec.labels} | {n.label for n in spec.nodes}
+    texts = {label.text for label in spec.labels} | {n.label for n in spec.nodes}
     for symbol in ["$f_t$", "$i_t$", r"$\tilde{C}_t$", "$o_t$", "$C_{t-1}$", "$C_t$",
                    "$h_{t-1}$", "$h_t$", "$x_t$"]:
         assert symbol in texts

@@ -35,7 +35,7 @@ def executed() -> dict:
     client = nbclient.NotebookClient(notebook, timeout=240, kernel_name="python3",
                                      allow_errors=False)
     client.execute()
-    return dict(zip(CELLS, notebook.cells))
+    return dict(zip(CELLS, notebook.cells, strict=True))
 
 
 def _images(cell) -> list[tuple[str, object]]:

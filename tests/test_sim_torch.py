@@ -182,7 +182,7 @@ def test_live_cell_step_matches_torch():
                 got = model.step(x.numpy(), (h.numpy(), c.numpy()))
             else:
                 expected, got = (net(x, h),), (model.step(x.numpy(), h.numpy()),)
-            for theirs, mine in zip(expected, got):
+            for theirs, mine in zip(expected, got, strict=True):
                 np.testing.assert_allclose(mine, theirs.detach().numpy(), atol=1e-13)
 
 

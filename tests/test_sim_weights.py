@@ -84,7 +84,7 @@ def test_keras_twin_of_a_pytorch_model_gives_the_same_outputs(model_class):
 def test_keras_round_trip(model_class):
     weights = random_keras_weights(model_class, seed=4)
     again = model_class.from_keras(*weights).to_keras()
-    for original, back in zip(weights, again):
+    for original, back in zip(weights, again, strict=True):
         np.testing.assert_array_equal(original, back)
 
 

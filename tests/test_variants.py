@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import image_compare
 
 import lstmfigs
 from lstmfigs.checks import layout_problems
 from lstmfigs.figures.diagrams import builtin_names, builtin_spec
-from conftest import image_compare
 
 #: (figure name, options) of every variant diagram; lstm-cell has its own tests.
 VARIANTS: list[tuple[str, dict]] = [

@@ -35,7 +35,7 @@ def main() -> None:
     runs = train_runs(BUILTIN, workers=args.workers, use_cache=False, progress=True,
                       stream=sys.stderr, origin="the shipped data")
     path = runs.save(DATA / SHIPPED_FILE)
-    outcome = {model: dict(zip(map(str, BUILTIN.lags), map(int, runs.solved(model))))
+    outcome = {model: dict(zip(map(str, BUILTIN.lags), map(int, runs.solved(model)), strict=True))
                for model in MODEL_KINDS}
     record = {"file": SHIPPED_FILE, "bytes": path.stat().st_size,
               "environment": runs.environment, "scenario": BUILTIN.to_dict(),

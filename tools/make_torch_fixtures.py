@@ -87,7 +87,7 @@ def stacked_with_masks(net: torch.nn.Module, x: torch.Tensor, states: tuple[torc
         copies.update({name.replace("_l0", f"_l{layer}"): value for name, value in single.named_parameters()})
         part = tuple(state[layer * directions:(layer + 1) * directions] for state in states)
         output, final = single(layer_input, part if len(part) > 1 else part[0])
-        for collected, value in zip(finals, final if isinstance(final, tuple) else (final,)):
+        for collected, value in zip(finals, final if isinstance(final, tuple) else (final,), strict=True):
             collected.append(value)
         layer_input = output * torch.from_numpy(masks[layer]).to(x.dtype) if layer < len(masks) else output
     return layer_input, tuple(torch.cat(collected) for collected in finals), copies
@@ -134,7 +134,7 @@ def make_case(module: type, dtype: torch.dtype, steps: int, batch: int, inputs: 
         finals = final if has_c else (final,)
     dh = torch.randn_like(out)
     d_finals = [torch.randn_like(value) for value in finals]
-    loss = (out * dh).sum() + sum((value * grad).sum() for value, grad in zip(finals, d_finals))
+    loss = (out * dh).sum() + sum((value * grad).sum() for value, grad in zip(finals, d_finals, strict=True))
     loss.backward()
     case: dict[str, Any] = {"x": x, "h0": h0, "dh": dh, "dh_n": d_finals[0], "out/h": out,
                             "out/h_n": finals[0], "grad/x": x.grad, "grad/h0": h0.grad}

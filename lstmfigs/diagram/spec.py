@@ -18,8 +18,9 @@ No matplotlib import at module level: specs are loaded and validated without it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..errors import SpecError, did_you_mean
 from ..roles import ALL_ROLES
@@ -194,13 +195,14 @@ class DiagramSpec:
 
     # -- construction from untrusted data ---------------------------------------------
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "DiagramSpec":
+    def from_dict(cls, data: Mapping[str, Any]) -> DiagramSpec:
         """Build and validate a spec from plain data (as parsed from TOML)."""
         return validate(_Reader(data, "").build_spec())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal spec."""
-        return _to_plain(self)
+        plain: dict[str, Any] = _to_plain(self)
+        return plain
 
 
 # -- reading plain data, strictly -------------------------------------------------------
@@ -281,7 +283,8 @@ class _Reader:
             raise SpecError(f"expected a list of [x, y] points, got {_type_name(value)}",
                             path=self._at(key))
         self._check_length(key, value)
-        return tuple(_numbers(p, 2, f"{self._at(key)}[{i}]") for i, p in enumerate(value))
+        pairs = (_numbers(p, 2, f"{self._at(key)}[{i}]") for i, p in enumerate(value))
+        return tuple((x, y) for x, y in pairs)
 
     def strings(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
@@ -300,7 +303,7 @@ class _Reader:
                                 "starting with a letter)", path=f"{self._at(key)}[{index}]")
         return values
 
-    def tables(self, key: str) -> list["_Reader"]:
+    def tables(self, key: str) -> list[_Reader]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
             raise SpecError(f"expected an array of tables ([[{key}]]), got {_type_name(value)}",
@@ -559,8 +562,10 @@ def validate(spec: DiagramSpec) -> DiagramSpec:
     if not spec.nodes:
         raise SpecError("a diagram needs at least one node", path="nodes")
     seen: dict[str, str] = {}
-    groups = (("nodes", spec.nodes), ("regions", spec.regions), ("labels", spec.labels),
-              ("wires", spec.wires))
+    # Every element kind has an ``id`` and ``steps``; Any spares a Protocol for two fields.
+    groups: tuple[tuple[str, tuple[Any, ...]], ...] = (
+        ("nodes", spec.nodes), ("regions", spec.regions), ("labels", spec.labels),
+        ("wires", spec.wires))
     for group, items in groups:
         for index, item in enumerate(items):
             if item.id:
