@@ -244,8 +244,9 @@ def test_whole_state_curve_matches_finite_differences():
 
     model = LSTM(SCENARIO.input_size, 5, seed=3, dtype="float64", forget_bias=1.0)
     x = _probe(model)[:12, :2]
-    whole, via_h = measure.lstm_state_jacobian_norms(model, x)
     trace = model.forward(x)
+    whole = model.jacobian_norms(trace, whole_state=True)[1]
+    via_h = model.jacobian_norms(trace)[1]
     steps, eps = x.shape[0], 1e-6
     for lag in (1, 4, 11):
         t = steps - 1 - lag
@@ -291,9 +292,9 @@ def test_summaries_are_printable():
         entry = catalog.get(name)
         if entry.summary_target is None:
             continue
-        summary = entry.load_summary()()
+        summary = entry.load_summary()(entry.load_data()())
         assert summary and all(isinstance(v, (int, float, str)) for v in summary.values())
-    dashboard = measure.dynamics_dashboard_summary()
+    dashboard = measure.dynamics_dashboard_summary(measure.dynamics_dashboard_data())
     assert {"f_mean", "f_std", "i_mean", "o_std", "c_final_min", "h_final_max"} <= set(dashboard)
 
 
@@ -317,7 +318,7 @@ def test_numbers_are_the_same_on_an_avx2_machine(tmp_path):
             for key, value in lstmfigs.data(name).items():
                 theirs = other[f"{name}/{key}"]
                 assert theirs.shape == value.shape, (name, key)
-                if value.dtype.kind in "iub":
+                if value.dtype.kind in "iubU":  # integers, flags and labels exactly
                     np.testing.assert_array_equal(theirs, value, err_msg=f"{name}/{key}")
                 else:
                     # Gradient norms span dozens of decades: relative agreement only.
@@ -398,7 +399,7 @@ def _bad_files(tmp_path: Path, user_files: dict) -> dict[str, list[str]]:
         "missing weights": ["--weights", str(tmp_path / "nope.npz")],
         "garbage weights": ["--weights", str(garbage)],
         "wrong keys": ["--weights", str(wrong_keys)],
-        "rnn weights": ["--weights", str(rnn_weights)],
+        "relu rnn weights": ["--weights", str(rnn_weights), "--nonlinearity", "relu"],
         "nan input": ["--weights", weights, "--input", str(nan_csv)],
         "wrong width": ["--input", str(wide)],
         "not numbers": ["--input", str(text)],

@@ -1,25 +1,31 @@
-"""Catalog builders for the data figures: ``fn(*, theme, **options) -> Figure``.
+"""Catalog builders for the data figures: ``fn(*, theme, data, fig=None) -> Figure``.
 
-Called inside the theme's style context (``lstmfigs.figure(name, theme=...)``).  Each
-accepts ``fig=`` to draw into a figure of the caller's (then the caller's size rules);
-without it the figure is the theme's width (see :func:`.plots.themed_figure` for heights).
+Each draws the numbers it is given (``data``, what the figure's ``data_target`` in
+:mod:`.measure` returned) and computes none: the build path computes them once per render
+and hands the same mapping to the figure, its summary and ``--data``.  Called inside the
+theme's style context (``lstmfigs.figure(name, theme=...)``).  Each accepts ``fig=`` to draw
+into a figure of the caller's (then the caller's size rules); without it the figure is the
+theme's width (see :func:`.plots.themed_figure` for heights).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from ..loader import InputsSource, WeightsSource
 from ..themes import Theme
 from . import measure, usermodel
 from .plots import (
     GATE_NAMES,
+    QUANTITY_ROLES,
     few_ticks,
     finish_figure,
     mark_step,
@@ -33,8 +39,8 @@ from .plots import (
     reference_line_kwargs,
     themed_figure,
 )
-from .runs import RunsSource, resolve
-from .scenario import Scenario
+
+Data = Mapping[str, np.ndarray]
 
 STEP_LABEL = "step $t$"
 
@@ -55,7 +61,10 @@ def _space_panels(fig: Figure, *, wspace: float | None = None, hspace: float | N
     """More room between panels (when the figure uses constrained layout)."""
     engine = fig.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
-        engine.set(**{k: v for k, v in (("wspace", wspace), ("hspace", hspace)) if v is not None})
+        if wspace is not None:
+            engine.set(wspace=wspace)
+        if hspace is not None:
+            engine.set(hspace=hspace)
 
 
 def _symmetric_ticks(limit: float) -> list[float]:
@@ -64,16 +73,26 @@ def _symmetric_ticks(limit: float) -> list[float]:
     return [-rounded, 0.0, rounded]
 
 
-def gate_heatmaps(*, theme: Theme | None = None, weights: WeightsSource | None = None,
-                  runs: RunsSource = None,
-                  inputs: InputsSource | None = None, fig: Figure | None = None) -> Figure:
+def gate_heatmaps(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
     """Units x time of f, i, g, o, c and h for one sequence on a shared time axis.
 
     Gates on the fixed scale [0, 1]; g, c and h on symmetric scales (g and h are bounded
     by 1, c by its largest magnitude).  The step where the symbol to remember was shown is
-    dashed (built-in inputs).
+    dashed (built-in inputs).  A GRU's or RNN's own panels: :func:`.usermodel.gate_heatmaps`.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The active theme (its page kind and colour maps).
+    data : mapping of str to ndarray
+        What :func:`.measure.gate_heatmaps_data` returned.
+    fig : Figure, optional
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
     """
-    data = measure.gate_heatmaps_data(weights=weights, inputs=inputs, runs=runs)
     if "f" not in data:  # a user's GRU or RNN
         return usermodel.gate_heatmaps(data, theme=theme, fig=fig)
     wide = _wide(theme)
@@ -104,18 +123,32 @@ def gate_heatmaps(*, theme: Theme | None = None, weights: WeightsSource | None =
     return finish_figure(fig)
 
 
-def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | None = None,
-                       runs: RunsSource = None,
-                       inputs: InputsSource | None = None, fig: Figure | None = None) -> Figure:
-    """A 3x3 overview of one sequence.
+def dynamics_dashboard(*, theme: Theme | None = None, data: Data,
+                       fig: Figure | None = None) -> Figure:
+    """A 3x3 overview of one sequence of an LSTM (a GRU's or an RNN's:
+    :func:`.usermodel.dynamics_dashboard`).
 
     Row 1: the input, and the hidden- and cell-state traces of the four units that vary
     most.  Row 2: heatmaps of the forget, input and output gates (one colour bar, [0, 1]).
     Row 3: histograms of the gates' activations, their mean over the units at each step,
     and the norms of c and h.  The summary statistics are
     :func:`lstmfigs.datafigs.measure.dynamics_dashboard_summary`.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The active theme.
+    data : mapping of str to ndarray
+        What :func:`.measure.dynamics_dashboard_data` returned.
+    fig : Figure, optional
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
     """
-    data = measure.dynamics_dashboard_data(weights=weights, inputs=inputs, runs=runs)
+    if measure.model_kind(data) != "LSTM":
+        return usermodel.dynamics_dashboard(data, theme=theme, fig=fig)
     fig = themed_figure(theme, height_ratio=0.9, fig=fig)
     axes = fig.subplots(3, 3)
     time = data["time"]
@@ -129,7 +162,7 @@ def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | N
     input_ax.set_title("input $x_t$", loc="left")
     input_ax.set_ylabel("channel")
     for ax, name in ((axes[0, 1], "h"), (axes[0, 2], "c")):
-        plot_unit_traces(data[name], data[f"traced_{name}_units"], role=measure_role(name), ax=ax)
+        plot_unit_traces(data[name], data[f"traced_{name}_units"], role=QUANTITY_ROLES[name], ax=ax)
         ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
     gate_images = []
     for ax, name in zip(axes[1], ("f", "i", "o")):
@@ -155,16 +188,43 @@ def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | N
     axes[2, 2].set_ylim(bottom=0)
     for ax in axes[2, 1:]:
         ax.set_xlabel(STEP_LABEL)
-    for ax in (*axes[:2].ravel(), *axes[2, 1:]):
+    # Gates share their colours across the histogram and the means.
+    return finish_dashboard(fig, [*axes[:2].ravel(), *axes[2, 1:]], last=last, symbol=symbol,
+                            handles=[*gate_lines.values(), *norm_lines.values()])
+
+
+def finish_dashboard(fig: Figure, time_axes: Sequence[Axes], *, last: int, symbol: int | None,
+                     handles: Sequence[Artist]) -> Figure:
+    """Last step of a dashboard: the panels over time share their limits (0 to ``last``)
+    and mark the ``symbol`` step; one legend of ``handles`` (and the marker) below the
+    data; titles clear of the row above.
+
+    Parameters
+    ----------
+    fig : Figure
+        The dashboard.
+    time_axes : sequence of Axes
+        The panels whose x axis is the step.
+    last : int
+        The last step.
+    symbol : int or None
+        The step where the symbol to remember was shown (built-in inputs).
+    handles : sequence of Artist
+        What the legend explains (each with its label).
+
+    Returns
+    -------
+    Figure
+    """
+    marker = None
+    for ax in time_axes:
         ax.set_xlim(-0.5, last + 0.5)
         few_ticks(ax.xaxis, 3)
         if symbol is not None:
             marker = mark_step(ax, symbol)
-    # One legend for the bottom row, outside the data: gates share their colours across
-    # the histogram and the means.
-    handles = [*gate_lines.values(), *norm_lines.values()]
-    labels = [line.get_label() for line in handles]
-    if symbol is not None:
+    handles = list(handles)
+    labels = [str(handle.get_label()) for handle in handles]
+    if marker is not None:
         handles.append(marker)
         labels.append("symbol")
     fig.legend(handles, labels, loc="outside lower center", ncols=len(handles),
@@ -173,19 +233,25 @@ def dynamics_dashboard(*, theme: Theme | None = None, weights: WeightsSource | N
     return finish_figure(fig)
 
 
-def measure_role(name: str) -> str:
-    from .plots import QUANTITY_ROLES
-
-    return QUANTITY_ROLES[name]
-
-
-def rnn_vs_lstm(*, theme: Theme | None = None, inputs: InputsSource | None = None,
-                runs: RunsSource = None, fig: Figure | None = None) -> Figure:
+def rnn_vs_lstm(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
     """Hidden states (units x time) of the representative trained RNN and LSTM (each the
     seed whose final loss is the median of its seeds, named in the title) on the same
     sequence, side by side on one colour scale [-1, 1] (both are bounded by 1).  With
-    built-in inputs the titles say which symbol each model's readout picks at the end."""
-    data = measure.rnn_vs_lstm_data(inputs=inputs, runs=runs)
+    built-in inputs the titles say which symbol each model's readout picks at the end.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The active theme.
+    data : mapping of str to ndarray
+        What :func:`.measure.rnn_vs_lstm_data` returned.
+    fig : Figure, optional
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
+    """
     fig = themed_figure(theme, height_ratio=0.5, fig=fig)
     axes = fig.subplots(1, 2, sharex=True, sharey=True)
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
@@ -213,43 +279,71 @@ def rnn_vs_lstm(*, theme: Theme | None = None, inputs: InputsSource | None = Non
     return finish_figure(fig)
 
 
-def gate_saturation(*, theme: Theme | None = None, weights: WeightsSource | None = None,
-                    runs: RunsSource = None,
-                    inputs: InputsSource | None = None, fig: Figure | None = None) -> Figure:
+def gate_saturation(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
     """Per unit, the fraction of steps its gate is below 0.1 (left-saturated) against the
     fraction above 0.9 (right-saturated), one panel per gate, as in Karpathy, Johnson and
-    Fei-Fei (2015), over every step of every sequence."""
-    data = measure.gate_saturation_data(weights=weights, inputs=inputs, runs=runs)
-    fig = themed_figure(theme, height_ratio=0.42, fig=fig)
-    axes = fig.subplots(1, 3, sharex=True, sharey=True)
-    low, high = float(data["low"]), float(data["high"])
-    for ax, gate in zip(axes, ("i", "f", "o")):
-        plot_saturation(data[f"{gate}_low"], data[f"{gate}_high"], gate=gate, ax=ax,
+    Fei-Fei (2015), over every step of every sequence.  An LSTM's panels are i, f, o; a
+    GRU's r, z and its candidate n; an RNN's its state h.  A tanh quantity (on [-1, 1])
+    is saturated below -0.9 or above 0.9.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The active theme.
+    data : mapping of str to ndarray
+        What :func:`.measure.gate_saturation_data` returned.
+    fig : Figure, optional
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
+    """
+    panels = measure.saturation_panels(data)
+    fig = themed_figure(theme, height_ratio=0.42 if len(panels) > 1 else 0.6, fig=fig)
+    axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
+    thresholds = {name: measure.saturation_thresholds(data, name) for name in panels}
+    for ax, name in zip(axes, panels):
+        low, high = thresholds[name]
+        plot_saturation(data[f"{name}_low"], data[f"{name}_high"], gate=name, ax=ax,
                         low_threshold=low, high_threshold=high)
-        ax.set_title(f"{GATE_NAMES[gate]} ${gate}_t$", loc="left")
-    axes[0].set_ylabel(f"fraction $> {high:g}$")
-    axes[1].set_xlabel(f"fraction of steps $< {low:g}$")
+        ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
+    axes[0].set_ylabel(f"fraction $> {high:g}$")  # every panel's high threshold is 0.9
+    lows = sorted({low for low, _ in thresholds.values()})
+    if len(lows) == 1:
+        axes[len(axes) // 2].set_xlabel(f"fraction of steps $< {lows[0]:g}$")
+    else:  # gates and a tanh layer (a GRU's candidate): each panel says its own
+        for ax, name in zip(axes, panels):
+            ax.set_xlabel(f"fraction $< {thresholds[name][0]:g}$")
     _space_panels(fig, wspace=0.08)  # the "1" of one panel must not run into the "0" of the next
     return finish_figure(fig)
 
 
-def gradient_decay(*, theme: Theme | None = None, runs: RunsSource = None,
-                   fig: Figure | None = None, weights: WeightsSource | None = None,
-                   inputs: InputsSource | None = None) -> Figure:
+def gradient_decay(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
     """Gradient norm against the lag k on a log axis, measured by exact BPTT, for trained
     and untrained RNNs and LSTMs (untrained with forget-gate bias 0, 1 and 3).
 
     For an LSTM the norm is over its whole state, ||dh_T / d(h_{T-k}, c_{T-k})||_F (Pascanu
     et al. 2013); for an RNN, whose state is h, ||dh_T / dh_{T-k}||_F.  The trained LSTM's
     h-only path (c_{T-k} held fixed) is drawn too, thin.  Lines are medians over seeds,
-    every seed faint behind.  With ``weights``: the user's model
-    (:func:`.usermodel.gradient_decay`).
+    every seed faint behind.  A user's model: :func:`.usermodel.gradient_decay`.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The active theme.
+    data : mapping of str to ndarray
+        What :func:`.measure.gradient_decay_data` returned.
+    fig : Figure, optional
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
     """
-    if weights is not None:
-        return usermodel.gradient_decay(weights=weights, inputs=inputs, theme=theme, fig=fig)
-    run_set = resolve(runs)
-    data = measure.gradient_decay_data(runs=run_set)
-    curves = measure.decay_curves(run_set.scenario)
+    if "whole" in data:
+        return usermodel.gradient_decay(data, theme=theme, fig=fig)
+    curves = measure.decay_curves_of(data)
     fig = themed_figure(theme, height_ratio=0.78, fig=fig)
     ax = fig.add_subplot()
     lines = plot_gradient_decay(data, curves, ax=ax)
@@ -258,7 +352,7 @@ def gradient_decay(*, theme: Theme | None = None, runs: RunsSource = None,
     # A label every few decades (the curves span dozens), at round multiples.
     step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if (high - low) / s <= 6)
     exponents = np.arange(np.ceil(low / step) * step, high + 1, step)
-    ax.yaxis.set_major_locator(FixedLocator(10.0 ** exponents))
+    ax.yaxis.set_major_locator(FixedLocator((10.0 ** exponents).tolist()))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("lag $k$ (steps back from the last step $T$)")
     ax.set_ylabel(r"$\Vert \partial h_T / \partial s_{T-k} \Vert_F$")
@@ -267,7 +361,7 @@ def gradient_decay(*, theme: Theme | None = None, runs: RunsSource = None,
     wide = _wide(theme)
     parts = [r"state $s = (h, c)$ for the LSTM ($h$ only: $c_{T-k}$ held fixed),",
              r"$s = h$ for the RNN;", f"median of {seeds} seeds (faint: each seed);",
-             f"exact BPTT; trained LSTM: {run_set.scenario.lstm_label}"]
+             f"exact BPTT; trained LSTM: {data['lstm_label']}"]
     title = (" ".join(parts[:2]) + "\n" + " ".join(parts[2:]) if wide
              else "\n".join([parts[0], " ".join(parts[1:3]), parts[3]]))
     fig.legend(list(lines.values()), [str(line.get_label()) for line in lines.values()],
@@ -276,7 +370,7 @@ def gradient_decay(*, theme: Theme | None = None, runs: RunsSource = None,
     return finish_figure(fig)
 
 
-def _decade_range(data: dict[str, np.ndarray], curves: list[Any]) -> tuple[int, int]:
+def _decade_range(data: Data, curves: list[Any]) -> tuple[int, int]:
     """Whole decades around what matters: from a decade below the smallest median drawn (a
     faint seed may run off the bottom: one outlier must not squash every curve) to just
     above the largest value drawn."""
@@ -287,12 +381,23 @@ def _decade_range(data: dict[str, np.ndarray], curves: list[Any]) -> tuple[int, 
     return int(np.floor(np.log10(low))), int(np.ceil(np.log10(seeds.max())))
 
 
-def lag_accuracy(*, theme: Theme | None = None, runs: RunsSource = None,
-                 fig: Figure | None = None) -> Figure:
+def lag_accuracy(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
     """Final accuracy against lag for the RNN and LSTM of the scenario (the same size and
-    training budget at every lag): every seed faint, the median bold, chance drawn in."""
-    run_set = resolve(runs)
-    data = measure.lag_accuracy_data(runs=run_set)
+    training budget at every lag): every seed faint, the median bold, chance drawn in.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The active theme.
+    data : mapping of str to ndarray
+        What :func:`.measure.lag_accuracy_data` returned.
+    fig : Figure, optional
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
+    """
     fig = themed_figure(theme, height_ratio=0.62, fig=fig)
     ax = fig.add_subplot()
     lines = []
@@ -300,7 +405,7 @@ def lag_accuracy(*, theme: Theme | None = None, runs: RunsSource = None,
     # smaller, on top) keep both visible.
     for kind, marker in (("lstm", "o"), ("rnn", "s")):
         lines.append(plot_seed_curves(data["lag"], data[f"{kind}_seeds"], data[kind], model=kind,
-                                      label=_model_label(kind, run_set.scenario), ax=ax,
+                                      label=_model_label(kind, data), ax=ax,
                                       marker=marker, markersize=1.0 if kind == "lstm" else 0.6))
     chance = float(data["chance"])
     ax.axhline(chance, **reference_line_kwargs())
@@ -312,27 +417,38 @@ def lag_accuracy(*, theme: Theme | None = None, runs: RunsSource = None,
     ax.set_xlabel("lag (steps between the symbol and the answer)")
     ax.set_ylabel("final accuracy")
     ax.legend(handles=lines, loc="center left",
-              title=_budget_note(run_set.scenario, len(data["seed"])))
+              title=_budget_note(data))
     return finish_figure(fig)
 
 
-def _model_label(kind: str, scenario: Scenario) -> str:
+def _model_label(kind: str, data: Data) -> str:
     if kind == "lstm":
-        return f"LSTM, {scenario.hidden_size} units ({scenario.lstm_label})"
-    return f"RNN, {scenario.hidden_size} units"
+        return f"LSTM, {int(data['hidden_size'])} units ({data['lstm_label']})"
+    return f"RNN, {int(data['hidden_size'])} units"
 
 
-def _budget_note(scenario: Scenario, seeds: int) -> str:
-    return f"{scenario.steps} updates; median of {seeds} seeds\n(faint: each seed)"
+def _budget_note(data: Data) -> str:
+    return f"{int(data['updates'])} updates; median of {len(data['seed'])} seeds\n(faint: each seed)"
 
 
-def learning_curves(*, theme: Theme | None = None, runs: RunsSource = None,
-                    fig: Figure | None = None) -> Figure:
+def learning_curves(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
     """Loss and accuracy on fresh sequences during training at the main lag, for the RNN
     and LSTM of the scenario (every seed faint, their median bold), with the loss of the
-    best input-blind guess (ln K) and the chance level."""
-    run_set = resolve(runs)
-    data = measure.learning_curves_data(runs=run_set)
+    best input-blind guess (ln K) and the chance level.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The active theme.
+    data : mapping of str to ndarray
+        What :func:`.measure.learning_curves_data` returned.
+    fig : Figure, optional
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
+    """
     fig = themed_figure(theme, height_ratio=0.5 if _wide(theme) else 0.9, fig=fig)
     loss_ax, accuracy_ax = fig.subplots(1, 2, sharex=True)
     lines = []
@@ -341,7 +457,7 @@ def learning_curves(*, theme: Theme | None = None, runs: RunsSource = None,
                          model=kind, ax=loss_ax)
         lines.append(plot_seed_curves(data["step"], data[f"{kind}_accuracy_seeds"],
                                       data[f"{kind}_accuracy"], model=kind,
-                                      label=_model_label(kind, run_set.scenario), ax=accuracy_ax))
+                                      label=_model_label(kind, data), ax=accuracy_ax))
     loss_ax.axhline(float(data["baseline_loss"]), **reference_line_kwargs())
     accuracy_ax.axhline(float(data["chance"]), **reference_line_kwargs())
     loss_ax.set_yscale("log")

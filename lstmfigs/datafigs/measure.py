@@ -1,8 +1,12 @@
 """The numbers behind the data figures, all computed by :mod:`lstmfigs.sim`.
 
-Each ``*_data`` function is a catalog ``data_target`` (``lstmfigs.data(name)``): it
-returns a mapping of NumPy arrays, time-major like the simulator ((T, H) for one
-sequence).  The ``*_summary`` functions are ``summary_target``s (printed by the CLI).
+Each ``*_data`` function is a catalog ``data_target`` (``lstmfigs.data(name)``): it takes
+the figure's data options only (``weights``, ``inputs``, ``runs``) and returns a mapping of
+NumPy arrays, time-major like the simulator ((T, H) for one sequence), with the few labels
+a figure states (which model, how it was initialised) as 0-d string arrays.  The figure
+(:mod:`.figures`) draws from that mapping and the ``*_summary`` functions (each a
+``summary_target``, printed by the CLI) summarise it: the numbers of one render are
+computed once.
 Trained runs come from the shipped run set (:mod:`.runs`) or, with ``runs=``, from one
 ``lstmfigs train`` made; ``weights``/``inputs`` bring a user's own model and sequences.
 """
@@ -10,15 +14,16 @@ Trained runs come from the shipped run set (:mod:`.runs`) or, with ``runs=``, fr
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..errors import LstmfigsError
-from ..loader import InputsSource, WeightsSource, load_inputs, load_lstm
-from ..sim import LSTM, RNN, tasks
-from ..sim.lstm import LSTMVariant
-from . import usermodel
+from ..loader import InputsSource, WeightsSource, load_inputs, load_model
+from ..sim import GRU, LSTM, RNN, tasks
+from ..sim._base import RecurrentModel
 from .runs import RunSet, RunsSource, resolve
 from .scenario import MODEL_KINDS, SOLVED, Scenario
 
@@ -35,16 +40,33 @@ def _round(value: float) -> float:
     return float(f"{float(value):.4g}")
 
 
-# ---------------------------------------------------------------------------- one LSTM
-@dataclass
-class LSTMRecording:
-    """One LSTM run over a batch of sequences: ``x`` (T, B, I) and every gate and state
-    (T, B, H), plus where the symbol to remember was shown (None for a user's inputs)."""
+# ---------------------------------------------------------------------------- one model
+#: What each kind of model records, in the order the figures show it: an LSTM's gates f, i,
+#: o, its candidate g and states c, h; a GRU's gates r, z, candidate n and state h; an
+#: RNN's pre-activation a and state h.
+QUANTITIES = {"LSTM": ("f", "i", "g", "o", "c", "h"), "GRU": ("r", "z", "n", "h"),
+              "RNN": ("a", "h")}
+#: The quantities each kind's dashboard averages over the units (its gates and candidate).
+GATE_LIKE = {"LSTM": GATES, "GRU": ("r", "z", "n"), "RNN": ("a",)}
+#: Each kind's states (the dashboard's norms and the summary's final ranges).
+STATES = {"LSTM": ("c", "h"), "GRU": ("h",), "RNN": ("h",)}
+#: The range of a saturating activation's values; relu and linear do not saturate.
+ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
+
+@dataclass
+class Recording:
+    """One model run over a batch of sequences: ``x`` (T, B, I) and every quantity the
+    model's kind records (T, B, H) (see :data:`QUANTITIES`), where the symbol to remember
+    was shown (None for a user's inputs), what was run (``source``), the seed of a built-in
+    run, and the activation behind each quantity that has one (``activations``)."""
+
+    kind: str
     x: np.ndarray
     states: dict[str, np.ndarray]
     symbol_step: int | None
     source: str
+    activations: dict[str, str]
     seed: int | None = None
 
     @property
@@ -56,11 +78,42 @@ class LSTMRecording:
         return int(self.states["h"].shape[-1])
 
     def sequence(self, index: int = 0) -> dict[str, np.ndarray]:
-        """Sequence ``index``: ``x`` (T, I) and each of f, i, g, o, c, h as (T, H)."""
+        """Sequence ``index``: ``x`` (T, I) and each recorded quantity as (T, H)."""
         return {"x": self.x[:, index], **{k: v[:, index] for k, v in self.states.items()}}
 
 
-def _default_inputs(model: LSTM | RNN, scenario: Scenario) -> tuple[np.ndarray, int | None]:
+def kind_of(model: RecurrentModel) -> str:
+    """``"LSTM"``, ``"GRU"`` or ``"RNN"``: which figures' panels a model gets."""
+    for kind, model_class in (("LSTM", LSTM), ("GRU", GRU), ("RNN", RNN)):
+        if isinstance(model, model_class):
+            return kind
+    raise LstmfigsError(f"weights: a {type(model).__name__} has no data figures")  # pragma: no cover
+
+
+def describe(model: RecurrentModel) -> str:
+    """``LSTM, 5 units, ...``: the kind, size, activations other than the defaults, and
+    which unit of a stacked or bidirectional model is shown."""
+    text = f"{kind_of(model)}, {model.hidden_size} units"
+    if isinstance(model, RNN):
+        text += f", {model.nonlinearity}"
+    elif isinstance(model, (LSTM, GRU)) and (model.activation, model.recurrent_activation) != ("tanh", "sigmoid"):
+        text += f", {model.activation}/{model.recurrent_activation}"
+    if model.num_layers > 1 or model.bidirectional:
+        text += ", last layer" + (", forward direction" if model.bidirectional else "")
+    return text
+
+
+def _activations(model: RecurrentModel) -> dict[str, str]:
+    if isinstance(model, RNN):
+        return {"h": model.nonlinearity}
+    if isinstance(model, GRU):
+        return {"r": model.recurrent_activation, "z": model.recurrent_activation,
+                "n": model.activation}
+    assert isinstance(model, LSTM)
+    return {**dict.fromkeys(SIGMOID_GATES, model.recurrent_activation), "g": model.activation}
+
+
+def _default_inputs(model: RecurrentModel, scenario: Scenario) -> tuple[np.ndarray, int | None]:
     """The scenario's evaluation sequences, or remember-the-first-symbol sequences with as
     many symbols as the user's model has inputs (minus the marker channel)."""
     if model.input_size == scenario.input_size:
@@ -73,13 +126,32 @@ def _default_inputs(model: LSTM | RNN, scenario: Scenario) -> tuple[np.ndarray, 
                         "for the built-in task; give an input sequence (--input / inputs=)")
 
 
-def record_lstm(weights: WeightsSource | None = None, inputs: InputsSource | None = None,
-                runs: RunsSource = None) -> LSTMRecording:
-    """Run the representative trained LSTM (or ``weights``) over the scenario's (or
-    ``inputs``) sequences."""
+def record(weights: WeightsSource | None = None, inputs: InputsSource | None = None,
+           runs: RunsSource = None) -> Recording:
+    """Run the representative trained LSTM (or the user's model in ``weights``: an LSTM,
+    GRU or RNN) over the scenario's sequences (or ``inputs``).
+
+    Parameters
+    ----------
+    weights : str, os.PathLike, mapping or Weights, optional
+        A user's model (see :func:`lstmfigs.loader.load_model`); by default the run set's
+        representative LSTM at the main lag.
+    inputs : str, os.PathLike, array or Inputs, optional
+        The sequences (see :func:`lstmfigs.loader.load_inputs`); by default the scenario's
+        remember-the-first-symbol sequences.
+    runs : RunsSource
+        The run set (the shipped one by default).
+
+    Returns
+    -------
+    Recording
+        The inputs and every quantity the model's kind records; a stacked or bidirectional
+        model is seen through its last layer's forward direction.
+    """
     run_set = resolve(runs)
     scenario = run_set.scenario
     seed: int | None = None
+    model: Any
     if weights is None:
         seed = run_set.representative_seed("lstm")
         model = run_set.run("lstm", seed=seed).model()
@@ -87,18 +159,23 @@ def record_lstm(weights: WeightsSource | None = None, inputs: InputsSource | Non
                   f"lag {scenario.main_lag}, seed {seed} (the median of {len(scenario.seeds)} "
                   f"seeds' final loss), from {run_set.origin}")
     else:
-        model = load_lstm(weights)
+        model = load_model(weights)
         source = "weights given"
     if inputs is None:
         x, symbol_step = _default_inputs(model, scenario)
     else:
         x, symbol_step = load_inputs(inputs, model.input_size, model.dtype), None
+    if model.batch_first:
+        model.batch_first = False  # x is time-major here, whatever the model was built with
+    kind = kind_of(model)
     trace = model.forward(x.astype(model.dtype, copy=False))
-    states = {name: np.asarray(getattr(trace, name)) for name in (*GATES, "c", "h")}
-    return LSTMRecording(x=x, states=states, symbol_step=symbol_step, source=source, seed=seed)
+    states = {name: np.asarray(trace.preact if name == "a" else getattr(trace, name))
+              for name in QUANTITIES[kind]}
+    return Recording(kind=kind, x=x, states=states, symbol_step=symbol_step, source=source,
+                     activations=_activations(model), seed=seed)
 
 
-def _with_symbol(data: dict[str, np.ndarray], recording: LSTMRecording) -> dict[str, np.ndarray]:
+def _with_symbol(data: dict[str, np.ndarray], recording: Recording) -> dict[str, np.ndarray]:
     if recording.symbol_step is not None:
         data["symbol_step"] = np.asarray(recording.symbol_step)
     if recording.seed is not None:
@@ -107,13 +184,22 @@ def _with_symbol(data: dict[str, np.ndarray], recording: LSTMRecording) -> dict[
 
 
 def gate_heatmaps_data(*, weights: WeightsSource | None = None, inputs: InputsSource | None = None,
-                       width: float | None = None, runs: RunsSource = None) -> dict[str, np.ndarray]:
-    """``time`` (T,), ``x`` (T, I) and f, i, g, o, c, h (T, H) of the sequence shown (the
-    first), plus ``symbol_step`` for built-in inputs and ``seed`` for the built-in model.
-    ``width`` (a render option) is ignored."""
-    if weights is not None and not usermodel.is_lstm(weights):  # a GRU or an RNN: its own panels
-        return usermodel.gate_heatmaps_data(weights=weights, inputs=inputs)
-    recording = record_lstm(weights, inputs, runs)
+                       runs: RunsSource = None) -> dict[str, np.ndarray]:
+    """The numbers of ``gate-heatmaps``: one sequence's gates and states.
+
+    Parameters
+    ----------
+    weights, inputs, runs
+        See :func:`record`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``time`` (T,), ``x`` (T, I) and each recorded quantity (T, H) of the first sequence:
+        f, i, g, o, c, h (LSTM), r, z, n, h (GRU) or a, h (RNN); ``symbol_step`` for
+        built-in inputs and ``seed`` for the built-in model.
+    """
+    recording = record(weights, inputs, runs)
     return _with_symbol({"time": np.arange(recording.steps), **recording.sequence(0)}, recording)
 
 
@@ -123,75 +209,174 @@ def traced_units(states: np.ndarray, count: int = 4) -> np.ndarray:
     return np.sort(np.argsort(-spread, kind="stable")[:count])
 
 
+def model_kind(data: Mapping[str, np.ndarray]) -> str:
+    """The kind of model whose numbers ``data`` holds (``"LSTM"``, ``"GRU"`` or ``"RNN"``),
+    told by the quantities it records."""
+    return "LSTM" if "c" in data else "GRU" if "r" in data else "RNN"
+
+
 def dynamics_dashboard_data(*, weights: WeightsSource | None = None,
                             inputs: InputsSource | None = None,
-                            width: float | None = None, runs: RunsSource = None) -> dict[str, np.ndarray]:
-    """Everything on the dashboard for the first sequence: ``time``, ``x``, f, i, g, o, c, h
-    (T, H); ``traced_h_units``/``traced_c_units``; ``{gate}_mean`` (T,) the mean over units;
-    ``c_norm``/``h_norm`` (T,) the Euclidean norms of the states."""
-    recording = record_lstm(weights, inputs, runs)
+                            runs: RunsSource = None) -> dict[str, np.ndarray]:
+    """The numbers of ``dynamics-dashboard`` for the first sequence.
+
+    Parameters
+    ----------
+    weights, inputs, runs
+        See :func:`record`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``time``, ``x`` and every recorded quantity (T, H) (see :data:`QUANTITIES`);
+        ``traced_{name}_units`` for the two quantities traced unit by unit (h and c for an
+        LSTM, h and n for a GRU, h and a for an RNN); ``{name}_mean`` (T,) the mean over the
+        units of each gate-like quantity (:data:`GATE_LIKE`); ``{state}_norm`` (T,) the
+        Euclidean norms of the states; ``source`` (a sentence: which model ran);
+        ``symbol_step`` and ``seed`` as for :func:`gate_heatmaps_data`.
+    """
+    recording = record(weights, inputs, runs)
     seq = recording.sequence(0)
+    kind = recording.kind
+    traced = ("h", {"LSTM": "c", "GRU": "n", "RNN": "a"}[kind])
     data = {"time": np.arange(recording.steps), **seq,
-            "traced_h_units": traced_units(seq["h"]), "traced_c_units": traced_units(seq["c"])}
-    for gate in GATES:
+            **{f"traced_{name}_units": traced_units(seq[name]) for name in traced}}
+    for gate in GATE_LIKE[kind]:
         data[f"{gate}_mean"] = seq[gate].mean(axis=1)
-    data["c_norm"] = np.linalg.norm(seq["c"], axis=1)
-    data["h_norm"] = np.linalg.norm(seq["h"], axis=1)
+    for state in STATES[kind]:
+        data[f"{state}_norm"] = np.linalg.norm(seq[state], axis=1)
+    data["source"] = np.asarray(recording.source)
     return _with_symbol(data, recording)
 
 
-def dynamics_dashboard_summary(*, weights: WeightsSource | None = None,
-                               inputs: InputsSource | None = None,
-                               width: float | None = None, runs: RunsSource = None) -> dict[str, float | str]:
-    """Mean and spread of each gate over the sequence shown, and the final state ranges."""
-    recording = record_lstm(weights, inputs, runs)
-    seq = recording.sequence(0)
-    summary: dict[str, float | str] = {"source": recording.source, "steps": recording.steps,
-                                       "units": recording.units}
-    for gate in GATES:
-        summary[f"{gate}_mean"] = _round(seq[gate].mean())
-        summary[f"{gate}_std"] = _round(seq[gate].std())
-    for state in ("c", "h"):
-        summary[f"{state}_final_min"] = _round(seq[state][-1].min())
-        summary[f"{state}_final_max"] = _round(seq[state][-1].max())
+def dynamics_dashboard_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | str]:
+    """Mean and spread of each gate-like quantity over the sequence shown, and the final
+    state ranges.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`dynamics_dashboard_data` returned.
+
+    Returns
+    -------
+    dict of str to float or str
+        ``source``, ``steps``, ``units``, ``{gate}_mean``/``{gate}_std`` and
+        ``{state}_final_min``/``{state}_final_max``, four significant digits.
+    """
+    kind = model_kind(data)
+    summary: dict[str, float | str] = {"source": str(data["source"]), "steps": len(data["time"]),
+                                       "units": int(data["h"].shape[-1])}
+    for gate in GATE_LIKE[kind]:
+        summary[f"{gate}_mean"] = _round(data[gate].mean())
+        summary[f"{gate}_std"] = _round(data[gate].std())
+    for state in STATES[kind]:
+        summary[f"{state}_final_min"] = _round(data[state][-1].min())
+        summary[f"{state}_final_max"] = _round(data[state][-1].max())
     return summary
 
 
+def saturation_thresholds(data: Mapping[str, np.ndarray], name: str) -> tuple[float, float]:
+    """The thresholds of ``name``'s panel in :func:`gate_saturation_data`'s ``data``:
+    (``low``, ``high``) for values in [0, 1]; (-``high``, ``high``) for values in [-1, 1]
+    (``{name}_signed``): within 0.1 of either end of the range, either way."""
+    low, high = float(data["low"]), float(data["high"])
+    return (-high, high) if bool(data.get(f"{name}_signed", False)) else (low, high)
+
+
+#: The panels of gate-saturation, in the order shown: the logistic gates of an LSTM (as in
+#: Karpathy et al.), a GRU's gates and candidate, an RNN's state.
+SATURATION_PANELS = {"LSTM": SIGMOID_GATES, "GRU": ("r", "z", "n"), "RNN": ("h",)}
+
+
 def gate_saturation_data(*, weights: WeightsSource | None = None, inputs: InputsSource | None = None,
-                         width: float | None = None, runs: RunsSource = None) -> dict[str, np.ndarray]:
-    """Per unit (H,), over every step of every sequence: ``{gate}_low`` the fraction of
-    steps the gate is below ``low`` (0.1), ``{gate}_high`` the fraction above ``high`` (0.9),
-    for the logistic gates i, f, o."""
-    recording = record_lstm(weights, inputs, runs)
-    data = {"low": np.asarray(LOW), "high": np.asarray(HIGH)}
-    for gate in SIGMOID_GATES:
-        values = recording.states[gate].reshape(-1, recording.units)
-        data[f"{gate}_low"] = (values < LOW).mean(axis=0)
-        data[f"{gate}_high"] = (values > HIGH).mean(axis=0)
+                         runs: RunsSource = None) -> dict[str, np.ndarray]:
+    """The numbers of ``gate-saturation``, per unit over every step of every sequence.
+
+    Parameters
+    ----------
+    weights, inputs, runs
+        See :func:`record`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``low`` (0.1) and ``high`` (0.9); for each panel (:data:`SATURATION_PANELS`: i, f, o
+        of an LSTM, r, z, n of a GRU, h of an RNN) ``{name}_low`` (H,) the fraction of steps
+        the unit is below its low threshold and ``{name}_high`` the fraction above its high
+        one (:func:`saturation_thresholds`); ``{name}_signed`` (True) for a quantity on
+        [-1, 1] (tanh).  A quantity whose activation does not saturate (relu, linear) has no
+        panel; a model with none is an error.
+    """
+    recording = record(weights, inputs, runs)
+    data: dict[str, np.ndarray] = {"low": np.asarray(LOW), "high": np.asarray(HIGH)}
+    for name in SATURATION_PANELS[recording.kind]:
+        value_range = ACTIVATION_RANGES.get(recording.activations[name])
+        if value_range is None:
+            continue
+        if value_range[0] < 0:
+            data[f"{name}_signed"] = np.asarray(True)
+        low, high = saturation_thresholds(data, name)
+        values = recording.states[name].reshape(-1, recording.units)
+        data[f"{name}_low"] = (values < low).mean(axis=0)
+        data[f"{name}_high"] = (values > high).mean(axis=0)
+    if not any(key.endswith("_high") for key in data):
+        raise LstmfigsError(f"gate-saturation: this {recording.kind} has nothing that saturates "
+                            f"({', '.join(sorted(set(recording.activations.values())))})")
     return data
 
 
-def gate_saturation_summary(*, weights: WeightsSource | None = None,
-                            inputs: InputsSource | None = None,
-                            width: float | None = None, runs: RunsSource = None) -> dict[str, float | str]:
-    """How many units of each gate spend most of their time saturated either way."""
-    data = gate_saturation_data(weights=weights, inputs=inputs, runs=runs)
+def saturation_panels(data: Mapping[str, np.ndarray]) -> list[str]:
+    """The names of the panels :func:`gate_saturation_data`'s ``data`` holds, in order."""
+    return [name for kind in ("LSTM", "GRU", "RNN") for name in SATURATION_PANELS[kind]
+            if f"{name}_high" in data]
+
+
+def gate_saturation_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | str]:
+    """How many units of each panel spend most of their time saturated either way.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`gate_saturation_data` returned.
+
+    Returns
+    -------
+    dict of str to float or str
+        ``{name}_units_mostly_below_{low}``, ``{name}_units_mostly_above_{high}`` and
+        ``{name}_units`` for each panel.
+    """
     summary: dict[str, float | str] = {}
-    for gate in SIGMOID_GATES:
-        low, high = data[f"{gate}_low"], data[f"{gate}_high"]
-        summary[f"{gate}_units_mostly_below_{LOW:g}"] = int((low > 0.5).sum())
-        summary[f"{gate}_units_mostly_above_{HIGH:g}"] = int((high > 0.5).sum())
-        summary[f"{gate}_units"] = int(low.size)
+    for name in saturation_panels(data):
+        low, high = data[f"{name}_low"], data[f"{name}_high"]
+        low_threshold, high_threshold = saturation_thresholds(data, name)
+        summary[f"{name}_units_mostly_below_{low_threshold:g}"] = int((low > 0.5).sum())
+        summary[f"{name}_units_mostly_above_{high_threshold:g}"] = int((high > 0.5).sum())
+        summary[f"{name}_units"] = int(low.size)
     return summary
 
 
 # ---------------------------------------------------------------------------- RNN vs LSTM
-def rnn_vs_lstm_data(*, inputs: InputsSource | None = None, width: float | None = None,
+def rnn_vs_lstm_data(*, inputs: InputsSource | None = None,
                      runs: RunsSource = None) -> dict[str, np.ndarray]:
-    """The representative trained RNN's and LSTM's hidden states (T, H) on the same sequence
-    (the first): each model's run at the main lag whose final loss is the median of its
-    seeds (``{model}_seed``, never a lucky seed).  Also ``x`` (T, I) and, for built-in
-    inputs, ``target`` and each model's ``*_prediction`` (its readout's pick at the end)."""
+    """The numbers of ``rnn-vs-lstm``.
+
+    Parameters
+    ----------
+    inputs : str, os.PathLike, array or Inputs, optional
+        The sequences (by default the scenario's); the first is shown.
+    runs : RunsSource
+        The run set (the shipped one by default).
+
+    Returns
+    -------
+    dict of str to ndarray
+        The representative trained RNN's and LSTM's hidden states ``{model}_h`` (T, H) on
+        the same sequence: each model's run at the main lag whose final loss is the median
+        of its seeds (``{model}_seed``, never a lucky seed).  Also ``time``, ``x`` (T, I),
+        each model's ``{model}_prediction`` (its readout's pick at the end) and, for
+        built-in inputs, ``target`` and ``symbol_step``.
+    """
     run_set = resolve(runs)
     scenario = run_set.scenario
     if inputs is None:
@@ -211,9 +396,18 @@ def rnn_vs_lstm_data(*, inputs: InputsSource | None = None, width: float | None 
     return data
 
 
-def rnn_vs_lstm_summary(*, inputs: InputsSource | None = None, width: float | None = None,
-                        runs: RunsSource = None) -> dict[str, float | str]:
-    data = rnn_vs_lstm_data(inputs=inputs, runs=runs)
+def rnn_vs_lstm_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | str]:
+    """Each model's seed, hidden-state range and prediction.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`rnn_vs_lstm_data` returned.
+
+    Returns
+    -------
+    dict of str to float or str
+    """
     summary: dict[str, float | str] = {}
     for kind in MODEL_KINDS:
         summary[f"{kind}_seed"] = int(data[f"{kind}_seed"])
@@ -240,63 +434,35 @@ class DecayCurve:
 
 
 def decay_curves(scenario: Scenario | None = None) -> list[DecayCurve]:
+    """The cases of the built-in gradient-decay figure.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The scenario measured (the built-in one by default).
+
+    Returns
+    -------
+    list of DecayCurve
+        The trained LSTM and RNN, an untrained LSTM per forget bias, the untrained RNN.
+    """
     scenario = resolve(None).scenario if scenario is None else scenario
-    curves = [DecayCurve("lstm", f"LSTM trained (lag {scenario.main_lag})", "lstm", True),
-              DecayCurve("rnn", f"RNN trained (lag {scenario.main_lag})", "rnn", True)]
-    for bias in scenario.untrained_forget_biases:
+    return _decay_curves(scenario.main_lag, scenario.untrained_forget_biases)
+
+
+def decay_curves_of(data: Mapping[str, np.ndarray]) -> list[DecayCurve]:
+    """The cases whose numbers ``data`` (from :func:`gradient_decay_data`) holds."""
+    return _decay_curves(int(data["main_lag"]), tuple(data["untrained_forget_biases"].tolist()))
+
+
+def _decay_curves(main_lag: int, biases: tuple[float, ...]) -> list[DecayCurve]:
+    curves = [DecayCurve("lstm", f"LSTM trained (lag {main_lag})", "lstm", True),
+              DecayCurve("rnn", f"RNN trained (lag {main_lag})", "rnn", True)]
+    for bias in biases:
         curves.append(DecayCurve(f"lstm_untrained_bias{bias:g}",
                                  f"LSTM untrained, $b_f = {bias:g}$", "lstm", False, bias))
     curves.append(DecayCurve("rnn_untrained", "RNN untrained", "rnn", False))
     return curves
-
-
-def lstm_state_jacobian_norms(model: LSTM, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sample Frobenius norms of the Jacobians of the last hidden state h_T.
-
-    Returns ``(whole, via_h)``, each (T, B) with row k for the lag k (state T-1-k):
-    ``whole[k]`` = ||dh_T / d(h_{T-k}, c_{T-k})||_F, the Jacobian with respect to the
-    whole state (Pascanu et al. 2013), and ``via_h[k]`` = ||dh_T / dh_{T-k}||_F with
-    c_{T-k} held fixed (what :meth:`lstmfigs.sim.LSTM.jacobian_norms` measures).
-
-    Exact reverse-mode propagation of H seeds (the rows of the identity at h_T) through
-    the trace of a one-layer LSTM, using the simulator's gates: at each step the adjoints
-    (a_h, a_c) of (h_t, c_t) give those of (h_{t-1}, c_{t-1}) by
-    dc = a_c + a_h o (1 - tanh^2 c_t),  a_c' = dc f_t,
-    a_h' = [dc g i(1-i), dc c_{t-1} f(1-f), dc i (1-g^2), a_h tanh(c_t) o(1-o)] W_hh.
-    """
-    if model.num_layers != 1 or model.variant != LSTMVariant():
-        raise LstmfigsError("the whole-state Jacobian is measured for a plain one-layer LSTM")
-    trace = model.forward(np.asarray(x).astype(model.dtype, copy=False))
-    layer = trace.layers[0]
-    steps, batch, hidden = layer.h.shape
-    recurrent = model.params["weight_hh_l0"]  # (4H, H), blocks i, f, g, o
-    # The local derivatives of every step at once (T, B, 4, H): what dc multiplies in each
-    # pre-activation block, and what a_h multiplies (the output gate's block only).
-    i, f, g, o = layer.i, layer.f, layer.g, layer.o
-    tanh_c = np.tanh(layer.c)
-    c_prev = np.concatenate([layer.c0[None], layer.c[:-1]])
-    from_c = np.stack([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g ** 2),
-                       np.zeros_like(o)], axis=2)
-    from_h = np.zeros_like(from_c)
-    from_h[:, :, 3] = tanh_c * o * (1 - o)
-    h_to_c = o * (1 - tanh_c ** 2)
-    a_h = np.broadcast_to(np.eye(hidden, dtype=model.dtype)[:, None, :],
-                          (hidden, batch, hidden)).copy()  # (seeds, B, H)
-    a_c = np.zeros_like(a_h)
-    whole = np.empty((steps, batch), model.dtype)
-    via_h = np.empty((steps, batch), model.dtype)
-    for lag in range(steps):
-        t = steps - 1 - lag
-        h_part = np.einsum("sbh,sbh->b", a_h, a_h)
-        via_h[lag] = np.sqrt(h_part)
-        whole[lag] = np.sqrt(h_part + np.einsum("sbh,sbh->b", a_c, a_c))
-        if t == 0:
-            break
-        dc = a_c + a_h * h_to_c[t]
-        dz = dc[:, :, None, :] * from_c[t] + a_h[:, :, None, :] * from_h[t]
-        a_h = dz.reshape(hidden, batch, 4 * hidden) @ recurrent
-        a_c = dc * f[t]
-    return whole, via_h
 
 
 def _probe_inputs(scenario: Scenario) -> np.ndarray:
@@ -308,11 +474,11 @@ def _probe_inputs(scenario: Scenario) -> np.ndarray:
 def _decay_rows(model: LSTM | RNN, x: np.ndarray) -> dict[str, np.ndarray]:
     """Median over sequences of each norm (float64 model): ``""`` the whole state,
     ``"_via_h"`` the h-only path (LSTM)."""
+    trace = model.forward(x)
+    rows = {"": np.median(model.jacobian_norms(trace, whole_state=True)[1], axis=1)}
     if isinstance(model, LSTM):
-        whole, via_h = lstm_state_jacobian_norms(model, x)
-        return {"": np.median(whole, axis=1), "_via_h": np.median(via_h, axis=1)}
-    _, norms = model.jacobian_norms(model.forward(x))
-    return {"": np.median(norms, axis=1)}
+        rows["_via_h"] = np.median(model.jacobian_norms(trace)[1], axis=1)
+    return rows
 
 
 @functools.lru_cache(maxsize=4)
@@ -335,38 +501,91 @@ def _gradient_decay(run_set: RunSet) -> dict[str, np.ndarray]:
         for suffix, per_seed in rows.items():
             data[f"{curve.key}{suffix}_seeds"] = np.stack(per_seed)
             data[f"{curve.key}{suffix}"] = np.median(data[f"{curve.key}{suffix}_seeds"], axis=0)
+    data["main_lag"] = np.asarray(scenario.main_lag)
+    data["untrained_forget_biases"] = np.asarray(scenario.untrained_forget_biases, dtype=float)
+    data["lstm_label"] = np.asarray(scenario.lstm_label)
     return data
 
 
-def gradient_decay_data(*, width: float | None = None, runs: RunsSource = None,
-                        weights: WeightsSource | None = None,
-                        inputs: InputsSource | None = None) -> dict[str, np.ndarray]:
-    """Gradient norm against lag, measured by exact BPTT, float64 (no underflow).
+def _user_gradient_decay(weights: WeightsSource, inputs: InputsSource | None,
+                         runs: RunsSource) -> dict[str, np.ndarray]:
+    """A user's model: see :func:`gradient_decay_data`."""
+    run_set = resolve(runs)
+    model: Any = load_model(weights)
+    if inputs is None:
+        x, _ = _default_inputs(model, run_set.scenario)
+    else:
+        x = load_inputs(inputs, model.input_size, model.dtype)
+    model.batch_first = False  # x is time-major here, whatever the model was built with
+    # The inputs in the model's own dtype, the Jacobians in float64 (no underflow).
+    x = x.astype(model.dtype).astype(np.float64)
+    model = model.astype("float64")
+    trace = model.forward(x)
+    lags, whole = model.jacobian_norms(trace, whole_state=True)
+    data = {"lag": lags, "whole": np.median(whole, axis=1),
+            "whole_low": np.quantile(whole, 0.25, axis=1), "whole_high": np.quantile(whole, 0.75, axis=1),
+            "sequences": np.asarray(whole.shape[1]), "model": np.asarray(describe(model))}
+    if model.has_cell:
+        data["via_h"] = np.median(model.jacobian_norms(trace)[1], axis=1)
+    return data
 
-    ``lag`` (L,) = 0, 1, ..., probe_lag.  For every curve (see :func:`decay_curves`) an
-    array (L,): the median over seeds of each seed's median over ``probe_batch``
-    remember-the-first-symbol sequences, and ``{key}_seeds`` (S, L) one row per seed
-    (``seed`` (S,)).  LSTM curves (``lstm``, ``lstm_untrained_bias{b}``) are
-    ||dh_T/d(h_{T-k}, c_{T-k})||_F over the whole state; ``{key}_via_h`` holds the h-only
-    path ||dh_T/dh_{T-k}||_F with c held fixed.  RNN curves are ||dh_T/dh_{T-k}||_F.
-    ``lstm`` and ``rnn`` are the trained models (every seed at the main lag).  With
-    ``weights`` (and ``inputs``): the user's model instead (:func:`.usermodel.gradient_decay_data`).
+
+def gradient_decay_data(*, runs: RunsSource = None, weights: WeightsSource | None = None,
+                        inputs: InputsSource | None = None) -> dict[str, np.ndarray]:
+    """The numbers of ``gradient-decay``: gradient norm against lag by exact BPTT in float64.
+
+    Parameters
+    ----------
+    runs : RunsSource
+        The run set (the shipped one by default).
+    weights, inputs : optional
+        A user's model and its sequences (see :func:`record`), measured instead.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Built-in: ``lag`` (L,) = 0, 1, ..., probe_lag.  For every curve (see
+        :func:`decay_curves`) an array (L,): the median over seeds of each seed's median
+        over ``probe_batch`` remember-the-first-symbol sequences, and ``{key}_seeds`` (S, L)
+        one row per seed (``seed`` (S,)).  LSTM curves (``lstm``, ``lstm_untrained_bias{b}``)
+        are ||dh_T/d(h_{T-k}, c_{T-k})||_F over the whole state; ``{key}_via_h`` holds the
+        h-only path ||dh_T/dh_{T-k}||_F with c held fixed.  RNN curves are ||dh_T/dh_{T-k}||_F.
+        ``lstm`` and ``rnn`` are the trained models (every seed at the main lag).  Also the
+        scenario's ``main_lag``, ``untrained_forget_biases`` and ``lstm_label``.
+
+        With ``weights``: ``lag`` (T,); ``whole`` (T,) the median over the sequences of
+        ||dh_T / ds_{T-k}||_F over the whole state s (h, c for an LSTM; h otherwise),
+        ``whole_low``/``whole_high`` their quartiles; for an LSTM also ``via_h`` (c held
+        fixed); ``sequences``; ``model`` (a description).  Last layer, forward direction.
     """
     if weights is not None:
-        return usermodel.gradient_decay_data(weights=weights, inputs=inputs)
+        return _user_gradient_decay(weights, inputs, runs)
     return {key: value.copy() for key, value in _gradient_decay(resolve(runs)).items()}
 
 
-def gradient_decay_summary(*, width: float | None = None, runs: RunsSource = None,
-                           weights: WeightsSource | None = None,
-                           inputs: InputsSource | None = None) -> dict[str, float | str]:
-    if weights is not None:
-        return dict(usermodel.gradient_decay_summary(weights=weights, inputs=inputs))
-    run_set = resolve(runs)
-    data = gradient_decay_data(runs=run_set)
-    lag = run_set.scenario.main_lag
-    summary: dict[str, float | str] = {}
-    for curve in decay_curves(run_set.scenario):
+def gradient_decay_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | str]:
+    """The gradient norms at the main lag (a user's model: at lag 10 and the last).
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`gradient_decay_data` returned.
+
+    Returns
+    -------
+    dict of str to float or str
+    """
+    if "whole" in data:  # a user's model
+        last = int(data["lag"][-1])
+        summary: dict[str, float | str] = {
+            f"whole_state_at_lag{lag}": _round(data["whole"][lag])
+            for lag in sorted({min(10, last), last})}
+        if "via_h" in data:
+            summary[f"h_only_at_lag{last}"] = _round(data["via_h"][last])
+        return summary
+    lag = int(data["main_lag"])
+    summary = {}
+    for curve in decay_curves_of(data):
         summary[f"{curve.key}_at_lag{lag}"] = _round(data[curve.key][lag])
         if f"{curve.key}_via_h" in data:
             summary[f"{curve.key}_via_h_at_lag{lag}"] = _round(data[f"{curve.key}_via_h"][lag])
@@ -375,13 +594,28 @@ def gradient_decay_summary(*, width: float | None = None, runs: RunsSource = Non
 
 
 # ---------------------------------------------------------------------------- training results
-def lag_accuracy_data(*, width: float | None = None,
-                      runs: RunsSource = None) -> dict[str, np.ndarray]:
-    """Final accuracy (the trainer's last evaluation, on fresh sequences) at each lag.
+def _scenario_labels(scenario: Scenario) -> dict[str, np.ndarray]:
+    """What the legends of the training figures say about the scenario."""
+    return {"hidden_size": np.asarray(scenario.hidden_size), "updates": np.asarray(scenario.steps),
+            "lstm_label": np.asarray(scenario.lstm_label)}
 
-    ``lag`` (L,); ``{model}_seeds`` (S, L) one row per seed (``seed`` (S,)); ``{model}``
-    (L,) the median over seeds; ``{model}_solved`` (L,) the fraction of seeds whose final
-    accuracy reaches ``solved_at`` (0.9); ``chance`` the chance level 1/K.
+
+def lag_accuracy_data(*, runs: RunsSource = None) -> dict[str, np.ndarray]:
+    """The numbers of ``lag-accuracy``: final accuracy (the trainer's last evaluation, on
+    fresh sequences) at each lag.
+
+    Parameters
+    ----------
+    runs : RunsSource
+        The run set (the shipped one by default).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``lag`` (L,); ``{model}_seeds`` (S, L) one row per seed (``seed`` (S,)); ``{model}``
+        (L,) the median over seeds; ``{model}_solved`` (L,) the fraction of seeds whose final
+        accuracy reaches ``solved_at`` (0.9); ``chance`` the chance level 1/K; the scenario's
+        ``hidden_size``, ``updates`` (training steps) and ``lstm_label``.
     """
     run_set = resolve(runs)
     scenario = run_set.scenario
@@ -394,12 +628,21 @@ def lag_accuracy_data(*, width: float | None = None,
         data[f"{kind}_seeds"] = per_seed
         data[kind] = np.median(per_seed, axis=0)
         data[f"{kind}_solved"] = (per_seed >= SOLVED).mean(axis=0)
-    return data
+    return {**data, **_scenario_labels(scenario)}
 
 
-def lag_accuracy_summary(*, width: float | None = None,
-                         runs: RunsSource = None) -> dict[str, float | str]:
-    data = lag_accuracy_data(runs=runs)
+def lag_accuracy_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | str]:
+    """Each model's median accuracy and solved seeds at each lag.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`lag_accuracy_data` returned.
+
+    Returns
+    -------
+    dict of str to float or str
+    """
     seeds = len(data["seed"])
     summary: dict[str, float | str] = {"chance": _round(float(data["chance"]))}
     for kind in MODEL_KINDS:
@@ -409,11 +652,22 @@ def lag_accuracy_summary(*, width: float | None = None,
     return summary
 
 
-def learning_curves_data(*, width: float | None = None,
-                         runs: RunsSource = None) -> dict[str, np.ndarray]:
-    """The trainer's history at the main lag: ``step`` (N,); ``{model}_{loss,accuracy}``
-    (N,) the median over seeds and ``..._seeds`` (S, N); ``chance`` and ``baseline_loss``
-    (ln K, the loss of the best input-blind guess); ``lag``."""
+def learning_curves_data(*, runs: RunsSource = None) -> dict[str, np.ndarray]:
+    """The numbers of ``learning-curves``: the trainer's history at the main lag.
+
+    Parameters
+    ----------
+    runs : RunsSource
+        The run set (the shipped one by default).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``step`` (N,); ``{model}_{loss,accuracy}`` (N,) the median over seeds and
+        ``..._seeds`` (S, N); ``chance`` and ``baseline_loss`` (ln K, the loss of the best
+        input-blind guess); ``lag``; the scenario's ``hidden_size``, ``updates`` and
+        ``lstm_label``.
+    """
     run_set = resolve(runs)
     scenario = run_set.scenario
     data: dict[str, np.ndarray] = {"lag": np.asarray(scenario.main_lag),
@@ -427,12 +681,21 @@ def learning_curves_data(*, width: float | None = None,
             per_seed = np.stack([run.history[metric] for run in seed_runs])
             data[f"{kind}_{metric}_seeds"] = per_seed
             data[f"{kind}_{metric}"] = np.median(per_seed, axis=0)
-    return data
+    return {**data, **_scenario_labels(scenario)}
 
 
-def learning_curves_summary(*, width: float | None = None,
-                            runs: RunsSource = None) -> dict[str, float | str]:
-    data = learning_curves_data(runs=runs)
+def learning_curves_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | str]:
+    """Each model's final median accuracy and loss.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`learning_curves_data` returned.
+
+    Returns
+    -------
+    dict of str to float or str
+    """
     summary: dict[str, float | str] = {"lag": int(data["lag"]), "steps": int(data["step"][-1])}
     for kind in MODEL_KINDS:
         summary[f"{kind}_final_accuracy_median"] = _round(data[f"{kind}_accuracy"][-1])

@@ -14,6 +14,7 @@ conventions and returns what it drew.  Looks come only from the active theme:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,12 +31,14 @@ from ..themes import Theme, new_figure, role_style
 
 #: Role of each traced quantity (see :mod:`lstmfigs.roles`).
 QUANTITY_ROLES = {"f": "forget_gate", "i": "input_gate", "g": "candidate", "o": "output_gate",
-                  "c": "cell_state", "h": "hidden_state", "x": "input"}
+                  "c": "cell_state", "h": "hidden_state", "x": "input",
+                  "r": "reset_gate", "z": "update_gate", "n": "candidate", "a": "layer"}
 #: How each model's curves look (see the module docstring).
 MODEL_ROLES = {"lstm": "cell_state", "rnn": "hidden_state"}
-MODEL_NAMES = {"lstm": "LSTM", "rnn": "RNN"}
+#: What each quantity is called in titles: an LSTM's, a GRU's (r, z, n) and an RNN's (a).
 GATE_NAMES = {"f": "forget gate", "i": "input gate", "g": "candidate", "o": "output gate",
-              "c": "cell state", "h": "hidden state"}
+              "c": "cell state", "h": "hidden state", "r": "reset gate", "z": "update gate",
+              "n": "candidate", "a": "pre-activation"}
 #: Line styles that tell apart several curves of one role (units, seeds, forget biases);
 #: they keep curves apart in grayscale too.
 DISTINCT_DASHES: tuple[Any, ...] = ("-", (0, (5, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2)))
@@ -64,6 +67,10 @@ def sequential_cmap() -> Colormap:
     return mpl.colormaps[mpl.rcParams["image.cmap"]]
 
 
+#: The figures :func:`themed_figure` made: their layout is frozen by :func:`finish_figure`.
+_OWN_LAYOUT: weakref.WeakSet[Figure] = weakref.WeakSet()
+
+
 def themed_figure(theme: Theme | None, *, height_ratio: float | None = None,
                   fig: Figure | None = None) -> Figure:
     """``fig``, or a new themed figure with constrained layout.
@@ -79,7 +86,7 @@ def themed_figure(theme: Theme | None, *, height_ratio: float | None = None,
         height = width * height_ratio
     fig = new_figure(figsize=(width, height), theme=theme)
     fig.set_layout_engine("constrained")
-    fig.lstmfigs_owns_layout = True  # see finish_figure
+    _OWN_LAYOUT.add(fig)  # see finish_figure
     return fig
 
 
@@ -94,7 +101,7 @@ def finish_figure(fig: Figure) -> Figure:
     ``fig.set_layout_engine("constrained")`` to lay it out again after adding to it.)
     """
     keep_ticks_in_view(fig)
-    if getattr(fig, "lstmfigs_owns_layout", False):
+    if fig in _OWN_LAYOUT:
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
     return fig
@@ -132,16 +139,17 @@ class InViewLocator(Locator):
         super().set_axis(axis)
         self.base.set_axis(axis)
 
-    def __call__(self) -> np.ndarray:
+    def __call__(self) -> Sequence[float]:
+        assert self.axis is not None, "set_axis comes first"
         low, high = sorted(self.axis.get_view_interval())
         ticks = np.asarray(self.base())
         slack = (high - low) * 1e-9
-        return ticks[(ticks >= low - slack) & (ticks <= high + slack)]
+        return ticks[(ticks >= low - slack) & (ticks <= high + slack)].tolist()
 
-    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+    def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
         low, high = sorted((vmin, vmax))
         ticks = np.asarray(self.base.tick_values(vmin, vmax))
-        return ticks[(ticks >= low) & (ticks <= high)]
+        return ticks[(ticks >= low) & (ticks <= high)].tolist()
 
 
 def keep_ticks_in_view(fig: Figure) -> Figure:
@@ -197,7 +205,7 @@ def mark_step(ax: Axes, step: int) -> Line2D:
                       linewidth=max(style.linewidth, 1.0) * 1.2)
 
 
-def plot_unit_traces(values: np.ndarray, units: Sequence[int], *, role: str,
+def plot_unit_traces(values: np.ndarray, units: Sequence[int] | np.ndarray, *, role: str,
                      ax: Axes | None = None) -> list[Line2D]:
     """Traces over time of a few ``units`` of ``values`` (T, H), in ``role``'s colour,
     told apart by line style."""
@@ -215,17 +223,34 @@ def plot_unit_traces(values: np.ndarray, units: Sequence[int], *, role: str,
 
 # ------------------------------------------------------------------------------ summaries
 def plot_gate_histograms(gates: Mapping[str, np.ndarray], *, ax: Axes | None = None,
-                         bins: int = 20) -> dict[str, Any]:
-    """Distribution of each gate's activations (all units, all steps) on [0, 1]."""
+                         bins: int = 20, value_range: tuple[float, float] = (0.0, 1.0)) -> dict[str, Any]:
+    """Distribution of each gate's activations (all units, all steps) on ``value_range``.
+
+    Parameters
+    ----------
+    gates : mapping of str to ndarray
+        Each quantity's values, named by their quantity (its role gives the look).
+    ax : Axes, optional
+        Where to draw (a new themed figure's axes by default).
+    bins : int
+        Bins across ``value_range``.
+    value_range : (float, float)
+        The range shown: [0, 1] for gates, [-1, 1] for a tanh layer.
+
+    Returns
+    -------
+    dict of str to list of Patch
+        The histogram drawn for each quantity.
+    """
     ax = _axes(ax)
     drawn = {}
-    edges = np.linspace(0.0, 1.0, bins + 1)
+    edges = np.linspace(value_range[0], value_range[1], bins + 1)
     for name, values in gates.items():
         weights = np.full(np.size(values), 1.0 / np.size(values))
-        _, _, patches = ax.hist(np.ravel(values), bins=edges, weights=weights, histtype="step",
+        _, _, patches = ax.hist(np.ravel(values), bins=edges.tolist(), weights=weights, histtype="step",
                                 label=f"${name}_t$", **_role_kwargs(QUANTITY_ROLES[name], scale=0.8))
         drawn[name] = patches
-    ax.set_xlim(0, 1)
+    ax.set_xlim(*value_range)
     few_ticks(ax.xaxis, 3, integer=False)
     few_ticks(ax.yaxis, 3, integer=False)
     return drawn

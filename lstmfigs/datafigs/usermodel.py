@@ -1,87 +1,64 @@
-"""Data figures of a user's own recurrent model of any kind: LSTM, GRU or RNN.
+"""Data figures of a GRU or an RNN (a user's own model), with their own gates and states.
 
-``gate-heatmaps`` shows each model's own gates and states (GRU: r, z, n, h; RNN: the
-pre-activation a and h; an LSTM keeps its f, i, g, o, c, h figure); ``gradient-decay``
-shows how the gradient of the last hidden state reaches back through the whole state
-(h and c for an LSTM, h otherwise), measured by exact BPTT on the model's own weights.
-Bidirectional and stacked models are shown through their last layer's forward direction.
+``gate-heatmaps`` shows a GRU's r, z, n, h and an RNN's pre-activation a and h;
+``dynamics-dashboard`` a GRU's or RNN's own overview; ``gradient-decay`` a user's model of
+any kind (the whole state: h and c for an LSTM, h otherwise).  An LSTM's gate-heatmaps and
+dashboard are :mod:`.figures`' own.  Like every builder these draw the numbers they are
+given (computed by :mod:`.measure`).  Bidirectional and stacked models are shown through
+their last layer's forward direction.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..errors import LstmfigsError
-from ..loader import InputsSource, WeightsSource, load_inputs, load_model
-from ..sim import GRU, LSTM, RNN, tasks
-from ..sim._base import RecurrentModel
 from ..themes import Theme
+from . import measure
 from .plots import (
+    GATE_NAMES,
+    QUANTITY_ROLES,
     _role_kwargs,
     few_ticks,
     finish_figure,
     mark_step,
+    plot_gate_histograms,
+    plot_series,
     plot_unit_heatmap,
+    plot_unit_traces,
     themed_figure,
 )
 
-#: The panels of gate-heatmaps for each kind, and whether each is signed.
-PANELS = {"LSTM": ("f", "i", "g", "o", "c", "h"), "GRU": ("r", "z", "n", "h"), "RNN": ("a", "h")}
+#: Quantities drawn on a symmetric scale (signed).
 SIGNED = {"g", "c", "h", "n", "a"}
-NAMES = {"r": "reset gate", "z": "update gate", "n": "candidate", "a": "pre-activation",
-         "f": "forget gate", "i": "input gate", "g": "candidate", "o": "output gate",
-         "c": "cell state", "h": "hidden state"}
-#: Remember-the-first-symbol sequences for a model given without inputs.
-DEFAULT_LAG, DEFAULT_BATCH, DEFAULT_SEED = 50, 64, 0
 
 
-def is_lstm(weights: WeightsSource) -> bool:
-    """Whether ``weights`` hold an LSTM (whose gate-heatmaps figure is the LSTM one)."""
-    return isinstance(load_model(weights), LSTM)
+def _bound(values: np.ndarray) -> float:
+    """The symmetric scale of a signed quantity: [-1, 1] when it stays within (tanh), else
+    its largest magnitude (relu, linear)."""
+    largest = float(np.abs(values).max())
+    return max(1.0, largest)
 
 
-def kind_of(model: RecurrentModel) -> str:
-    for kind, model_class in (("LSTM", LSTM), ("GRU", GRU), ("RNN", RNN)):
-        if isinstance(model, model_class):
-            return kind
-    raise LstmfigsError(f"weights: a {type(model).__name__} has no data figures")  # pragma: no cover
-
-
-def record(weights: WeightsSource, inputs: InputsSource | None) -> tuple[Any, np.ndarray, int | None, Any]:
-    """(model, x (T, B, I), step of the symbol to remember or None, trace)."""
-    model: Any = load_model(weights)
-    if inputs is not None:
-        x, symbol = load_inputs(inputs, model.input_size, model.dtype), None
-    elif model.input_size >= 3:
-        task = tasks.FirstSymbol(lag=DEFAULT_LAG, n_symbols=model.input_size - 1, seed=DEFAULT_SEED)
-        x, symbol = task.sample(DEFAULT_BATCH)[0].astype(model.dtype), 0
-    else:
-        raise LstmfigsError(f"weights: the model takes {model.input_size} input feature(s), too few "
-                            "for the built-in task; give an input sequence (--input / inputs=)")
-    if model.batch_first:
-        model.batch_first = False  # x is time-major here, whatever the model was built with
-    return model, x, symbol, model.forward(x)
-
-
-def gate_heatmaps_data(*, weights: WeightsSource, inputs: InputsSource | None = None) -> dict[str, np.ndarray]:
-    """``time`` (T,), ``x`` (T, I) and each panel's values (T, width) for the first sequence:
-    f, i, g, o, c, h (LSTM), r, z, n, h (GRU), a, h (RNN); ``symbol_step`` for built-in inputs."""
-    model, x, symbol, trace = record(weights, inputs)
-    values = {"a": trace.preact} if kind_of(model) == "RNN" else {}
-    data = {"time": np.arange(x.shape[0]), "x": x[:, 0]}
-    for name in PANELS[kind_of(model)]:
-        data[name] = np.asarray(values.get(name, getattr(trace, name, None)))[:, 0]
-    if symbol is not None:
-        data["symbol_step"] = np.asarray(symbol)
-    return data
-
-
-def gate_heatmaps(data: dict[str, np.ndarray], *, theme: Theme | None, fig: Figure | None) -> Figure:
+def gate_heatmaps(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: Figure | None) -> Figure:
     """Units x time of a GRU's r, z, n, h or an RNN's a, h (an LSTM's figure is
-    :func:`lstmfigs.datafigs.figures.gate_heatmaps`)."""
+    :func:`lstmfigs.datafigs.figures.gate_heatmaps`).
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`.measure.gate_heatmaps_data` returned for a GRU or an RNN.
+    theme : Theme or None
+        The active theme.
+    fig : Figure or None
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
+    """
     from .figures import STEP_LABEL, _colorbar, _symmetric_ticks, _wide
 
     names = [name for name in ("r", "z", "n", "a", "h") if name in data]
@@ -98,7 +75,7 @@ def gate_heatmaps(data: dict[str, np.ndarray], *, theme: Theme | None, fig: Figu
         limit = limit if limit > 0 else 1.0
         image = plot_unit_heatmap(data[name], ax=ax, signed=signed, limit=limit, theme=theme)
         _colorbar(fig, image, ax, _symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0])
-        ax.set_title(f"{NAMES[name]} ${name}_t$", loc="left")
+        ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
         ax.set_ylabel("unit")
         if symbol is not None:
             marker = mark_step(ax, symbol)
@@ -111,57 +88,119 @@ def gate_heatmaps(data: dict[str, np.ndarray], *, theme: Theme | None, fig: Figu
     return finish_figure(fig)
 
 
-def gradient_decay_data(*, weights: WeightsSource, inputs: InputsSource | None = None) -> dict[str, np.ndarray]:
-    """Gradient norm against lag for a user's model, by exact BPTT in float64.
+def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
+                       fig: Figure | None) -> Figure:
+    """An overview of one sequence of a GRU (3 x 3) or an RNN (2 x 3).
 
-    ``lag`` (T,); ``whole`` (T,) the median over the sequences of ||dh_T / ds_{T-k}||_F over
-    the whole state s (h, c for an LSTM; h otherwise), ``whole_low``/``whole_high`` their
-    quartiles; for an LSTM also ``via_h`` (c held fixed).  Last layer, forward direction.
+    Row 1: the input, and the traces of the four most varying units of the hidden state h
+    and of the GRU's candidate n (the RNN's pre-activation a).  GRU, row 2: heatmaps of the
+    reset and update gates (one colour bar, [0, 1]) and of the candidate; row 3: histograms
+    of the gates' values, their mean over the units at each step, and the norm of h.  RNN,
+    row 2: the heatmap of h, the histogram of its values and its norm.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`.measure.dynamics_dashboard_data` returned for a GRU or an RNN.
+    theme : Theme or None
+        The active theme.
+    fig : Figure or None
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
     """
-    model, x, _, _ = record(weights, inputs)
-    model = model.astype("float64")
-    trace = model.forward(x.astype(np.float64))
-    lags, whole = model.jacobian_norms(trace, whole_state=True)
-    data = {"lag": lags, "whole": np.median(whole, axis=1),
-            "whole_low": np.quantile(whole, 0.25, axis=1), "whole_high": np.quantile(whole, 0.75, axis=1),
-            "sequences": np.asarray(whole.shape[1])}
-    if model.has_cell:
-        data["via_h"] = np.median(model.jacobian_norms(trace)[1], axis=1)
-    return data
+    from .figures import STEP_LABEL, _colorbar, _symmetric_ticks, finish_dashboard
+
+    gru = measure.model_kind(data) == "GRU"
+    second = "n" if gru else "a"
+    fig = themed_figure(theme, height_ratio=0.9 if gru else 0.62, fig=fig)
+    axes = fig.subplots(3 if gru else 2, 3)
+    time = data["time"]
+    symbol = int(data["symbol_step"]) if "symbol_step" in data else None
+    last = int(time[-1])
+
+    input_ax = axes[0, 0]
+    image = plot_unit_heatmap(data["x"], ax=input_ax, signed=False, limit=None, theme=theme)
+    image.set_clim(0, max(1.0, float(np.abs(data["x"]).max())))
+    input_ax.set_title("input $x_t$", loc="left")
+    input_ax.set_ylabel("channel")
+    for ax, name in ((axes[0, 1], "h"), (axes[0, 2], second)):
+        plot_unit_traces(data[name], data[f"traced_{name}_units"], role=QUANTITY_ROLES[name], ax=ax)
+        ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
+    time_axes = [*axes[0]]
+    if gru:
+        gate_images = [plot_unit_heatmap(data[name], ax=ax, theme=theme)
+                       for ax, name in zip(axes[1, :2], ("r", "z"))]
+        _colorbar(fig, gate_images[-1], list(axes[1, :2]), [0.0, 0.5, 1.0])
+        bound = _bound(data["n"])
+        candidate = plot_unit_heatmap(data["n"], ax=axes[1, 2], signed=True, limit=bound, theme=theme)
+        _colorbar(fig, candidate, axes[1, 2], _symmetric_ticks(bound))
+        for ax, name in zip(axes[1], ("r", "z", "n")):
+            ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
+        axes[1, 0].set_ylabel("unit")
+        axes[1, 1].tick_params(labelleft=False)
+        time_axes += [*axes[1]]
+        histogram_ax, mean_ax, norm_ax = axes[2]
+        drawn = plot_gate_histograms({name: data[name] for name in ("r", "z")}, ax=histogram_ax)
+        histogram_ax.set_xlim(-0.05, 1.05)  # keeps the x and y labels at the origin apart
+        gate_lines = plot_series(time, {name: data[f"{name}_mean"] for name in ("r", "z")}, ax=mean_ax)
+        mean_ax.set_ylim(0, 1)
+        mean_ax.set_title("mean over units", loc="left")
+        histogram_ax.set_title("gate values", loc="left")
+        time_axes.append(mean_ax)
+        handles = list(gate_lines.values())
+    else:
+        heatmap_ax, histogram_ax, norm_ax = axes[1]
+        bound = _bound(data["h"])
+        states = plot_unit_heatmap(data["h"], ax=heatmap_ax, signed=True, limit=bound, theme=theme)
+        _colorbar(fig, states, heatmap_ax, _symmetric_ticks(bound))
+        heatmap_ax.set_title("hidden state $h_t$", loc="left")
+        heatmap_ax.set_ylabel("unit")
+        heatmap_ax.set_xlabel(STEP_LABEL)
+        low = -bound if float(data["h"].min()) < 0 else 0.0
+        drawn = plot_gate_histograms({"h": data["h"]}, ax=histogram_ax, value_range=(low, bound))
+        margin = 0.05 * (bound - low)
+        histogram_ax.set_xlim(low - margin, bound + margin)
+        histogram_ax.set_title("values of $h_t$", loc="left")
+        time_axes.append(heatmap_ax)
+        handles = []
+    del drawn
+    histogram_ax.set_xlabel("activation")
+    histogram_ax.set_ylabel("fraction")
+    norm_lines = plot_series(time, {"h": data["h_norm"]}, ax=norm_ax,
+                             labels={"h": r"$\Vert h_t \Vert$"})
+    norm_ax.set_title("state norm", loc="left")
+    norm_ax.set_ylim(bottom=0)
+    time_axes.append(norm_ax)
+    for ax in (axes[-1, 1], norm_ax) if gru else (norm_ax,):
+        ax.set_xlabel(STEP_LABEL)
+    return finish_dashboard(fig, time_axes, last=last, symbol=symbol,
+                            handles=[*handles, *norm_lines.values()])
 
 
-def gradient_decay_summary(*, weights: WeightsSource, inputs: InputsSource | None = None) -> dict[str, float]:
-    data = gradient_decay_data(weights=weights, inputs=inputs)
-    last = int(data["lag"][-1])
-    summary = {f"whole_state_at_lag{lag}": float(f"{data['whole'][lag]:.4g}")
-               for lag in sorted({min(10, last), last})}
-    if "via_h" in data:
-        summary[f"h_only_at_lag{last}"] = float(f"{data['via_h'][last]:.4g}")
-    return summary
-
-
-def describe(model: RecurrentModel) -> str:
-    """``LSTM, 5 units, ...``: the kind, size, activations other than the defaults, and
-    which unit of a stacked or bidirectional model is shown."""
-    text = f"{kind_of(model)}, {model.hidden_size} units"
-    if isinstance(model, RNN):
-        text += f", {model.nonlinearity}"
-    elif (model.activation, model.recurrent_activation) != ("tanh", "sigmoid"):  # type: ignore[attr-defined]
-        text += f", {model.activation}/{model.recurrent_activation}"  # type: ignore[attr-defined]
-    if model.num_layers > 1 or model.bidirectional:
-        text += ", last layer" + (", forward direction" if model.bidirectional else "")
-    return text
-
-
-def gradient_decay(*, weights: WeightsSource, inputs: InputsSource | None, theme: Theme | None,
-                   fig: Figure | None) -> Figure:
+def gradient_decay(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: Figure | None) -> Figure:
     """||dh_T / ds_{T-k}|| against the lag k for a user's model: the median over the
-    sequences, their quartiles as a band, and for an LSTM the h-only path."""
+    sequences, their quartiles as a band, and for an LSTM the h-only path.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`.measure.gradient_decay_data` returned for a user's model.
+    theme : Theme or None
+        The active theme.
+    fig : Figure or None
+        Draw into this figure instead of a new one of the theme's size.
+
+    Returns
+    -------
+    Figure
+    """
     from .figures import _wide
 
-    data = gradient_decay_data(weights=weights, inputs=inputs)
-    model: Any = load_model(weights)
-    role = "cell_state" if model.has_cell else "hidden_state"
+    has_cell = "via_h" in data  # an LSTM: its state is (h, c)
+    role = "cell_state" if has_cell else "hidden_state"
     fig = themed_figure(theme, height_ratio=0.78, fig=fig)
     ax = fig.add_subplot()
     tiny = np.finfo(np.float64).tiny
@@ -170,14 +209,14 @@ def gradient_decay(*, weights: WeightsSource, inputs: InputsSource | None, theme
     ax.fill_between(lag, np.maximum(data["whole_low"], tiny), np.maximum(data["whole_high"], tiny),
                     color=style["color"], alpha=0.25, linewidth=0)
     lines = ax.semilogy(lag, np.maximum(data["whole"], tiny), **style,
-                        label="whole state $s = (h, c)$" if model.has_cell else "state $s = h$")
-    if "via_h" in data:
+                        label="whole state $s = (h, c)$" if has_cell else "state $s = h$")
+    if has_cell:
         lines += ax.semilogy(lag, np.maximum(data["via_h"], tiny), **_role_kwargs("hidden_state", scale=0.7),
                              label="$h$ only ($c_{T-k}$ held fixed)")
     ax.set_xlabel("lag $k$ (steps back from the last step $T$)")
     ax.set_ylabel(r"$\Vert \partial h_T / \partial s_{T-k} \Vert_F$")
     few_ticks(ax.xaxis, 6)
-    title = (f"your model ({describe(model)}); median over {int(data['sequences'])} sequences, "
+    title = (f"your model ({data['model']}); median over {int(data['sequences'])} sequences, "
              "band: quartiles; exact BPTT")
     fig.legend(lines, [str(line.get_label()) for line in lines], loc="outside lower center",
                ncols=2 if _wide(theme) else 1, handlelength=2.2, title=_wrap(title, _wide(theme)))

@@ -19,17 +19,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
 from .. import safeio
 from ..errors import LstmfigsError
 from . import _checks
-
-ModelT = TypeVar("ModelT", bound="RecurrentModel")
 
 #: Target number of elements in backward's per-chunk arrays of precomputed factors: small
 #: enough to stay in cache, big enough to amortise the NumPy calls made once per chunk.
@@ -275,7 +273,7 @@ class RecurrentModel:
         return {name: rng.uniform(-bound, bound, size=shape).astype(self.dtype)
                 for name, shape in self.param_shapes().items()}
 
-    def astype(self: ModelT, dtype: Any) -> ModelT:
+    def astype(self, dtype: Any) -> Self:
         """A copy of the model computing in ``dtype`` (its parameters converted)."""
         clone = copy.copy(self)
         clone.dtype = _checks.resolve_dtype(dtype)
@@ -304,8 +302,8 @@ class RecurrentModel:
         return {}
 
     @classmethod
-    def from_torch(cls: type[ModelT], state_dict: Mapping[str, Any] | str | os.PathLike[str],
-                   **options: Any) -> ModelT:
+    def from_torch(cls, state_dict: Mapping[str, Any] | str | os.PathLike[str],
+                   **options: Any) -> Self:
         """A model holding a PyTorch ``state_dict``: a mapping of arrays (or CPU tensors) or
         a path to an ``.npz`` file with PyTorch's key names.  Sizes, layer count, ``bias``,
         ``bidirectional``, ``proj_size`` and dtype come from the arrays; ``options`` are
@@ -396,8 +394,8 @@ class RecurrentModel:
         return bias, np.zeros(rows, dtype)
 
     @classmethod
-    def from_keras(cls: type[ModelT], kernel: Any, recurrent_kernel: Any, bias: Any = None,
-                   **options: Any) -> ModelT:
+    def from_keras(cls, kernel: Any, recurrent_kernel: Any, bias: Any = None,
+                   **options: Any) -> Self:
         """A one-layer model from Keras weights: ``kernel`` (I, G*H), ``recurrent_kernel``
         (H, G*H), ``bias`` in Keras block order (``None`` for ``use_bias=False``).  The
         Keras bias goes into ``bias_ih_l0``; ``bias_hh_l0`` is zero."""
@@ -729,10 +727,6 @@ def previous_states(sequence: np.ndarray, initial: np.ndarray, start: int, stop:
     previous[1:] = sequence[start:stop - 1]
     previous[0] = initial if start == 0 else sequence[start - 1]
     return previous
-
-
-def reversed_steps(start: int, stop: int) -> Iterator[int]:
-    return iter(range(stop - 1, start - 1, -1))
 
 
 class CellMixin:

@@ -198,7 +198,7 @@ class LSTM(RecurrentModel):
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def greff(cls, name: str, input_size: int, hidden_size: int, **options: Any) -> "LSTM":
+    def greff(cls, name: str, input_size: int, hidden_size: int, **options: Any) -> LSTM:
         """The variant ``name`` of Greff et al. (2017): V, NIG, NFG, NOG, NIAF, NOAF, NP, CIFG.
 
         (FGR, full gate recurrence, is not implemented.)
