@@ -1,6 +1,7 @@
 """Data figures of a user's own model: gate-heatmaps and gradient-decay for LSTM (including
-a real torch file with proj_size, 2 layers, bidirectional), GRU and RNN models, from the
-API and the CLI, with the numbers checked against the frameworks' saved outputs."""
+a real torch file with proj_size, 2 layers, bidirectional), GRU and RNN models, and the
+dynamics dashboard and gate saturation of GRU and RNN models, from the API and the CLI, with
+the numbers checked against the simulator's traces and the frameworks' saved outputs."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 import lstmfigs
+from lstmfigs import catalog
 from lstmfigs.checks import layout_problems
 from lstmfigs.cli import main
+from lstmfigs.errors import LstmfigsError
 from lstmfigs.loader import Inputs, Weights, load_model
 from lstmfigs.sim import GRU, LSTM, RNN
 from lstmfigs.themes import theme_context
@@ -93,3 +96,83 @@ def test_keras_file_renders_from_the_cli_and_matches_keras(tmp_path):
         assert np.any(i == 0) or np.any(i == 1) or np.all((i >= 0) & (i <= 1))  # hard_sigmoid range
     with np.load(tmp_path / "out" / "gradient-decay.npz") as data:
         assert data["whole"].shape == (8,) and data["whole"][0] > data["whole"][-1]
+
+
+def _saturating(model):
+    """``model`` with its weights scaled up, so that its gates and tanh layers saturate."""
+    model.load_state_dict({key: value * 6 for key, value in model.state_dict().items()})
+    return model
+
+
+@pytest.mark.parametrize("model", [_saturating(GRU(5, 6, seed=1)), _saturating(RNN(5, 7, seed=2))],
+                         ids=["gru", "rnn"])
+def test_gru_and_rnn_dashboards_show_the_simulators_traces(model):
+    x = np.random.default_rng(1).standard_normal((20, 3, 5)).astype(np.float32)
+    data = lstmfigs.data("dynamics-dashboard", weights=model.state_dict(), inputs=x)
+    trace = model.forward(x)
+    gru = isinstance(model, GRU)
+    quantities = {name: (trace.preact if name == "a" else getattr(trace, name))[:, 0]
+                  for name in (("r", "z", "n", "h") if gru else ("a", "h"))}
+    assert not {"f", "i", "o", "c"} & set(data)
+    for name, expected in quantities.items():
+        np.testing.assert_allclose(data[name], expected, rtol=1e-6, atol=1e-7, err_msg=name)
+    for name in ("r", "z", "n") if gru else ("a",):
+        np.testing.assert_allclose(data[f"{name}_mean"], quantities[name].mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(data["h_norm"], np.linalg.norm(quantities["h"], axis=1), rtol=1e-6)
+    second = "n" if gru else "a"
+    for name in ("h", second):  # the four units that vary most, in unit order
+        spread = quantities[name].std(axis=0)
+        assert set(data[f"traced_{name}_units"]) == set(np.argsort(-spread)[:4])
+    summary = catalog.get("dynamics-dashboard").load_summary()(data)
+    assert summary["units"] == model.hidden_size and summary["steps"] == 20
+    assert summary["h_final_max"] == pytest.approx(quantities["h"][-1].max(), rel=1e-3)
+    assert summary[f"{second}_mean"] == pytest.approx(quantities[second].mean(), rel=1e-3, abs=1e-6)
+    for theme in ("paper", "slides"):
+        clean(lstmfigs.figure("dynamics-dashboard", theme=theme, weights=model.state_dict(), inputs=x), theme)
+
+
+@pytest.mark.parametrize("model", [_saturating(GRU(5, 6, seed=1)), _saturating(RNN(5, 7, seed=2))],
+                         ids=["gru", "rnn"])
+def test_gru_and_rnn_gate_saturation_counts_the_simulators_values(model):
+    """Gates within 0.1 of 0 or 1, a tanh layer (GRU's n, RNN's h) within 0.1 of -1 or 1."""
+    x = np.random.default_rng(2).standard_normal((30, 4, 5)).astype(np.float32)
+    data = lstmfigs.data("gate-saturation", weights=model.state_dict(), inputs=x)
+    trace = model.forward(x)
+    panels = {"r": (0.1, 0.9), "z": (0.1, 0.9), "n": (-0.9, 0.9)} if isinstance(model, GRU) else {"h": (-0.9, 0.9)}
+    assert sorted(key[:-5] for key in data if key.endswith("_high")) == sorted(panels)
+    for name, (low, high) in panels.items():
+        values = getattr(trace, name).reshape(-1, model.hidden_size)
+        np.testing.assert_array_equal(data[f"{name}_low"], (values < low).mean(axis=0))
+        np.testing.assert_array_equal(data[f"{name}_high"], (values > high).mean(axis=0))
+        assert bool(data.get(f"{name}_signed", False)) == (low < 0)
+    assert any(data[f"{name}_low"].max() > 0 and data[f"{name}_high"].max() > 0 for name in panels)
+    summary = catalog.get("gate-saturation").load_summary()(data)
+    name, (low, _) = next(iter(panels.items()))
+    assert summary[f"{name}_units_mostly_below_{low:g}"] == int((data[f"{name}_low"] > 0.5).sum())
+    for theme in ("paper", "slides"):
+        clean(lstmfigs.figure("gate-saturation", theme=theme, weights=model.state_dict(), inputs=x), theme)
+
+
+def test_gate_saturation_shows_only_what_saturates():
+    """A relu candidate has no panel; a relu RNN has nothing to show and says so."""
+    kernel, recurrent, bias = GRU(5, 4, seed=3).to_keras()  # Keras weights say no activation
+    keras = {"gru/kernel:0": kernel, "gru/recurrent_kernel:0": recurrent, "gru/bias:0": bias}
+    data = lstmfigs.data("gate-saturation", weights=Weights(keras, activation="relu"))
+    assert "r_high" in data and "z_high" in data and "n_high" not in data
+    with pytest.raises(LstmfigsError, match="nothing that saturates"):
+        lstmfigs.data("gate-saturation", weights=Weights(RNN(5, 4).state_dict(), nonlinearity="relu"))
+
+
+def test_gru_dashboard_and_saturation_from_the_cli(tmp_path):
+    weights = tmp_path / "gru.npz"
+    np.savez(weights, **_saturating(GRU(5, 6, seed=1)).state_dict())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", "dynamics-dashboard", "gate-saturation", "--weights",
+                                       str(weights), "--format", "png", "--data", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "r_mean:" in result.output and "n_units_mostly_above_0.9:" in result.output
+    with np.load(out / "gate-saturation.npz") as written:
+        api = lstmfigs.data("gate-saturation", weights=weights)
+        assert set(written.files) == set(api)
+        for key in api:
+            np.testing.assert_array_equal(written[key], api[key])

@@ -300,7 +300,7 @@ def gate_saturation(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     Figure
     """
     panels = measure.saturation_panels(data)
-    fig = themed_figure(theme, height_ratio=0.42 if len(panels) > 1 else 0.6, fig=fig)
+    fig = themed_figure(theme, height_ratio=0.42, fig=fig)
     axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
     thresholds = {name: measure.saturation_thresholds(data, name) for name in panels}
     for ax, name in zip(axes, panels):

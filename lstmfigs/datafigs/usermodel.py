@@ -96,7 +96,7 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
     and of the GRU's candidate n (the RNN's pre-activation a).  GRU, row 2: heatmaps of the
     reset and update gates (one colour bar, [0, 1]) and of the candidate; row 3: histograms
     of the gates' values, their mean over the units at each step, and the norm of h.  RNN,
-    row 2: the heatmap of h, the histogram of its values and its norm.
+    row 2: the histogram of the values of h, its norm and its heatmap.
 
     Parameters
     ----------
@@ -152,7 +152,7 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
         time_axes.append(mean_ax)
         handles = list(gate_lines.values())
     else:
-        heatmap_ax, histogram_ax, norm_ax = axes[1]
+        histogram_ax, norm_ax, heatmap_ax = axes[1]  # the colour bar at the right edge
         bound = _bound(data["h"])
         states = plot_unit_heatmap(data["h"], ax=heatmap_ax, signed=True, limit=bound, theme=theme)
         _colorbar(fig, states, heatmap_ax, _symmetric_ticks(bound))
