@@ -17,7 +17,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "lstmfigs"
 #: once" and "one atomic writer"); none may be added.
 KNOWN_CYCLES = [
     ["lstmfigs.datafigs.cache", "lstmfigs.datafigs.runs"],
-    ["lstmfigs.datafigs.figures", "lstmfigs.datafigs.measure", "lstmfigs.datafigs.usermodel"],
 ]
 
 

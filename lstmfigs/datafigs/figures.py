@@ -10,15 +10,12 @@ theme's width (see :func:`.plots.themed_figure` for heights).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.artist import Artist
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..themes import Theme
@@ -26,7 +23,10 @@ from . import measure, usermodel
 from .plots import (
     GATE_NAMES,
     QUANTITY_ROLES,
+    STEP_LABEL,
+    add_colorbar,
     few_ticks,
+    finish_dashboard,
     finish_figure,
     mark_step,
     plot_gate_histograms,
@@ -37,41 +37,13 @@ from .plots import (
     plot_unit_heatmap,
     plot_unit_traces,
     reference_line_kwargs,
+    space_panels,
+    symmetric_ticks,
     themed_figure,
+    wide_page,
 )
 
 Data = Mapping[str, np.ndarray]
-
-STEP_LABEL = "step $t$"
-
-
-def _wide(theme: Theme | None) -> bool:
-    """Whether there is room for panels side by side (a slide, or a page wider than 5 in)."""
-    return (theme is not None and theme.page == "fixed") or mpl.rcParams["figure.figsize"][0] >= 5.0
-
-
-def _colorbar(fig: Figure, image: Any, ax: Any, ticks: list[float]) -> Any:
-    bar = fig.colorbar(image, ax=ax, ticks=ticks, fraction=0.05, pad=0.02, aspect=12)
-    bar.ax.set_yticklabels([f"{t:.3g}" for t in ticks])
-    bar.outline.set_linewidth(mpl.rcParams["axes.linewidth"] * 0.5)
-    return bar
-
-
-def _space_panels(fig: Figure, *, wspace: float | None = None, hspace: float | None = None) -> None:
-    """More room between panels (when the figure uses constrained layout)."""
-    engine = fig.get_layout_engine()
-    if isinstance(engine, ConstrainedLayoutEngine):
-        if wspace is not None:
-            engine.set(wspace=wspace)
-        if hspace is not None:
-            engine.set(hspace=hspace)
-
-
-def _symmetric_ticks(limit: float) -> list[float]:
-    rounded = float(f"{limit:.2g}")
-    rounded = rounded if rounded <= limit else float(f"{limit * 0.95:.2g}")
-    return [-rounded, 0.0, rounded]
-
 
 def gate_heatmaps(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
     """Units x time of f, i, g, o, c and h for one sequence on a shared time axis.
@@ -95,7 +67,7 @@ def gate_heatmaps(*, theme: Theme | None = None, data: Data, fig: Figure | None 
     """
     if "f" not in data:  # a user's GRU or RNN
         return usermodel.gate_heatmaps(data, theme=theme, fig=fig)
-    wide = _wide(theme)
+    wide = wide_page(theme)
     fig = themed_figure(theme, height_ratio=0.78 if wide else 1.45, fig=fig)
     rows, columns = (3, 2) if wide else (6, 1)
     # With proj_size, h has fewer units than the gates and c: then no shared unit axis.
@@ -109,8 +81,8 @@ def gate_heatmaps(*, theme: Theme | None = None, data: Data, fig: Figure | None 
         signed = name in ("g", "c", "h")
         limit = float(np.abs(data[name]).max()) if name == "c" else 1.0
         image = plot_unit_heatmap(data[name], ax=ax, signed=signed, limit=limit, theme=theme)
-        ticks = _symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0]
-        _colorbar(fig, image, ax, ticks)
+        ticks = symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0]
+        add_colorbar(fig, image, ax, ticks)
         ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
         if symbol is not None:
             marker = mark_step(ax, symbol)
@@ -171,7 +143,7 @@ def dynamics_dashboard(*, theme: Theme | None = None, data: Data,
     axes[1, 0].set_ylabel("unit")
     for ax in axes[1, 1:]:
         ax.tick_params(labelleft=False)
-    _colorbar(fig, gate_images[-1], list(axes[1]), [0.0, 0.5, 1.0])
+    add_colorbar(fig, gate_images[-1], list(axes[1]), [0.0, 0.5, 1.0])
 
     plot_gate_histograms({name: data[name] for name in ("f", "i", "o")}, ax=axes[2, 0])
     axes[2, 0].set_xlim(-0.05, 1.05)  # keeps the x and y labels at the origin apart
@@ -191,46 +163,6 @@ def dynamics_dashboard(*, theme: Theme | None = None, data: Data,
     # Gates share their colours across the histogram and the means.
     return finish_dashboard(fig, [*axes[:2].ravel(), *axes[2, 1:]], last=last, symbol=symbol,
                             handles=[*gate_lines.values(), *norm_lines.values()])
-
-
-def finish_dashboard(fig: Figure, time_axes: Sequence[Axes], *, last: int, symbol: int | None,
-                     handles: Sequence[Artist]) -> Figure:
-    """Last step of a dashboard: the panels over time share their limits (0 to ``last``)
-    and mark the ``symbol`` step; one legend of ``handles`` (and the marker) below the
-    data; titles clear of the row above.
-
-    Parameters
-    ----------
-    fig : Figure
-        The dashboard.
-    time_axes : sequence of Axes
-        The panels whose x axis is the step.
-    last : int
-        The last step.
-    symbol : int or None
-        The step where the symbol to remember was shown (built-in inputs).
-    handles : sequence of Artist
-        What the legend explains (each with its label).
-
-    Returns
-    -------
-    Figure
-    """
-    marker = None
-    for ax in time_axes:
-        ax.set_xlim(-0.5, last + 0.5)
-        few_ticks(ax.xaxis, 3)
-        if symbol is not None:
-            marker = mark_step(ax, symbol)
-    handles = list(handles)
-    labels = [str(handle.get_label()) for handle in handles]
-    if marker is not None:
-        handles.append(marker)
-        labels.append("symbol")
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(handles),
-               handlelength=1.5, columnspacing=1.0)
-    _space_panels(fig, hspace=0.06)  # titles clear of the tick labels of the row above
-    return finish_figure(fig)
 
 
 def rnn_vs_lstm(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
@@ -260,7 +192,7 @@ def rnn_vs_lstm(*, theme: Theme | None = None, data: Data, fig: Figure | None = 
     for ax, kind in zip(axes, ("rnn", "lstm")):
         image = plot_unit_heatmap(data[f"{kind}_h"], ax=ax, signed=True, limit=1.0, theme=theme)
         # Narrow pages get one fact a line, so the two panels' titles stay apart.
-        wide = _wide(theme)
+        wide = wide_page(theme)
         title = (f"{names[kind]}, seed {int(data[f'{kind}_seed'])}\nmedian run" if wide
                  else f"{names[kind]}\nseed {int(data[f'{kind}_seed'])}, the median run")
         if "target" in data:
@@ -271,7 +203,7 @@ def rnn_vs_lstm(*, theme: Theme | None = None, data: Data, fig: Figure | None = 
         if symbol is not None:
             marker = mark_step(ax, symbol)
     axes[0].set_ylabel("unit")
-    bar = _colorbar(fig, image, list(axes), [-1.0, 0.0, 1.0])
+    bar = add_colorbar(fig, image, list(axes), [-1.0, 0.0, 1.0])
     bar.set_label("hidden state $h_t$")
     if symbol is not None:
         fig.legend([marker], [f"symbol {int(data['target'])} shown"], loc="outside lower center",
@@ -315,7 +247,7 @@ def gate_saturation(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     else:  # gates and a tanh layer (a GRU's candidate): each panel says its own
         for ax, name in zip(axes, panels):
             ax.set_xlabel(f"fraction $< {thresholds[name][0]:g}$")
-    _space_panels(fig, wspace=0.08)  # the "1" of one panel must not run into the "0" of the next
+    space_panels(fig, wspace=0.08)  # the "1" of one panel must not run into the "0" of the next
     return finish_figure(fig)
 
 
@@ -358,7 +290,7 @@ def gradient_decay(*, theme: Theme | None = None, data: Data, fig: Figure | None
     ax.set_ylabel(r"$\Vert \partial h_T / \partial s_{T-k} \Vert_F$")
     few_ticks(ax.xaxis, 6)
     seeds = len(data["seed"])
-    wide = _wide(theme)
+    wide = wide_page(theme)
     parts = [r"state $s = (h, c)$ for the LSTM ($h$ only: $c_{T-k}$ held fixed),",
              r"$s = h$ for the RNN;", f"median of {seeds} seeds (faint: each seed);",
              f"exact BPTT; trained LSTM: {data['lstm_label']}"]
@@ -449,7 +381,7 @@ def learning_curves(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     -------
     Figure
     """
-    fig = themed_figure(theme, height_ratio=0.5 if _wide(theme) else 0.9, fig=fig)
+    fig = themed_figure(theme, height_ratio=0.5 if wide_page(theme) else 0.9, fig=fig)
     loss_ax, accuracy_ax = fig.subplots(1, 2, sharex=True)
     lines = []
     for kind in ("lstm", "rnn"):
@@ -470,6 +402,6 @@ def learning_curves(*, theme: Theme | None = None, data: Data, fig: Figure | Non
         few_ticks(ax.xaxis, 4)
     reference = mpl.lines.Line2D([], [], **reference_line_kwargs())
     fig.legend([*lines, reference], [*(str(line.get_label()) for line in lines), "blind guess"],
-               loc="outside lower center", ncols=3 if _wide(theme) else 1, handlelength=2.0,
+               loc="outside lower center", ncols=3 if wide_page(theme) else 1, handlelength=2.0,
                title=f"lag {int(data['lag'])}; median of {len(data['seed'])} seeds (faint: each seed)")
     return finish_figure(fig)

@@ -20,10 +20,12 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.ticker import Locator, MaxNLocator
 
@@ -167,6 +169,126 @@ def keep_ticks_in_view(fig: Figure) -> Figure:
 def few_ticks(axis: Any, count: int = 4, integer: bool = True) -> None:
     """At most ``count`` ticks, all inside the limits: small panels must not crowd their labels."""
     axis.set_major_locator(InViewLocator(MaxNLocator(nbins=count, integer=integer, min_n_ticks=2)))
+
+
+# ------------------------------------------------------------------------------ figure helpers
+#: The x label of every panel over time.
+STEP_LABEL = "step $t$"
+
+
+def wide_page(theme: Theme | None) -> bool:
+    """Whether there is room for panels side by side.
+
+    Parameters
+    ----------
+    theme : Theme or None
+        The active theme.
+
+    Returns
+    -------
+    bool
+        True on a slide (a fixed page) or a page at least 5 in wide.
+    """
+    return (theme is not None and theme.page == "fixed") or mpl.rcParams["figure.figsize"][0] >= 5.0
+
+
+def add_colorbar(fig: Figure, image: Any, ax: Any, ticks: list[float]) -> Any:
+    """A slim colour bar for ``image`` beside ``ax`` (an Axes or a list of them).
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure drawn into.
+    image : AxesImage
+        What the bar explains.
+    ax : Axes or list of Axes
+        The panels it stands beside.
+    ticks : list of float
+        Its ticks (labelled with three significant digits).
+
+    Returns
+    -------
+    Colorbar
+    """
+    bar = fig.colorbar(image, ax=ax, ticks=ticks, fraction=0.05, pad=0.02, aspect=12)
+    bar.ax.set_yticklabels([f"{t:.3g}" for t in ticks])
+    bar.outline.set_linewidth(mpl.rcParams["axes.linewidth"] * 0.5)
+    return bar
+
+
+def space_panels(fig: Figure, *, wspace: float | None = None, hspace: float | None = None) -> None:
+    """More room between panels (when the figure uses constrained layout).
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+    wspace, hspace : float, optional
+        Constrained layout's spaces between columns and between rows.
+    """
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        if wspace is not None:
+            engine.set(wspace=wspace)
+        if hspace is not None:
+            engine.set(hspace=hspace)
+
+
+def symmetric_ticks(limit: float) -> list[float]:
+    """Ticks -a, 0, a for a symmetric scale [-limit, limit], a rounded to two digits inside it.
+
+    Parameters
+    ----------
+    limit : float
+        The end of the scale.
+
+    Returns
+    -------
+    list of float
+    """
+    rounded = float(f"{limit:.2g}")
+    rounded = rounded if rounded <= limit else float(f"{limit * 0.95:.2g}")
+    return [-rounded, 0.0, rounded]
+
+
+def finish_dashboard(fig: Figure, time_axes: Sequence[Axes], *, last: int, symbol: int | None,
+                     handles: Sequence[Artist]) -> Figure:
+    """Last step of a dashboard: the panels over time share their limits (0 to ``last``)
+    and mark the ``symbol`` step; one legend of ``handles`` (and the marker) below the
+    data; titles clear of the row above.
+
+    Parameters
+    ----------
+    fig : Figure
+        The dashboard.
+    time_axes : sequence of Axes
+        The panels whose x axis is the step.
+    last : int
+        The last step.
+    symbol : int or None
+        The step where the symbol to remember was shown (built-in inputs).
+    handles : sequence of Artist
+        What the legend explains (each with its label).
+
+    Returns
+    -------
+    Figure
+    """
+    marker = None
+    for ax in time_axes:
+        ax.set_xlim(-0.5, last + 0.5)
+        few_ticks(ax.xaxis, 3)
+        if symbol is not None:
+            marker = mark_step(ax, symbol)
+    handles = list(handles)
+    labels = [str(handle.get_label()) for handle in handles]
+    if marker is not None:
+        handles.append(marker)
+        labels.append("symbol")
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(handles),
+               handlelength=1.5, columnspacing=1.0)
+    space_panels(fig, hspace=0.06)  # titles clear of the tick labels of the row above
+    return finish_figure(fig)
 
 
 # ------------------------------------------------------------------------------ heatmaps

@@ -20,15 +20,20 @@ from . import measure
 from .plots import (
     GATE_NAMES,
     QUANTITY_ROLES,
+    STEP_LABEL,
     _role_kwargs,
+    add_colorbar,
     few_ticks,
+    finish_dashboard,
     finish_figure,
     mark_step,
     plot_gate_histograms,
     plot_series,
     plot_unit_heatmap,
     plot_unit_traces,
+    symmetric_ticks,
     themed_figure,
+    wide_page,
 )
 
 #: Quantities drawn on a symmetric scale (signed).
@@ -59,10 +64,8 @@ def gate_heatmaps(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: F
     -------
     Figure
     """
-    from .figures import STEP_LABEL, _colorbar, _symmetric_ticks, _wide
-
     names = [name for name in ("r", "z", "n", "a", "h") if name in data]
-    wide = _wide(theme)
+    wide = wide_page(theme)
     rows, columns = ((len(names) + 1) // 2, 2) if wide else (len(names), 1)
     fig = themed_figure(theme, height_ratio=0.3 * rows + 0.18 if wide else 0.3 * rows + 0.2, fig=fig)
     axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
@@ -74,7 +77,7 @@ def gate_heatmaps(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: F
         limit = float(np.abs(data[name]).max()) if name in ("a",) or (name == "h" and "a" in data) else 1.0
         limit = limit if limit > 0 else 1.0
         image = plot_unit_heatmap(data[name], ax=ax, signed=signed, limit=limit, theme=theme)
-        _colorbar(fig, image, ax, _symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0])
+        add_colorbar(fig, image, ax, symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0])
         ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
         ax.set_ylabel("unit")
         if symbol is not None:
@@ -111,8 +114,6 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
     -------
     Figure
     """
-    from .figures import STEP_LABEL, _colorbar, _symmetric_ticks, finish_dashboard
-
     gru = measure.model_kind(data) == "GRU"
     second = "n" if gru else "a"
     fig = themed_figure(theme, height_ratio=0.9 if gru else 0.62, fig=fig)
@@ -133,10 +134,10 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
     if gru:
         gate_images = [plot_unit_heatmap(data[name], ax=ax, theme=theme)
                        for ax, name in zip(axes[1, :2], ("r", "z"))]
-        _colorbar(fig, gate_images[-1], list(axes[1, :2]), [0.0, 0.5, 1.0])
+        add_colorbar(fig, gate_images[-1], list(axes[1, :2]), [0.0, 0.5, 1.0])
         bound = _bound(data["n"])
         candidate = plot_unit_heatmap(data["n"], ax=axes[1, 2], signed=True, limit=bound, theme=theme)
-        _colorbar(fig, candidate, axes[1, 2], _symmetric_ticks(bound))
+        add_colorbar(fig, candidate, axes[1, 2], symmetric_ticks(bound))
         for ax, name in zip(axes[1], ("r", "z", "n")):
             ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
         axes[1, 0].set_ylabel("unit")
@@ -155,7 +156,7 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
         histogram_ax, norm_ax, heatmap_ax = axes[1]  # the colour bar at the right edge
         bound = _bound(data["h"])
         states = plot_unit_heatmap(data["h"], ax=heatmap_ax, signed=True, limit=bound, theme=theme)
-        _colorbar(fig, states, heatmap_ax, _symmetric_ticks(bound))
+        add_colorbar(fig, states, heatmap_ax, symmetric_ticks(bound))
         heatmap_ax.set_title("hidden state $h_t$", loc="left")
         heatmap_ax.set_ylabel("unit")
         heatmap_ax.set_xlabel(STEP_LABEL)
@@ -197,8 +198,6 @@ def gradient_decay(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: 
     -------
     Figure
     """
-    from .figures import _wide
-
     has_cell = "via_h" in data  # an LSTM: its state is (h, c)
     role = "cell_state" if has_cell else "hidden_state"
     fig = themed_figure(theme, height_ratio=0.78, fig=fig)
@@ -219,7 +218,7 @@ def gradient_decay(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: 
     title = (f"your model ({data['model']}); median over {int(data['sequences'])} sequences, "
              "band: quartiles; exact BPTT")
     fig.legend(lines, [str(line.get_label()) for line in lines], loc="outside lower center",
-               ncols=2 if _wide(theme) else 1, handlelength=2.2, title=_wrap(title, _wide(theme)))
+               ncols=2 if wide_page(theme) else 1, handlelength=2.2, title=_wrap(title, wide_page(theme)))
     return finish_figure(fig)
 
 
