@@ -298,6 +298,32 @@ def test_summaries_are_printable():
     assert {"f_mean", "f_std", "i_mean", "o_std", "c_final_min", "h_final_max"} <= set(dashboard)
 
 
+def test_figures_and_summaries_use_the_numbers_they_are_given(monkeypatch):
+    """The contract of a data figure: its data_target computes, its figure draws the mapping
+    it is given and its summary summarises that mapping; neither computes anything."""
+    from lstmfigs import catalog
+    from lstmfigs.themes import theme_context
+
+    given = {name: lstmfigs.data(name) for name in DATA_FIGURES}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed numbers instead of drawing the ones given")
+
+    for name in ("record", "resolve", "load_model", "load_inputs", "_gradient_decay"):
+        monkeypatch.setattr(measure, name, refuse)
+    monkeypatch.setattr(runs.RunSet, "run", refuse)
+    for name in DATA_FIGURES:
+        entry = catalog.get(name)
+        with theme_context("paper") as theme:
+            fig = entry.load()(theme=theme, data=given[name])
+        assert fig.axes, name
+        if entry.summary_target is not None:
+            assert entry.load_summary()(given[name]), name
+    changed = dict(given["gate-saturation"], i_low=np.ones_like(given["gate-saturation"]["i_low"]))
+    summary = catalog.get("gate-saturation").load_summary()(changed)
+    assert summary["i_units_mostly_below_0.1"] == summary["i_units"] == SCENARIO.hidden_size
+
+
 def test_numbers_are_the_same_on_an_avx2_machine(tmp_path):
     """Every figure's numbers, recomputed in a process that runs as an AVX2-class machine
     would (OpenBLAS's Haswell kernels, NumPy without its AVX-512 loops), agree with this
