@@ -146,12 +146,12 @@ class InViewLocator(Locator):
         low, high = sorted(self.axis.get_view_interval())
         ticks = np.asarray(self.base())
         slack = (high - low) * 1e-9
-        return ticks[(ticks >= low - slack) & (ticks <= high + slack)].tolist()
+        return [float(tick) for tick in ticks[(ticks >= low - slack) & (ticks <= high + slack)]]
 
     def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
         low, high = sorted((vmin, vmax))
         ticks = np.asarray(self.base.tick_values(vmin, vmax))
-        return ticks[(ticks >= low) & (ticks <= high)].tolist()
+        return [float(tick) for tick in ticks[(ticks >= low) & (ticks <= high)]]
 
 
 def keep_ticks_in_view(fig: Figure) -> Figure:

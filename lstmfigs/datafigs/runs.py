@@ -93,7 +93,7 @@ class RunSet:
 
     def solved(self, model: ModelKind) -> np.ndarray:
         """How many seeds solved each lag (final accuracy >= :data:`SOLVED`), (lags,)."""
-        return (self.final(model) >= SOLVED).sum(axis=0)
+        return np.asarray((self.final(model) >= SOLVED).sum(axis=0))
 
     # ------------------------------------------------------------------ files
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -216,7 +216,8 @@ def resolve(runs: RunsSource) -> RunSet:
     if isinstance(runs, str):
         from . import cache
 
-        return cache.load_named_runs(runs)
+        named: RunSet = cache.load_named_runs(runs)
+        return named
     raise LstmfigsError(f"runs: expected 'shipped', a cache name, a path or a RunSet, "
                         f"got {type(runs).__name__}")
 

@@ -120,7 +120,7 @@ class TrainedRun:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Predicted symbols (B,) for inputs ``x`` (T, B, I), through model and readout."""
         hidden = self.model().forward(x.astype(np.float32, copy=False)).h[-1]
-        return (hidden @ self.readout_weight.T + self.readout_bias).argmax(axis=-1)
+        return np.asarray((hidden @ self.readout_weight.T + self.readout_bias).argmax(axis=-1))
 
     @property
     def final_accuracy(self) -> float:

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import BinaryIO, TextIO
 
@@ -166,7 +167,8 @@ def train_runs(scenario: Scenario, *, workers: int | None = None, use_cache: boo
     return RunSet.from_runs(scenario, found, environment.record(), origin)
 
 
-def _train_in_workers(jobs: list[TrainingJob], count: int):
+def _train_in_workers(jobs: list[TrainingJob],
+                      count: int) -> Iterator[tuple[TrainingJob, TrainedRun]]:
     """Yield ``(job, run)`` as workers finish them (longest first).
 
     Why plain subprocesses rather than multiprocessing: a spawned multiprocessing worker

@@ -35,7 +35,7 @@ def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 def tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Hyperbolic tangent (NumPy's is already stable); here for symmetry with sigmoid."""
-    return np.tanh(x, out=out)
+    return np.asarray(np.tanh(x, out=out))
 
 
 def hard_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -47,7 +47,7 @@ def hard_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def relu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    return np.maximum(x, x.dtype.type(0), out=out)
+    return np.asarray(np.maximum(x, x.dtype.type(0), out=out))
 
 
 def linear(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -51,7 +51,7 @@ def per_sample_norm(values: np.ndarray, seed_axes: int = 0) -> np.ndarray:
     Sums over H and over the ``seed_axes`` leading axes (the seeds of a Jacobian probe, so
     the result is a Frobenius norm); the axes in between (time) are kept.
     """
-    return np.sqrt(np.square(values).sum(axis=(-1, *range(seed_axes))))
+    return np.asarray(np.sqrt(np.square(values).sum(axis=(-1, *range(seed_axes)))))
 
 
 def flip_time(trace: Any) -> Any:
@@ -112,7 +112,7 @@ def gate_block(index: int) -> property:
     """A layer-trace attribute: block ``index`` (H wide) of its ``gates``."""
     def block(self: Any) -> np.ndarray:
         hidden = self.gates.shape[-1] // self.gate_count
-        return self.gates[..., index * hidden:(index + 1) * hidden]
+        return np.asarray(self.gates[..., index * hidden:(index + 1) * hidden])
     return property(block)
 
 

@@ -11,10 +11,10 @@ import numpy as np
 from ..errors import LstmfigsError
 
 #: The floating-point types the simulator computes in.  Nothing is ever upcast silently.
-DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 
 
-def resolve_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+def resolve_dtype(dtype: Any, name: str = "dtype") -> np.dtype[Any]:
     """``"float32"``/``"float64"`` (or the NumPy types) as a NumPy dtype."""
     try:
         resolved = np.dtype(dtype)
@@ -22,7 +22,7 @@ def resolve_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
         resolved = None
     if resolved is None or resolved.name not in DTYPES:
         raise LstmfigsError(f"{name}: expected 'float32' or 'float64', got {dtype!r}")
-    return resolved
+    return DTYPES[resolved.name]
 
 
 def seed(value: Any, name: str = "seed") -> int:

@@ -302,7 +302,7 @@ class LSTM(RecurrentModel):
             zero = np.zeros(self.hidden_size, self.dtype)
             return zero, zero, zero
         live = self.variant.live_gates
-        return tuple(self.params[f"weight_c{gate}{key}"] * self.dtype.type(is_live)  # type: ignore[return-value]
+        return tuple(self.params[f"weight_c{gate}{key}"] * self.dtype.type(is_live)
                      for gate, is_live in (("i", live[0]), ("f", live[1]), ("o", live[3])))
 
     # ------------------------------------------------------------------ forward

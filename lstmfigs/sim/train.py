@@ -30,7 +30,7 @@ class Readout:
     bias: np.ndarray
 
     def __call__(self, h: np.ndarray) -> np.ndarray:
-        return h @ self.weight.T + self.bias
+        return np.asarray(h @ self.weight.T + self.bias)
 
 
 def _objective(task: Any, outputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray, float]:
@@ -91,8 +91,8 @@ class TrainResult:
         """Predicted labels (B,) ((T, B) for sequence tasks), or values (B,) for regression."""
         outputs = self._outputs(x)
         if self.task.kind == "regression":
-            return outputs[..., 0]
-        return outputs.argmax(axis=-1)
+            return np.asarray(outputs[..., 0])
+        return np.asarray(outputs.argmax(axis=-1))
 
 
 @dataclass
