@@ -83,7 +83,18 @@ class Recording:
 
 
 def kind_of(model: RecurrentModel) -> str:
-    """``"LSTM"``, ``"GRU"`` or ``"RNN"``: which figures' panels a model gets."""
+    """Which figures' panels a model gets.
+
+    Parameters
+    ----------
+    model : RecurrentModel
+        A simulator model.
+
+    Returns
+    -------
+    str
+        ``"LSTM"``, ``"GRU"`` or ``"RNN"``.
+    """
     for kind, model_class in (("LSTM", LSTM), ("GRU", GRU), ("RNN", RNN)):
         if isinstance(model, model_class):
             return kind
@@ -91,8 +102,19 @@ def kind_of(model: RecurrentModel) -> str:
 
 
 def describe(model: RecurrentModel) -> str:
-    """``LSTM, 5 units, ...``: the kind, size, activations other than the defaults, and
-    which unit of a stacked or bidirectional model is shown."""
+    """A short description of a user's model for a figure's legend.
+
+    Parameters
+    ----------
+    model : RecurrentModel
+        A simulator model.
+
+    Returns
+    -------
+    str
+        ``"LSTM, 5 units, ..."``: the kind, size, activations other than the defaults, and
+        which unit of a stacked or bidirectional model is shown.
+    """
     text = f"{kind_of(model)}, {model.hidden_size} units"
     if isinstance(model, RNN):
         text += f", {model.nonlinearity}"
@@ -204,14 +226,37 @@ def gate_heatmaps_data(*, weights: WeightsSource | None = None, inputs: InputsSo
 
 
 def traced_units(states: np.ndarray, count: int = 4) -> np.ndarray:
-    """The ``count`` units whose state varies most over the sequence (T, H), in unit order."""
+    """The units a dashboard traces one by one.
+
+    Parameters
+    ----------
+    states : ndarray
+        One sequence's values (T, H).
+    count : int
+        How many units.
+
+    Returns
+    -------
+    ndarray
+        The ``count`` units whose values vary most over the sequence, in unit order.
+    """
     spread = states.std(axis=0)
     return np.sort(np.argsort(-spread, kind="stable")[:count])
 
 
 def model_kind(data: Mapping[str, np.ndarray]) -> str:
-    """The kind of model whose numbers ``data`` holds (``"LSTM"``, ``"GRU"`` or ``"RNN"``),
-    told by the quantities it records."""
+    """The kind of model whose numbers a figure's mapping holds, told by its quantities.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`gate_heatmaps_data` or :func:`dynamics_dashboard_data` returned.
+
+    Returns
+    -------
+    str
+        ``"LSTM"`` (it has c), ``"GRU"`` (it has r) or ``"RNN"``.
+    """
     return "LSTM" if "c" in data else "GRU" if "r" in data else "RNN"
 
 
@@ -277,9 +322,21 @@ def dynamics_dashboard_summary(data: Mapping[str, np.ndarray]) -> dict[str, floa
 
 
 def saturation_thresholds(data: Mapping[str, np.ndarray], name: str) -> tuple[float, float]:
-    """The thresholds of ``name``'s panel in :func:`gate_saturation_data`'s ``data``:
-    (``low``, ``high``) for values in [0, 1]; (-``high``, ``high``) for values in [-1, 1]
-    (``{name}_signed``): within 0.1 of either end of the range, either way."""
+    """The thresholds of one panel of gate-saturation: within 0.1 of either end of its range.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`gate_saturation_data` returned (or is computing).
+    name : str
+        The panel's quantity.
+
+    Returns
+    -------
+    (float, float)
+        (``low``, ``high``) for values in [0, 1]; (-``high``, ``high``) for values in
+        [-1, 1] (``{name}_signed``).
+    """
     low, high = float(data["low"]), float(data["high"])
     return (-high, high) if bool(data.get(f"{name}_signed", False)) else (low, high)
 
@@ -327,7 +384,18 @@ def gate_saturation_data(*, weights: WeightsSource | None = None, inputs: Inputs
 
 
 def saturation_panels(data: Mapping[str, np.ndarray]) -> list[str]:
-    """The names of the panels :func:`gate_saturation_data`'s ``data`` holds, in order."""
+    """The panels of gate-saturation a mapping holds.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`gate_saturation_data` returned.
+
+    Returns
+    -------
+    list of str
+        Their quantities, in the order shown.
+    """
     return [name for kind in ("LSTM", "GRU", "RNN") for name in SATURATION_PANELS[kind]
             if f"{name}_high" in data]
 
@@ -451,7 +519,18 @@ def decay_curves(scenario: Scenario | None = None) -> list[DecayCurve]:
 
 
 def decay_curves_of(data: Mapping[str, np.ndarray]) -> list[DecayCurve]:
-    """The cases whose numbers ``data`` (from :func:`gradient_decay_data`) holds."""
+    """The cases of the built-in gradient-decay figure whose numbers a mapping holds.
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        What :func:`gradient_decay_data` returned for the built-in scenario.
+
+    Returns
+    -------
+    list of DecayCurve
+        As :func:`decay_curves` for the scenario measured.
+    """
     return _decay_curves(int(data["main_lag"]), tuple(data["untrained_forget_biases"].tolist()))
 
 

@@ -80,6 +80,19 @@ def themed_figure(theme: Theme | None, *, height_ratio: float | None = None,
     Its width is always the theme's; on a ``fit-height`` theme its height is
     ``height_ratio`` times the width (panels need the room), on a ``fixed`` page (slides)
     the theme's height.
+
+    Parameters
+    ----------
+    theme : Theme or None
+        The active theme (None: matplotlib's current rcParams).
+    height_ratio : float, optional
+        Height over width on a page that fits its height to the figure.
+    fig : Figure, optional
+        The caller's figure, returned as it is.
+
+    Returns
+    -------
+    Figure
     """
     if fig is not None:
         return fig
@@ -101,6 +114,16 @@ def finish_figure(fig: Figure) -> Figure:
     therefore laid out once, here, inside its theme (so with the theme's fonts), and then
     keeps those positions: every later draw and every saved file is the same.  (Call
     ``fig.set_layout_engine("constrained")`` to lay it out again after adding to it.)
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure a builder drew.
+
+    Returns
+    -------
+    Figure
+        ``fig``.
     """
     keep_ticks_in_view(fig)
     if fig in _OWN_LAYOUT:
@@ -330,7 +353,24 @@ def mark_step(ax: Axes, step: int) -> Line2D:
 def plot_unit_traces(values: np.ndarray, units: Sequence[int] | np.ndarray, *, role: str,
                      ax: Axes | None = None) -> list[Line2D]:
     """Traces over time of a few ``units`` of ``values`` (T, H), in ``role``'s colour,
-    told apart by line style."""
+    told apart by line style.
+
+    Parameters
+    ----------
+    values : ndarray
+        One sequence's values (T, H).
+    units : sequence of int
+        The units traced.
+    role : str
+        The role whose look the lines take.
+    ax : Axes, optional
+        Where to draw (a new themed figure's axes by default).
+
+    Returns
+    -------
+    list of Line2D
+        One line per unit, labelled ``unit N``.
+    """
     ax = _axes(ax)
     kwargs = _role_kwargs(role, scale=0.8)
     lines = []
