@@ -90,6 +90,10 @@ def build_figure(name: str | DiagramSpec, theme: str = "paper", *,
     entry = catalog.get(name)
     check_options(entry, {**options, **({"width": width} if width is not None else {})})
     builder = entry.load()
+    if entry.kind == "data":  # numbers first, then the figure draws them (its options are
+        data = entry.load_data()(**options)  # all data options: width is the page's)
+        with theme_context(theme, width=width) as resolved:
+            return builder(theme=resolved, data=data)
     with theme_context(theme, width=width) as resolved:
         return builder(theme=resolved, **options)
 

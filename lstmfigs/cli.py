@@ -360,12 +360,14 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
                                       **options)
                 printed.append(str(path))
             data_options = {k: v for k, v in options.items() if k in DATA_OPTIONS}
-            if write_data and entry is not None and entry.data_target is not None:
-                path = write_numbers(entry.load_data()(**data_options),
-                                     folder / f"{stem}.{data_format}")
+            numbers = (entry.load_data()(**data_options)
+                       if entry is not None and entry.data_target is not None
+                       and (write_data or entry.summary_target is not None) else None)
+            if write_data and numbers is not None:
+                path = write_numbers(numbers, folder / f"{stem}.{data_format}")
                 printed.append(str(path))
-            if entry is not None and entry.summary_target is not None:
-                summary = entry.load_summary()(**data_options)
+            if numbers is not None and entry.summary_target is not None:
+                summary = entry.load_summary()(numbers)
                 printed += [f"  {key}: {value}" for key, value in summary.items()]
     for line in printed:  # only once every file is in place
         _echo(line)
