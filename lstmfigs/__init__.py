@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog
 from .errors import LstmfigsError, SpecError, UnknownNameError
+from .options import DATA_OPTIONS
 from .themes import theme_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,8 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __version__ = "0.1.0"
 
-#: The options that choose a data figure's numbers (everything else is about looks).
-DATA_OPTIONS = ("weights", "inputs", "runs")
 
 __all__ = [
     "LstmfigsError", "SpecError", "UnknownNameError",
@@ -40,31 +39,57 @@ def names(kind: str | None = None) -> list[str]:
 
 
 def figure(name: str | DiagramSpec, theme: str = "paper", **options: Any) -> Figure:
-    """Build the built-in figure ``name`` in ``theme`` and return the matplotlib Figure.
+    """Build figure ``name`` in ``theme`` and return the matplotlib Figure.
 
-    ``options`` are the figure's own (see ``lstmfigs list``), for example
-    ``highlight="forget"`` for cell diagrams, or ``weights=``/``inputs=`` for data
-    figures.  ``name`` may also be a path to a ``.toml`` diagram spec, or a
-    :class:`~lstmfigs.diagram.spec.DiagramSpec` (options ``highlight``, ``legend``,
-    ``equations``).
+    Parameters
+    ----------
+    name : str, path or DiagramSpec
+        A built-in figure (``lstmfigs.names()``), a ``.toml`` diagram spec file or a
+        :class:`~lstmfigs.diagram.spec.DiagramSpec`.
+    theme : str
+        A theme (``lstmfigs.theme_names()``), ``NAME+NAME``, or a ``.mplstyle`` path.
+    **options
+        ``width`` (inches, ``"345pt"`` or a venue) and ``font`` (``times``, ``cm``,
+        ``sans``), and the figure's own options (``lstmfigs list``): ``highlight``,
+        ``legend``, ``equations`` for diagrams, ``weights``, ``inputs``, ``runs`` for data
+        figures, ...
+
+    Returns
+    -------
+    Figure
+        A figure that saves itself in its theme (``lstmfigs.save`` or ``fig.savefig``).
     """
-    from .build import build_figure
+    from .build import build, request
 
-    return build_figure(name, theme=theme, **options)
+    if "dpi" in options:
+        raise LstmfigsError("dpi belongs to the file: lstmfigs.save(fig, path, dpi=...)")
+    return build(request(name, theme, **options))
 
 
 def data(name: str, **options: Any) -> dict[str, numpy.ndarray]:
-    """The numbers behind the data figure ``name`` as a mapping of arrays."""
-    from .build import check_name, check_options
+    """The numbers behind the data figure ``name``: what its figure draws.
 
-    entry = catalog.get(check_name(name))
-    check_options(entry, options)
+    Parameters
+    ----------
+    name : str
+        A data figure (``lstmfigs.names("data")``).
+    **options
+        Its data options only: ``weights``, ``inputs``, ``runs``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The figure's numbers (``lstmfigs render --data`` writes the same).
+    """
+    from .build import compute_data, request
+
+    req = request(name, **options)  # unknown names and options first
     looks = sorted(set(options) - set(DATA_OPTIONS))
     if looks:
         raise UnknownNameError(f"{', '.join(map(repr, looks))} changes how '{name}' looks, "
                                "not its numbers; data() takes only "
                                f"{', '.join(DATA_OPTIONS)}")
-    return entry.load_data()(**options)
+    return compute_data(req)
 
 
 def save(fig: Figure, path: Any, *, editable: bool = False, **kwargs: Any) -> None:
@@ -89,26 +114,30 @@ def save(fig: Figure, path: Any, *, editable: bool = False, **kwargs: Any) -> No
 def to_tikz(name: str, theme: str = "paper", **options: Any) -> str:
     """The diagram ``name`` (or a ``.toml`` spec path) as a standalone-ready TikZ picture:
     one style per role, nodes named by spec id, math labels in the document's fonts and
-    each highlight step a Beamer overlay (:mod:`lstmfigs.tikz`)."""
+    each highlight step a Beamer overlay (:mod:`lstmfigs.tikz`).  ``options`` as for
+    :func:`figure`."""
+    from .build import request
     from .tikz import to_tikz as _to_tikz
 
-    return _to_tikz(name, theme, **options)
+    return _to_tikz(request(name, theme, **options))
 
 
 def save_tikz(name: str, path: Any, theme: str = "paper", **options: Any) -> None:
     """Write :func:`to_tikz` to ``path`` (``.tex``) atomically."""
+    from .build import request
     from .tikz import save_tikz as _save_tikz
 
-    _save_tikz(name, path, theme, **options)
+    _save_tikz(request(name, theme, **options), path)
 
 
 def save_pptx(name: str, path: Any, theme: str = "slides", **options: Any) -> None:
     """Write figure ``name`` as a 16:9 PowerPoint deck: a diagram as native, editable
-    shapes with one slide a highlight step, any other figure as a picture.  Needs the
-    ``pptx`` extra (python-pptx); see :mod:`lstmfigs.powerpoint`."""
+    shapes with one slide a highlight step, any other figure as a picture (``dpi=``).
+    Needs the ``pptx`` extra (python-pptx); see :mod:`lstmfigs.powerpoint`."""
+    from .build import request
     from .powerpoint import save_pptx as _save_pptx
 
-    _save_pptx(name, path, theme, **options)
+    _save_pptx(request(name, theme, **options), path)
 
 
 def _spec_mimebundle(spec: DiagramSpec) -> Any:

@@ -19,12 +19,14 @@ import math
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from . import catalog
 from .errors import LstmfigsError, UnknownNameError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import Request
 
 #: How long each GIF frame stays, in milliseconds (a storyboard is read, so it is slow).
 STORYBOARD_FRAME_MS = 1600
@@ -41,53 +43,59 @@ class Frame:
 
 # -- storyboards --------------------------------------------------------------------------------
 
-def storyboard_steps(name: str) -> list[str | None]:
-    """The frames of ``name``'s storyboard: None (the whole diagram), then each step."""
-    from .build import is_spec_path
-    from .figures.diagrams import builtin_names, builtin_spec
+def storyboard_steps(req: Request) -> list[str | None]:
+    """The frames of a diagram's storyboard: None (the whole diagram), then each step.
 
-    if is_spec_path(name):
-        from .diagram.tomlio import load_spec
-
-        spec = load_spec(name)
-    else:
-        entry = catalog.get(name)
-        if entry.kind != "diagram" or name not in builtin_names():
-            raise LstmfigsError(f"figure '{name}' has no storyboard (only diagrams do)")
-        spec = builtin_spec(name)
-    if not spec.steps:
-        raise LstmfigsError(f"diagram '{name}' has no highlight steps to make a storyboard of")
+    ``lstm-activity`` has no highlight steps: its storyboard is its time steps
+    (:func:`storyboard`), known once its simulation has run, so the list is empty.
+    """
+    if req.name == ACTIVITY and req.entry is not None:
+        return []
+    if req.spec is None:
+        raise LstmfigsError(f"figure '{req.name}' has no storyboard (only diagrams do)")
+    if not req.spec.steps:
+        raise LstmfigsError(f"diagram '{req.name}' has no highlight steps to make a "
+                            "storyboard of")
     from .limits import MAX_FRAMES
 
-    if len(spec.steps) + 1 > MAX_FRAMES:
-        raise LstmfigsError(f"diagram '{name}' has {len(spec.steps)} steps; a storyboard has "
-                            f"at most {MAX_FRAMES} frames")
-    return [None, *spec.steps]
+    if len(req.spec.steps) + 1 > MAX_FRAMES:
+        raise LstmfigsError(f"diagram '{req.name}' has {len(req.spec.steps)} steps; a "
+                            f"storyboard has at most {MAX_FRAMES} frames")
+    return [None, *req.spec.steps]
 
 
-def storyboard(name: str, theme: str = "paper", *, width: float | None = None,
-               **options: Any) -> Iterator[Frame]:
-    """The storyboard of diagram ``name`` (catalog name or ``.toml`` path), frame by frame.
+def storyboard(req: Request, *, data: Mapping[str, np.ndarray] | None = None
+               ) -> Iterator[Frame]:
+    """The storyboard of diagram ``req``, frame by frame, each drawn when asked for.
 
-    The equations panel is on unless ``equations=False``: it is what the highlight explains.
+    A diagram with highlight steps: the whole diagram, then one frame a step, with the
+    equations panel on unless ``equations=False`` (it is what the highlight explains).
+    ``lstm-activity``: one frame a time step (a long run: the steps chosen by
+    :func:`frame_steps`), from one simulation (``data``, if it has run already).
     """
-    from .build import build_figure
+    from .build import build, compute_data
 
-    if options.get("highlight"):
+    if req.options.get("highlight") or req.options.get("step"):
         raise LstmfigsError("a storyboard shows every step; leave out --highlight")
-    options = {k: v for k, v in options.items() if k != "highlight" and v is not None}
-    options.setdefault("equations", True)
-    for step in storyboard_steps(name):
-        yield Frame(step or "all", build_figure(name, theme=theme, width=width, highlight=step,
-                                                **options))
+    steps = storyboard_steps(req)
+    if req.name == ACTIVITY and req.entry is not None:
+        numbers = dict(data) if data is not None else compute_data(req)  # one run, all frames
+        for index in frame_steps(len(numbers["f"])):
+            yield Frame(f"t{index + 1:03d}", build(req.with_options(step=index + 1),
+                                                   data=numbers))
+        return
+    if "equations" not in req.options:
+        req = req.with_options(equations=True)
+    for step in steps:
+        yield Frame(step or "all", build(req.with_options(highlight=step)))
 
 
-def save_storyboard_pdf(name: str, path: Path, theme: str = "paper", *,
-                        width: float | None = None, **options: Any) -> Path:
+def save_storyboard_pdf(req: Request, path: Path, *,
+                        data: Mapping[str, np.ndarray] | None = None) -> Path:
     """The storyboard as one PDF, a page a frame (TrueType fonts, no dates)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    frames = list(storyboard(name, theme, width=width, **options))
+    frames = list(storyboard(req, data=data))
 
     def write(handle: Any) -> None:
         import matplotlib as mpl
@@ -104,17 +112,17 @@ def save_storyboard_pdf(name: str, path: Path, theme: str = "paper", *,
     return atomic_write(Path(path), write)
 
 
-def save_storyboard_frames(name: str, folder: Path, stem: str, fmt: str = "png",
-                           theme: str = "paper", *, width: float | None = None,
-                           dpi: float | None = None, transparent: bool | None = None,
-                           **options: Any) -> list[Path]:
-    """Numbered files ``{stem}-01-all.png``, ``{stem}-02-forget.png``, ... in ``folder``."""
+def save_storyboard_frames(req: Request, folder: Path, stem: str, fmt: str = "png", *,
+                           transparent: bool | None = None,
+                           data: Mapping[str, np.ndarray] | None = None) -> list[Path]:
+    """Numbered files ``{stem}-01-all.png``, ``{stem}-02-forget.png``, ... in ``folder``,
+    at the request's dpi."""
     from .export import save_figure
 
     paths = []
-    for number, frame in enumerate(storyboard(name, theme, width=width, **options), 1):
+    for number, frame in enumerate(storyboard(req, data=data), 1):
         path = Path(folder) / f"{stem}-{number:02d}-{frame.name}.{fmt}"
-        paths.append(save_figure(frame.figure, path, dpi=dpi, transparent=transparent))
+        paths.append(save_figure(frame.figure, path, dpi=req.dpi, transparent=transparent))
     return paths
 
 
@@ -128,45 +136,43 @@ ANIMATION_DPI = 96
 EXACT_COLOURS = 16
 
 
-def save_animation(name: str, path: Path, theme: str = "paper", *, width: float | None = None,
-                   dpi: float | None = None, transparent: bool = False,
+def save_animation(req: Request, path: Path, *, transparent: bool = False,
                    frame_ms: int | None = None, format: str | None = None,
-                   **options: Any) -> Path:
-    """An animation of ``name``: its storyboard, or (``lstm-activity``) its time steps.
+                   data: Mapping[str, np.ndarray] | None = None) -> Path:
+    """An animation of ``req``: its storyboard (``lstm-activity``: its time steps).
 
     ``format`` (default: the suffix of ``path``) is ``gif``, ``apng`` or ``webp``.  Frames
-    are rasterised at ``dpi`` (default :data:`ANIMATION_DPI`) and shown ``frame_ms``
-    milliseconds each (default: 1600 for a storyboard, 500 for time steps).
+    are rasterised at the request's dpi (default :data:`ANIMATION_DPI`) and shown
+    ``frame_ms`` milliseconds each (default: 1600 for a storyboard, 500 for time steps).
     ``transparent`` drops the background (GIF: one transparent colour, so edges are not
-    blended; APNG and WebP keep full alpha).
+    blended; APNG and WebP keep full alpha).  ``data``: the numbers of ``lstm-activity``
+    if they are computed already.
 
     Frames are drawn one at a time and each figure is dropped once rasterised; at most
     :data:`~lstmfigs.limits.MAX_FRAMES` frames of at most
     :data:`~lstmfigs.limits.MAX_FRAME_PIXELS` pixels each (see :func:`frame_steps`).
     """
     from .export import ANIMATED_FORMATS, check_format
-    from .limits import check_dpi
 
     fmt = check_format(format or Path(path).suffix or "gif", ANIMATED_FORMATS)
-    dpi = check_dpi(dpi) or ANIMATION_DPI
+    dpi = req.dpi or ANIMATION_DPI
+    from .limits import MAX_FRAME_MS, MIN_FRAME_MS
+
     if frame_ms is not None and (isinstance(frame_ms, bool) or not isinstance(frame_ms, int)
-                                 or not 20 <= frame_ms <= 60000):
-        raise LstmfigsError(f"frame duration must be 20 to 60000 ms, got {frame_ms!r}")
-    if name == ACTIVITY:
-        frames = activity_frames(theme, width=width, **options)
-        duration = ACTIVITY_FRAME_MS
-    else:
-        options = {k: v for k, v in options.items() if k not in ("weights", "inputs")}
-        frames = storyboard(name, theme, width=width, **options)
-        duration = STORYBOARD_FRAME_MS
+                                 or not MIN_FRAME_MS <= frame_ms <= MAX_FRAME_MS):
+        raise LstmfigsError(f"frame duration must be {MIN_FRAME_MS} to {MAX_FRAME_MS} ms, "
+                            f"got {frame_ms!r}")
+    if req.entry is None or not req.entry.animated:
+        raise LstmfigsError(f"figure '{req.name}' is not animated")
+    duration = ACTIVITY_FRAME_MS if req.name == ACTIVITY else STORYBOARD_FRAME_MS
     if frame_ms is not None:
         duration = frame_ms
-    images = (_raster(frame.figure, dpi, transparent) for frame in frames)
-    data = animation_bytes(images, duration, fmt, transparent=transparent)
+    images = (_raster(frame.figure, dpi, transparent) for frame in storyboard(req, data=data))
+    encoded = animation_bytes(images, duration, fmt, transparent=transparent)
 
     from .export import atomic_write
 
-    return atomic_write(Path(path), lambda handle: handle.write(data))
+    return atomic_write(Path(path), lambda handle: handle.write(encoded))
 
 
 def _raster(fig: Any, dpi: float, transparent: bool = False) -> Any:
@@ -475,13 +481,20 @@ def _no_steps(spec: Any) -> Any:
         for group in ("nodes", "wires", "labels", "regions", "equations")})
 
 
-def lstm_activity(*, theme: Any, step: int | None = None, weights: Any = None,
-                  inputs: Any = None, legend: bool = False, equations: bool = False) -> Any:
-    """Catalog builder: the LSTM cell coloured by the run's activations at ``step``
-    (1-based; default the last step)."""
+def activity_data(weights: Any = None, inputs: Any = None) -> dict[str, np.ndarray]:
+    """The numbers behind ``lstm-activity``: per-step mean gate activations and state
+    magnitudes of one run (see :func:`run_activity`), each (T,)."""
+    run = run_activity(weights, inputs)
+    return {name: getattr(run, name) for name in ("f", "i", "g", "o", "c", "h")}
+
+
+def lstm_activity(*, theme: Any, data: Mapping[str, np.ndarray], step: int | None = None,
+                  legend: bool = False, equations: bool = False) -> Any:
+    """Catalog builder: the LSTM cell coloured by the run's activations (``data``, from
+    :func:`activity_data`) at ``step`` (1-based; default the last step)."""
     from .diagram.page import diagram_figure
 
-    run = run_activity(weights, inputs)
+    run = ActivityRun(**{name: np.asarray(data[name]) for name in _GATE_ELEMENTS})
     index = run.steps - 1 if step is None else _check_step(step, run.steps)
     return diagram_figure(activity_spec(index, run.steps), theme=theme, legend=legend,
                           equations=equations, activity=activity_at(run, index))
@@ -491,23 +504,3 @@ def _check_step(step: Any, steps: int) -> int:
     if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= steps:
         raise UnknownNameError(f"step must be a whole number from 1 to {steps}, got {step!r}")
     return step - 1
-
-
-def activity_frames(theme: str = "paper", *, width: float | None = None, weights: Any = None,
-                    inputs: Any = None, legend: bool | None = None,
-                    equations: bool | None = None, highlight: str | None = None,
-                    ) -> Iterator[Frame]:
-    """One frame a time step of the activity diagram (a long run: the steps chosen by
-    :func:`frame_steps`), drawn when asked for."""
-    from .diagram.page import diagram_figure
-    from .themes import theme_context
-
-    if highlight:
-        raise LstmfigsError(f"'{ACTIVITY}' has no highlight steps")
-    run = run_activity(weights, inputs)
-    with theme_context(theme, width=width) as resolved:
-        for index in frame_steps(run.steps):
-            yield Frame(f"t{index + 1:03d}", diagram_figure(
-                activity_spec(index, run.steps), theme=resolved,
-                legend=bool(legend), equations=bool(equations),
-                activity=activity_at(run, index)))

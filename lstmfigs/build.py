@@ -1,28 +1,93 @@
-"""The one entry point from a figure name (or spec file) to a themed Figure."""
+"""The build path: a request, checked once, and the figure built from it.
+
+A :class:`Request` says what to build: a catalog figure, a ``.toml`` spec file or a
+:class:`~lstmfigs.diagram.spec.DiagramSpec`, in which theme, at which width and resolution,
+with which options.  :func:`request` checks all of it, once: the name is looked up in the
+catalog once, a spec file parsed once, the theme (with its font) resolved once, width and
+dpi bounded (:mod:`lstmfigs.limits`), every option checked against the option table
+(:mod:`lstmfigs.options`) and the figure's own list, a highlight against the diagram's
+steps and an explicit width against the diagram's minimum.
+
+:func:`build` makes the figure.  A data figure's numbers are computed once
+(:func:`compute_data`) and handed to the figure, to its summary (:func:`summarise`) and to
+its data export.  ``lstmfigs.figure`` and ``lstmfigs render`` both go through here, and so
+do storyboards, animations, TikZ and PowerPoint.  No matplotlib import at module level.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from . import catalog
-from .diagram.spec import DiagramSpec
+from .diagram.spec import DiagramSpec, validate
 from .errors import LstmfigsError, UnknownNameError
-from .limits import check_width
-from .themes import theme_context
+from .limits import check_dpi, check_width
+from .options import DATA_OPTIONS, SPEC_SHAPING_OPTIONS, check
+from .themes import Theme, resolve_theme, theme_context, with_font
 
-#: The types of the options a figure may take (checked before anything is built).
-_OPTION_TYPES: dict[str, tuple[type, ...]] = {
-    "highlight": (str, type(None)), "legend": (bool, type(None)),
-    "equations": (bool, type(None)), "layers": (int, type(None)),
-    "step": (int, type(None)),
-}
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    from matplotlib.figure import Figure
+
+#: The options of a diagram drawn from a spec file or a DiagramSpec.
+SPEC_OPTIONS = ("highlight", "legend", "equations")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One figure to build, checked (make it with :func:`request`).
+
+    ``name`` is the catalog name, the spec file's path as given, or a DiagramSpec's name;
+    ``entry`` the catalog entry (None for a spec file or a DiagramSpec); ``spec`` the
+    diagram's spec, parsed once (None for data figures and for diagrams not drawn from a
+    spec); ``theme`` the resolved theme; ``width`` (inches) and ``dpi`` None for the
+    theme's own; ``options`` the figure's options, checked, without those not given.
+    """
+
+    name: str
+    theme: Theme
+    entry: catalog.FigureEntry | None = None
+    spec: DiagramSpec | None = None
+    width: float | None = None
+    dpi: float | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> catalog.Kind:
+        """``diagram`` or ``data``."""
+        return "diagram" if self.entry is None else self.entry.kind
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The names of the options this figure takes."""
+        return SPEC_OPTIONS if self.entry is None else self.entry.options
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the figure draws numbers (``compute_data`` gives them)."""
+        return self.entry is not None and self.entry.data_target is not None
+
+    def data_options(self) -> dict[str, Any]:
+        """The options that choose the numbers (``weights``, ``inputs``, ``runs``)."""
+        return {k: v for k, v in self.options.items() if k in DATA_OPTIONS}
+
+    def look_options(self) -> dict[str, Any]:
+        """The options that only change the drawing."""
+        return {k: v for k, v in self.options.items() if k not in DATA_OPTIONS}
+
+    def with_options(self, **changes: Any) -> Request:
+        """This request with some options changed (None removes one), checked as the
+        first were: a storyboard's frames, a batch's options."""
+        own_spec = self.spec if self.entry is None else None
+        return _checked(self.name, self.entry, own_spec, self.theme, self.width, self.dpi,
+                        {**self.options, **changes})
 
 
 def is_spec_path(name: Any) -> bool:
+    """Whether ``name`` names a ``.toml`` spec file (rather than a catalog figure)."""
     return isinstance(name, (str, os.PathLike)) and os.fspath(name).lower().endswith(".toml")
 
 
@@ -36,74 +101,162 @@ def check_name(name: Any) -> str:
     return name
 
 
-def check_option_types(options: dict[str, Any]) -> None:
-    """Options of the wrong type (``legend="no"``, ``layers=2.5``) are errors, not guesses."""
-    for key, value in options.items():
-        allowed = _OPTION_TYPES.get(key)
-        if allowed is None:
-            continue
-        if isinstance(value, bool) and bool not in allowed:
-            allowed = ()  # True is an int to Python, not a number of layers to a user
-        if not isinstance(value, allowed):
-            names = " or ".join(t.__name__ for t in allowed if t is not type(None)) or "int"
-            raise LstmfigsError(f"option {key} must be {names}, not {value!r:.60}")
+def request(name: str | os.PathLike[str] | DiagramSpec | catalog.FigureEntry,
+            theme: str | Theme = "paper", *,
+            width: Any = None, dpi: Any = None, font: str | None = None,
+            **options: Any) -> Request:
+    """Check everything about one figure to build, once.
 
+    Parameters
+    ----------
+    name : str, path, DiagramSpec or FigureEntry
+        A catalog name (``lstmfigs list``) or entry, a ``.toml`` spec file or a spec.
+    theme : str or Theme
+        A theme name (``NAME+NAME`` stacks, a ``.mplstyle`` path adds a sheet of the
+        user's) or a resolved theme.
+    width : float or str, optional
+        Inches, a length with a unit (``345pt``) or a venue (``ieee-column``); default the
+        theme's.  A diagram is never narrower than its spec's ``min_width``: an explicit
+        width below it is an error (the theme's own width widens to it).
+    dpi : float, optional
+        Raster resolution of the files written from the figure; default the theme's.
+    font : str, optional
+        ``times``, ``cm`` or ``sans`` instead of the theme's own family.
+    **options
+        The figure's options (:data:`lstmfigs.options.OPTIONS`); None means not given.
 
-def check_options(entry: catalog.FigureEntry, options: dict[str, Any]) -> None:
-    """Options ``entry`` does not take are an :class:`UnknownNameError` naming its options."""
-    unknown = sorted(set(options) - set(entry.options))
-    if unknown:
-        allowed = ", ".join(entry.options) or "none"
-        raise UnknownNameError(
-            f"figure '{entry.name}' has no option {', '.join(map(repr, unknown))} "
-            f"(its options: {allowed})"
-        )
-
-
-#: The options a diagram drawn from a spec (a file or a DiagramSpec) takes.
-SPEC_OPTIONS = ("highlight", "legend", "equations")
-
-
-def build_figure(name: str | DiagramSpec, theme: str = "paper", *,
-                 width: str | float | None = None, font: str | None = None,
-                 **options: Any) -> Figure:
-    """Build figure ``name`` (catalog name, ``.toml`` spec path or a spec) in ``theme``.
-
-    ``width``: inches, a length with a unit or a venue (see :func:`lstmfigs.limits.check_width`);
-    ``font``: ``times``, ``cm`` or ``sans`` instead of the theme's own family.
+    Returns
+    -------
+    Request
+        The checked request, for :func:`build` and the writers.
     """
-    from .themes import with_font
+    entry: catalog.FigureEntry | None = None
+    spec: DiagramSpec | None = None
+    if isinstance(name, DiagramSpec):
+        spec = validate(name)
+        label = name.name
+    elif isinstance(name, catalog.FigureEntry):
+        entry, label = name, name.name
+    else:
+        label = check_name(name)
+        if is_spec_path(label):
+            from .diagram.tomlio import load_spec
 
-    spec = name if isinstance(name, DiagramSpec) else None
+            spec = load_spec(Path(label))
+        else:
+            entry = catalog.get(label)
+    if isinstance(theme, str):
+        theme = resolve_theme(with_font(theme, font))
+    elif font is not None:
+        raise LstmfigsError("give font= with a theme name, not with a resolved theme")
+    return _checked(label, entry, spec, theme, check_width(width), check_dpi(dpi), options)
+
+
+def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | None,
+             theme: Theme, width: float | None, dpi: float | None,
+             options: dict[str, Any]) -> Request:
+    """The request, once its options are checked against the figure and its spec (a
+    built-in diagram's spec follows its options: the chain's layers and steps)."""
+    accepted = SPEC_OPTIONS if entry is None else entry.options
+    checked = check(name, accepted, options)
+    if entry is not None:
+        spec = _builtin_spec(entry, checked)
+    _check_highlight(name, spec, checked)
+    if width is not None and spec is not None and theme.page != "fixed" \
+            and width < spec.min_width:
+        raise LstmfigsError(f"diagram '{name}' needs a width of at least "
+                            f"{spec.min_width:g} in; {width:.3g} in is too narrow")
+    return Request(name, theme, entry, spec, width, dpi, checked)
+
+
+def _builtin_spec(entry: catalog.FigureEntry, options: dict[str, Any]) -> DiagramSpec | None:
+    """The spec a built-in diagram is drawn from with these options (None for data
+    figures and for diagrams not drawn from one)."""
+    if entry.kind != "diagram":
+        return None
+    from .figures.diagrams import catalog_spec
+
+    return catalog_spec(entry.name, **{k: v for k, v in options.items()
+                                       if k in SPEC_SHAPING_OPTIONS})
+
+
+def _check_highlight(name: str, spec: DiagramSpec | None, options: dict[str, Any]) -> None:
+    highlight = options.get("highlight")
+    if not highlight:
+        return
     if spec is None:
-        name = check_name(name)
-    width = check_width(width)
-    check_option_types(options)
-    theme = with_font(theme, font)
-    if spec is not None:
-        return _spec_figure(spec, theme, width, options)
-    assert isinstance(name, str)
-    if is_spec_path(name):
-        from .diagram.tomlio import load_spec
+        raise UnknownNameError(f"figure '{name}' has no highlight steps")
+    from .diagram.page import check_highlight
 
-        return _spec_figure(load_spec(Path(name)), theme, width, options)
-    entry = catalog.get(name)
-    check_options(entry, {**options, **({"width": width} if width is not None else {})})
-    builder = entry.load()
-    if entry.kind == "data":  # numbers first, then the figure draws them (its options are
-        data = entry.load_data()(**options)  # all data options: width is the page's)
-        with theme_context(theme, width=width) as resolved:
-            return builder(theme=resolved, data=data)
-    with theme_context(theme, width=width) as resolved:
-        return builder(theme=resolved, **options)
+    check_highlight(spec, highlight)
 
 
-def _spec_figure(spec: DiagramSpec, theme: str, width: float | None,
-                 options: dict[str, Any]) -> Figure:
-    from .diagram.page import diagram_figure
+def build(req: Request, *, data: dict[str, np.ndarray] | None = None) -> Figure:
+    """The figure ``req`` asks for, made in its theme.
 
-    unknown = sorted(set(options) - set(SPEC_OPTIONS))
-    if unknown:
-        raise LstmfigsError(f"a spec file has no option {', '.join(map(repr, unknown))}")
-    with theme_context(theme, width=width) as resolved:
-        return diagram_figure(spec, theme=resolved, **options)
+    Parameters
+    ----------
+    req : Request
+        What to build (:func:`request`).
+    data : dict of str to ndarray, optional
+        A data figure's numbers, computed by :func:`compute_data` for this request; given,
+        they are drawn as they are (so a figure, its summary and its data export show the
+        same numbers, computed once).
+
+    Returns
+    -------
+    Figure
+        A :class:`~lstmfigs.export.ThemedFigure` that saves itself in its theme.
+    """
+    if req.has_data and data is None:
+        data = compute_data(req)
+    with theme_context(req.theme, width=req.width) as resolved:
+        if req.entry is None:
+            from .diagram.page import diagram_figure
+
+            assert req.spec is not None
+            return diagram_figure(req.spec, theme=resolved, **req.options)
+        builder = req.entry.load()
+        if req.has_data:
+            return builder(theme=resolved, data=data, **req.look_options())
+        return builder(theme=resolved, **req.options)
+
+
+def compute_data(req: Request) -> dict[str, np.ndarray]:
+    """The numbers behind data figure ``req``, from its data options only.
+
+    Parameters
+    ----------
+    req : Request
+        A data figure's request.
+
+    Returns
+    -------
+    dict of str to ndarray
+        What the figure draws, its summary summarises and ``--data`` writes.
+    """
+    if req.entry is None or req.entry.data_target is None:
+        raise UnknownNameError(f"figure '{req.name}' is a diagram and has no data")
+    numbers: dict[str, np.ndarray] = req.entry.load_data()(**req.data_options())
+    return numbers
+
+
+def summarise(req: Request, data: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The summary statistics of data figure ``req`` (empty if it has none).
+
+    Parameters
+    ----------
+    req : Request
+        A data figure's request.
+    data : dict of str to ndarray
+        Its numbers, from :func:`compute_data`.
+
+    Returns
+    -------
+    dict
+        Statistic name -> value, as ``lstmfigs render`` prints them.
+    """
+    if req.entry is None or req.entry.summary_target is None:
+        return {}
+    summary: dict[str, Any] = req.entry.load_summary()(data)
+    return summary

@@ -21,13 +21,15 @@ Kind = Literal["diagram", "data"]
 class FigureEntry:
     """One built-in figure.
 
-    ``target`` is ``"package.module:function"``; the function is called as
-    ``function(**options)`` inside the theme's style context and returns a Figure.
-    ``data_target`` (data figures only) returns the numbers behind the figure as a mapping
-    of arrays; ``summary_target`` returns summary statistics (a mapping of name to value)
-    that the CLI prints after rendering.  Both take the figure's data options
-    (``weights``, ``inputs``).
-    ``options`` names the keyword options the figure accepts beyond ``theme``.
+    ``target`` is ``"package.module:function"``; the function is called by the build path
+    (:func:`lstmfigs.build.build`) inside the theme's style context as
+    ``function(theme=..., **options)`` and returns a Figure.  A figure with a
+    ``data_target`` draws numbers: ``data_target(**data_options)`` computes them once (a
+    mapping of arrays), and the figure is called as ``function(theme=..., data=...,
+    **look_options)``; ``summary_target(data)`` returns summary statistics (a mapping of
+    name to value) that the CLI prints after rendering.
+    ``options`` names the keyword options the figure accepts beyond ``theme``: each is in
+    the option table, :data:`lstmfigs.options.OPTIONS` (``width`` is every figure's).
     """
 
     name: str
@@ -71,7 +73,13 @@ _loaded = False
 
 
 def register(entry: FigureEntry) -> FigureEntry:
-    """Add ``entry`` to the catalog; names are unique."""
+    """Add ``entry`` to the catalog; names are unique, options are in the option table."""
+    from .options import OPTIONS
+
+    unknown = sorted(set(entry.options) - set(OPTIONS) - {"width"})
+    if unknown:
+        raise ValueError(f"figure '{entry.name}' takes options that lstmfigs.options does "
+                         f"not declare: {', '.join(unknown)}")
     if entry.name in _CATALOG and _CATALOG[entry.name] != entry:
         raise ValueError(f"figure name '{entry.name}' is registered twice")
     _CATALOG[entry.name] = entry

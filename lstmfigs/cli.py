@@ -11,12 +11,17 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from . import DATA_OPTIONS, __version__, catalog
+from . import __version__, catalog
 from .errors import LstmfigsError, printable
+from .limits import MAX_FRAME_MS, MIN_FRAME_MS
+from .options import OPTIONS, SPEC_SHAPING_OPTIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import Request
 
 DEFAULT_FORMATS = "pdf,png,svg"
 
@@ -29,13 +34,17 @@ class _Group(click.Group):
     """
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
              **kwargs: Any) -> Any:
+        """Run the command; errors end as one line (``standalone_mode`` is always off:
+        this method is the error handling)."""
         from . import signals
 
         try:
             with signals.handled():
                 result = super().main(args=args, prog_name=prog_name or "lstmfigs",
-                                      standalone_mode=False, **kwargs)
+                                      complete_var=complete_var, standalone_mode=False,
+                                      **kwargs)
                 signals.check()  # an interrupt swallowed on the way still fails the run
                 return result
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -220,6 +229,35 @@ class _RenderCommand(click.Command):
                     formatter.write(" " * formatter.current_indent + line + "\n")
 
 
+def _option_flags(names: Sequence[str]) -> Any:
+    """A decorator adding the flags of the figure options ``names`` (``--highlight``,
+    ``--weights``, ``--layers``, ...), made from the one option table,
+    :data:`lstmfigs.options.OPTIONS`, in its order."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed([OPTIONS[name] for name in names]):
+            flag = option.cli_flag
+            if flag is None:
+                continue
+            kwargs: dict[str, Any] = {"default": None, "help": option.help}
+            if option.metavar:
+                kwargs["metavar"] = option.metavar
+            if option.bounds is not None:
+                kwargs["type"] = click.IntRange(*option.bounds)
+            elif option.is_path:
+                kwargs["type"] = click.Path(dir_okay=False)
+            if option.name in _COMPLETIONS:
+                kwargs["shell_complete"] = _COMPLETIONS[option.name]
+            declared = f"{flag}/--no-{flag[2:]}" if option.negatable else flag
+            command = click.option(declared, option.name, **kwargs)(command)
+        return command
+
+    return decorate
+
+
+_COMPLETIONS = {"highlight": _complete_steps}
+
+
 @main.command("render", cls=_RenderCommand)
 @click.argument("names", nargs=-1, required=True, metavar="NAME... | all | SPEC.toml",
                 shell_complete=_complete_names)
@@ -239,15 +277,9 @@ class _RenderCommand(click.Command):
                    "Default: the theme's.")
 @click.option("--transparent", is_flag=True, default=False,
               help="Transparent background (GIF: fully transparent pixels only).")
-@click.option("--frame-ms", type=click.IntRange(20, 60000), default=None,
+@click.option("--frame-ms", type=click.IntRange(MIN_FRAME_MS, MAX_FRAME_MS), default=None,
               help="Animations: how long each frame shows, in milliseconds.")
-@click.option("--highlight", default=None, metavar="STEP", shell_complete=_complete_steps,
-              help="Diagrams: dim all but one step (forget, input, update, output).")
-@click.option("--equations/--no-equations", default=None, help="Diagrams: the equations panel.")
-@click.option("--legend/--no-legend", default=None, help="Diagrams: the notation legend.")
-@click.option("--weights", type=click.Path(dir_okay=False), default=None,
-              help="Data figures: model weights (.npz, .safetensors, .pt/.pth, .keras, "
-                   ".weights.h5; see 'lstmfigs inspect').")
+@_option_flags(list(OPTIONS))
 @click.option("--layer", default=None, metavar="NAME",
               help="Data figures: the recurrent layer of --weights to show (default: the only one).")
 @click.option("--nonlinearity", type=click.Choice(["tanh", "relu"]), default=None,
@@ -256,119 +288,95 @@ class _RenderCommand(click.Command):
               help="Data figures: the activation of bare Keras weights (no config).")
 @click.option("--recurrent-activation", default=None, metavar="NAME",
               help="Data figures: the recurrent activation of bare Keras weights (no config).")
-@click.option("--input", "inputs", type=click.Path(dir_okay=False), default=None,
-              help="Data figures: input sequence (.npy or .csv; a 3-D array needs "
-                   "--time-major or --batch-first).")
 @click.option("--batch-first/--time-major", "batch_first", default=None,
               help="Data figures: the layout of a 3-D --input: (batch, time, features) or "
                    "(time, batch, features).")
-@click.option("--runs", default=None, metavar="SOURCE",
-              help="Data figures: the trained runs to draw from: 'shipped' (default), a "
-                   "name given to 'lstmfigs train --name', or a file or folder written by "
-                   "'lstmfigs train -o'.")
 @click.option("--data", "write_data", is_flag=True, default=False,
               help="Data figures: also write the numbers behind the figure.")
 @click.option("--data-format", type=click.Choice(["npz", "csv"]), default="npz", show_default=True,
               help="Format of the numbers written by --data.")
 @click.option("--storyboard", is_flag=True, default=False,
-              help="Diagrams with steps: every step in turn; pdf as one multi-page file, "
-                   "png/svg as numbered frames.")
-@click.option("--layers", type=click.IntRange(1, 2), default=None,
-              help="lstm-chain: 2 stacks a second layer.")
+              help="Diagrams with steps: every step in turn (lstm-activity: every time step); "
+                   "pdf as one multi-page file, png/svg as numbered frames.")
 @click.option("--editable-svg", is_flag=True, default=False,
               help="SVG keeps text as <text> and groups elements by id, role and step.")
 def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
                    font: str | None, dpi: float | None, width: str | None, transparent: bool,
-                   frame_ms: int | None, highlight: str | None,
-                   equations: bool | None, legend: bool | None, weights: str | None,
-                   inputs: str | None, write_data: bool, data_format: str, storyboard: bool,
-                   layers: int | None, layer: str | None = None, nonlinearity: str | None = None,
-                   activation: str | None = None, recurrent_activation: str | None = None,
-                   batch_first: bool | None = None, editable_svg: bool = False,
-                   runs: str | None = None) -> None:
+                   frame_ms: int | None, write_data: bool, data_format: str, storyboard: bool,
+                   editable_svg: bool, layer: str | None, nonlinearity: str | None,
+                   activation: str | None, recurrent_activation: str | None,
+                   batch_first: bool | None, **figure_options: Any) -> None:
     """Render figures (built-in names, 'all', or .toml spec files) into a folder.
 
     Every target and option is checked before anything is drawn, and every file is staged
     under a temporary name until all are complete: a run writes all its files or none.
     """
-    from .export import ANIMATED_FORMATS, batch
-    from .limits import check_dpi, check_width
+    from .export import ANIMATED_FORMATS, EDITABLE_FORMATS, batch, save_figure
+    from .export import write_data as write_numbers
     from .themes import resolve_theme, with_font
 
     # Check everything before drawing anything.
     format_list = _formats(formats)
     if editable_svg and ("svg" not in format_list or storyboard):
         raise LstmfigsError("--editable-svg applies to --format svg, not to storyboard frames")
-    dpi = check_dpi(dpi)
-    width_in = check_width(width)
-    theme = with_font(theme, font)
-    resolve_theme(theme)
-    options_given = {"highlight": highlight, "equations": equations, "legend": legend,
-                     "weights": weights, "inputs": inputs, "layers": layers, "runs": runs}
-    jobs = _plan_jobs(names, options_given, format_list, write_data, storyboard)
+    resolved = resolve_theme(with_font(theme, font))
+    jobs = _plan_jobs(names, resolved, width, dpi, figure_options, format_list, write_data,
+                      storyboard)
     # How to read --weights and --input (checked now, before anything is drawn).
-    weights_source, inputs_source, notes = _model_sources(
-        weights, inputs, batch_first, layer=layer, nonlinearity=nonlinearity,
-        activation=activation, recurrent_activation=recurrent_activation)
-    for job in jobs:
-        job.options.update({key: value for key, value in (("weights", weights_source),
-                                                          ("inputs", inputs_source))
-                            if key in job.options})
-    if runs is not None:
+    weights, inputs, notes = _model_sources(
+        figure_options.get("weights"), figure_options.get("inputs"), batch_first, layer=layer,
+        nonlinearity=nonlinearity, activation=activation,
+        recurrent_activation=recurrent_activation)
+    sources = {"weights": weights, "inputs": inputs}
+    jobs = [_Job(job.request.with_options(**{k: v for k, v in sources.items()
+                                             if k in job.request.options}), job.stem)
+            for job in jobs]
+    if figure_options.get("runs") is not None:
         from .datafigs.runs import resolve
 
-        resolve(runs)  # a missing or damaged run set fails now, before anything is drawn
+        resolve(figure_options["runs"])  # a missing or damaged run set fails now
     folder = _check_output_folder(out)
 
-    from .build import build_figure
-    from .export import EDITABLE_FORMATS, save_figure
-    from .export import write_data as write_numbers
+    from .build import build, compute_data, summarise
 
     printed: list[str] = []
     with batch() as staged:
         staged.make_folder(folder)
         for job in jobs:
-            name, entry, options, stem = job.name, job.entry, job.options, job.stem
+            req, stem = job.request, job.stem
+            # A data figure's numbers, once: for its figure, animation, --data and summary.
+            data = compute_data(req) if req.has_data else None
             static = [f for f in format_list
                       if f not in ANIMATED_FORMATS and f not in EDITABLE_FORMATS]
             if static and storyboard:
-                printed += _render_storyboard(name, folder, stem, static, theme=theme,
-                                              width=width_in, dpi=dpi,
-                                              transparent=transparent or None, options=options)
+                printed += _render_storyboard(req, folder, stem, static, data=data,
+                                              transparent=transparent or None)
             elif static:
-                fig = build_figure(name, theme=theme, width=width_in, **options)
+                fig = build(req, data=data)
                 for fmt in static:
                     if fmt == "svg" and editable_svg:
                         from .svgedit import save_editable_svg
 
                         path = save_editable_svg(fig, folder / f"{stem}.svg")
                     else:
-                        path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=dpi,
+                        path = save_figure(fig, folder / f"{stem}.{fmt}", dpi=req.dpi,
                                            transparent=transparent or None)
                     printed.append(str(path))
                 _close(fig)
             for fmt in (f for f in format_list if f in EDITABLE_FORMATS):
-                if fmt == "tikz" and not _tikz_applies(name):
+                if fmt == "tikz" and req.spec is None:
                     continue  # a data figure swept in by 'all' (named ones failed above)
-                printed.append(str(_save_editable(name, fmt, folder, stem, theme=theme,
-                                                  width=width_in, dpi=dpi, options=options)))
+                printed.append(str(_save_editable(req, fmt, folder, stem, data=data)))
             for fmt in (f for f in format_list if f in ANIMATED_FORMATS):
                 from .animate import save_animation
 
-                path = save_animation(name, folder / f"{stem}.{fmt}", theme=theme, width=width_in,
-                                      dpi=dpi, transparent=transparent, frame_ms=frame_ms,
-                                      **options)
+                path = save_animation(req, folder / f"{stem}.{fmt}", transparent=transparent,
+                                      frame_ms=frame_ms, data=data)
                 printed.append(str(path))
-            data_options = {k: v for k, v in options.items() if k in DATA_OPTIONS}
-            numbers = (entry.load_data()(**data_options)
-                       if entry is not None and entry.data_target is not None
-                       and (write_data or entry.summary_target is not None) else None)
-            if write_data and numbers is not None:
-                path = write_numbers(numbers, folder / f"{stem}.{data_format}")
-                printed.append(str(path))
-            if numbers is not None and entry.summary_target is not None:
-                summary = entry.load_summary()(numbers)
-                printed += [f"  {key}: {value}" for key, value in summary.items()]
+            if data is not None and write_data:
+                printed.append(str(write_numbers(data, folder / f"{stem}.{data_format}")))
+            if data is not None:
+                printed += [f"  {key}: {value}" for key, value in summarise(req, data).items()]
     for line in printed:  # only once every file is in place
         _echo(line)
     for note in notes:
@@ -377,82 +385,76 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
 
 @dataclass(frozen=True)
 class _Job:
-    """One target of a render run, checked: its catalog entry (None for a spec file), the
-    options that apply to it and the stem of its file names."""
+    """One target of a render run, checked: its request and the stem of its file names."""
 
-    name: str
-    entry: Any
-    options: dict[str, Any]
+    request: Request
     stem: str
 
 
-def _plan_jobs(names: Sequence[str], options_given: dict[str, Any], format_list: list[str],
-               write_data: bool, storyboard: bool) -> list[_Job]:
-    """Check every target and option before anything is drawn."""
-    from .build import is_spec_path
+def _plan_jobs(names: Sequence[str], theme: Any, width: str | None, dpi: float | None,
+               given: dict[str, Any], format_list: list[str], write_data: bool,
+               storyboard: bool) -> list[_Job]:
+    """Check every target and option before anything is drawn: one request a target."""
+    from .build import SPEC_OPTIONS, is_spec_path, request
     from .errors import UnknownNameError
     from .export import ANIMATED_FORMATS
 
-    targets: list[str] = []
+    # Each name looked up in the catalog once (unknown names fail first).
+    targets: dict[str, catalog.FigureEntry | None] = {}
     for name in names:
         if name == "all":
-            targets += [n for n in (e.name for e in catalog.entries()) if n not in targets]
+            targets.update({e.name: e for e in catalog.entries() if e.name not in targets})
         elif name not in targets:
-            if not is_spec_path(name):
-                catalog.get(name)
-            targets.append(name)
+            targets[name] = None if is_spec_path(name) else catalog.get(name)
     jobs: list[_Job] = []
     written: dict[str, str] = {}
-    for name in targets:
-        entry = None if is_spec_path(name) else catalog.get(name)
-        spec = _spec_of(name, entry)
-        accepted = {"highlight", "equations", "legend"} if entry is None else set(entry.options)
+    for name, entry in targets.items():
+        accepted = SPEC_OPTIONS if entry is None else entry.options
         explicit = name in names  # named on the command line, not swept in by 'all'
         options: dict[str, Any] = {}
-        for key, value in options_given.items():
+        for key, value in given.items():
             if value is None:
                 continue
-            if key == "highlight" and not explicit and (spec is None or value not in spec.steps):
-                continue  # 'all --highlight forget': the diagrams that have that step
             if key in accepted:
                 options[key] = value
             elif explicit:
-                flag = "--input" if key == "inputs" else f"--{key}"
-                raise UnknownNameError(f"figure '{name}' has no option {flag}")
-        if "highlight" in options:
-            from .diagram.page import check_highlight
-
-            if spec is None:
-                raise UnknownNameError(f"figure '{name}' has no highlight steps")
-            check_highlight(spec, options["highlight"])
+                raise UnknownNameError(f"figure '{name}' has no option {OPTIONS[key].cli_flag}")
+        highlight = options.pop("highlight", None)
+        req = request(name if entry is None else entry, theme, width=width, dpi=dpi,
+                      **options)
+        if highlight is not None and (explicit or (req.spec is not None
+                                                   and highlight in req.spec.steps)):
+            # 'all --highlight forget': the diagrams that have that step
+            req = req.with_options(highlight=highlight)
         animated = [f for f in format_list if f in ANIMATED_FORMATS]
         if animated and (entry is None or not entry.animated):
             raise LstmfigsError(f"figure '{name}' is not animated; {animated[0]} is only for "
                                 "animated figures")
-        if "pgf" in format_list and (entry is None or entry.kind != "data"):
+        if "pgf" in format_list and req.kind != "data":
             raise LstmfigsError(f"figure '{name}' is a diagram; pgf is for data figures "
                                 "(use pdf, or tikz)")
-        _check_editable(name, format_list, options, explicit)
-        if write_data and explicit and (entry is None or entry.data_target is None):
+        _check_editable(req, format_list, explicit)
+        if write_data and explicit and not req.has_data:
             raise LstmfigsError(f"figure '{name}' is a diagram and has no data for --data")
         if storyboard:
             from .animate import storyboard_steps
 
-            if options_given.get("highlight"):
+            if req.options.get("highlight"):
                 raise LstmfigsError("--storyboard shows every step; leave out --highlight")
-            storyboard_steps(name)
-        stem = _file_stem(spec.name if spec is not None and entry is None else name,
-                          options.get("highlight"), options.get("layers"))
+            steps = storyboard_steps(req)
+        stem = _file_stem(req.spec.name if req.spec is not None and entry is None else name,
+                          req.options)
         if stem in written:
             raise LstmfigsError(f"'{written[stem]}' and '{name}' would both write "
                                 f"{stem}.*; give one spec another name")
         if storyboard:
-            _check_name_length(stem, ["-storyboard.pdf"] + [
-                f"-00-{step}.png" for step in (*(spec.steps if spec else ()), "all")])
+            # Frames are named by step, or (lstm-activity) t001 to t100000.
+            _check_name_length(stem, ["-storyboard.pdf", "-000-t100000.png"] + [
+                f"-00-{step}.png" for step in steps if step])
         else:
             _check_name_length(stem, [".pdf"])  # every suffix has three letters
         written[stem] = name
-        jobs.append(_Job(name, entry, options, stem))
+        jobs.append(_Job(req, stem))
     return jobs
 
 
@@ -470,19 +472,6 @@ def _check_name_length(stem: str, suffixes: Sequence[str]) -> None:
                             "choose a shorter spec or step name")
 
 
-def _spec_of(name: str, entry: Any) -> Any:
-    """The diagram spec behind a target (loaded and validated), or None for data figures
-    and diagrams that are not specs."""
-    if entry is None:
-        from .diagram.tomlio import load_spec
-
-        return load_spec(name)
-    if entry.kind != "diagram":
-        return None
-    from .figures.diagrams import builtin_names, builtin_spec
-
-    spec_name = entry.extra.get("spec", name)
-    return builtin_spec(spec_name) if spec_name in builtin_names() else None
 def _model_sources(weights: str | None, inputs: str | None, batch_first: bool | None,
                    **weight_options: str | None) -> tuple[Any, Any, list[str]]:
     """--weights and --input with the options that say how to read them, and notes of what
@@ -522,68 +511,60 @@ def inspect_command(file: str) -> None:
         click.echo(layer.describe())
 
 
-def _tikz_applies(name: str) -> bool:
-    from .scene import is_spec_diagram
-
-    return is_spec_diagram(name)
-
-
-def _check_editable(name: str, formats: list[str], options: dict[str, Any],
-                    explicit: bool) -> None:
+def _check_editable(req: Request, formats: list[str], explicit: bool) -> None:
     """tikz is for diagrams drawn from specs; both editable formats carry every step."""
     editable = [f for f in formats if f in ("tikz", "pptx")]
     if not editable:
         return
-    if options.get("highlight"):
+    if req.options.get("highlight"):
         raise LstmfigsError(f"{editable[0]} carries every highlight step (Beamer overlays, one "
                             "slide a step); leave out --highlight")
-    if "tikz" in editable and explicit and not _tikz_applies(name):
-        raise LstmfigsError(f"figure '{name}' is not a diagram drawn from a spec; tikz is for "
-                            "diagrams (pptx takes any figure)")
+    if "tikz" in editable and explicit and req.spec is None:
+        raise LstmfigsError(f"figure '{req.name}' is not a diagram drawn from a spec; tikz is "
+                            "for diagrams (pptx takes any figure)")
     if "pptx" in editable:
         from .powerpoint import _require_pptx
 
         _require_pptx()
 
 
-def _save_editable(name: str, fmt: str, folder: Path, stem: str, *, theme: str,
-                   width: float | None, dpi: float | None, options: dict[str, Any]) -> Path:
+def _save_editable(req: Request, fmt: str, folder: Path, stem: str, *,
+                   data: dict[str, Any] | None) -> Path:
     from .export import SUFFIXES
 
     path = folder / f"{stem}.{SUFFIXES.get(fmt, fmt)}"
     if fmt == "tikz":
         from .tikz import save_tikz
 
-        return save_tikz(name, path, theme, width=width, **options)
+        return save_tikz(req, path)
     from .powerpoint import save_pptx
 
-    return save_pptx(name, path, theme, width=width, dpi=dpi, **options)
+    return save_pptx(req, path, data=data)
 
 
-def _render_storyboard(name: str, folder: Path, stem: str, formats: list[str], *, theme: str,
-                       width: float | None, dpi: float | None, transparent: bool | None,
-                       options: dict[str, Any]) -> list[str]:
-    """pdf: one page a step in ``{stem}-storyboard.pdf``; png/svg: numbered frames."""
+def _render_storyboard(req: Request, folder: Path, stem: str, formats: list[str], *,
+                       data: dict[str, Any] | None, transparent: bool | None) -> list[str]:
+    """pdf: one page a frame in ``{stem}-storyboard.pdf``; png/svg: numbered frames."""
     from .animate import save_storyboard_frames, save_storyboard_pdf
 
     written = []
     for fmt in formats:
         if fmt == "pdf":
-            paths = [save_storyboard_pdf(name, folder / f"{stem}-storyboard.pdf", theme,
-                                         width=width, **options)]
+            paths = [save_storyboard_pdf(req, folder / f"{stem}-storyboard.pdf", data=data)]
         else:
-            paths = save_storyboard_frames(name, folder, stem, fmt, theme, width=width, dpi=dpi,
-                                           transparent=transparent, **options)
+            paths = save_storyboard_frames(req, folder, stem, fmt, transparent=transparent,
+                                           data=data)
         written += [str(path) for path in paths]
     return written
 
 
-def _file_stem(name: str, highlight: str | None, layers: int | None = None) -> str:
+def _file_stem(name: str, options: dict[str, Any]) -> str:
     """The output file name: the figure's (or spec's) name, plus what makes this render
     different.  Spec names are identifiers (letters, digits, '_' and '-'), so they cannot
     point outside the output folder."""
+    layers, steps, highlight = (options.get(k) for k in ("layers", "steps", "highlight"))
     parts = [name] + ([f"{layers}layers"] if layers and layers > 1 else []) \
-        + ([highlight] if highlight else [])
+        + ([f"{steps}steps"] if steps else []) + ([highlight] if highlight else [])
     return "-".join(parts)
 
 
@@ -594,15 +575,19 @@ def _close(fig: Any) -> None:
 
 @main.command("spec")
 @click.argument("name")
-def spec_command(name: str) -> None:
+@_option_flags(SPEC_SHAPING_OPTIONS)
+def spec_command(name: str, **spec_options: Any) -> None:
     """Print the TOML spec of a built-in diagram (edit it, then render the file)."""
+    from .build import request
     from .diagram.tomlio import dumps_spec
-    from .figures.diagrams import builtin_spec
 
-    entry = catalog.get(name)
-    if entry.kind != "diagram":
+    req = request(name, **spec_options)
+    if req.kind != "diagram":
         raise LstmfigsError(f"figure '{name}' is a data figure, not a diagram spec")
-    click.echo(dumps_spec(builtin_spec(entry.extra.get("spec", name))), nl=False)
+    if req.spec is None:
+        raise LstmfigsError(f"diagram '{name}' is drawn from a simulation, not from a spec "
+                            "of its own (its cell is lstm-cell)")
+    click.echo(dumps_spec(req.spec), nl=False)
 
 
 @main.command("validate")

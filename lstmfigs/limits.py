@@ -28,6 +28,8 @@ MAX_PIXELS = 100_000_000
 #: Pixels in one frame of an animation, and frames in one animation.
 MAX_FRAME_PIXELS = 4_000_000
 MAX_FRAMES = 100
+#: How long one animation frame shows, in milliseconds (50 fps to a minute).
+MIN_FRAME_MS, MAX_FRAME_MS = 20, 60_000
 #: Time steps the activity diagram simulates (about 5 s of simulation; its animation shows
 #: at most MAX_FRAMES of them).
 MAX_ACTIVITY_STEPS = 100_000

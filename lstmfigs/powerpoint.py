@@ -25,11 +25,14 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import LstmfigsError
 from .export import atomic_write
-from .scene import LEGEND_ROLES, Scene, build_scene, is_spec_diagram
+from .scene import LEGEND_ROLES, Scene, build_scene
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import Request
 
 EMU_PER_INCH = 914400
 #: PowerPoint's widescreen slide: 12192000 x 6858000 EMU, 13.333 x 7.5 in.
@@ -591,27 +594,35 @@ def _reproducible_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def pptx_bytes(name: str, theme: str = "slides", *, width: float | None = None,
-               dpi: float | None = None, **options: Any) -> bytes:
-    """The slide deck of figure ``name`` (a built-in name or a ``.toml`` spec path)."""
+def pptx_bytes(req: Request, *, data: dict[str, Any] | None = None) -> bytes:
+    """The slide deck of figure ``req``: a diagram drawn from a spec as native shapes, one
+    slide a highlight step; any other figure as a picture at the request's dpi.
+
+    Parameters
+    ----------
+    req : Request
+        The figure, its theme, width, dpi and options.
+    data : dict, optional
+        A data figure's numbers, if they are computed already.
+
+    Returns
+    -------
+    bytes
+        A reproducible ``.pptx`` file.
+    """
     _require_pptx()
-    from .build import build_figure, is_spec_path
+    from .build import build
 
-    if is_spec_path(name):
-        from .diagram.tomlio import load_spec
-
-        title = load_spec(name).name
-    else:
-        title = name
+    title = req.spec.name if req.entry is None and req.spec is not None else req.name
     prs = _new_presentation(title)
-    if is_spec_diagram(name):
-        scene = build_scene(name, theme, width=width, **options)
+    if req.spec is not None:
+        scene = build_scene(req)
         for step in (None, *scene.steps):
             _diagram_slide(prs, scene, step)
     else:
-        fig = build_figure(name, theme=theme, width=width, **options)
+        fig = build(req, data=data)
         try:
-            _picture_slide(prs, fig, dpi)
+            _picture_slide(prs, fig, req.dpi)
         finally:
             fig.clear()
     buffer = io.BytesIO()
@@ -619,8 +630,7 @@ def pptx_bytes(name: str, theme: str = "slides", *, width: float | None = None,
     return _reproducible_zip(buffer.getvalue())
 
 
-def save_pptx(name: str, path: Any, theme: str = "slides", *, width: float | None = None,
-              dpi: float | None = None, **options: Any) -> Path:
+def save_pptx(req: Request, path: Any, *, data: dict[str, Any] | None = None) -> Path:
     """Write :func:`pptx_bytes` to ``path`` atomically."""
-    data = pptx_bytes(name, theme, width=width, dpi=dpi, **options)
-    return atomic_write(Path(path), lambda handle: handle.write(data))
+    deck = pptx_bytes(req, data=data)
+    return atomic_write(Path(path), lambda handle: handle.write(deck))

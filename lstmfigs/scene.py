@@ -13,17 +13,19 @@ to the background.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.lines import Line2D
 
-from . import catalog
 from .diagram.draw import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.layout import DiagramLayout, NodeGeometry, TextItem, WireGeometry
 from .errors import LstmfigsError
 from .themes import role_style
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import Request
 
 Point = tuple[float, float]
 
@@ -129,35 +131,30 @@ def _look(role: str) -> Look:
                             + mpl.rcParams["lines.markeredgewidth"]) / 2)
 
 
-def is_spec_diagram(name: str) -> bool:
-    """Whether ``name`` (catalog name or ``.toml`` path) is a diagram drawn from a spec."""
-    from .build import is_spec_path
+def build_scene(req: Request) -> Scene:
+    """Build diagram ``req`` once (the layout of its PDF) and return it as a scene.
 
-    if is_spec_path(name):
-        return True
-    entry = catalog.get(name)
-    return entry.kind == "diagram" and entry.target.startswith("lstmfigs.figures.diagrams:")
+    Parameters
+    ----------
+    req : Request
+        A diagram drawn from a spec (:func:`lstmfigs.build.request`), without a highlight:
+        editable outputs carry every step.
 
+    Returns
+    -------
+    Scene
+        The diagram's shapes, texts and steps in the theme's looks.
+    """
+    from .build import build
 
-def build_scene(name: str, theme: str = "paper", *, width: float | None = None,
-                legend: bool | None = None, equations: bool | None = None,
-                **options: Any) -> Scene:
-    """Render diagram ``name`` once (the layout of its PDF) and return it as a scene."""
-    from .build import build_figure
-
-    if not is_spec_diagram(name):
-        raise LstmfigsError(f"figure '{name}' is not a diagram drawn from a spec; TikZ and "
-                            "editable shapes are for diagrams (a data figure goes into "
+    if req.spec is None:
+        raise LstmfigsError(f"figure '{req.name}' is not a diagram drawn from a spec; TikZ "
+                            "and editable shapes are for diagrams (a data figure goes into "
                             "PowerPoint as a picture)")
-    if options.get("highlight"):
+    if req.options.get("highlight"):
         raise LstmfigsError("editable outputs carry every highlight step (Beamer overlays, "
                             "one slide a step); leave out --highlight")
-    options = {k: v for k, v in options.items() if k != "highlight" and v is not None}
-    if legend is not None:
-        options["legend"] = legend
-    if equations is not None:
-        options["equations"] = equations
-    fig = build_figure(name, theme=theme, width=width, **options)
+    fig = build(req)
     try:
         return scene_of(fig)
     finally:

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .export import atomic_write
 from .scene import LEGEND_ROLES, Scene, build_scene
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import Request
 
 #: The packages the picture needs; a document that ``\input``s it loads them too.
 PREAMBLE = ("\\usepackage{tikz}\n\\usetikzlibrary{arrows.meta}\n"
@@ -374,22 +377,25 @@ def scene_tikz(scene: Scene, name: str, theme: str = "paper") -> str:
     return "\n".join(writer.lines) + "\n"
 
 
-def to_tikz(name: str, theme: str = "paper", *, width: float | None = None,
-            **options: Any) -> str:
-    """The TikZ picture of diagram ``name`` (a built-in name or a ``.toml`` spec path).
+def to_tikz(req: Request) -> str:
+    """The TikZ picture of diagram ``req`` (a built-in diagram or a spec).
 
-    ``options`` are the diagram's (``legend``, ``equations``, ``layers``); every highlight
-    step is in the picture as a Beamer overlay.
+    Parameters
+    ----------
+    req : Request
+        The diagram, its theme, width and options (``legend``, ``equations``, ...); every
+        highlight step is in the picture as a Beamer overlay.
+
+    Returns
+    -------
+    str
+        A standalone LaTeX document (``\\input`` it into a paper or a deck).
     """
-    from .build import is_spec_path
-    from .diagram.tomlio import load_spec
-
-    title = load_spec(name).name if is_spec_path(name) else name
-    return scene_tikz(build_scene(name, theme, width=width, **options), title, theme)
+    title = req.spec.name if req.entry is None and req.spec is not None else req.name
+    return scene_tikz(build_scene(req), title, req.theme.name)
 
 
-def save_tikz(name: str, path: Any, theme: str = "paper", *, width: float | None = None,
-              **options: Any) -> Path:
+def save_tikz(req: Request, path: Any) -> Path:
     """Write :func:`to_tikz` to ``path`` (usually ``NAME.tex``), atomically."""
-    encoded = to_tikz(name, theme, width=width, **options).encode("utf-8")
+    encoded = to_tikz(req).encode("utf-8")
     return atomic_write(Path(path), lambda handle: handle.write(encoded))

@@ -17,14 +17,15 @@ from lstmfigs.animate import (
     save_storyboard_frames,
     save_storyboard_pdf,
 )
+from lstmfigs.build import request
 from lstmfigs.checks import layout_problems
 from lstmfigs.cli import main
 from lstmfigs.errors import LstmfigsError
 
 
 def test_gif_has_a_frame_a_step_and_is_reproducible(tmp_path):
-    first = save_animation("lstm-cell", tmp_path / "a.gif", "paper")
-    second = save_animation("lstm-cell", tmp_path / "b.gif", "paper")
+    first = save_animation(request("lstm-cell", "paper"), tmp_path / "a.gif")
+    second = save_animation(request("lstm-cell", "paper"), tmp_path / "b.gif")
     assert first.read_bytes() == second.read_bytes()
     with Image.open(first) as gif:
         assert gif.n_frames == 5  # the whole cell, then forget, input, update, output
@@ -41,16 +42,17 @@ def test_cli_renders_a_gif(tmp_path):
 
 
 def test_storyboard_pdf_has_a_page_a_step_and_no_type3_fonts(tmp_path):
-    path = save_storyboard_pdf("gru-cell", tmp_path / "gru.pdf", "paper")
+    path = save_storyboard_pdf(request("gru-cell", "paper"), tmp_path / "gru.pdf")
     data = path.read_bytes()
     assert len(re.findall(rb"/Type\s*/Page\b", data)) == 5
     assert b"/Type3" not in data and b"CreationDate" not in data
-    again = save_storyboard_pdf("gru-cell", tmp_path / "again.pdf", "paper")
+    again = save_storyboard_pdf(request("gru-cell", "paper"), tmp_path / "again.pdf")
     assert again.read_bytes() == data
 
 
 def test_storyboard_frames_are_numbered(tmp_path):
-    paths = save_storyboard_frames("lstm-peephole", tmp_path, "peep", "png", "paper", dpi=50)
+    paths = save_storyboard_frames(request("lstm-peephole", "paper", dpi=50), tmp_path, "peep",
+                                   "png")
     assert [p.name for p in paths] == ["peep-01-all.png", "peep-02-forget.png",
                                        "peep-03-input.png", "peep-04-update.png",
                                        "peep-05-output.png"]
@@ -106,7 +108,7 @@ def test_activity_diagram_and_gif(tmp_path):
 
     fig = lstmfigs.figure("lstm-activity", step=3)
     assert layout_problems(fig) == []
-    path = save_animation("lstm-activity", tmp_path / "act.gif", "paper", dpi=40)
+    path = save_animation(request("lstm-activity", "paper", dpi=40), tmp_path / "act.gif")
     with Image.open(path) as gif:
         assert gif.n_frames == 12
     with pytest.raises(LstmfigsError):
@@ -124,7 +126,7 @@ def _frames(path):
 
 def test_gif_background_is_true_white(tmp_path):
     """A median-cut palette averages white with near-white; the background must stay exact."""
-    path = save_animation("gru-cell", tmp_path / "gru.gif", "paper", dpi=50)
+    path = save_animation(request("gru-cell", "paper", dpi=50), tmp_path / "gru.gif")
     for _, frame, _ in _frames(path):
         assert frame.getpixel((0, 0)) == (255, 255, 255, 255)
         assert frame.getpixel((frame.width - 1, frame.height - 1)) == (255, 255, 255, 255)
@@ -132,7 +134,7 @@ def test_gif_background_is_true_white(tmp_path):
 
 def test_transparent_gif_apng_and_webp(tmp_path):
     for fmt in ("gif", "apng", "webp"):
-        path = save_animation("gru-cell", tmp_path / f"gru.{fmt}", "slides-dark", dpi=24,
+        path = save_animation(request("gru-cell", "slides-dark", dpi=24), tmp_path / f"gru.{fmt}",
                               transparent=True, frame_ms=250)
         frames = list(_frames(path))
         assert len(frames) == 5, fmt
@@ -144,8 +146,8 @@ def test_transparent_gif_apng_and_webp(tmp_path):
 
 def test_apng_and_webp_are_reproducible_and_opaque_by_default(tmp_path):
     for fmt in ("apng", "webp"):
-        first = save_animation("gru-cell", tmp_path / f"a.{fmt}", "paper", dpi=30)
-        second = save_animation("gru-cell", tmp_path / f"b.{fmt}", "paper", dpi=30)
+        first = save_animation(request("gru-cell", "paper", dpi=30), tmp_path / f"a.{fmt}")
+        second = save_animation(request("gru-cell", "paper", dpi=30), tmp_path / f"b.{fmt}")
         assert first.read_bytes() == second.read_bytes(), fmt
         for _, frame, _ in _frames(first):
             assert frame.getpixel((0, 0)) == (255, 255, 255, 255)
@@ -163,7 +165,7 @@ def test_slides_are_exact_16_by_9_pixels(dpi, size, tmp_path):
 
 
 def test_animation_size_follows_dpi_and_default_is_1280x720_for_slides(tmp_path):
-    path = save_animation("gru-cell", tmp_path / "r.gif", "slides")
+    path = save_animation(request("gru-cell", "slides"), tmp_path / "r.gif")
     with Image.open(path) as image:
         assert image.size == (1280, 720)
 

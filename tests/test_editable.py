@@ -25,7 +25,7 @@ from PIL import Image
 import lstmfigs
 from lstmfigs.cli import main
 from lstmfigs.figures.diagrams import builtin_spec
-from lstmfigs.tikz import latex_text, to_tikz
+from lstmfigs.tikz import latex_text
 
 PDFLATEX = shutil.which("pdflatex")
 PDFTOPPM = shutil.which("pdftoppm")
@@ -42,7 +42,7 @@ ROLE_COLOURS = {"forget_gate": (0xE6, 0x9F, 0x00), "cell_state": (0x00, 0x72, 0x
 
 @pytest.fixture(scope="module")
 def cell_tikz() -> str:
-    return to_tikz("lstm-cell")
+    return lstmfigs.to_tikz("lstm-cell")
 
 
 def _pdflatex(tex: Path) -> Path:
@@ -85,7 +85,7 @@ def test_tikz_has_a_style_per_role_from_the_theme(cell_tikz):
     # Styles come before anything is drawn.
     assert cell_tikz.index("\\tikzset{") < cell_tikz.index("\\node[")
     # A theme with dashes carries them into the role's style.
-    assert "dash pattern=on" in to_tikz("lstm-cell", theme="print")
+    assert "dash pattern=on" in lstmfigs.to_tikz("lstm-cell", theme="print")
     assert "dash pattern=on" not in cell_tikz
 
 
@@ -133,7 +133,7 @@ def test_tikz_highlight_steps_are_beamer_overlays(cell_tikz):
 
 
 def test_tikz_is_reproducible_and_has_the_figure_size(cell_tikz):
-    assert to_tikz("lstm-cell") == cell_tikz
+    assert lstmfigs.to_tikz("lstm-cell") == cell_tikz
     fig = lstmfigs.figure("lstm-cell")
     width, height = fig.get_size_inches()
     scale = float(re.search(r"x=([\d.]+)in", cell_tikz).group(1))
@@ -161,7 +161,7 @@ def test_latex_text_escapes_everything_outside_math(text, expected):
 
 def test_tikz_of_a_data_figure_is_one_line_error(tmp_path):
     with pytest.raises(lstmfigs.LstmfigsError, match="not a diagram drawn from a spec"):
-        to_tikz("gate-heatmaps")
+        lstmfigs.to_tikz("gate-heatmaps")
     result = CliRunner().invoke(main, ["render", "gate-heatmaps", "--format", "tikz", "-o",
                                        str(tmp_path / "out")])
     assert result.exit_code == 2

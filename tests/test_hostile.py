@@ -348,7 +348,7 @@ def test_nothing_is_written_until_every_target_is_checked(tmp_path, monkeypatch)
     from lstmfigs import build
 
     drawn = []
-    monkeypatch.setattr(build, "build_figure",
+    monkeypatch.setattr(build, "build",
                         lambda *a, **k: drawn.append(a) or pytest.fail("drew"))
     assert_one_line_error(cli("render", "lstm-cell", "rnn-cell", "--highlight", "forget",
                               "-o", str(tmp_path / "out")), "rnn-cell")
@@ -480,6 +480,7 @@ def test_a_long_activity_run_is_subsampled_not_drawn_whole(monkeypatch, tmp_path
     from PIL import Image
 
     from lstmfigs import animate
+    from lstmfigs.build import request
 
     monkeypatch.setattr(limits, "MAX_FRAMES", 4)
     drawn = []
@@ -487,7 +488,7 @@ def test_a_long_activity_run_is_subsampled_not_drawn_whole(monkeypatch, tmp_path
     monkeypatch.setattr(animate, "_raster",
                         lambda fig, *args: drawn.append(1) or real(fig, *args))
     inputs = np.sin(np.arange(10_000, dtype=np.float64) / 50).reshape(-1, 1)
-    path = animate.save_animation("lstm-activity", tmp_path / "a.gif", inputs=inputs, dpi=30)
+    path = animate.save_animation(request("lstm-activity", inputs=inputs, dpi=30), tmp_path / "a.gif")
     with Image.open(path) as gif:
         assert gif.n_frames == 4
     assert len(drawn) == 4

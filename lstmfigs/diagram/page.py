@@ -101,7 +101,8 @@ def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
     validate(spec)
     highlight = check_highlight(spec, highlight)
     activity = check_activity(spec, activity)
-    fig = ax.figure
+    fig = ax.get_figure(root=True)
+    assert fig is not None  # an Axes always belongs to a figure
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
     diagram = layout(spec, text_measurer(fig), bbox.width * fig_w, bbox.height * fig_h)
@@ -206,7 +207,9 @@ def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = N
         else:
             equation_texts += _paint_equations(panel, plan, highlight)
         panels.append(panel)
-    fig.lstmfigs_diagram = RenderedDiagram(diagram, artists, legend_texts, equation_texts, panels)
+    # What scene, svgedit and checks read back: the layout and the artists drawn from it.
+    fig.lstmfigs_diagram = RenderedDiagram(  # type: ignore[attr-defined]
+        diagram, artists, legend_texts, equation_texts, panels)
     return fig
 
 

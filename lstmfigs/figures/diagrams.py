@@ -56,12 +56,25 @@ def lstm_cell(*, theme: Theme, **options: Any) -> Figure:
     return _builtin_figure("lstm-cell", theme=theme, **options)
 
 
-def lstm_chain(*, theme: Theme, layers: int = 1, **options: Any) -> Figure:
+def catalog_spec(name: str, *, layers: int = 1, steps: int | None = None
+                 ) -> DiagramSpec | None:
+    """The spec catalog diagram ``name`` is drawn from with these spec options (None for
+    a diagram not drawn from a built-in spec): what the build path checks a request
+    against and ``lstmfigs spec`` prints."""
+    if name == "lstm-chain":
+        if layers not in (1, 2) or steps not in (None, 3):
+            raise UnknownNameError(f"lstm-chain: layers must be 1 or 2 and steps 3, got "
+                                   f"layers={layers!r}, steps={steps!r}")
+        return builtin_spec("lstm-chain" if layers == 1 else "lstm-chain-stacked")
+    return builtin_spec(name) if name in builtin_names() else None
+
+
+def lstm_chain(*, theme: Theme, layers: int = 1, steps: int | None = None,
+               **options: Any) -> Figure:
     """The LSTM unrolled over three time steps; ``layers=2`` stacks a second layer."""
-    if layers not in (1, 2):
-        raise UnknownNameError(f"lstm-chain: layers must be 1 or 2, got {layers!r}")
-    name = "lstm-chain" if layers == 1 else "lstm-chain-stacked"
-    return _builtin_figure(name, theme=theme, **options)
+    spec = catalog_spec("lstm-chain", layers=layers, steps=steps)
+    assert spec is not None
+    return diagram_figure(spec, theme=theme, **options)
 
 
 def __getattr__(attr: str) -> Callable[..., Figure]:
