@@ -17,9 +17,10 @@ from __future__ import annotations
 import io
 import math
 import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -363,7 +364,8 @@ def _gif_palette(keys: np.ndarray, counts: np.ndarray, sample: np.ndarray,
 
 def _packed(rgb: np.ndarray) -> np.ndarray:
     rgb = rgb.reshape(-1, 3).astype(np.uint32)
-    return (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    packed: np.ndarray = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    return packed
 
 
 def _unpacked(keys: np.ndarray) -> np.ndarray:
@@ -435,7 +437,8 @@ def run_activity(weights: Any = None, inputs: Any = None, model: Any = None) -> 
 
     def mean(values: Any, magnitude: bool = False) -> np.ndarray:
         values = np.asarray(values)[:, 0, :]
-        return np.mean(np.abs(values) if magnitude else values, axis=-1)
+        means: np.ndarray = np.mean(np.abs(values) if magnitude else values, axis=-1)
+        return means
 
     return ActivityRun(f=mean(trace.f), i=mean(trace.i), g=mean(trace.g, True),
                        o=mean(trace.o), c=mean(np.tanh(trace.c), True), h=mean(trace.h, True))

@@ -217,9 +217,11 @@ def build(req: Request, *, data: dict[str, np.ndarray] | None = None) -> Figure:
             assert req.spec is not None
             return diagram_figure(req.spec, theme=resolved, **req.options)
         builder = req.entry.load()
+        options = dict(req.options)
         if req.has_data:
-            return builder(theme=resolved, data=data, **req.look_options())
-        return builder(theme=resolved, **req.options)
+            options = {"data": data, **req.look_options()}
+        figure: Figure = builder(theme=resolved, **options)
+        return figure
 
 
 def compute_data(req: Request) -> dict[str, np.ndarray]:

@@ -9,8 +9,9 @@ modules, one per family of figures, listed in ``_REGISTRY_MODULES``.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from .errors import UnknownNameError, did_you_mean
 
@@ -59,7 +60,8 @@ class FigureEntry:
 
 def _resolve(target: str) -> Callable[..., Any]:
     module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    function: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    return function
 
 
 _CATALOG: dict[str, FigureEntry] = {}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -19,6 +20,9 @@ from . import __version__, catalog
 from .errors import LstmfigsError, printable
 from .limits import MAX_FRAME_MS, MIN_FRAME_MS
 from .options import OPTIONS, SPEC_SHAPING_OPTIONS
+
+#: A command function, as click's decorators take and return it.
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Request
@@ -229,12 +233,12 @@ class _RenderCommand(click.Command):
                     formatter.write(" " * formatter.current_indent + line + "\n")
 
 
-def _option_flags(names: Sequence[str]) -> Any:
+def _option_flags(names: Sequence[str]) -> Callable[[_Command], _Command]:
     """A decorator adding the flags of the figure options ``names`` (``--highlight``,
     ``--weights``, ``--layers``, ...), made from the one option table,
     :data:`lstmfigs.options.OPTIONS`, in its order."""
 
-    def decorate(command: Any) -> Any:
+    def decorate(command: _Command) -> _Command:
         for option in reversed([OPTIONS[name] for name in names]):
             flag = option.cli_flag
             if flag is None:
@@ -281,7 +285,8 @@ _COMPLETIONS = {"highlight": _complete_steps}
               help="Animations: how long each frame shows, in milliseconds.")
 @_option_flags(list(OPTIONS))
 @click.option("--layer", default=None, metavar="NAME",
-              help="Data figures: the recurrent layer of --weights to show (default: the only one).")
+              help="Data figures: the recurrent layer of --weights to show (default: the only "
+                   "one).")
 @click.option("--nonlinearity", type=click.Choice(["tanh", "relu"]), default=None,
               help="Data figures: a PyTorch RNN's nonlinearity (a state dict does not record it).")
 @click.option("--activation", default=None, metavar="NAME",
@@ -487,7 +492,8 @@ def _model_sources(weights: str | None, inputs: str | None, batch_first: bool | 
         from .loader import Weights, pick_layer, recurrent_layers
 
         weights_source = Weights(weights, **weight_options)
-        chosen = pick_layer(recurrent_layers(weights), weights_source.layer, f"weights file '{weights}'")
+        chosen = pick_layer(recurrent_layers(weights), weights_source.layer,
+                            f"weights file '{weights}'")
         chosen.build(**weights_source.settings())  # a bad setting fails now, before any figure
         for key, value in chosen.assumed.items():
             if key not in given:
@@ -618,7 +624,8 @@ def _lags(value: str) -> tuple[int, ...]:
     try:
         lags = tuple(int(part) for part in value.split(",") if part.strip())
     except ValueError:
-        raise LstmfigsError(f"--lags: expected whole numbers separated by commas, got '{value}'") from None
+        raise LstmfigsError("--lags: expected whole numbers separated by commas, got "
+                            f"'{value}'") from None
     if not lags:
         raise LstmfigsError("--lags: give at least one lag")
     return lags
@@ -638,7 +645,8 @@ def _lags(value: str) -> tuple[int, ...]:
 @click.option("--forget-bias", type=float, default=None,
               help="With --init forget-bias: the effective forget-gate bias (default: 1).")
 @click.option("--main-lag", type=int, default=None,
-              help="The lag the single-run figures show (default: 50 if trained, else the largest).")
+              help="The lag the single-run figures show (default: 50 if trained, else the "
+                   "largest).")
 @click.option("--name", default=None, metavar="NAME",
               help="Store the runs in the cache under NAME (default: 'retrained').")
 @click.option("-o", "--out", default=None, metavar="PATH",
@@ -697,8 +705,9 @@ def train_command(lags: str | None, seeds: int | None, hidden_size: int | None,
     click.echo(str(written))
     for model in ("lstm", "rnn"):
         counts = ", ".join(f"lag {lag}: {count}" for lag, count in
-                           zip(scenario.lags, run_set.solved(model)))
-        click.echo(f"  {model} seeds solved (accuracy >= {SOLVED:g}) of {len(scenario.seeds)}: {counts}")
+                           zip(scenario.lags, run_set.solved(model), strict=True))
+        click.echo(f"  {model} seeds solved (accuracy >= {SOLVED:g}) of "
+                   f"{len(scenario.seeds)}: {counts}")
     use = f"--runs {name or cache.DEFAULT_NAME}" if out is None else f"--runs {written}"
     click.echo(f"  draw from them: lstmfigs render lag-accuracy {use}")
 

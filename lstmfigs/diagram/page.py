@@ -10,8 +10,9 @@ diagram is fitted into the page.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.axes import Axes

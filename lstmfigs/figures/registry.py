@@ -43,7 +43,8 @@ register(FigureEntry(
 register(FigureEntry(
     name="lstm-activity",
     kind="diagram",
-    summary="The LSTM cell coloured by a simulation's gate activations at step t (gif, storyboard: over t)",
+    summary="The LSTM cell coloured by a simulation's gate activations at step t "
+            "(gif, storyboard: over t)",
     target="lstmfigs.animate:lstm_activity",
     data_target="lstmfigs.animate:activity_data",
     options=("step", "weights", "inputs", "legend", "equations", "width"),
