@@ -14,7 +14,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "lstmfigs"
 
 #: Cycles inside the data figures, left to the refactor of that package (issue 10, "numbers
-#: once" and "one atomic writer"); none may be added.
+#: once" and "one atomic writer"): they may go, none may be added.
 KNOWN_CYCLES = [
     ["lstmfigs.datafigs.cache", "lstmfigs.datafigs.runs"],
 ]
@@ -100,7 +100,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycles():
-    assert cycles(import_graph()) == KNOWN_CYCLES
+    assert [cycle for cycle in cycles(import_graph()) if cycle not in KNOWN_CYCLES] == []
 
 
 def test_the_cycle_finder_sees_a_cycle_made_by_an_import_inside_a_function(tmp_path):
