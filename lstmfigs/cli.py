@@ -325,17 +325,17 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
     if editable_svg and ("svg" not in format_list or storyboard):
         raise LstmfigsError("--editable-svg applies to --format svg, not to storyboard frames")
     resolved = resolve_theme(with_font(theme, font))
-    jobs = _plan_jobs(names, resolved, width, dpi, figure_options, format_list, write_data,
-                      storyboard)
+    targets = _targets(names, figure_options)
     # How to read --weights and --input (checked now, before anything is drawn).
     weights, inputs, notes = _model_sources(
         figure_options.get("weights"), figure_options.get("inputs"), batch_first, layer=layer,
         nonlinearity=nonlinearity, activation=activation,
         recurrent_activation=recurrent_activation)
-    sources = {"weights": weights, "inputs": inputs}
-    jobs = [_Job(job.request.with_options(**{k: v for k, v in sources.items()
-                                             if k in job.request.options}), job.stem)
-            for job in jobs]
+    for target in targets:
+        target.options.update({key: source for key, source in (("weights", weights),
+                                                               ("inputs", inputs))
+                               if key in target.options})
+    jobs = _plan_jobs(targets, resolved, width, dpi, format_list, write_data, storyboard)
     if figure_options.get("runs") is not None:
         from .datafigs.runs import resolve
 
@@ -396,26 +396,34 @@ class _Job:
     stem: str
 
 
-def _plan_jobs(names: Sequence[str], theme: Any, width: str | None, dpi: float | None,
-               given: dict[str, Any], format_list: list[str], write_data: bool,
-               storyboard: bool) -> list[_Job]:
-    """Check every target and option before anything is drawn: one request a target."""
-    from .build import SPEC_OPTIONS, is_spec_path, request
-    from .errors import UnknownNameError
-    from .export import ANIMATED_FORMATS
+@dataclass(frozen=True)
+class _Target:
+    """A name on the command line (or swept in by 'all'), looked up once, with the options
+    given that apply to it."""
 
-    # Each name looked up in the catalog once (unknown names fail first).
-    targets: dict[str, catalog.FigureEntry | None] = {}
+    name: str
+    entry: catalog.FigureEntry | None
+    options: dict[str, Any]
+    explicit: bool
+
+
+def _targets(names: Sequence[str], given: dict[str, Any]) -> list[_Target]:
+    """Each name looked up in the catalog once (unknown names fail first), with the options
+    that apply to it: an option a named figure does not take is an error, one a figure
+    swept in by 'all' does not take passes it by."""
+    from .build import SPEC_OPTIONS, is_spec_path
+    from .errors import UnknownNameError
+
+    entries: dict[str, catalog.FigureEntry | None] = {}
     for name in names:
         if name == "all":
-            targets.update({e.name: e for e in catalog.entries() if e.name not in targets})
-        elif name not in targets:
-            targets[name] = None if is_spec_path(name) else catalog.get(name)
-    jobs: list[_Job] = []
-    written: dict[str, str] = {}
-    for name, entry in targets.items():
+            entries.update({e.name: e for e in catalog.entries() if e.name not in entries})
+        elif name not in entries:
+            entries[name] = None if is_spec_path(name) else catalog.get(name)
+    targets = []
+    for name, entry in entries.items():
         accepted = SPEC_OPTIONS if entry is None else entry.options
-        explicit = name in names  # named on the command line, not swept in by 'all'
+        explicit = name in names
         options: dict[str, Any] = {}
         for key, value in given.items():
             if value is None:
@@ -424,13 +432,28 @@ def _plan_jobs(names: Sequence[str], theme: Any, width: str | None, dpi: float |
                 options[key] = value
             elif explicit:
                 raise UnknownNameError(f"figure '{name}' has no option {OPTIONS[key].cli_flag}")
-        highlight = options.pop("highlight", None)
+        targets.append(_Target(name, entry, options, explicit))
+    return targets
+
+
+def _plan_jobs(targets: list[_Target], theme: Any, width: str | None, dpi: float | None,
+               format_list: list[str], write_data: bool, storyboard: bool) -> list[_Job]:
+    """Check every target and option before anything is drawn: one request a target."""
+    from .build import request
+    from .export import ANIMATED_FORMATS
+
+    jobs: list[_Job] = []
+    written: dict[str, str] = {}
+    for target in targets:
+        name, entry, options, explicit = (target.name, target.entry, dict(target.options),
+                                          target.explicit)
+        # 'all --highlight forget': only the diagrams that have that step.
+        swept_highlight = None if explicit else options.pop("highlight", None)
         req = request(name if entry is None else entry, theme, width=width, dpi=dpi,
                       **options)
-        if highlight is not None and (explicit or (req.spec is not None
-                                                   and highlight in req.spec.steps)):
-            # 'all --highlight forget': the diagrams that have that step
-            req = req.with_options(highlight=highlight)
+        if swept_highlight is not None and req.spec is not None \
+                and swept_highlight in req.spec.steps:
+            req = req.with_options(highlight=swept_highlight)
         animated = [f for f in format_list if f in ANIMATED_FORMATS]
         if animated and (entry is None or not entry.animated):
             raise LstmfigsError(f"figure '{name}' is not animated; {animated[0]} is only for "
