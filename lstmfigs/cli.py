@@ -591,10 +591,9 @@ def _file_stem(name: str, options: dict[str, Any]) -> str:
     """The output file name: the figure's (or spec's) name, plus what makes this render
     different.  Spec names are identifiers (letters, digits, '_' and '-'), so they cannot
     point outside the output folder."""
-    layers, steps, highlight = (options.get(k) for k in ("layers", "steps", "highlight"))
-    parts = [name] + ([f"{layers}layers"] if layers and layers > 1 else []) \
-        + ([f"{steps}steps"] if steps else []) + ([highlight] if highlight else [])
-    return "-".join(parts)
+    parts = [name] + [f"{options[key]}{key}" for key in ("layers", "steps")
+                      if options.get(key) not in (None, OPTIONS[key].default)]
+    return "-".join(parts + ([options["highlight"]] if options.get("highlight") else []))
 
 
 def _close(fig: Any) -> None:

@@ -29,7 +29,8 @@ class Option:
     loader); ``bounds`` the smallest and largest whole number.  ``flag`` is the command
     line flag (``--input`` for ``inputs``), None for options the command line does not
     offer; ``negatable`` bools have a ``--no-`` form.  ``shapes_spec`` options choose the
-    diagram's spec itself (``lstmfigs spec`` takes them too).
+    diagram's spec itself (``lstmfigs spec`` takes them too).  ``default`` is what the
+    figure uses when the option is not given (None: the figure decides).
     """
 
     name: str
@@ -42,6 +43,7 @@ class Option:
     metavar: str | None = None
     is_path: bool = False
     shapes_spec: bool = False
+    default: Any = None
 
     @property
     def cli_flag(self) -> str | None:
@@ -71,9 +73,9 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
     Option("legend", "look", "Diagrams: the notation legend (default: as the spec says).",
            (bool,), negatable=True),
     Option("layers", "look", "lstm-chain: stacked layers.", (int,), bounds=(1, 4),
-           shapes_spec=True),
+           shapes_spec=True, default=1),
     Option("steps", "look", "lstm-chain: time steps shown.", (int,), bounds=(2, 5),
-           shapes_spec=True),
+           shapes_spec=True, default=3),
     Option("step", "look", "lstm-activity: the time step shown (1-based; default the last).",
            (int,), bounds=(1, MAX_ACTIVITY_STEPS), flag=None),
     Option("weights", "data", "Data figures: model weights (.npz, .safetensors, .pt/.pth, "
