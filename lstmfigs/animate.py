@@ -47,8 +47,17 @@ class Frame:
 def storyboard_steps(req: Request) -> list[str | None]:
     """The frames of a diagram's storyboard: None (the whole diagram), then each step.
 
-    ``lstm-activity`` has no highlight steps: its storyboard is its time steps
-    (:func:`storyboard`), known once its simulation has run, so the list is empty.
+    Parameters
+    ----------
+    req : Request
+        A diagram (:func:`lstmfigs.build.request`).
+
+    Returns
+    -------
+    list of str or None
+        The highlight steps in order after None.  ``lstm-activity`` has no highlight
+        steps: its storyboard is its time steps (:func:`storyboard`), known once its
+        simulation has run, so the list is empty.
     """
     if req.name == ACTIVITY and req.entry is not None:
         return []
@@ -69,15 +78,25 @@ def storyboard(req: Request, *, data: Mapping[str, np.ndarray] | None = None
                ) -> Iterator[Frame]:
     """The storyboard of diagram ``req``, frame by frame, each drawn when asked for.
 
-    A diagram with highlight steps: the whole diagram, then one frame a step, with the
-    equations panel on unless ``equations=False`` (it is what the highlight explains).
-    ``lstm-activity``: one frame a time step (a long run: the steps chosen by
-    :func:`frame_steps`), from one simulation (``data``, if it has run already).
+    Parameters
+    ----------
+    req : Request
+        A diagram with highlight steps: the whole diagram, then one frame a step, with the
+        equations panel on unless ``equations=False`` (it is what the highlight explains).
+        ``lstm-activity``: one frame a time step (a long run: the steps chosen by
+        :func:`frame_steps`), from one simulation.
+    data : mapping of str to ndarray, optional
+        ``lstm-activity``'s numbers, if its simulation has run already.
+
+    Returns
+    -------
+    iterator of Frame
+        The frames, each named (``all``, ``forget``, ``t003``) with its figure.
     """
     from .build import build, compute_data
 
     if req.options.get("highlight") or req.options.get("step"):
-        raise LstmfigsError("a storyboard shows every step; leave out --highlight")
+        raise LstmfigsError("a storyboard shows every step; leave out --highlight (and step)")
     steps = storyboard_steps(req)
     if req.name == ACTIVITY and req.entry is not None:
         numbers = dict(data) if data is not None else compute_data(req)  # one run, all frames
@@ -93,7 +112,22 @@ def storyboard(req: Request, *, data: Mapping[str, np.ndarray] | None = None
 
 def save_storyboard_pdf(req: Request, path: Path, *,
                         data: Mapping[str, np.ndarray] | None = None) -> Path:
-    """The storyboard as one PDF, a page a frame (TrueType fonts, no dates)."""
+    """The storyboard as one PDF, a page a frame (TrueType fonts, no dates), atomically.
+
+    Parameters
+    ----------
+    req : Request
+        The diagram (see :func:`storyboard`).
+    path : Path
+        The PDF to write.
+    data : mapping of str to ndarray, optional
+        ``lstm-activity``'s numbers, if computed already.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     from matplotlib.backends.backend_pdf import PdfPages
 
     frames = list(storyboard(req, data=data))
@@ -116,8 +150,28 @@ def save_storyboard_pdf(req: Request, path: Path, *,
 def save_storyboard_frames(req: Request, folder: Path, stem: str, fmt: str = "png", *,
                            transparent: bool | None = None,
                            data: Mapping[str, np.ndarray] | None = None) -> list[Path]:
-    """Numbered files ``{stem}-01-all.png``, ``{stem}-02-forget.png``, ... in ``folder``,
-    at the request's dpi."""
+    """Numbered files ``{stem}-01-all.png``, ``{stem}-02-forget.png``, ... in ``folder``.
+
+    Parameters
+    ----------
+    req : Request
+        The diagram (see :func:`storyboard`); its dpi sets the raster resolution.
+    folder : Path
+        Where to write.
+    stem : str
+        The start of every file name.
+    fmt : str
+        ``png``, ``svg`` or another static format.
+    transparent : bool, optional
+        A transparent background (default: the theme's).
+    data : mapping of str to ndarray, optional
+        ``lstm-activity``'s numbers, if computed already.
+
+    Returns
+    -------
+    list of Path
+        The files written, in frame order.
+    """
     from .export import save_figure
 
     paths = []
@@ -142,13 +196,30 @@ def save_animation(req: Request, path: Path, *, transparent: bool = False,
                    data: Mapping[str, np.ndarray] | None = None) -> Path:
     """An animation of ``req``: its storyboard (``lstm-activity``: its time steps).
 
-    ``format`` (default: the suffix of ``path``) is ``gif``, ``apng`` or ``webp``.  Frames
-    are rasterised at the request's dpi (default :data:`ANIMATION_DPI`) and shown
-    ``frame_ms`` milliseconds each (default: 1600 for a storyboard, 500 for time steps).
-    ``transparent`` drops the background (GIF: one transparent colour, so edges are not
-    blended; APNG and WebP keep full alpha).  ``data``: the numbers of ``lstm-activity``
-    if they are computed already.
+    Parameters
+    ----------
+    req : Request
+        An animated figure; frames are rasterised at its dpi (default
+        :data:`ANIMATION_DPI`).
+    path : Path
+        The file to write, atomically.
+    transparent : bool
+        Drop the background (GIF: one transparent colour, so edges are not blended; APNG
+        and WebP keep full alpha).
+    frame_ms : int, optional
+        How long each frame shows (default: 1600 ms for a storyboard, 500 for time steps).
+    format : str, optional
+        ``gif``, ``apng`` or ``webp`` (default: the suffix of ``path``).
+    data : mapping of str to ndarray, optional
+        ``lstm-activity``'s numbers, if computed already.
 
+    Returns
+    -------
+    Path
+        The file written.
+
+    Notes
+    -----
     Frames are drawn one at a time and each figure is dropped once rasterised; at most
     :data:`~lstmfigs.limits.MAX_FRAMES` frames of at most
     :data:`~lstmfigs.limits.MAX_FRAME_PIXELS` pixels each (see :func:`frame_steps`).
@@ -485,16 +556,48 @@ def _no_steps(spec: Any) -> Any:
 
 
 def activity_data(weights: Any = None, inputs: Any = None) -> dict[str, np.ndarray]:
-    """The numbers behind ``lstm-activity``: per-step mean gate activations and state
-    magnitudes of one run (see :func:`run_activity`), each (T,)."""
+    """The numbers behind ``lstm-activity`` (its catalog ``data_target``).
+
+    Parameters
+    ----------
+    weights : optional
+        An LSTM's weights as the data figures take them (default: the reproducible
+        untrained model of :func:`default_model_and_input`).
+    inputs : optional
+        Its input sequence, time-major (default: one period of a sine wave).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``f``, ``i``, ``g``, ``o`` (mean gate activations) and ``c``, ``h`` (mean state
+        magnitudes) at every step, each (T,) (see :func:`run_activity`).
+    """
     run = run_activity(weights, inputs)
     return {name: getattr(run, name) for name in ("f", "i", "g", "o", "c", "h")}
 
 
 def lstm_activity(*, theme: Any, data: Mapping[str, np.ndarray], step: int | None = None,
                   legend: bool = False, equations: bool = False) -> Any:
-    """Catalog builder: the LSTM cell coloured by the run's activations (``data``, from
-    :func:`activity_data`) at ``step`` (1-based; default the last step)."""
+    """Catalog builder: the LSTM cell coloured by a run's activations at one step.
+
+    Parameters
+    ----------
+    theme : Theme
+        The resolved theme, active now.
+    data : mapping of str to ndarray
+        The run's numbers (:func:`activity_data`); nothing is simulated here.
+    step : int, optional
+        The time step shown, 1-based (default: the last).
+    legend : bool
+        The notation legend (off: the caption says what colour strength means).
+    equations : bool
+        The equations panel.
+
+    Returns
+    -------
+    Figure
+        See :func:`lstmfigs.diagram.page.diagram_figure`.
+    """
     from .diagram.page import diagram_figure
 
     run = ActivityRun(**{name: np.asarray(data[name]) for name in _GATE_ELEMENTS})

@@ -75,7 +75,19 @@ _loaded = False
 
 
 def register(entry: FigureEntry) -> FigureEntry:
-    """Add ``entry`` to the catalog; names are unique, options are in the option table."""
+    """Add ``entry`` to the catalog.
+
+    Parameters
+    ----------
+    entry : FigureEntry
+        A figure whose name is not taken yet and whose options are all in the option
+        table (:data:`lstmfigs.options.OPTIONS`).
+
+    Returns
+    -------
+    FigureEntry
+        ``entry``.
+    """
     from .options import OPTIONS
 
     unknown = sorted(set(entry.options) - set(OPTIONS) - {"width"})

@@ -631,6 +631,21 @@ def pptx_bytes(req: Request, *, data: dict[str, Any] | None = None) -> bytes:
 
 
 def save_pptx(req: Request, path: Any, *, data: dict[str, Any] | None = None) -> Path:
-    """Write :func:`pptx_bytes` to ``path`` atomically."""
+    """Write :func:`pptx_bytes` to ``path`` atomically.
+
+    Parameters
+    ----------
+    req : Request
+        The figure (see :func:`pptx_bytes`).
+    path : path-like
+        The ``.pptx`` file to write.
+    data : dict, optional
+        A data figure's numbers, if computed already.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     deck = pptx_bytes(req, data=data)
     return atomic_write(Path(path), lambda handle: handle.write(deck))

@@ -396,6 +396,19 @@ def to_tikz(req: Request) -> str:
 
 
 def save_tikz(req: Request, path: Any) -> Path:
-    """Write :func:`to_tikz` to ``path`` (usually ``NAME.tex``), atomically."""
+    """Write :func:`to_tikz` to ``path`` (usually ``NAME.tex``), atomically.
+
+    Parameters
+    ----------
+    req : Request
+        The diagram (see :func:`to_tikz`).
+    path : path-like
+        The ``.tex`` file to write.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     encoded = to_tikz(req).encode("utf-8")
     return atomic_write(Path(path), lambda handle: handle.write(encoded))
