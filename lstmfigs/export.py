@@ -246,6 +246,19 @@ def remove_stale_temporaries(folder: Path) -> None:
             pass
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LstmfigsError(f"cannot create folder '{folder}': {exc.strerror or exc}") from None
+
+
+def _cannot_write(path: Path, exc: OSError, temp: Path | None = None) -> LstmfigsError:
+    """The error for an OSError met while writing ``path`` (through ``temp``)."""
+    where = f" ('{exc.filename}')" if exc.filename and str(exc.filename) != str(temp) else ""
+    return LstmfigsError(f"cannot write '{path}': {exc.strerror or exc}{where}")
+
+
 def _folder_of(path: Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -268,10 +281,12 @@ def _write_temporary(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-    except BaseException:
+    except BaseException as exc:
         if temp is not None:
             handle.close()
             _unlink(temp)
+        if isinstance(exc, OSError):  # a full disk, a lost network folder: not a bug
+            raise _cannot_write(path, exc, temp) from None
         raise
     return temp
 
@@ -309,11 +324,7 @@ class Batch:
         while not probe.exists() and probe.parent != probe:
             missing.append(probe)
             probe = probe.parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LstmfigsError(f"cannot create folder '{folder}': {exc.strerror or exc}") \
-                from None
+        _make_folder(folder)
         self._made += reversed(missing)
         return folder
 
@@ -381,23 +392,52 @@ def batch() -> Iterator[Batch]:
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], Any], *,
-                 immediate: bool = False) -> Path:
+                 immediate: bool = False, make_folder: bool = False) -> Path:
     """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it.
 
-    Inside :func:`batch` the rename waits for the whole batch (unless ``immediate``: a cache
-    entry is worth keeping whether or not the run succeeds).  Unwritable folders raise
-    :class:`LstmfigsError`; on any failure the temporary file is removed and ``path`` is
-    untouched.  New files get mode 0666 less the umask, as any new file does.
+    The package's one writer: figures, data, animations, editable formats, cached training
+    runs and run sets all go through it.  On any failure the temporary file is removed and
+    ``path`` is untouched.  New files get mode 0666 less the umask, as any new file does.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write; an existing file is replaced.
+    write : callable
+        Called once with the temporary file, open for writing bytes.
+    immediate : bool, default: False
+        Rename at once even inside a :func:`batch`, whose renames otherwise wait for the whole
+        batch (a cache entry is worth keeping whether or not the run succeeds).
+    make_folder : bool, default: False
+        Create the folder of ``path`` (and its parents) first.  Inside a batch, an aborted
+        batch removes the folders it created.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    LstmfigsError
+        The folder is missing (without ``make_folder``) or cannot be created, ``path`` is a
+        folder, or the file cannot be written (permissions, a full disk).
     """
     path = Path(path)
-    active = _ACTIVE.get()
-    if active is not None and not immediate:
+    active = None if immediate else _ACTIVE.get()
+    if active is not None:
+        if make_folder:
+            active.make_folder(path.parent)
         return active.stage(path, write)
+    if make_folder:
+        _make_folder(path.parent)
     temp = _write_temporary(path, write)
     try:
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         _unlink(temp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc, temp) from None
         raise
     return path
 

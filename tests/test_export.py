@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import zlib
 
 import pytest
@@ -132,3 +134,88 @@ def test_missing_folder_is_a_clear_error(tmp_path):
 def test_unknown_format_is_a_clear_error(tmp_path):
     with pytest.raises(LstmfigsError, match="unknown format 'bmp'"):
         save_figure(lstmfigs.figure("lstm-cell"), tmp_path / "cell.bmp")
+
+
+# ------------------------------------------------------------------ the one atomic writer
+@pytest.fixture
+def umask_027():
+    """The process's umask set to 027 for the test (it is per process: restored after)."""
+    previous = os.umask(0o027)
+    try:
+        yield 0o027
+    finally:
+        os.umask(previous)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_every_writer_makes_files_and_folders_as_the_umask_says(tmp_path, monkeypatch, umask_027):
+    """Figures, run sets and cache entries all go through atomic_write; none of them uses
+    a fixed mode (a temporary file from tempfile would be 0600)."""
+    from lstmfigs.datafigs import cache, runs
+
+    shipped = runs.shipped()
+    figure = save_figure(lstmfigs.figure("rnn-cell"), tmp_path / "rnn-cell.svg")
+    run_set = shipped.save(tmp_path / "sets" / "deep" / "runs.npz")
+    monkeypatch.setenv(cache.ENV_CACHE_DIR, str(tmp_path / "cache"))
+    assert cache.store_job(next(iter(shipped.runs.values())))
+    (entry,) = (tmp_path / "cache" / "jobs").iterdir()
+    for path in (figure, run_set, entry):
+        assert _mode(path) == 0o666 & ~umask_027, path
+    for folder in (tmp_path / "sets", tmp_path / "sets" / "deep", tmp_path / "cache" / "jobs"):
+        assert _mode(folder) == 0o777 & ~umask_027, folder
+
+
+def test_atomic_write_makes_the_folder_only_when_asked(tmp_path):
+    target = tmp_path / "new" / "folder" / "file.bin"
+    with pytest.raises(LstmfigsError, match="does not exist"):
+        atomic_write(target, lambda handle: handle.write(b"x"))
+    assert not (tmp_path / "new").exists()
+    assert atomic_write(target, lambda handle: handle.write(b"x"), make_folder=True) == target
+    assert target.read_bytes() == b"x"
+
+
+def test_an_aborted_batch_removes_the_folders_it_made_but_keeps_immediate_files(tmp_path):
+    from lstmfigs.export import batch
+
+    staged = tmp_path / "made" / "staged.bin"
+    kept = tmp_path / "cache" / "kept.bin"
+    with pytest.raises(RuntimeError), batch():
+        atomic_write(staged, lambda handle: handle.write(b"s"), make_folder=True)
+        atomic_write(kept, lambda handle: handle.write(b"k"), make_folder=True, immediate=True)
+        assert not staged.exists() and kept.read_bytes() == b"k"
+        raise RuntimeError("a later figure failed")
+    assert not (tmp_path / "made").exists()
+    assert kept.read_bytes() == b"k"
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["kept.bin"]
+
+
+def test_a_failing_disk_is_an_lstmfigs_error_naming_the_file(tmp_path):
+    """An OSError while writing (a full disk, a lost network folder) is not a bug: the API
+    raises LstmfigsError, the old file stays and no temporary file is left."""
+    import errno
+
+    target = tmp_path / "data.npz"
+    target.write_bytes(b"old")
+
+    def full(handle):
+        handle.write(b"half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(LstmfigsError, match=r"cannot write '.*data\.npz': No space left"):
+        atomic_write(target, full)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["data.npz"]
+
+
+def test_a_cache_that_cannot_be_written_is_skipped_not_fatal(tmp_path, monkeypatch):
+    from lstmfigs.datafigs import cache, runs
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    monkeypatch.setenv(cache.ENV_CACHE_DIR, str(blocker))
+    assert cache.store_job(next(iter(runs.shipped().runs.values()))) is False
+    assert blocker.read_bytes() == b""

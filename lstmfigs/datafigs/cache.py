@@ -12,9 +12,10 @@ it dispatches to here, and the BLAS library with the kernels it picked for this 
 
 Entries are read like user input (:mod:`lstmfigs.safeio`: regular files only, bounded,
 headers checked before reading; then every shape, dtype and value is checked).  A damaged
-job entry of any kind counts as missing and is trained again; files are written atomically
-(a temporary file in the same folder, then ``os.replace``), so an interrupted run never
-leaves half a file.  The built-in figures never read the cache: they use the shipped runs.
+job entry of any kind counts as missing and is trained again; files are written by the
+package's one atomic writer (:func:`lstmfigs.export.atomic_write`: a temporary file in the
+same folder, then a rename; the umask respected), so an interrupted run never leaves half a
+file.  The built-in figures never read the cache: they use the shipped runs.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def store_job(run: TrainedRun) -> bool:
 
     import numpy as np
 
+    from ..export import atomic_write  # imports matplotlib: not for every cache lookup
+
     buffer = io.BytesIO()
     np.savez(buffer, **run.to_arrays())  # type: ignore[arg-type]
     path = job_path(run.job)
@@ -104,8 +107,9 @@ def store_job(run: TrainedRun) -> bool:
             path.rmdir()
         except OSError:
             return False
-    try:
-        write_atomically(path, buffer.getvalue())
+    data = buffer.getvalue()
+    try:  # at once, even inside a batch: a finished run is worth keeping whatever follows
+        atomic_write(path, lambda handle: handle.write(data), immediate=True, make_folder=True)
     except LstmfigsError:
         return False
     return True
@@ -125,17 +129,3 @@ def load_named_runs(name: str) -> Any:
     except LstmfigsError as error:
         raise LstmfigsError(f"{error}; run 'lstmfigs train --name {name}' to train the damaged "
                             "runs again") from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` with the package's one atomic writer, making its folder."""
-    from ..export import atomic_write
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise LstmfigsError(f"cannot create folder '{path.parent}' ({error.strerror or error})") from None
-    try:
-        atomic_write(path, lambda handle: handle.write(data))
-    except OSError as error:
-        raise LstmfigsError(f"cannot write '{path}' ({error.strerror or error})") from None

@@ -168,13 +168,13 @@ class RunSet:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the set (compressed) to ``path`` atomically; a folder gets :data:`RUNS_FILE`."""
-        from .cache import write_atomically
+        from ..export import atomic_write
 
         path = Path(path)
         if path.is_dir() or not path.suffix:
             path = path / RUNS_FILE
-        write_atomically(path, self.to_bytes())
-        return path
+        data = self.to_bytes()
+        return atomic_write(path, lambda handle: handle.write(data), make_folder=True)
 
 
 def _meta(arrays: Mapping[str, np.ndarray], where: str) -> dict[str, Any]:
