@@ -21,6 +21,7 @@ from lstmfigs.build import request
 from lstmfigs.checks import layout_problems
 from lstmfigs.cli import main
 from lstmfigs.errors import LstmfigsError
+from tests.helpers import FIXTURES
 
 
 def test_gif_has_a_frame_a_step_and_is_reproducible(tmp_path):
@@ -101,6 +102,27 @@ def test_activity_from_weights_and_inputs(tmp_path):
     np.testing.assert_allclose(run.f, trace.f[:, 0].mean(-1))
     with pytest.raises(LstmfigsError):
         run_activity(tmp_path / "w.npz", np.zeros((4, 3)))  # wrong input size
+
+
+@pytest.mark.parametrize("weights", ["torch_model.safetensors", "keras_model.keras"])
+def test_activity_reads_weights_and_inputs_through_the_one_loader(tmp_path, weights):
+    """lstm-activity takes every weights file and input the data figures take (it calls
+    lstmfigs.loader, not a reader of its own): here a Keras file, a safetensors file, a CSV
+    with a header line, and the loader's refusal of NaN input."""
+    from lstmfigs import loader
+
+    path = FIXTURES / "weights" / weights
+    model = loader.load_lstm(path)
+    x = np.sin(np.arange(6 * model.input_size, dtype=np.float64)).reshape(6, model.input_size)
+    csv = tmp_path / "x.csv"
+    header = ",".join(f"feature{i}" for i in range(model.input_size))
+    csv.write_text(header + "\n" + "\n".join(",".join(map(repr, row)) for row in x.tolist()) + "\n")
+    run = run_activity(path, csv)
+    trace = model.forward(loader.load_inputs(csv, model.input_size, model.dtype))
+    np.testing.assert_allclose(run.o, np.asarray(trace.o)[:, 0].mean(-1))
+    x[2, 0] = np.nan
+    with pytest.raises(LstmfigsError, match="NaN"):
+        run_activity(path, x)
 
 
 def test_activity_diagram_and_gif(tmp_path):

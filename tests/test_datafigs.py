@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import image_compare
 
 import lstmfigs
 from lstmfigs.checks import layout_problems
@@ -23,6 +22,7 @@ from lstmfigs.cli import main
 from lstmfigs.datafigs import cache, measure, runs, training
 from lstmfigs.datafigs.scenario import SOLVED
 from lstmfigs.errors import LstmfigsError
+from tests.helpers import BASELINE, image_compare
 
 DATA_FIGURES = ("gate-heatmaps", "dynamics-dashboard", "gradient-decay", "rnn-vs-lstm",
                 "gate-saturation", "lag-accuracy", "learning-curves")
@@ -732,10 +732,11 @@ def test_a_changed_data_figure_fails_its_image_comparison(name, function, defect
                                                           monkeypatch, tmp_path):
     """What a retrained machine or a wrong measure would change must fail the comparison
     that passes for the figure as it is."""
-    from conftest import IMAGE_DPI, IMAGE_TOLERANCE
     from matplotlib.testing.compare import compare_images
 
-    baseline = Path(__file__).parent / "baseline" / f"datafig-{name}-{theme}.png"
+    from tests.helpers import IMAGE_DPI, IMAGE_TOLERANCE
+
+    baseline = BASELINE / f"datafig-{name}-{theme}.png"
     good, bad = tmp_path / "good.png", tmp_path / "bad.png"
     lstmfigs.figure(name, theme=theme).savefig(good, dpi=IMAGE_DPI)
     if function is None:  # the RNN's neighbour seed instead of the median one

@@ -9,16 +9,13 @@ not see the defect either.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
-from conftest import IMAGE_DPI, IMAGE_TOLERANCE
 from matplotlib.testing.compare import compare_images
 
 from lstmfigs import figure
 from lstmfigs.figures.diagrams import builtin_spec
-
-BASELINE = Path(__file__).parent / "baseline"
+from tests.helpers import BASELINE, IMAGE_DPI, IMAGE_TOLERANCE
 
 
 def _without_arrowhead(spec):

@@ -22,8 +22,7 @@ import lstmfigs
 from lstmfigs.cli import main
 from lstmfigs.sizes import TEX_PT_PER_INCH, VENUES, parse_width
 from lstmfigs.themes import resolve_theme
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 
 def _tool():

@@ -29,8 +29,9 @@ from lstmfigs.loader import (
     recurrent_layers,
 )
 from lstmfigs.sim import GRU, LSTM, RNN
+from tests.helpers import FIXTURES
 
-FILES = Path(__file__).parent / "fixtures" / "weights"
+FILES = FIXTURES / "weights"
 with np.load(FILES / "expected.npz") as _archive:
     EXPECTED = {key: _archive[key] for key in _archive.files}
 F32 = 2e-6  # float32 agreement with the frameworks

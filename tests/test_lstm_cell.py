@@ -8,10 +8,10 @@ conftest.py for why).  Regenerate only after looking at the difference:
 from __future__ import annotations
 
 import pytest
-from conftest import image_compare
 
 import lstmfigs
 from lstmfigs.checks import layout_problems
+from tests.helpers import image_compare, reaches
 
 THEMES = ["paper", "ieee", "twocolumn", "beamer", "slides", "slides-dark", "print"]
 STEPS = [None, "forget", "input", "update", "output"]
@@ -70,18 +70,10 @@ def test_lstm_cell_is_complete_and_correct():
     assert {("h_prev", "concat"), ("x_in", "concat")} <= edges
     gates = ["forget_gate", "input_gate", "candidate", "output_gate"]
 
-    def reaches(start: str, goal: str) -> bool:
-        frontier, seen = [start], set()
-        while frontier:
-            here = frontier.pop()
-            if here == goal:
-                return True
-            seen.add(here)
-            frontier += [b for a, b in edges if a == here and b not in seen
-                         and (kinds[b] in ("dot", "concat") or b == goal)]
-        return False
+    def plumbing(node: str) -> bool:
+        return kinds[node] in ("dot", "concat")
 
-    assert all(reaches("concat", gate) for gate in gates)
+    assert all(reaches(spec, "concat", gate, through=plumbing) for gate in gates)
     labels = {n.id: n.label for n in spec.nodes}
     assert [labels[g] for g in gates] == [r"$\sigma$", r"$\sigma$", r"$\tanh$", r"$\sigma$"]
     # Candidate times input gate, into the sum; tanh(C_t) times output gate gives h_t.

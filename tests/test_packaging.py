@@ -13,8 +13,7 @@ import pytest
 
 import lstmfigs
 from lstmfigs.themes import resolve_theme, style_names
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize("theme", lstmfigs.theme_names())

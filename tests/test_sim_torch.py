@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lstmfigs.sim import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from tests.helpers import FIXTURES, ROOT
 
-FIXTURE = Path(__file__).parent / "fixtures" / "torch_reference.npz"
+FIXTURE = FIXTURES / "torch_reference.npz"
 MODELS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 CLASSES = {cls.__name__: cls for cls in (LSTM, GRU, RNN, LSTMCell, GRUCell, RNNCell)}
 TOLERANCE = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 2e-5}
@@ -147,7 +147,7 @@ def fixture_tool():
     """tools/make_torch_fixtures.py as a module (it imports torch)."""
     pytest.importorskip("torch")
     spec = importlib.util.spec_from_file_location("make_torch_fixtures",
-                                                  Path(__file__).parent.parent / "tools" / "make_torch_fixtures.py")
+                                                  ROOT / "tools" / "make_torch_fixtures.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

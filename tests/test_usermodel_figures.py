@@ -5,8 +5,6 @@ the numbers checked against the simulator's traces and the frameworks' saved out
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -19,8 +17,9 @@ from lstmfigs.errors import LstmfigsError
 from lstmfigs.loader import Inputs, Weights, load_model
 from lstmfigs.sim import GRU, LSTM, RNN
 from lstmfigs.themes import theme_context
+from tests.helpers import FIXTURES
 
-FILES = Path(__file__).parent / "fixtures" / "weights"
+FILES = FIXTURES / "weights"
 with np.load(FILES / "expected.npz") as _archive:
     EXPECTED = {key: _archive[key] for key in _archive.files}
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import image_compare
 
 import lstmfigs
 from lstmfigs.checks import layout_problems
 from lstmfigs.figures.diagrams import builtin_names, builtin_spec
+from tests.helpers import image_compare, walk
 
 #: (figure name, options) of every variant diagram; lstm-cell has its own tests.
 VARIANTS: list[tuple[str, dict]] = [
@@ -118,20 +118,7 @@ def _producers(spec) -> dict[str, str]:
 
 def _upstream(spec, start: str, stop: set[str]) -> set[str]:
     """Symbol-producing nodes reached backwards from ``start`` without passing one."""
-    feeds: dict[str, list[str]] = {}
-    for source, target in spec.edges():
-        feeds.setdefault(target, []).append(source)
-    found, todo, seen = set(), list(feeds.get(start, [])), set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if node in stop:
-            found.add(node)
-        else:
-            todo += feeds.get(node, [])
-    return found
+    return stop & walk(spec, start, backwards=True, through=lambda node: node not in stop)
 
 
 EQUATION_SPECS = [n for n in builtin_names() if builtin_spec(n).equations]

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from lstmfigs.figures.diagrams import builtin_spec
+from tests.helpers import reaches
 
 sim = pytest.importorskip("lstmfigs.sim")
 
@@ -26,32 +27,12 @@ GREFF_CODES = {"lstm-peephole": "V", "lstm-nig": "NIG", "lstm-nfg": "NFG", "lstm
                "lstm-niaf": "NIAF", "lstm-noaf": "NOAF", "lstm-np": "NP", "lstm-cifg": "CIFG"}
 
 
-def _feeds(spec) -> dict[str, set[str]]:
-    feeds: dict[str, set[str]] = {}
-    for source, target in spec.edges():
-        feeds.setdefault(target, set()).add(source)
-    return feeds
-
-
-def _reaches(spec, start: str, goal: str) -> bool:
-    """Whether a signal from ``goal`` reaches ``start`` (walking wires backwards)."""
-    feeds, todo, seen = _feeds(spec), [start], set()
-    while todo:
-        node = todo.pop()
-        if node == goal:
-            return True
-        if node not in seen:
-            seen.add(node)
-            todo += feeds.get(node, ())
-    return False
-
-
 def structure(spec) -> dict[str, bool]:
     """The simulator flags the drawing of an LSTM variant stands for."""
     nodes = {n.id: n for n in spec.nodes}
     return {
         "peephole": any(w.role == "peephole" for w in spec.wires),
-        "coupled": "one_minus" in nodes and _reaches(spec, "one_minus", "input_gate"),
+        "coupled": "one_minus" in nodes and reaches(spec, "one_minus", "input_gate", backwards=True),
         "input_gate": "input_gate" in nodes,
         "forget_gate": "forget_gate" in nodes or "one_minus" in nodes,
         "output_gate": "output_gate" in nodes,
@@ -109,7 +90,7 @@ def test_spec_and_simulator_agree(name):
     for gate, node in (("i", "input_gate"), ("f", "forget_gate"), ("o", "output_gate")):
         if node not in {n.id for n in spec.nodes}:
             continue
-        drawn = _reaches(spec, node, "c_prev")
+        drawn = reaches(spec, node, "c_prev", backwards=True)
         moved = not np.allclose(getattr(trace, gate)[0], getattr(other, gate)[0])
         assert drawn == moved, f"{gate}: spec says {drawn}, simulator {moved}"
 
