@@ -13,6 +13,7 @@ import lstmfigs
 from lstmfigs.cli import main
 from lstmfigs.export import ANIMATED_FORMATS, EDITABLE_FORMATS, FORMATS
 from lstmfigs.sizes import VENUES
+from tests.helpers import theme_names
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -38,7 +39,7 @@ def test_help_does_not_import_matplotlib(args):
 
 def test_render_help_lists_figures_themes_fonts_formats_and_venues():
     text = CliRunner().invoke(main, ["render", "--help"]).output
-    for name in lstmfigs.names() + lstmfigs.theme_names() + list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS) \
+    for name in lstmfigs.names() + theme_names() + list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS) \
             + list(VENUES) + ["times", "cm", "sans"]:
         assert name in text, name
 
@@ -62,7 +63,8 @@ def test_completes_figure_names():
 
 
 def test_completes_themes_including_stacked():
-    assert _complete("render lstm-cell --theme sl") == ["slides", "slides-dark"]
+    assert _complete("render lstm-cell --theme sl") == sorted(
+        theme for theme in theme_names() if theme.startswith("sl"))
     assert _complete("render lstm-cell --theme paper+pr") == ["paper+print"]
 
 

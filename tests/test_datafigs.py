@@ -22,10 +22,9 @@ from lstmfigs.cli import main
 from lstmfigs.datafigs import cache, measure, runs, training
 from lstmfigs.datafigs.scenario import SOLVED
 from lstmfigs.errors import LstmfigsError
-from tests.helpers import BASELINE, image_compare
+from tests.helpers import BASELINE, figure_names, image_compare, theme_names
 
-DATA_FIGURES = ("gate-heatmaps", "dynamics-dashboard", "gradient-decay", "rnn-vs-lstm",
-                "gate-saturation", "lag-accuracy", "learning-curves")
+DATA_FIGURES = tuple(figure_names("data"))
 IMAGE_THEMES = ("paper", "slides")
 SHIPPED = runs.shipped()
 SCENARIO = SHIPPED.scenario
@@ -130,7 +129,7 @@ def themed_layout_problems(fig, theme: str) -> list[str]:
         return layout_problems(fig)
 
 
-@pytest.mark.parametrize("theme", [t for t in lstmfigs.theme_names() if t not in IMAGE_THEMES])
+@pytest.mark.parametrize("theme", [t for t in theme_names() if t not in IMAGE_THEMES])
 @pytest.mark.parametrize("name", DATA_FIGURES)
 def test_layout_is_clean_in_every_other_theme(name, theme):
     fig = lstmfigs.figure(name, theme=theme)
@@ -144,8 +143,10 @@ def test_layout_is_clean_in_every_other_theme(name, theme):
     assert fig.get_size_inches()[0] == pytest.approx(expected_width)
 
 
-def test_every_data_figure_is_registered():
-    assert set(lstmfigs.names("data")) >= set(DATA_FIGURES)
+def test_the_built_in_data_figures_stay_registered():
+    """The other tests take the data figures from the catalog; this one says which it lists."""
+    assert {"gate-heatmaps", "dynamics-dashboard", "gradient-decay", "rnn-vs-lstm",
+            "gate-saturation", "lag-accuracy", "learning-curves"} <= set(DATA_FIGURES)
 
 
 # ------------------------------------------------------------------------------ the numbers

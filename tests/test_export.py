@@ -12,6 +12,7 @@ import pytest
 import lstmfigs
 from lstmfigs.errors import LstmfigsError
 from lstmfigs.export import atomic_write, save_figure
+from tests.helpers import theme_names
 
 
 def pdf_font_subtypes(data: bytes) -> set[str]:
@@ -46,7 +47,7 @@ def test_the_pdf_font_reader_sees_type3(tmp_path):
     assert "Type3" in pdf_font_subtypes((tmp_path / "t3.pdf").read_bytes())
 
 
-@pytest.mark.parametrize("theme", lstmfigs.theme_names())
+@pytest.mark.parametrize("theme", theme_names())
 def test_no_type3_fonts_in_any_theme(theme, tmp_path):
     fig = lstmfigs.figure("lstm-cell", theme=theme, equations=True)
     path = save_figure(fig, tmp_path / "cell.pdf")

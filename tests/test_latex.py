@@ -22,7 +22,7 @@ import lstmfigs
 from lstmfigs.cli import main
 from lstmfigs.sizes import TEX_PT_PER_INCH, VENUES, parse_width
 from lstmfigs.themes import resolve_theme
-from tests.helpers import ROOT
+from tests.helpers import ROOT, theme_names
 
 
 def _tool():
@@ -51,7 +51,7 @@ def test_venue_width_is_what_pdflatex_reports(venue):
     assert measured == pytest.approx(VENUES[venue].points, abs=1e-4)
 
 
-@pytest.mark.parametrize("theme", [t for t in lstmfigs.theme_names() if resolve_theme(t).venue])
+@pytest.mark.parametrize("theme", [t for t in theme_names() if resolve_theme(t).venue])
 def test_a_theme_that_names_a_venue_is_exactly_that_wide(theme, tmp_path):
     venue = VENUES[resolve_theme(theme).venue]
     fig = lstmfigs.figure("rnn-cell", theme=theme)

@@ -11,12 +11,11 @@ import matplotlib as mpl
 import matplotlib.style
 import pytest
 
-import lstmfigs
 from lstmfigs.themes import resolve_theme, style_names
-from tests.helpers import ROOT
+from tests.helpers import ROOT, theme_names
 
 
-@pytest.mark.parametrize("theme", lstmfigs.theme_names())
+@pytest.mark.parametrize("theme", theme_names())
 def test_every_theme_is_a_matplotlib_style_by_dotted_name(theme):
     names = style_names(theme)
     assert names[0] == "lstmfigs.paper" and names[-1] == f"lstmfigs.{theme}"

@@ -16,7 +16,7 @@ import pytest
 import lstmfigs
 from lstmfigs.checks import layout_problems
 from lstmfigs.figures.diagrams import builtin_names, builtin_spec
-from tests.helpers import image_compare, walk
+from tests.helpers import image_compare, theme_names, walk
 
 #: (figure name, options) of every variant diagram; lstm-cell has its own tests.
 VARIANTS: list[tuple[str, dict]] = [
@@ -45,7 +45,7 @@ def test_variant_image(name, options, theme):
     return _figure(name, theme, options)
 
 
-@pytest.mark.parametrize("theme", lstmfigs.theme_names())
+@pytest.mark.parametrize("theme", theme_names())
 @pytest.mark.parametrize("name,options", [pytest.param(n, o, id=_id(n, o)) for n, o in VARIANTS]
                          + [pytest.param("lstm-activity", {}, id="lstm-activity")])
 def test_layout_in_every_theme(name, options, theme):
