@@ -27,6 +27,9 @@ from tests.helpers import BASELINE, figure_names, image_compare, theme_names
 DATA_FIGURES = tuple(figure_names("data"))
 IMAGE_THEMES = ("paper", "slides")
 SHIPPED = runs.shipped()
+# CI runs this module again under AVX2 emulation (.ci/run): the figures and numbers drawn from
+# the shipped runs must not change with the CPU's SIMD kernels.
+pytestmark = pytest.mark.portability
 SCENARIO = SHIPPED.scenario
 
 
@@ -325,6 +328,7 @@ def test_figures_and_summaries_use_the_numbers_they_are_given(monkeypatch):
     assert summary["i_units_mostly_below_0.1"] == summary["i_units"] == SCENARIO.hidden_size
 
 
+@pytest.mark.slow
 def test_numbers_are_the_same_on_an_avx2_machine(tmp_path):
     """Every figure's numbers, recomputed in a process that runs as an AVX2-class machine
     would (OpenBLAS's Haswell kernels, NumPy without its AVX-512 loops), agree with this
@@ -490,6 +494,7 @@ def test_cache_key_depends_on_job_version_numpy_and_blas(monkeypatch):
         assert cache.job_path(job) != before, key
 
 
+@pytest.mark.slow
 def test_training_in_workers_gives_the_same_bits_as_in_process(monkeypatch):
     """Workers run with one BLAS thread; so does this check (a subprocess), bit for bit."""
     import subprocess
@@ -687,6 +692,7 @@ def _running(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+@pytest.mark.slow
 def test_killing_lstmfigs_train_leaves_no_worker_behind(tmp_path):
     """SIGKILL gives the parent no chance to clean up: the workers must go by themselves."""
     import signal

@@ -189,6 +189,7 @@ def _unlike(ours: np.ndarray, theirs: np.ndarray) -> list[str]:
 
 
 @needs_pdflatex
+@pytest.mark.slow
 def test_tikz_compiles_and_looks_like_the_pdf(tmp_path):
     result = CliRunner().invoke(main, ["render", "lstm-cell", "--format", "tikz,pdf", "-o",
                                        str(tmp_path)])
@@ -210,6 +211,7 @@ def test_tikz_compiles_and_looks_like_the_pdf(tmp_path):
 
 
 @needs_pdflatex
+@pytest.mark.slow
 def test_tikz_of_hostile_labels_compiles_and_runs_nothing(tmp_path):
     spec = tmp_path / "hostile.toml"
     spec.write_text(
@@ -228,6 +230,7 @@ def test_tikz_of_hostile_labels_compiles_and_runs_nothing(tmp_path):
 
 
 @needs_pdflatex
+@pytest.mark.slow
 def test_tikz_steps_are_overlays_in_a_beamer_frame(tmp_path):
     lstmfigs.save_tikz("lstm-cell", tmp_path / "lstm-cell.tex", width=3.8)
     (tmp_path / "deck.tex").write_text(
@@ -307,6 +310,7 @@ def test_editable_svg_without_svg_is_one_line(args, tmp_path):
 
 
 @needs_libreoffice
+@pytest.mark.slow
 def test_editable_svg_renders_in_libreoffice(editable, tmp_path):
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(editable)],
@@ -444,6 +448,7 @@ def test_math_that_unicode_cannot_say_becomes_a_picture(tmp_path):
 
 @needs_pptx
 @needs_libreoffice
+@pytest.mark.slow
 def test_pptx_opens_in_libreoffice(deck, tmp_path):
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)],

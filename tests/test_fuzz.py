@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from lstmfigs.cli import main
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# Slow: every example runs the CLI or the loader on generated input.
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.slow]
 
 _HUNT = int(os.environ.get("LSTMFIGS_FUZZ_EXAMPLES", "0"))
 

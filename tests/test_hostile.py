@@ -382,6 +382,7 @@ def _wait_for(predicate, timeout: float = 120.0) -> bool:
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.slow
 def test_a_signal_mid_batch_removes_temporary_files_and_exits_2(tmp_path, signum):
     out = tmp_path / "out"
     before = _old_files(out, "lstm-cell.pdf")
@@ -413,6 +414,7 @@ def _processes_with(marker: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+@pytest.mark.slow
 def test_a_terminated_training_leaves_no_workers_and_writes_nothing(tmp_path):
     # Renders never train (the built-in runs ship with the package); `lstmfigs train` does.
     cache = tmp_path / "cold-cache"

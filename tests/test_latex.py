@@ -45,6 +45,7 @@ def _needs(class_file: str) -> None:
 # -- widths ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("venue", sorted(VENUES))
+@pytest.mark.slow
 def test_venue_width_is_what_pdflatex_reports(venue):
     _needs(MEASURE.DOCUMENTS[venue].class_file)
     measured = MEASURE.measure(venue, VENUES[venue].length)
@@ -133,6 +134,7 @@ def _figure(body: str, star: bool = False) -> str:
     return rf"\begin{{{env}}}[t]\centering {body}\caption{{A figure.}}\end{{{env}}}"
 
 
+@pytest.mark.slow
 def test_ieee_paper_from_render_outputs_has_no_overfull_box(tmp_path, weights):
     _needs("IEEEtran.cls")
     _render(tmp_path, "lstm-cell", "--theme", "ieee", "--format", "pdf")
@@ -155,6 +157,7 @@ def test_ieee_paper_from_render_outputs_has_no_overfull_box(tmp_path, weights):
     assert "lstm-cell.pdf" in log and "gate-heatmaps-img0.png" in log
 
 
+@pytest.mark.slow
 def test_the_overfull_check_sees_a_figure_one_point_too_wide(tmp_path):
     """3.5 in is 252.94 pt: the old ieee width.  The same document must then fail."""
     _needs("IEEEtran.cls")
@@ -163,6 +166,7 @@ def test_the_overfull_check_sees_a_figure_one_point_too_wide(tmp_path):
     assert len(_overfull(log)) == 1 and "0.9" in _overfull(log)[0]
 
 
+@pytest.mark.slow
 def test_beamer_deck_from_render_outputs_has_no_overfull_box(tmp_path, weights):
     _needs("beamer.cls")
     _render(tmp_path, "lstm-cell", "--theme", "beamer", "--format", "pdf")
@@ -181,6 +185,7 @@ def test_beamer_deck_from_render_outputs_has_no_overfull_box(tmp_path, weights):
     assert len(re.findall(r"<(lstm-cell|lstm-cell-forget|gate-heatmaps)\.pdf", log)) == 3
 
 
+@pytest.mark.slow
 def test_pgf_is_for_pdflatex_and_leaves_nothing_on_failure(tmp_path, weights):
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed")

@@ -48,6 +48,7 @@ def _images(cell) -> list[tuple[str, object]]:
     return found
 
 
+@pytest.mark.slow
 def test_figure_shows_itself_once_as_png(executed):
     from PIL import Image
 
@@ -61,24 +62,29 @@ def test_figure_shows_itself_once_as_png(executed):
     assert len(np.unique(np.asarray(png.convert("L")))) > 10
 
 
+@pytest.mark.slow
 def test_fig_show_displays_instead_of_raising(executed):
     assert [mime for mime, _ in _images(executed["show"])] == ["image/png"]
 
 
+@pytest.mark.slow
 def test_a_spec_shows_its_diagram(executed):
     assert [mime for mime, _ in _images(executed["spec"])] == ["image/png"]
 
 
+@pytest.mark.slow
 def test_importing_pyplot_does_not_show_figures_twice(executed):
     assert [mime for mime, _ in _images(executed["data_not_shown_twice"])] == ["image/png"]
 
 
+@pytest.mark.slow
 def test_svg_when_the_notebook_asks(executed):
     images = _images(executed["svg"])
     assert [mime for mime, _ in images] == ["image/svg+xml"]
     assert "<svg" in images[0][1]
 
 
+@pytest.mark.slow
 def test_inline_backend_still_one_image(executed):
     assert len(_images(executed["inline_and_svg"])) == 1
 

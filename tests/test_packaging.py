@@ -70,6 +70,7 @@ def wheel(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_wheel_ships_style_sheets_as_real_files(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -80,6 +81,7 @@ def test_wheel_ships_style_sheets_as_real_files(wheel):
         assert "lstmfigs/specs/lstm-cell.toml" in names
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_scenario_runs(wheel):
     """The built-in figures draw from shipped runs: they must be in the wheel, unchanged."""
     data = ROOT / "lstmfigs" / "datafigs" / "data"
@@ -88,6 +90,7 @@ def test_wheel_ships_the_scenario_runs(wheel):
             assert archive.read(f"lstmfigs/datafigs/data/{name}") == (data / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_non_editable_install_works_from_anywhere(wheel, tmp_path):
     """Install the wheel into a fresh target and use it from an unrelated folder."""
     target = tmp_path / "site"
@@ -116,6 +119,7 @@ def _git_files(*paths: str) -> list[str]:
     return listed.stdout.split()
 
 
+@pytest.mark.slow
 def test_sdist_holds_everything_its_tests_need(tmp_path):
     """conftest, fixtures, baselines, the tools the tests load, the CI script, LICENSE."""
     import tarfile

@@ -166,6 +166,7 @@ print(peak_rss_kb() - before)
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc for the peak RSS")
+@pytest.mark.slow
 def test_hundred_thousand_steps_in_bounded_memory():
     # A fresh process, so the peak resident size measures this run alone.  A full trace of
     # 10^5 steps holds 7 floats per unit, sample and step: 10^5 * 4 * 28 * 4 B = 45 MB.

@@ -115,6 +115,7 @@ def test_progress_bar_goes_to_stderr(monkeypatch):
     assert stream.getvalue() == ""  # not a terminal
 
 
+@pytest.mark.slow
 def test_lstm_solves_first_symbol_at_lag_50_where_a_rnn_stays_at_chance():
     # Chrono initialisation (forget gates open over ~100 steps, input gates mostly shut)
     # lets gradients reach step 0; by hand the LSTM reached >= 0.99 by step 300 for each of

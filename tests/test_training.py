@@ -16,6 +16,9 @@ import pytest
 from lstmfigs.datafigs import cache, training
 from lstmfigs.datafigs.scenario import BUILTIN, SOLVED
 
+# Trains 30 networks from scratch; CI runs it again under AVX2 emulation (.ci/run).
+pytestmark = [pytest.mark.slow, pytest.mark.portability]
+
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], np.ndarray]:
