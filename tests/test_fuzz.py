@@ -1,4 +1,4 @@
-"""Fuzzing the command line (issue 9): generated spec files, option lists and weights/inputs
+"""Fuzzing the command line: generated spec files, option lists and weights/inputs
 files.  Whatever the input, a run either succeeds and writes every file it names, or exits
 with status 2, one ``lstmfigs: error:`` line on stderr, no "internal error" (the CLI's name
 for an unexpected exception) and no file at all; and ``validate`` passes exactly the specs

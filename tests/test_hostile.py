@@ -1,4 +1,4 @@
-"""Hostile and broken input, interrupted work (issue 9): every case ends with exit status 2,
+"""Hostile and broken input, interrupted work: every case ends with exit status 2,
 one line on stderr, no traceback, nothing left behind, in bounded time and memory.
 
 One section per class of fault.  The CLI runs in-process (click's CliRunner) except where a
@@ -650,7 +650,7 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
     lambda: lstmfigs.figure(42),
     lambda: lstmfigs.figure("lstm-cell", theme=["paper"]),
     lambda: lstmfigs.figure("lstm-cell", width=True),
-    lambda: lstmfigs.figure("lstm-cell", width="3 furlongs"),  # "3" is 3 in (issue 15)
+    lambda: lstmfigs.figure("lstm-cell", width="3 furlongs"),  # a bare number is inches ("3" is 3 in)
     lambda: lstmfigs.figure("lstm-cell", width=float("inf")),
     lambda: lstmfigs.figure("lstm-cell", highlight=3),
     lambda: lstmfigs.figure("lstm-cell", legend="no"),

@@ -6,8 +6,13 @@ variant has.  :func:`apply_edit` works on the base's plain data and rebuilds the
 through :meth:`DiagramSpec.from_dict`, so an edit is validated exactly like a user's TOML
 file.  ``lstmfigs spec lstm-nig`` prints the full, edited spec: a user never sees edits.
 
-The peephole LSTM (Gers & Schmidhuber 2000) edits ``lstm-cell``; Greff et al.'s (2017)
-variants edit the peephole LSTM, each with one change (see ``shared/REFERENCE.md``).
+The peephole LSTM (Gers & Schmidhuber 2000: the input and forget gates see ``c_{t-1}``, the
+output gate sees ``c_t``) edits ``lstm-cell``.  The eight variants of Greff et al. (2017, "LSTM:
+A Search Space Odyssey") edit the peephole LSTM, each with one change: NIG (no input gate,
+i = 1), NFG (no forget gate, f = 1), NOG (no output gate, o = 1), NIAF (no input activation,
+g is the identity), NOAF (no output activation, h = o * c), NP (no peepholes), CIFG (coupled
+gates, f = 1 - i) and FGR (full gate recurrence: every gate also receives all gates' previous
+activations).
 """
 
 from __future__ import annotations
