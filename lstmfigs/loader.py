@@ -55,10 +55,12 @@ InputsSource = Union[str, "os.PathLike[str]", np.ndarray, "Inputs", Any]
 MAX_CONFIG_BYTES = 16 * 2**20
 
 #: Gate order of each framework's weights, for ``inspect``.
-GATE_ORDERS = {("PyTorch", "LSTM"): "i, f, g, o", ("PyTorch", "GRU"): "r, z, n", ("PyTorch", "RNN"): "-",
-               ("Keras", "LSTM"): "i, f, c, o", ("Keras", "GRU"): "z, r, h", ("Keras", "RNN"): "-"}
+GATE_ORDERS = {
+    ("PyTorch", "LSTM"): "i, f, g, o", ("PyTorch", "GRU"): "r, z, n", ("PyTorch", "RNN"): "-",
+    ("Keras", "LSTM"): "i, f, c, o", ("Keras", "GRU"): "z, r, h", ("Keras", "RNN"): "-"}
 SIM_CLASSES: dict[str, type[RecurrentModel]] = {
-    "LSTM": LSTM, "GRU": GRU, "RNN": RNN, "LSTMCell": LSTMCell, "GRUCell": GRUCell, "RNNCell": RNNCell}
+    "LSTM": LSTM, "GRU": GRU, "RNN": RNN,
+    "LSTMCell": LSTMCell, "GRUCell": GRUCell, "RNNCell": RNNCell}
 #: Keras recurrent layer classes and the simulator's equivalent.
 KERAS_KINDS = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
 #: Settings a caller may state for what a file does not record.
@@ -136,9 +138,10 @@ class RecurrentLayer:
             sizes = f"cannot be built: {error}"
         settings = {**self.options, **self.notes}
         extra = "".join(f", {key}={value}" for key, value in settings.items())
-        assumed = "".join(f"; assumed {key}={value} (not recorded)" for key, value in self.assumed.items())
-        return (f"{self.label}: {self.framework} {self.kind} ({sizes}), gate order {self.gate_order}"
-                f"{extra}; {shapes}{assumed}")
+        assumed = "".join(f"; assumed {key}={value} (not recorded)"
+                          for key, value in self.assumed.items())
+        return (f"{self.label}: {self.framework} {self.kind} ({sizes}), "
+                f"gate order {self.gate_order}{extra}; {shapes}{assumed}")
 
     def build(self, **settings: Any) -> RecurrentModel:
         """The simulator model of this layer; ``settings`` state what the file does not
@@ -150,7 +153,8 @@ class RecurrentLayer:
             if key in options and options[key] != value:
                 raise LstmfigsError(f"{key}: the file records {key}={options[key]}, not {value}")
             if key not in self.assumed:
-                raise LstmfigsError(f"{key}: does not apply to {self.label} ({self.framework} {self.kind})")
+                raise LstmfigsError(f"{key}: does not apply to {self.label} "
+                                    f"({self.framework} {self.kind})")
             options[key] = value
         for key, value in self.assumed.items():
             options.setdefault(key, value)
@@ -194,8 +198,8 @@ def _check_zip(handle: Any, where: str, limit: int) -> zipfile.ZipFile:
     text = sum(member.file_size for member in members if member.filename.endswith(".json"))
     declared = sum(member.file_size for member in members) - text
     if declared > limit or text > MAX_CONFIG_BYTES:
-        raise LstmfigsError(f"{where}: would inflate to {(declared + text) / 2**20:g} MiB, more than "
-                            f"the {limit / 2**20:g} MiB allowed")
+        raise LstmfigsError(f"{where}: would inflate to {(declared + text) / 2**20:g} MiB, "
+                            f"more than the {limit / 2**20:g} MiB allowed")
     return archive
 
 
@@ -218,10 +222,9 @@ def _read_torch(path: str, where: str, limit: int) -> dict[str, Any]:
         try:
             loaded = torch.load(handle, map_location="cpu", weights_only=True)
         except Exception as error:  # torch raises many types (UnpicklingError, RuntimeError, ...)
-            reason = " ".join(str(error).split())[:160]
-            raise LstmfigsError(f"cannot read {where} with torch.load(weights_only=True): it must hold "
-                                f"a state dict (torch.save(model.state_dict(), ...)), not a pickled "
-                                f"module ({reason})") from None
+            raise LstmfigsError(f"cannot read {where} with torch.load(weights_only=True): it "
+                                f"must hold a state dict (torch.save(model.state_dict(), ...)), "
+                                f"not a pickled module ({_reason(error)})") from None
     flat: dict[str, Any] = {}
     _flatten(loaded, "", flat)
     if not flat:
@@ -242,15 +245,23 @@ def _read_safetensors(path: str, where: str, limit: int) -> dict[str, np.ndarray
     if len(data) - 8 - header_size > limit:
         raise LstmfigsError(f"{where} is larger than {limit / 2**20:g} MiB")
     tensors = {key: value for key, value in header.items() if key != "__metadata__"}
-    if any(not isinstance(value, dict) or value.get("dtype") == "BF16" for value in tensors.values()):
+    if any(not isinstance(value, dict) or value.get("dtype") == "BF16"
+           for value in tensors.values()):
         return _safetensors_bfloat16(data[8 + header_size:], tensors, where)
     try:
         return dict(numpy_api.load(data))
     except Exception as error:  # the Rust reader raises SafetensorError
-        raise LstmfigsError(f"{where}: not a valid .safetensors file ({' '.join(str(error).split())[:160]})") from None
+        raise LstmfigsError(f"{where}: not a valid .safetensors file ({_reason(error)})") \
+            from None
 
 
-def _safetensors_bfloat16(body: bytes, tensors: dict[str, Any], where: str) -> dict[str, np.ndarray]:
+def _reason(error: BaseException) -> str:
+    """A library's error message on one line, at most 160 characters."""
+    return " ".join(str(error).split())[:160]
+
+
+def _safetensors_bfloat16(body: bytes, tensors: dict[str, Any],
+                          where: str) -> dict[str, np.ndarray]:
     """bfloat16 safetensors (which NumPy cannot hold): every value, exactly, as float32."""
     types = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.uint16}
     arrays = {}
@@ -261,7 +272,8 @@ def _safetensors_bfloat16(body: bytes, tensors: dict[str, Any], where: str) -> d
             shape = tuple(int(extent) for extent in info["shape"])
             raw = np.frombuffer(body[start:stop], dtype=dtype).reshape(shape)
         except (KeyError, TypeError, ValueError):
-            raise LstmfigsError(f"{where}: tensor '{key}' has a dtype or layout lstmfigs cannot read") from None
+            raise LstmfigsError(f"{where}: tensor '{key}' has a dtype or layout lstmfigs "
+                                "cannot read") from None
         if info["dtype"] == "BF16":
             raw = (raw.astype(np.uint32) << 16).view(np.float32)
         arrays[key] = raw.astype(raw.dtype.newbyteorder("="))
@@ -279,15 +291,17 @@ def _h5_arrays(h5file: Any, where: str, limit: int) -> dict[str, np.ndarray]:
 
     h5file.visititems(visit)
     if len(found) > safeio.MAX_ARCHIVE_MEMBERS:
-        raise LstmfigsError(f"{where}: holds {len(found)} arrays, more than the {safeio.MAX_ARCHIVE_MEMBERS} allowed")
+        raise LstmfigsError(f"{where}: holds {len(found)} arrays, more than the "
+                            f"{safeio.MAX_ARCHIVE_MEMBERS} allowed")
     arrays, budget = {}, limit
     for name, dataset in found.items():
         if dataset.dtype.kind not in safeio.NUMERIC_KINDS:
             continue
         size = int(np.prod(dataset.shape, dtype=np.int64)) * dataset.dtype.itemsize
         if size > budget:
-            raise LstmfigsError(f"{where}: array '{name}' {dataset.shape} needs {size / 2**20:g} MiB, "
-                                f"more than the {limit / 2**20:g} MiB allowed")
+            raise LstmfigsError(f"{where}: array '{name}' {dataset.shape} needs "
+                                f"{size / 2**20:g} MiB, more than the {limit / 2**20:g} MiB "
+                                "allowed")
         budget -= size
         arrays[name] = np.asarray(dataset[()])
     return arrays
@@ -298,10 +312,11 @@ def _open_h5(data: bytes, where: str) -> Any:
     try:
         return h5py.File(io.BytesIO(data), "r")
     except (OSError, ValueError) as error:
-        raise LstmfigsError(f"{where}: not a valid HDF5 file ({' '.join(str(error).split())[:160]})") from None
+        raise LstmfigsError(f"{where}: not a valid HDF5 file ({_reason(error)})") from None
 
 
-def _read_keras(path: str, where: str, limit: int) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+def _read_keras(path: str, where: str,
+                limit: int) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
     """(arrays by HDF5 path, config or None) of a ``.keras`` archive or an ``.h5`` file."""
     if path.lower().endswith(".keras"):
         with safeio.open_regular(path, "weights file") as handle:
@@ -319,8 +334,9 @@ def _read_keras(path: str, where: str, limit: int) -> tuple[dict[str, np.ndarray
         weights, config = safeio.read_bytes(path, "weights file", limit + MAX_CONFIG_BYTES), None
     with _open_h5(weights, where) as h5file:
         if config is None and "model_config" in h5file.attrs:
-            raise LstmfigsError(f"{where}: a Keras 2 (TensorFlow) .h5 model; save it with Keras 3 as "
-                                ".keras (Keras 2's hard_sigmoid also differs from Keras 3's)")
+            raise LstmfigsError(f"{where}: a Keras 2 (TensorFlow) .h5 model; save it with "
+                                "Keras 3 as .keras (Keras 2's hard_sigmoid also differs from "
+                                "Keras 3's)")
         return _h5_arrays(h5file, where, limit), config
 
 
@@ -339,8 +355,10 @@ def _torch_layers(arrays: Mapping[str, Any], where: str) -> list[RecurrentLayer]
         key0 = "" if cell else "_l0"
         if f"weight_ih{key0}" not in group or f"weight_hh{key0}" not in group:
             continue
-        converted = {key: plain_array(value, f"{label}: '{prefix}{key}'") for key, value in group.items()}
-        rows, width = converted[f"weight_ih{key0}"].shape[0], converted[f"weight_hh{key0}"].shape[-1]
+        converted = {key: plain_array(value, f"{label}: '{prefix}{key}'")
+                     for key, value in group.items()}
+        rows = converted[f"weight_ih{key0}"].shape[0]
+        width = converted[f"weight_hh{key0}"].shape[-1]
         if f"weight_hr{key0}" in converted:
             kind = "LSTM"
         else:
@@ -366,7 +384,8 @@ def _keras_npz_layers(arrays: Mapping[str, Any]) -> list[RecurrentLayer]:
     layers = []
     for prefix, group in groups.items():
         if {"kernel", "recurrent_kernel"} <= set(group):
-            layers.append(_keras_layer(prefix.removesuffix("/lstm_cell").removesuffix("/cell"), group, None))
+            name = prefix.removesuffix("/lstm_cell").removesuffix("/cell")
+            layers.append(_keras_layer(name, group, None))
     return layers
 
 
@@ -379,8 +398,8 @@ def _keras_layer(name: str, group: dict[str, np.ndarray], config: dict[str, Any]
     kind = KERAS_KINDS.get(class_name or "", {4: "LSTM", 3: "GRU", 1: "RNN"}.get(blocks, ""))
     label = f"{where}, layer '{name}'"
     if not kind or blocks != SIM_CLASSES[kind].gate_blocks:
-        raise LstmfigsError(f"{label}: recurrent_kernel {recurrent.shape} fits no LSTM, GRU or SimpleRNN "
-                            f"{'(config says ' + class_name + ')' if class_name else ''}")
+        raise LstmfigsError(f"{label}: recurrent_kernel {recurrent.shape} fits no LSTM, GRU or "
+                            f"SimpleRNN {'(config says ' + class_name + ')' if class_name else ''}")
     arrays = {"kernel": kernel, "recurrent_kernel": recurrent}
     if "bias" in group:
         arrays["bias"] = group["bias"]
@@ -396,18 +415,21 @@ def _keras_layer(name: str, group: dict[str, np.ndarray], config: dict[str, Any]
             value = value.get("config", {}).get("name", value.get("class_name"))
         options[key] = value
     if config.get("units") not in (None, hidden):
-        raise LstmfigsError(f"{label}: config says {config.get('units')} units, weights hold {hidden}")
+        raise LstmfigsError(f"{label}: config says {config.get('units')} units, "
+                            f"weights hold {hidden}")
     refusals = {"go_backwards": True, "stateful": True, "unroll": None}
     for key, bad in refusals.items():
         if bad is not None and config.get(key) is bad:
             raise LstmfigsError(f"{label}: {key}=True is not supported")
     if kind == "GRU" and config.get("reset_after", True) is False:
-        raise LstmfigsError(f"{label}: reset_after=False (r applied before the recurrent product) is not "
-                            "supported; torch.nn.GRU and lstmfigs compute reset_after=True")
+        raise LstmfigsError(f"{label}: reset_after=False (r applied before the recurrent "
+                            "product) is not supported; torch.nn.GRU and lstmfigs compute "
+                            "reset_after=True")
     if not config.get("use_bias", True):
         arrays.pop("bias", None)
-    notes: dict[str, Any] = {key: config[key] for key in ("return_sequences", "unit_forget_bias", "reset_after")
-             if key in config}
+    notes: dict[str, Any] = {key: config[key]
+                             for key in ("return_sequences", "unit_forget_bias", "reset_after")
+                             if key in config}
     return RecurrentLayer(name, "Keras", kind, arrays, options=options, notes=notes)
 
 
@@ -429,10 +451,12 @@ def _keras_file_layers(arrays: dict[str, np.ndarray], config: dict[str, Any] | N
     for path, value in arrays.items():
         match = re.fullmatch(r"(?P<folder>.*)/cell/vars/(?P<index>[012])", path)
         if match:
-            folders.setdefault(match["folder"], {})[("kernel", "recurrent_kernel", "bias")[int(match["index"])]] = value
+            role = ("kernel", "recurrent_kernel", "bias")[int(match["index"])]
+            folders.setdefault(match["folder"], {})[role] = value
     if config is None:
         return [_keras_layer(folder.removeprefix("layers/"), group, None, where=where)
-                for folder, group in folders.items() if {"kernel", "recurrent_kernel"} <= set(group)]
+                for folder, group in folders.items()
+                if {"kernel", "recurrent_kernel"} <= set(group)]
     layer_configs = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
     if not isinstance(layer_configs, list):
         raise LstmfigsError(f"{where}: config.json has no list of layers")
@@ -447,19 +471,22 @@ def _keras_file_layers(arrays: dict[str, np.ndarray], config: dict[str, Any] | N
         counts[base] = counts.get(base, 0) + 1
         layer_config = entry.get("config", {})
         if class_name in ("Bidirectional", "RNN", "TimeDistributed", "ConvLSTM1D", "ConvLSTM2D"):
-            raise LstmfigsError(f"{where}: layer '{layer_config.get('name')}' is a Keras {class_name}, "
-                                "which lstmfigs does not read (LSTM, GRU and SimpleRNN layers only)")
+            raise LstmfigsError(f"{where}: layer '{layer_config.get('name')}' is a Keras "
+                                f"{class_name}, which lstmfigs does not read (LSTM, GRU and "
+                                "SimpleRNN layers only)")
         if class_name not in KERAS_KINDS:
             continue
         group = folders.get(folder)
         if group is None or not {"kernel", "recurrent_kernel"} <= set(group):
             raise LstmfigsError(f"{where}: no weights for layer '{layer_config.get('name')}' "
                                 f"(expected {folder}/cell/vars)")
-        layers.append(_keras_layer(layer_config.get("name", folder), group, layer_config, class_name, where))
+        layers.append(_keras_layer(layer_config.get("name", folder), group, layer_config,
+                                   class_name, where))
     return layers
 
 
-def recurrent_layers(weights: WeightsSource, *, limit: int = safeio.MAX_ARRAY_BYTES) -> list[RecurrentLayer]:
+def recurrent_layers(weights: WeightsSource, *,
+                     limit: int = safeio.MAX_ARRAY_BYTES) -> list[RecurrentLayer]:
     """The recurrent layers of a weights file or mapping, in the file's order.
 
     Parameters
@@ -491,8 +518,8 @@ def recurrent_layers(weights: WeightsSource, *, limit: int = safeio.MAX_ARRAY_BY
             arrays, config = _read_keras(path, where, limit)
             keras_file = True
         else:
-            raise LstmfigsError(f"{where}: expected .npz, .safetensors, .pt/.pth, .keras or .weights.h5, "
-                                f"got '{suffix or os.path.basename(path)}'")
+            raise LstmfigsError(f"{where}: expected .npz, .safetensors, .pt/.pth, .keras or "
+                                f".weights.h5, got '{suffix or os.path.basename(path)}'")
     elif isinstance(weights, Mapping):
         where, arrays = "weights", weights
     else:
@@ -504,9 +531,9 @@ def recurrent_layers(weights: WeightsSource, *, limit: int = safeio.MAX_ARRAY_BY
         layers = _torch_layers(arrays, where) or _keras_npz_layers(arrays)
     if not layers:
         found = ", ".join(sorted(map(str, arrays))[:6]) or "nothing"
-        raise LstmfigsError(f"{where}: no recurrent layer found: expected PyTorch keys (weight_ih_l0, "
-                            f"weight_hh_l0, bias_ih_l0, bias_hh_l0) or Keras keys (kernel, "
-                            f"recurrent_kernel, bias); found {found}")
+        raise LstmfigsError(f"{where}: no recurrent layer found: expected PyTorch keys "
+                            f"(weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) or Keras keys "
+                            f"(kernel, recurrent_kernel, bias); found {found}")
     return layers
 
 
@@ -524,7 +551,8 @@ def pick_layer(layers: list[RecurrentLayer], layer: str | None, where: str) -> R
     raise LstmfigsError(f"{where}: no recurrent layer '{layer}' (found {names})")
 
 
-def load_model(weights: WeightsSource, *, layer: str | None = None, **settings: Any) -> RecurrentModel:
+def load_model(weights: WeightsSource, *, layer: str | None = None,
+               **settings: Any) -> RecurrentModel:
     """A simulator model (:class:`~lstmfigs.sim.LSTM`, GRU, RNN or a cell) from a file or mapping.
 
     Parameters
@@ -543,8 +571,9 @@ def load_model(weights: WeightsSource, *, layer: str | None = None, **settings: 
         weights = weights.source
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
-        raise LstmfigsError(f"{unknown[0]}: not a setting of a weights file (expected {', '.join(SETTINGS)})")
-    where = f"weights file '{os.fspath(weights)}'" if isinstance(weights, (str, os.PathLike)) else "weights"
+        raise LstmfigsError(f"{unknown[0]}: not a setting of a weights file "
+                            f"(expected {', '.join(SETTINGS)})")
+    where = _where(weights)
     chosen = pick_layer(recurrent_layers(weights), layer, where)
     try:
         return chosen.build(**settings)
@@ -575,11 +604,18 @@ def load_lstm(weights: WeightsSource, *, layer: str | None = None, **settings: A
     model = load_model(weights, layer=layer, **settings)
     if not isinstance(model, LSTM):
         weights = weights.source if isinstance(weights, Weights) else weights
-        where = f"weights file '{os.fspath(weights)}'" if isinstance(weights, (str, os.PathLike)) else "weights"
         kind = type(model).__name__
-        raise LstmfigsError(f"{where}: not an LSTM (a{'n' if kind.startswith('RNN') else ''} {kind}; "
+        article = "an" if kind.startswith("RNN") else "a"
+        raise LstmfigsError(f"{_where(weights)}: not an LSTM ({article} {kind}; "
                             "this figure shows LSTMs)")
     return model
+
+
+def _where(weights: Any) -> str:
+    """How an error names ``weights``: the file, or plain "weights" for a mapping."""
+    if isinstance(weights, (str, os.PathLike)):
+        return f"weights file '{os.fspath(weights)}'"
+    return "weights"
 
 
 def _read_csv(path: str | os.PathLike[str]) -> np.ndarray:
@@ -631,14 +667,14 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, 
         array = array[:, None, :]
     elif array.ndim == 3:
         if batch_first is None and name != "inputs":
-            raise LstmfigsError(f"{name}: shape {array.shape} may be (time, batch, features) or "
-                                "(batch, time, features); say which with --time-major or --batch-first "
-                                "(batch_first= in Python)")
+            raise LstmfigsError(f"{name}: shape {array.shape} may be (time, batch, features) "
+                                "or (batch, time, features); say which with --time-major or "
+                                "--batch-first (batch_first= in Python)")
         if batch_first:
             array = array.transpose(1, 0, 2)
     if array.ndim != 3 or array.shape[0] < 1 or array.shape[1] < 1:
-        raise LstmfigsError(f"{name}: expected shape (T, {input_size}) or a batch (T, B, {input_size}) / "
-                            f"(B, T, {input_size}), got {array.shape}")
+        raise LstmfigsError(f"{name}: expected shape (T, {input_size}) or a batch "
+                            f"(T, B, {input_size}) / (B, T, {input_size}), got {array.shape}")
     if array.shape[-1] != input_size:
         raise LstmfigsError(f"{name}: expected {input_size} input features per step (the "
                             f"model's input size), got shape {array.shape}")

@@ -143,14 +143,17 @@ def _size_text(size: int) -> str:
     return f"{size / 2**20:g} MiB" if size >= 2**20 else f"{size} bytes"
 
 
-def _checked_header(handle: IO[bytes], where: str, budget: int) -> tuple[tuple[int, ...], np.dtype, bool, int]:
+def _checked_header(handle: IO[bytes], where: str,
+                    budget: int) -> tuple[tuple[int, ...], np.dtype, bool, int]:
     """Shape, dtype, Fortran order and data size of the ``.npy`` stream at ``handle``."""
     try:
         version = npy_format.read_magic(handle)
         if version == (1, 0):
-            shape, fortran, dtype = npy_format.read_array_header_1_0(handle, max_header_size=MAX_NPY_HEADER)
+            shape, fortran, dtype = npy_format.read_array_header_1_0(
+                handle, max_header_size=MAX_NPY_HEADER)
         elif version in ((2, 0), (3, 0)):
-            shape, fortran, dtype = npy_format.read_array_header_2_0(handle, max_header_size=MAX_NPY_HEADER)
+            shape, fortran, dtype = npy_format.read_array_header_2_0(
+                handle, max_header_size=MAX_NPY_HEADER)
         else:
             raise ValueError(f"unsupported .npy version {version}")
     except (ValueError, OSError, EOFError, SyntaxError, TypeError) as error:
@@ -167,7 +170,8 @@ def _checked_header(handle: IO[bytes], where: str, budget: int) -> tuple[tuple[i
     size = count * dtype.itemsize
     if size > budget:
         raise LstmfigsError(f"{where}: array of shape {shape} and dtype {dtype} needs "
-                            f"{_size_text(size)}, more than the {_size_text(MAX_ARRAY_BYTES)} allowed")
+                            f"{_size_text(size)}, more than the {_size_text(MAX_ARRAY_BYTES)} "
+                            "allowed")
     return shape, dtype, fortran, size
 
 
@@ -175,7 +179,8 @@ def _read_data(handle: IO[bytes], where: str, shape: tuple[int, ...], dtype: np.
                fortran: bool, size: int) -> np.ndarray:
     data = handle.read(size)
     if len(data) != size:
-        raise LstmfigsError(f"{where}: truncated (expected {size} bytes of data, found {len(data)})")
+        raise LstmfigsError(f"{where}: truncated (expected {size} bytes of data, "
+                            f"found {len(data)})")
     array = np.frombuffer(data, dtype=dtype)
     if fortran:
         return array.reshape(shape[::-1]).transpose().copy()
