@@ -73,9 +73,11 @@ def main() -> None:
     import torch
 
     print(f"numpy {np.__version__}, torch {torch.__version__}, float32, 1 thread each")
-    print(f"{'T':>5} {'B':>3} {'I':>3} {'H':>4} | {'numpy s':>8} {'torch s':>8} {'ratio':>6} {'target':>6}")
+    print(f"{'T':>5} {'B':>3} {'I':>3} {'H':>4} | "
+          f"{'numpy s':>8} {'torch s':>8} {'ratio':>6} {'target':>6}")
     for steps, batch, inputs, hidden, target in SIZES:
-        repeats = (2 if args.quick else 5) if steps * batch * hidden > 1e6 else (10 if args.quick else 50)
+        big = steps * batch * hidden > 1e6
+        repeats = (2 if args.quick else 5) if big else (10 if args.quick else 50)
         ours, theirs = bench(steps, batch, inputs, hidden, repeats)
         ratio = ours / theirs
         verdict = "ok" if ratio <= target else "MISSED"

@@ -41,7 +41,8 @@ CASES: dict[str, tuple[type, torch.dtype, int, int, int, int, dict[str, Any]]] =
     "rnn_f64": (RNN, F64, 6, 3, 4, 5, {}),
     "rnn2_f32": (RNN, F32, 5, 2, 3, 4, {"num_layers": 2}),
     # The torch.nn options, one or several at a time.
-    "lstm-proj-bi2_f64": (LSTM, F64, 5, 2, 3, 5, {"num_layers": 2, "bidirectional": True, "proj_size": 3}),
+    "lstm-proj-bi2_f64": (LSTM, F64, 5, 2, 3, 5, {"num_layers": 2, "bidirectional": True,
+                                                  "proj_size": 3}),
     "lstm-proj_f32": (LSTM, F32, 6, 3, 4, 6, {"proj_size": 2}),
     "lstm-nobias-bf_f64": (LSTM, F64, 5, 3, 4, 4, {"bias": False, "batch_first": True}),
     "lstm-unbatched-bi_f64": (LSTM, F64, 5, 0, 3, 4, {"bidirectional": True}),
@@ -51,7 +52,8 @@ CASES: dict[str, tuple[type, torch.dtype, int, int, int, int, dict[str, Any]]] =
     "rnn-relu-bi-bf_f32": (RNN, F32, 5, 2, 3, 4, {"nonlinearity": "relu", "bidirectional": True,
                                                   "batch_first": True}),
     "lstm-dropout3_f64": (LSTM, F64, 5, 2, 3, 4, {"num_layers": 3, "dropout": 0.4}),
-    "gru-dropout-bi2_f64": (GRU, F64, 5, 2, 3, 4, {"num_layers": 2, "dropout": 0.5, "bidirectional": True}),
+    "gru-dropout-bi2_f64": (GRU, F64, 5, 2, 3, 4, {"num_layers": 2, "dropout": 0.5,
+                                                   "bidirectional": True}),
     "lstmcell_f64": (torch.nn.LSTMCell, F64, 5, 3, 4, 5, {}),
     "grucell-nobias_f64": (torch.nn.GRUCell, F64, 5, 3, 4, 5, {"bias": False}),
     "rnncell-relu_f32": (torch.nn.RNNCell, F32, 5, 3, 4, 5, {"nonlinearity": "relu"}),
@@ -66,12 +68,16 @@ def dropout_masks(layers: int, p: float, steps: int, batch: int, width: int) -> 
     """The masks lstmfigs.sim draws for ``forward(..., training=True, seed=DROPOUT_SEED)``
     (the test checks that the simulator draws these same masks)."""
     keep = 1.0 - p
-    return [(np.random.default_rng([DROPOUT_SEED, layer]).random((steps, batch, width)) < keep) / keep
-            for layer in range(layers - 1)]
+    return [(np.random.default_rng([DROPOUT_SEED, layer]).random((steps, batch, width)) < keep)
+            / keep for layer in range(layers - 1)]
+
+
+Parameters = dict[str, torch.nn.Parameter]
 
 
 def stacked_with_masks(net: torch.nn.Module, x: torch.Tensor, states: tuple[torch.Tensor, ...],
-                       masks: list[np.ndarray]) -> tuple[torch.Tensor, tuple[torch.Tensor, ...], dict[str, torch.nn.Parameter]]:
+                       masks: list[np.ndarray],
+                       ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...], Parameters]:
     """torch.nn's training-mode dropout between layers, with given masks: each layer runs as
     a one-layer module holding a copy of that layer's parameters, and its output is
     multiplied by the mask (already scaled by 1/(1-p)).  Returns the output, the final
@@ -81,15 +87,20 @@ def stacked_with_masks(net: torch.nn.Module, x: torch.Tensor, states: tuple[torc
     copies: dict[str, torch.nn.Parameter] = {}
     layer_input = x
     for layer in range(net.num_layers):
-        single = type(net)(layer_input.shape[-1], net.hidden_size, bidirectional=net.bidirectional).to(x.dtype)
+        single = type(net)(layer_input.shape[-1], net.hidden_size,
+                           bidirectional=net.bidirectional).to(x.dtype)
         single.load_state_dict({name: getattr(net, name.replace("_l0", f"_l{layer}")).detach()
                                 for name in single.state_dict()})
-        copies.update({name.replace("_l0", f"_l{layer}"): value for name, value in single.named_parameters()})
+        copies.update({name.replace("_l0", f"_l{layer}"): value
+                       for name, value in single.named_parameters()})
         part = tuple(state[layer * directions:(layer + 1) * directions] for state in states)
         output, final = single(layer_input, part if len(part) > 1 else part[0])
-        for collected, value in zip(finals, final if isinstance(final, tuple) else (final,), strict=True):
+        final = final if isinstance(final, tuple) else (final,)
+        for collected, value in zip(finals, final, strict=True):
             collected.append(value)
-        layer_input = output * torch.from_numpy(masks[layer]).to(x.dtype) if layer < len(masks) else output
+        if layer < len(masks):
+            output = output * torch.from_numpy(masks[layer]).to(x.dtype)
+        layer_input = output
     return layer_input, tuple(torch.cat(collected) for collected in finals), copies
 
 
@@ -109,7 +120,8 @@ def make_case(module: type, dtype: torch.dtype, steps: int, batch: int, inputs: 
     def tensor(*shape: int) -> torch.Tensor:
         return torch.randn(*[s for s in shape if s], dtype=dtype)
 
-    x = (tensor(batch, steps, inputs) if batch_first else tensor(steps, batch, inputs)).requires_grad_()
+    x = tensor(batch, steps, inputs) if batch_first else tensor(steps, batch, inputs)
+    x.requires_grad_()
     state_lead = () if is_cell else (units,)
     h0 = tensor(*state_lead, batch, out_size).requires_grad_()
     c0 = tensor(*state_lead, batch, hidden).requires_grad_()
@@ -127,14 +139,16 @@ def make_case(module: type, dtype: torch.dtype, steps: int, batch: int, inputs: 
         out = torch.stack(outputs)
         finals = (h[None], c[None]) if has_c else (h[None],)
     elif options.get("dropout"):
-        masks = dropout_masks(net.num_layers, options["dropout"], steps, batch, directions * out_size)
+        masks = dropout_masks(net.num_layers, options["dropout"], steps, batch,
+                              directions * out_size)
         out, finals, gradient_holders = stacked_with_masks(net, x, states, masks)
     else:
         out, final = net(x, states if has_c else h0)
         finals = final if has_c else (final,)
     dh = torch.randn_like(out)
     d_finals = [torch.randn_like(value) for value in finals]
-    loss = (out * dh).sum() + sum((value * grad).sum() for value, grad in zip(finals, d_finals, strict=True))
+    loss = (out * dh).sum() + sum((value * grad).sum()
+                                  for value, grad in zip(finals, d_finals, strict=True))
     loss.backward()
     case: dict[str, Any] = {"x": x, "h0": h0, "dh": dh, "dh_n": d_finals[0], "out/h": out,
                             "out/h_n": finals[0], "grad/x": x.grad, "grad/h0": h0.grad}

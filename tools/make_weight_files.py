@@ -62,7 +62,8 @@ def torch_files(expected: dict[str, np.ndarray]) -> None:
     out, (h_n, c_n) = model.lstm(x)
     (out * dh).sum().backward()
     expected.update({"torch/x": as_numpy(x), "torch/dh": as_numpy(dh), "torch/out": as_numpy(out),
-                     "torch/h_n": as_numpy(h_n), "torch/c_n": as_numpy(c_n), "torch/grad_x": as_numpy(x.grad)})
+                     "torch/h_n": as_numpy(h_n), "torch/c_n": as_numpy(c_n),
+                     "torch/grad_x": as_numpy(x.grad)})
     gru = torch.nn.GRU(3, 4).to(torch.bfloat16)
     safetensors.torch.save_file(gru.state_dict(), OUTPUT / "torch_bf16.safetensors")
     reference = torch.nn.GRU(3, 4)
@@ -88,21 +89,24 @@ def keras_files(expected: dict[str, np.ndarray]) -> None:
     two = keras.Sequential([
         keras.Input((None, 3)),
         keras.layers.LSTM(6, activation="relu", return_sequences=True, name="zz_first"),
-        keras.layers.GRU(4, recurrent_activation="hard_sigmoid", return_sequences=True, name="aa_second"),
+        keras.layers.GRU(4, recurrent_activation="hard_sigmoid", return_sequences=True,
+                         name="aa_second"),
         keras.layers.Dense(2),
     ])
     two.save(OUTPUT / "keras_two.keras")
     two.save_weights(OUTPUT / "keras_two.weights.h5")
     x = np.random.default_rng(1).standard_normal((2, 8, 3)).astype("float32")
     first = two.layers[0](x)
-    expected.update({"two/x": x, "two/first": as_numpy(first), "two/second": as_numpy(two.layers[1](first))})
+    expected.update({"two/x": x, "two/first": as_numpy(first),
+                     "two/second": as_numpy(two.layers[1](first))})
 
 
 def main() -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     expected: dict[str, np.ndarray] = {
-        "versions": np.array(f"torch {torch.__version__}, keras {keras.__version__} ({keras.backend.backend()})")}
+        "versions": np.array(f"torch {torch.__version__}, keras {keras.__version__} "
+                             f"({keras.backend.backend()})")}
     torch_files(expected)
     keras_files(expected)
     np.savez_compressed(OUTPUT / "expected.npz", **expected)
