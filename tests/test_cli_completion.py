@@ -23,7 +23,8 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 def test_python_dash_m_is_the_command():
     result = _run("-m", "lstmfigs", "--version")
-    assert result.returncode == 0 and result.stdout.strip() == f"lstmfigs, version {lstmfigs.__version__}"
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"lstmfigs, version {lstmfigs.__version__}"
     bad = _run("-m", "lstmfigs", "render", "no-such-figure")
     assert bad.returncode == 2 and bad.stderr.startswith("lstmfigs: error: unknown figure")
 
@@ -39,8 +40,8 @@ def test_help_does_not_import_matplotlib(args):
 
 def test_render_help_lists_figures_themes_fonts_formats_and_venues():
     text = CliRunner().invoke(main, ["render", "--help"]).output
-    for name in lstmfigs.names() + theme_names() + list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS) \
-            + list(VENUES) + ["times", "cm", "sans"]:
+    formats = list(FORMATS + ANIMATED_FORMATS + EDITABLE_FORMATS)
+    for name in lstmfigs.names() + theme_names() + formats + list(VENUES) + ["times", "cm", "sans"]:
         assert name in text, name
 
 

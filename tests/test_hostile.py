@@ -284,7 +284,7 @@ def test_validate_draws_in_the_theme_it_is_given(tmp_path):
     assert result.exit_code == render.exit_code
 
 
-# -- 6. batches are all or nothing ------------------------------------------------------------------
+# -- 6. batches are all or nothing -----------------------------------------------------------------
 
 def _old_files(folder: Path, *names: str) -> dict[str, bytes]:
     folder.mkdir(parents=True, exist_ok=True)
@@ -363,7 +363,7 @@ def test_a_successful_batch_prints_paths_after_writing_them_all(tmp_path):
     assert sorted(tree(out)) == ["lstm-cell.svg", "rnn-cell.svg"]
 
 
-# -- 7. interrupts -----------------------------------------------------------------------------------
+# -- 7. interrupts ---------------------------------------------------------------------------------
 
 def _start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "lstmfigs.cli", *args], cwd=cwd,
@@ -462,7 +462,7 @@ def test_signals_are_restored_after_a_command():
     assert {s: signal.getsignal(s) for s in before} == before
 
 
-# -- 9. animations: a frame limit, a stated sampling rule, streamed frames --------------------------
+# -- 9. animations: a frame limit, a stated sampling rule, streamed frames -------------------------
 
 def test_frame_steps_rule():
     from lstmfigs.animate import frame_steps
@@ -546,8 +546,8 @@ def test_bad_theme_files_are_one_line_errors(tmp_path, content, words):
     code = ("import sys; from lstmfigs.cli import main\n"
             f"main(['render', 'lstm-cell', '--theme', {str(theme)!r}, '-o', "
             f"{str(tmp_path / 'out')!r}])")
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                            text=True, timeout=300)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr  # no matplotlib warning per line
@@ -571,7 +571,7 @@ def test_theme_values_are_checked_through_the_python_api(tmp_path):
         lstmfigs.figure("lstm-cell", theme=str(theme))
 
 
-# -- 12. messages and files ---------------------------------------------------------------------------
+# -- 12. messages and files ------------------------------------------------------------------------
 
 def test_control_characters_in_messages_are_escaped(tmp_path):
     evil = "x\x1b]0;pwned\x07\x1b[2J\u202eevil"
@@ -596,8 +596,8 @@ def test_outputs_respect_the_umask(tmp_path, umask):
     out = tmp_path / "out"
     code = (f"import os; os.umask({umask}); from lstmfigs.cli import main\n"
             f"main(['render', 'rnn-cell', '--format', 'svg', '-o', {str(out)!r}])")
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                            text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     mode = stat.S_IMODE((out / "rnn-cell.svg").stat().st_mode)
     assert mode == 0o666 & ~umask
@@ -642,7 +642,7 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
     assert fresh.name in names and alive.name in names and "new.txt" in names
 
 
-# -- 13. Python API types ------------------------------------------------------------------------------
+# -- 13. Python API types --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call", [
     lambda: lstmfigs.figure(["lstm-cell"]),
@@ -650,7 +650,7 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
     lambda: lstmfigs.figure(42),
     lambda: lstmfigs.figure("lstm-cell", theme=["paper"]),
     lambda: lstmfigs.figure("lstm-cell", width=True),
-    lambda: lstmfigs.figure("lstm-cell", width="3 furlongs"),  # a bare number is inches ("3" is 3 in)
+    lambda: lstmfigs.figure("lstm-cell", width="3 furlongs"),  # a bare "3" is 3 in
     lambda: lstmfigs.figure("lstm-cell", width=float("inf")),
     lambda: lstmfigs.figure("lstm-cell", highlight=3),
     lambda: lstmfigs.figure("lstm-cell", legend="no"),
@@ -667,8 +667,9 @@ def test_wrong_types_raise_lstmfigs_errors(call):
 
 def test_save_refuses_bad_paths_and_values(tmp_path):
     fig = lstmfigs.figure("rnn-cell")
-    for path, kwargs in ((tmp_path, {}), (None, {}), (42, {}), (tmp_path / "a.png", {"dpi": "high"}),
-                         (tmp_path / "a.png", {"dpi": 0}), (tmp_path / "a.png", {"dpi": True}),
+    for path, kwargs in ((tmp_path, {}), (None, {}), (42, {}),
+                         (tmp_path / "a.png", {"dpi": "high"}), (tmp_path / "a.png", {"dpi": 0}),
+                         (tmp_path / "a.png", {"dpi": True}),
                          (tmp_path / "a.png", {"transparent": "yes"}),
                          (tmp_path / "a.png", {"format": 3})):
         with pytest.raises(LstmfigsError):
@@ -681,8 +682,8 @@ def test_characters_no_theme_font_has_are_errors_not_warnings(tmp_path, label):
     path = spec_file(tmp_path, label=label)
     code = ("import sys; from lstmfigs.cli import main\n"
             f"main(['validate', {str(path)!r}])")
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True,
+                            text=True, timeout=300)
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "cannot draw" in lines[0], result.stderr

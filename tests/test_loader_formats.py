@@ -54,7 +54,8 @@ def test_fixture_versions():
 
 def check_torch_model(model) -> None:
     assert isinstance(model, LSTM)
-    assert (model.num_layers, model.bidirectional, model.proj_size, model.hidden_size) == (2, True, 2, 5)
+    assert (model.num_layers, model.bidirectional, model.proj_size,
+            model.hidden_size) == (2, True, 2, 5)
     trace = model.forward(EXPECTED["torch/x"])
     np.testing.assert_allclose(trace.output, EXPECTED["torch/out"], atol=F32)
     np.testing.assert_allclose(trace.h_n, EXPECTED["torch/h_n"], atol=F32)
@@ -74,7 +75,8 @@ def test_pytorch_pt_with_a_wrapper_module():
 def test_pt_without_torch_is_one_line_with_the_conversion(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch now fails
     message = one_line_error(lambda: load_model(FILES / "torch_model.pt"), "is a PyTorch pickle")
-    assert "weights_only=True" in message and "np.savez" not in message and "n.savez('model.npz'" in message
+    assert "weights_only=True" in message and "np.savez" not in message
+    assert "n.savez('model.npz'" in message
 
 
 def test_safetensors_of_the_same_model():
@@ -86,7 +88,8 @@ def test_bfloat16_safetensors_are_converted_exactly():
     needs("safetensors")
     model = load_model(FILES / "torch_bf16.safetensors")
     assert isinstance(model, GRU) and model.dtype == np.float32
-    np.testing.assert_allclose(model.forward(EXPECTED["bf16/x"]).output, EXPECTED["bf16/out"], atol=F32)
+    np.testing.assert_allclose(model.forward(EXPECTED["bf16/x"]).output, EXPECTED["bf16/out"],
+                               atol=F32)
 
 
 def test_keras_file_with_embedding_and_hard_sigmoid():
@@ -97,7 +100,8 @@ def test_keras_file_with_embedding_and_hard_sigmoid():
     assert layer.notes["return_sequences"] is True and layer.notes["unit_forget_bias"] is True
     model = load_lstm(FILES / "keras_model.keras")
     x = load_inputs(Inputs(EXPECTED["keras/embedded"], batch_first=True), model.input_size)
-    np.testing.assert_allclose(model.forward(x).h, EXPECTED["keras/lstm"].transpose(1, 0, 2), atol=F32)
+    np.testing.assert_allclose(model.forward(x).h, EXPECTED["keras/lstm"].transpose(1, 0, 2),
+                               atol=F32)
 
 
 def test_keras_layers_are_mapped_one_by_one_never_by_key_order():
@@ -105,14 +109,17 @@ def test_keras_layers_are_mapped_one_by_one_never_by_key_order():
     path = FILES / "keras_two.keras"
     assert [layer.name for layer in recurrent_layers(path)] == ["zz_first", "aa_second"]
     one_line_error(lambda: load_model(path),
-                   r"holds 2 recurrent layers \(zz_first, aa_second\); choose one with --layer NAME")
-    one_line_error(lambda: load_model(path, layer="nope"), r"no recurrent layer 'nope' \(found zz_first, aa_second\)")
+                   r"holds 2 recurrent layers \(zz_first, aa_second\); "
+                   r"choose one with --layer NAME")
+    one_line_error(lambda: load_model(path, layer="nope"),
+                   r"no recurrent layer 'nope' \(found zz_first, aa_second\)")
     first = load_model(path, layer="zz_first")
     second = load_model(Weights(path, layer="aa_second"))
     assert isinstance(first, LSTM) and first.activation == "relu"
     assert isinstance(second, GRU) and second.recurrent_activation == "hard_sigmoid"
     x = EXPECTED["two/x"].transpose(1, 0, 2)
-    np.testing.assert_allclose(first.forward(x).h, EXPECTED["two/first"].transpose(1, 0, 2), atol=1e-5)
+    np.testing.assert_allclose(first.forward(x).h, EXPECTED["two/first"].transpose(1, 0, 2),
+                               atol=1e-5)
     np.testing.assert_allclose(second.forward(EXPECTED["two/first"].transpose(1, 0, 2)).h,
                                EXPECTED["two/second"].transpose(1, 0, 2), atol=F32)
 
@@ -125,9 +132,12 @@ def test_bare_keras_weights_say_what_they_assume():
     assert "assumed activation=tanh (not recorded)" in layers["lstm"].describe()
     first = load_model(path, layer="lstm", activation="relu")
     x = EXPECTED["two/x"].transpose(1, 0, 2)
-    np.testing.assert_allclose(first.forward(x).h, EXPECTED["two/first"].transpose(1, 0, 2), atol=1e-5)
-    one_line_error(lambda: load_model(path, layer="lstm", activation="gelu"), r"activation: expected one of")
-    one_line_error(lambda: load_model(FILES / "keras_two.keras", layer="zz_first", activation="tanh"),
+    np.testing.assert_allclose(first.forward(x).h, EXPECTED["two/first"].transpose(1, 0, 2),
+                               atol=1e-5)
+    one_line_error(lambda: load_model(path, layer="lstm", activation="gelu"),
+                   r"activation: expected one of")
+    one_line_error(lambda: load_model(FILES / "keras_two.keras", layer="zz_first",
+                                      activation="tanh"),
                    r"activation: the file records activation=relu, not tanh")
 
 
@@ -135,16 +145,19 @@ def rewritten_keras(tmp_path: Path, change) -> Path:
     """keras_model.keras with its config.json changed by ``change(layer_config)``."""
     source = zipfile.ZipFile(FILES / "keras_model.keras")
     config = json.loads(source.read("config.json"))
-    change(next(layer["config"] for layer in config["config"]["layers"] if layer["class_name"] == "LSTM"))
+    change(next(layer["config"] for layer in config["config"]["layers"]
+                if layer["class_name"] == "LSTM"))
     path = tmp_path / "changed.keras"
     with zipfile.ZipFile(path, "w") as target:
         for name in source.namelist():
-            target.writestr(name, json.dumps(config) if name == "config.json" else source.read(name))
+            data = json.dumps(config) if name == "config.json" else source.read(name)
+            target.writestr(name, data)
     return path
 
 
 @pytest.mark.parametrize("key,value,message", [
-    ("activation", "gelu", r"activation: expected one of sigmoid, tanh, hard_sigmoid, relu, linear"),
+    ("activation", "gelu",
+     r"activation: expected one of sigmoid, tanh, hard_sigmoid, relu, linear"),
     ("recurrent_activation", "softsign", r"recurrent_activation: expected one of"),
     ("go_backwards", True, r"go_backwards=True is not supported"),
     ("units", 7, r"config says 7 units, weights hold 5"),
@@ -165,7 +178,8 @@ def test_keras_archive_bounds_before_decompressing(tmp_path):
 
 def test_files_larger_than_the_bound_are_refused(tmp_path):
     needs("safetensors")
-    one_line_error(lambda: recurrent_layers(FILES / "torch_model.safetensors", limit=100), r"is larger than")
+    one_line_error(lambda: recurrent_layers(FILES / "torch_model.safetensors", limit=100),
+                   r"is larger than")
 
 
 def test_state_dict_with_prefixes_and_several_layers():
@@ -173,7 +187,8 @@ def test_state_dict_with_prefixes_and_several_layers():
     state = {**{f"encoder.rnn.{k}": v for k, v in encoder.state_dict().items()},
              **{f"decoder.{k}": v for k, v in decoder.state_dict().items()},
              "head.weight": np.zeros((2, 2), np.float32)}
-    assert [(layer.name, layer.kind) for layer in recurrent_layers(state)] == [("encoder.rnn", "GRU"), ("decoder", "LSTM")]
+    assert [(layer.name, layer.kind) for layer in recurrent_layers(state)] == [
+        ("encoder.rnn", "GRU"), ("decoder", "LSTM")]
     model = load_model(state, layer="encoder.rnn")
     np.testing.assert_array_equal(model.params["weight_hh_l0"], encoder.params["weight_hh_l0"])
     one_line_error(lambda: load_lstm(state, layer="encoder.rnn"), r"not an LSTM \(a GRU")
@@ -187,7 +202,8 @@ def test_pytorch_rnn_nonlinearity_is_stated_or_assumed_visibly():
     assert load_model(Weights(state, nonlinearity="relu")).nonlinearity == "relu"
     one_line_error(lambda: load_model(LSTM(3, 4).state_dict(), nonlinearity="relu"),
                    r"nonlinearity: does not apply to \(top level\) \(PyTorch LSTM\)")
-    one_line_error(lambda: load_model(state, dropout=0.5), r"dropout: not a setting of a weights file")
+    one_line_error(lambda: load_model(state, dropout=0.5),
+                   r"dropout: not a setting of a weights file")
 
 
 def test_cell_state_dicts_are_found():
@@ -199,9 +215,11 @@ def test_cell_state_dicts_are_found():
 
 def test_unknown_formats_and_non_recurrent_files(tmp_path):
     (tmp_path / "m.onnx").write_bytes(b"x")
-    one_line_error(lambda: load_model(tmp_path / "m.onnx"), r"expected \.npz, \.safetensors, \.pt/\.pth, \.keras")
+    one_line_error(lambda: load_model(tmp_path / "m.onnx"),
+                   r"expected \.npz, \.safetensors, \.pt/\.pth, \.keras")
     np.savez(tmp_path / "linear.npz", weight=np.zeros((2, 2)))
-    one_line_error(lambda: load_model(tmp_path / "linear.npz"), r"no recurrent layer found.*found weight")
+    one_line_error(lambda: load_model(tmp_path / "linear.npz"),
+                   r"no recurrent layer found.*found weight")
 
 
 def test_input_layout_is_explicit(tmp_path):
@@ -224,15 +242,17 @@ def test_cli_inspect_and_layer_choice(tmp_path):
     result = runner.invoke(main, ["inspect", str(FILES / "keras_two.keras")])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("zz_first: Keras LSTM (input 3, hidden 6), gate order i, f, c, o, activation=relu")
+    assert lines[0].startswith("zz_first: Keras LSTM (input 3, hidden 6), "
+                               "gate order i, f, c, o, activation=relu")
     assert lines[1].startswith("aa_second: Keras GRU (input 6, hidden 4), gate order z, r, h")
-    result = runner.invoke(main, ["render", "gate-heatmaps", "--weights", str(FILES / "keras_two.keras"),
-                                  "-o", str(tmp_path)])
+    result = runner.invoke(main, ["render", "gate-heatmaps",
+                                  "--weights", str(FILES / "keras_two.keras"), "-o", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         (f"lstmfigs: error: weights file '{FILES / 'keras_two.keras'}': holds 2 recurrent layers "
          "(zz_first, aa_second); choose one with --layer NAME (layer= in Python)")]
-    result = runner.invoke(main, ["render", "gate-heatmaps", "--nonlinearity", "relu", "-o", str(tmp_path)])
+    result = runner.invoke(main, ["render", "gate-heatmaps", "--nonlinearity", "relu",
+                                  "-o", str(tmp_path)])
     assert result.exit_code == 2 and "--nonlinearity needs --weights" in result.output
     assert not os.listdir(tmp_path)
 
@@ -241,7 +261,8 @@ def test_cli_inspect_and_layer_choice(tmp_path):
 def test_live_torch_checkpoints_and_pickled_modules(tmp_path):
     torch = pytest.importorskip("torch")
     net = torch.nn.GRU(3, 4, num_layers=2, bidirectional=True)
-    torch.save({"model": {f"rnn.{k}": v for k, v in net.state_dict().items()}, "epoch": 3}, tmp_path / "ckpt.pt")
+    checkpoint = {"model": {f"rnn.{k}": v for k, v in net.state_dict().items()}, "epoch": 3}
+    torch.save(checkpoint, tmp_path / "ckpt.pt")
     layer, = recurrent_layers(tmp_path / "ckpt.pt")
     assert (layer.name, layer.kind) == ("model.rnn", "GRU")
     x = torch.randn(5, 2, 3)

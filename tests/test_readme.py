@@ -68,7 +68,8 @@ def test_readme_scenario_prose_matches_the_scenario():
     assert f"every {scenario.eval_every} updates" in prose
     assert f"batch {scenario.batch_size}" in prose
     assert f"`rnn-vs-lstm` show the representative run at lag {scenario.main_lag}" in prose
-    assert f"median of its model's {'ten' if len(scenario.seeds) == 10 else len(scenario.seeds)}" in prose
+    seeds = "ten" if len(scenario.seeds) == 10 else len(scenario.seeds)
+    assert f"median of its model's {seeds}" in prose
     table = readme.split("## Data figures", 1)[1].split("### The built-in scenario", 1)[0]
     assert f"median of {len(scenario.seeds)} seeds, each seed faint" in table
     assert f"against lag ({scenario.lags[0]} to {scenario.lags[-1]})" in table

@@ -78,16 +78,21 @@ def _npy_bytes(header: dict, data: bytes = b"") -> bytes:
 def test_header_announcing_two_to_the_forty_rows_is_refused_before_allocating(tmp_path):
     path = tmp_path / "huge.npy"
     path.write_bytes(_npy_bytes({"descr": "<f8", "fortran_order": False, "shape": (2**40, 3)}))
-    with pytest.raises(LstmfigsError, match=r"shape \(1099511627776, 3\).*more than the 256 MiB allowed"):
+    with pytest.raises(LstmfigsError,
+                       match=r"shape \(1099511627776, 3\).*more than the 256 MiB allowed"):
         safeio.load_npy(path, "input file")
+
+
+def _vector(descr: str, length: int, data: bytes) -> bytes:
+    return _npy_bytes({"descr": descr, "fortran_order": False, "shape": (length,)}, data)
 
 
 @pytest.mark.parametrize("content, message", [
     (b"\x80\x04\x95 not numpy at all", "not a valid .npy array"),
-    (_npy_bytes({"descr": "|O", "fortran_order": False, "shape": (2,)}, b"\0" * 16), "expected numbers"),
-    (_npy_bytes({"descr": "<U3", "fortran_order": False, "shape": (2,)}, b"\0" * 24), "expected numbers"),
-    (_npy_bytes({"descr": "<f8", "fortran_order": False, "shape": (4,)}, b"\0" * 8), "truncated"),
-    (_npy_bytes({"descr": "<f8", "fortran_order": False, "shape": (1,)}, b"\0" * 9), "bytes after its array"),
+    (_vector("|O", 2, b"\0" * 16), "expected numbers"),
+    (_vector("<U3", 2, b"\0" * 24), "expected numbers"),
+    (_vector("<f8", 4, b"\0" * 8), "truncated"),
+    (_vector("<f8", 1, b"\0" * 9), "bytes after its array"),
 ])
 def test_bad_npy_files_are_one_line_errors(tmp_path, content, message):
     path = tmp_path / "bad.npy"
@@ -131,7 +136,8 @@ def test_zip_bomb_is_refused_before_decompressing(tmp_path):
     path = tmp_path / "bomb.npz"
     _bomb(path, 300)
     assert path.stat().st_size < 2**20          # small on disk ...
-    with pytest.raises(LstmfigsError, match="would inflate to 300 MiB, more than the 256 MiB allowed"):
+    with pytest.raises(LstmfigsError,
+                       match="would inflate to 300 MiB, more than the 256 MiB allowed"):
         read_weights(path)                      # ... refused by what it would inflate to
 
 
@@ -146,7 +152,8 @@ def test_member_limit_counts_every_array_together(tmp_path):
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_bytes(b"PK\x03\x04 truncated"), "not a valid .npz archive"),
     (lambda p: p.write_bytes(b"plain text, not a zip"), "not a valid .npz archive"),
-    (lambda p: zipfile.ZipFile(p, "w").writestr("payload.pkl", b"\x80\x04."), "is not an .npy array"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("payload.pkl", b"\x80\x04."),
+     "is not an .npy array"),
 ])
 def test_bad_archives_are_one_line_errors(tmp_path, make, message):
     path = tmp_path / "bad.npz"
@@ -179,7 +186,8 @@ def test_lstm_activity_uses_the_same_loader_as_the_data_figures(tmp_path):
 
     model = LSTM(2, 4, seed=0, dtype="float64")
     kernel, recurrent, bias = model.to_keras()
-    np.savez(tmp_path / "keras.npz", **{"lstm/kernel:0": kernel, "lstm/recurrent_kernel:0": recurrent,
+    np.savez(tmp_path / "keras.npz", **{"lstm/kernel:0": kernel,
+                                        "lstm/recurrent_kernel:0": recurrent,
                                         "lstm/bias:0": bias})
     (tmp_path / "x.csv").write_text("t0,t1\n0.5,1\n-1,0\n0,2\n")
     run = run_activity(weights=tmp_path / "keras.npz", inputs=tmp_path / "x.csv")

@@ -32,7 +32,8 @@ def structure(spec) -> dict[str, bool]:
     nodes = {n.id: n for n in spec.nodes}
     return {
         "peephole": any(w.role == "peephole" for w in spec.wires),
-        "coupled": "one_minus" in nodes and reaches(spec, "one_minus", "input_gate", backwards=True),
+        "coupled": "one_minus" in nodes
+        and reaches(spec, "one_minus", "input_gate", backwards=True),
         "input_gate": "input_gate" in nodes,
         "forget_gate": "forget_gate" in nodes or "one_minus" in nodes,
         "output_gate": "output_gate" in nodes,
