@@ -168,8 +168,21 @@ def notebook_format() -> str:
 
 
 def figure_renderer(fig: Figure) -> Any:
-    """The figure's renderer; a bare ``Figure()`` (no canvas that can measure text) gets an
-    Agg canvas first, since Agg measures text like every other backend."""
+    """The figure's renderer, for measuring text.
+
+    A bare ``Figure()`` (no canvas that can measure text) gets an Agg canvas first, since Agg
+    measures text like every other backend.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure to measure.
+
+    Returns
+    -------
+    RendererBase
+        Its canvas's renderer.
+    """
     get_renderer = getattr(fig.canvas, "get_renderer", None)
     if get_renderer is None:
         get_renderer = FigureCanvasAgg(fig).get_renderer
@@ -521,6 +534,23 @@ def save_pgf(fig: Figure, path: Any) -> Path:
     private temporary folder first, then written through :func:`atomic_write` as one
     :func:`batch` (or as part of the caller's batch), so a failure leaves nothing and new
     files respect the umask.  The text is typeset in the paper's fonts.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure to write.
+    path : str or os.PathLike
+        The ``.pgf`` file; its folder must exist.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    LstmfigsError
+        pdflatex is missing or cannot typeset a label, or the files cannot be written.
     """
     import shutil
     import tempfile
@@ -558,7 +588,20 @@ def write_data(data: Any, path: Any) -> Path:
     """Write a mapping of arrays (the numbers behind a figure) as ``.npz`` or ``.csv``.
 
     CSV: when every array is 1-D and of one length, one column per array; otherwise a
-    long table with columns ``array``, ``index`` (``i;j;...``) and ``value``.
+    long table with columns ``array``, ``index`` (``i;j;...``) and ``value``.  Written through
+    :func:`atomic_write`.
+
+    Parameters
+    ----------
+    data : Mapping of str to array_like
+        The arrays by name.
+    path : str or os.PathLike
+        A ``.npz`` or ``.csv`` file; its folder must exist.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     import csv
     import io

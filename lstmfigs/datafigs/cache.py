@@ -92,7 +92,19 @@ def load_job(job: TrainingJob) -> TrainedRun | None:
 
 
 def store_job(run: TrainedRun) -> bool:
-    """Cache ``run``; False (and nothing left behind) when the cache cannot be written."""
+    """Cache ``run`` in :func:`job_path`, at once even inside a :func:`~lstmfigs.export.batch`.
+
+    Parameters
+    ----------
+    run : TrainedRun
+        A finished training run.
+
+    Returns
+    -------
+    bool
+        Whether it was stored; False (and nothing left behind) when the cache cannot be
+        written, which only costs a retraining later.
+    """
     import io
 
     import numpy as np

@@ -167,7 +167,18 @@ class RunSet:
         return cls.from_arrays(arrays, origin or f"'{path}'")
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the set (compressed) to ``path`` atomically; a folder gets :data:`RUNS_FILE`."""
+        """Write the set (compressed) through :func:`lstmfigs.export.atomic_write`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.npz`` file, or a folder (made if missing) that gets :data:`RUNS_FILE`.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
         from ..export import atomic_write
 
         path = Path(path)
