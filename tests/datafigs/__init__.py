@@ -1,0 +1,1 @@
+"""Tests of lstmfigs.datafigs: the data figures, their runs, cache and training."""

@@ -1,0 +1,1 @@
+"""Tests of lstmfigs.diagram: specs and their files."""

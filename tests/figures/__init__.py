@@ -1,0 +1,1 @@
+"""Tests of lstmfigs.figures: the built-in diagrams and their variants."""

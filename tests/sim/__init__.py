@@ -1,0 +1,1 @@
+"""Tests of lstmfigs.sim: the simulator."""
