@@ -490,7 +490,8 @@ def test_a_long_activity_run_is_subsampled_not_drawn_whole(monkeypatch, tmp_path
     monkeypatch.setattr(animate, "_raster",
                         lambda fig, *args: drawn.append(1) or real(fig, *args))
     inputs = np.sin(np.arange(10_000, dtype=np.float64) / 50).reshape(-1, 1)
-    path = animate.save_animation(request("lstm-activity", inputs=inputs, dpi=30), tmp_path / "a.gif")
+    path = animate.save_animation(request("lstm-activity", inputs=inputs, dpi=30),
+                                  tmp_path / "a.gif")
     with Image.open(path) as gif:
         assert gif.n_frames == 4
     assert len(drawn) == 4
