@@ -1,9 +1,9 @@
 """Data figures: images (paper, slides), layout in every theme, the numbers behind them,
 the shipped runs they draw from, and the CLI with a user's own weights and inputs.
 
-These tests (with ``tests/test_training.py``) run twice in CI: natively and as an AVX2-class
-machine (``OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES=...``, see ``.ci/run``):
-figures drawn from the shipped runs must be the same on both.
+These tests (with ``tests/datafigs/test_training.py``) run twice in CI: natively and as an
+AVX2-class machine (``OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES=...``, see
+``.ci/run``): figures drawn from the shipped runs must be the same on both.
 """
 
 from __future__ import annotations

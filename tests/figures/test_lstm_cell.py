@@ -2,7 +2,7 @@
 
 Baselines live in tests/baseline/lstm-cell-*.png (PNG at 100 dpi, RMS tolerance 0.3; see
 conftest.py for why).  Regenerate only after looking at the difference:
-    python -m pytest tests/test_lstm_cell.py --mpl-generate-path=tests/baseline
+    python -m pytest tests/figures/test_lstm_cell.py --mpl-generate-path=tests/baseline
 """
 
 from __future__ import annotations
