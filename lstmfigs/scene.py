@@ -20,7 +20,8 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.lines import Line2D
 
 from .diagram.draw import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
-from .diagram.layout import DiagramLayout, NodeGeometry, TextItem, WireGeometry
+from .diagram.layout import DiagramLayout, Metrics, NodeGeometry, TextItem, WireGeometry
+from .diagram.panels import LEGEND_ROLES
 from .errors import LstmfigsError
 from .themes import role_style
 
@@ -119,7 +120,7 @@ def _rgb(hex6: str) -> tuple[float, float, float]:
     return to_rgb("#" + hex6)
 
 
-def _look(role: str) -> Look:
+def _look(role: str, metrics: Metrics) -> Look:
     style = role_style(role)
     # matplotlib's own dash lengths for this style at this width (scaled as it draws them).
     line = Line2D([], [], linestyle=style.linestyle, linewidth=style.linewidth)
@@ -127,8 +128,7 @@ def _look(role: str) -> Look:
     return Look(line=hex_color(style.color), fill=hex_color(blend(style.color, NODE_TINT)),
                 op_fill=hex_color(blend(style.color, OP_TINT)), linewidth=style.linewidth,
                 dashes=tuple(float(d) for d in dashes) if dashes else None,
-                dot_radius=(2.2 * style.linewidth + 2.0
-                            + mpl.rcParams["lines.markeredgewidth"]) / 2)
+                dot_radius=metrics.dot_radius(role))
 
 
 def build_scene(req: Request) -> Scene:
@@ -169,14 +169,14 @@ def scene_of(fig: Any) -> Scene:
     layout: DiagramLayout = rendered.layout
     spec = layout.spec
     with mpl.rc_context(getattr(fig, "_rc", {})):
-        looks = {role: _look(role) for role in _roles_used(layout)}
+        looks = {role: _look(role, layout.metrics) for role in _roles_used(layout)}
         text_color = hex_color(mpl.rcParams["text.color"])
         background = hex_color(background_rgb())
         region_fill = hex_color(mpl.rcParams["patch.facecolor"])
         region_edge = hex_color(mpl.rcParams["patch.edgecolor"])
         region_linewidth = float(mpl.rcParams["patch.linewidth"])
-        font_size = float(mpl.rcParams["font.size"])
-        legend_font_size = float(mpl.rcParams["legend.fontsize"])
+        font_size = layout.metrics.font_size
+        legend_font_size = layout.metrics.legend_font_size
         transparent = bool(mpl.rcParams["savefig.transparent"])
         families = list(mpl.rcParams["font.family"])
         font_family = next((f for f in families if f in ("serif", "sans-serif", "monospace")),
@@ -200,11 +200,11 @@ def scene_of(fig: Any) -> Scene:
         return units(x_px / fig.dpi, y_px / fig.dpi)
 
     legend_entries = []
-    if rendered.legend_texts:
-        em = legend_font_size / 72
+    legend_plan = rendered.page.legend if rendered.page is not None else None
+    if rendered.legend_texts and legend_plan is not None:
+        glyph, gap = legend_plan.glyph / scale, legend_plan.gap / scale
         for entry, text in zip(spec.legend, rendered.legend_texts):
             x, y = anchor_units(text)
-            glyph, gap = 1.8 * em / scale, 0.5 * em / scale  # as render._plan_legend
             legend_entries.append(LegendEntry(entry.kind, entry.text, x - glyph - gap, y,
                                               glyph, gap))
     equation_items = []
@@ -220,9 +220,8 @@ def scene_of(fig: Any) -> Scene:
         table = {"node": node_steps, "terminal": node_steps,
                  "region": region_steps}.get(item.kind, label_steps)
         texts.append((item, table.get(item.owner, ())))
-    # Branch dots take the steps draw.draw_diagram gives them, so every output agrees.
-    dots = tuple((point, role, next((w.steps for w in spec.wires if w.role == role), ()))
-                 for point, role in layout.branch_points)
+    # Branch dots take the steps of the wires that leave them, as in every output.
+    dots = tuple((dot.point, dot.role, dot.steps) for dot in layout.dots)
     return Scene(
         layout=layout, figure_size=(fig_w, fig_h),
         origin=units(0.0, 0.0), steps=tuple(spec.steps),
@@ -236,11 +235,7 @@ def scene_of(fig: Any) -> Scene:
         font_family=font_family)
 
 
-#: Roles the legend glyphs use (see draw.legend_glyph).
-LEGEND_ROLES = ("operation", "candidate", "hidden_state")
-
-
 def _roles_used(layout: DiagramLayout) -> list[str]:
     roles = [n.role for n in layout.spec.nodes] + [w.role for w in layout.spec.wires]
-    roles += [role for _, role in layout.branch_points] + list(LEGEND_ROLES)
+    roles += [dot.role for dot in layout.dots] + list(LEGEND_ROLES)
     return list(dict.fromkeys(roles))

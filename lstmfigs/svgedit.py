@@ -68,7 +68,7 @@ def _tag_artists(fig: Any) -> tuple[dict[Any, str], dict[str, str]]:
             gid = name(region.id)
             gids[artists.regions[region.id]] = gid
             classes[gid] = _classes("region", None, region.steps)
-    branch_count = len(layout.branch_points)
+    branch_count = len(layout.dots)
     node_dots = iter(artists.dots[branch_count:])
     for node in spec.nodes:
         gid = name(node.id)
@@ -90,11 +90,10 @@ def _tag_artists(fig: Any) -> tuple[dict[Any, str], dict[str, str]]:
         gids[parts[0]] = gid
         for number, part in enumerate(parts[1:], 1):
             gids[part] = f"{gid}{_PART}head{number}"
-    branch_dots = zip(artists.dots, layout.branch_points, strict=False)
-    for number, (dot, (_, role)) in enumerate(branch_dots, 1):
+    branch_dots = zip(artists.dots, layout.dots, strict=False)
+    for number, (dot, branch) in enumerate(branch_dots, 1):
         gid = name(f"branch-{number}")
-        steps = next((w.steps for w in spec.wires if w.role == role), ())  # as draw.py
-        classes[gid] = _classes("branch", role, steps)
+        classes[gid] = _classes("branch", branch.role, branch.steps)
         gids[dot] = gid
     for index, label in enumerate(spec.labels):
         owner = label.id or f"labels[{index}]"

@@ -1,4 +1,8 @@
-"""Draw: a laid-out diagram becomes matplotlib artists on an Axes.
+"""Draw: laid-out primitives become matplotlib artists.
+
+Geometry is decided elsewhere (:mod:`lstmfigs.diagram.layout` for the diagram,
+:mod:`lstmfigs.diagram.panels` for the page); this module only makes artists from it, and
+:func:`theme_metrics` reads the sizes the geometry needs from the theme, once.
 
 Every look comes from the active theme: role looks from ``axes.prop_cycle`` (via
 :func:`lstmfigs.themes.role_style`), text from ``font.*``/``text.color``, regions from
@@ -12,8 +16,9 @@ as a highlighted figure's background elements.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -27,8 +32,19 @@ from matplotlib.text import Text
 
 from ..errors import SpecError
 from ..export import figure_renderer
-from ..themes import RoleStyle, role_style
-from .layout import DiagramLayout, NodeGeometry, WireGeometry
+from ..roles import ALL_ROLES
+from ..themes import role_style
+from .layout import (
+    BranchDot,
+    DiagramLayout,
+    Metrics,
+    NodeGeometry,
+    Point,
+    RegionGeometry,
+    TextItem,
+    WireGeometry,
+)
+from .panels import EquationPlan, Glyph, LegendPlan, PagePlan, Panel
 from .spec import is_math_text
 
 #: How far a dimmed element moves towards the background (0 = unchanged, 1 = invisible).
@@ -52,10 +68,12 @@ class DiagramArtists:
     dots: list[Line2D] = field(default_factory=list)
 
     def texts(self) -> list[Text]:
+        """The diagram's text artists: node labels, then free and region labels."""
         return list(self.node_labels.values()) + list(self.labels.values())
 
 
 def background_rgb() -> tuple[float, float, float]:
+    """The active theme's figure background as RGB (white when transparent)."""
     face = mpl.rcParams["figure.facecolor"]
     return to_rgb(face) if face not in ("none", "auto") else (1.0, 1.0, 1.0)
 
@@ -67,12 +85,38 @@ def blend(color: Any, amount: float) -> tuple[float, float, float]:
 
 
 def font(kind: str = "node") -> FontProperties:
+    """The active theme's font for text of ``kind`` ("legend" or any diagram text)."""
     size = mpl.rcParams["legend.fontsize"] if kind == "legend" else mpl.rcParams["font.size"]
     return FontProperties(size=size)
 
 
-def text_measurer(fig: Figure):
-    """A ``measure(text, kind) -> (width, height)`` in inches, from the figure's renderer."""
+def theme_metrics() -> Metrics:
+    """The sizes the geometry needs, read once from the theme active now.
+
+    Returns
+    -------
+    Metrics
+        Font sizes (points), every role's line width and the marker edge width.
+    """
+    return Metrics(font_size=float(font("node").get_size_in_points()),
+                   legend_font_size=float(font("legend").get_size_in_points()),
+                   linewidths={role: role_style(role).linewidth for role in ALL_ROLES},
+                   marker_edge_width=float(mpl.rcParams["lines.markeredgewidth"]))
+
+
+def text_measurer(fig: Figure) -> Callable[[str, str], tuple[float, float]]:
+    """A ``measure(text, kind) -> (width, height)`` in inches, from the figure's renderer.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure whose renderer (and dpi) measures.
+
+    Returns
+    -------
+    callable
+        ``measure(text, kind)``; a glyph the theme's fonts lack raises :class:`SpecError`.
+    """
     renderer = figure_renderer(fig)
 
     def measure(text: str, kind: str) -> tuple[float, float]:
@@ -97,7 +141,7 @@ def text_measurer(fig: Figure):
 
 
 class _Painter:
-    """Turns layout elements into artists, applying theme and highlight."""
+    """Turns primitives into artists, applying the theme's looks and the highlight."""
 
     def __init__(self, ax: Axes, layout: DiagramLayout, highlight: str | None,
                  activity: Mapping[str, float] | None = None):
@@ -119,29 +163,29 @@ class _Painter:
         return blend(rgb, DIM) if not self.active(steps) else rgb
 
     # -- elements ---------------------------------------------------------------
-    def region(self, region) -> None:
+    def region(self, geom: RegionGeometry) -> None:
         # The cell body is background: it is never dimmed, so a highlighted step still
         # reads as happening inside the cell.
-        x, y, w, h = region.bounds
+        x, y, w, h = geom.bounds
         patch = FancyBboxPatch(
-            (x, y), w, h, boxstyle=f"round,pad=0,rounding_size={min(w, h) * 0.06}",
+            (x, y), w, h, boxstyle=f"round,pad=0,rounding_size={geom.rounding}",
             facecolor=mpl.rcParams["patch.facecolor"], edgecolor=mpl.rcParams["patch.edgecolor"],
             linewidth=mpl.rcParams["patch.linewidth"], zorder=0)
-        patch.set_gid(region.id)
+        patch.set_gid(geom.region.id)
         self.ax.add_patch(patch)
-        self.out.regions[region.id] = patch
+        self.out.regions[geom.region.id] = patch
 
     def node(self, geom: NodeGeometry) -> None:
         node = geom.node
         style = role_style(node.role)
         steps = node.steps
         (cx, cy), w, h = geom.center, geom.width, geom.height
-        patch = None
+        patch: Any = None
         key = node.id
         if geom.shape == "box":
             patch = FancyBboxPatch(
                 (cx - w / 2, cy - h / 2), w, h,
-                boxstyle=f"round,pad=0,rounding_size={min(w, h) * 0.18}",
+                boxstyle=f"round,pad=0,rounding_size={geom.rounding}",
                 facecolor=self.color(style.color, steps, NODE_TINT, key),
                 edgecolor=self.color(style.color, steps, key=key), linewidth=style.linewidth,
                 linestyle=style.linestyle, zorder=3)
@@ -149,7 +193,7 @@ class _Painter:
             # A whole cell seen from outside: it looks like the cell body (region).
             patch = FancyBboxPatch(
                 (cx - w / 2, cy - h / 2), w, h,
-                boxstyle=f"round,pad=0,rounding_size={min(w, h) * 0.06}",
+                boxstyle=f"round,pad=0,rounding_size={geom.rounding}",
                 facecolor=self.color(mpl.rcParams["patch.facecolor"], steps, key=key),
                 edgecolor=self.color(mpl.rcParams["patch.edgecolor"], steps, key=key),
                 linewidth=mpl.rcParams["patch.linewidth"], zorder=3)
@@ -157,143 +201,262 @@ class _Painter:
             facecolor = self.color(style.color, steps, OP_TINT, key)
             edgecolor = self.color(style.color, steps, key=key)
             if geom.shape == "circle":
-                patch = Circle((cx, cy), w / 2, facecolor=facecolor, edgecolor=edgecolor,
+                patch = Circle((cx, cy), geom.rounding, facecolor=facecolor, edgecolor=edgecolor,
                                linewidth=style.linewidth, zorder=3)
             else:
                 patch = FancyBboxPatch(
                     (cx - w / 2, cy - h / 2), w, h,
-                    boxstyle=f"round,pad=0,rounding_size={h / 2}",
+                    boxstyle=f"round,pad=0,rounding_size={geom.rounding}",
                     facecolor=facecolor, edgecolor=edgecolor, linewidth=style.linewidth, zorder=3)
         elif node.kind == "dot":
-            self.dot((cx, cy), style, steps, key)
+            self.dot((cx, cy), node.role, steps, key)
         if patch is not None:
             patch.set_gid(node.id)
             self.ax.add_patch(patch)
         self.out.nodes[node.id] = patch
 
-    def dot(self, point, style: RoleStyle, steps: tuple[str, ...], key: str = "") -> None:
-        size = 2.2 * style.linewidth + 2.0  # points: visible at any line width
-        (marker,) = self.ax.plot([point[0]], [point[1]], marker="o", markersize=size,
-                                 color=self.color(style.color, steps, key=key), linestyle="none",
-                                 zorder=4)
+    def dot(self, point: Point, role: str, steps: tuple[str, ...], key: str = "") -> None:
+        (marker,) = self.ax.plot([point[0]], [point[1]], marker="o",
+                                 markersize=self.layout.metrics.dot_size(role),
+                                 color=self.color(role_style(role).color, steps, key=key),
+                                 linestyle="none", zorder=4)
         self.out.dots.append(marker)
 
     def wire(self, geom: WireGeometry) -> None:
         wire = geom.wire
         style = role_style(wire.role)
         color = self.color(style.color, wire.steps, key=self.layout.spec.wire_id(geom.index))
-        points = np.array(geom.points, dtype=float)
+        line_points = np.array(geom.line, dtype=float)
         artists: list[Any] = []
-        head_length = (4.0 + 2.2 * style.linewidth) / 72 / self.layout.scale  # units
-        end, before = points[-1], points[-2]
-        last_leg = np.linalg.norm(end - before)
-        direction = (end - before) / max(last_leg, 1e-12)
-        line_points = points
-        if geom.arrow:
-            # The line stops inside the head, so its butt end cannot poke past the tip.
-            line_points = points.copy()
-            line_points[-1] = end - direction * min(head_length * 0.5, last_leg)
         (line,) = self.ax.plot(line_points[:, 0], line_points[:, 1], color=color,
                                linewidth=style.linewidth, linestyle=style.linestyle,
                                solid_joinstyle="miter", solid_capstyle="butt",
                                dash_capstyle="butt", zorder=2)
         line.set_gid(self.layout.spec.wire_id(geom.index))
         artists.append(line)
-        if geom.arrow:
-            normal = np.array([-direction[1], direction[0]])
-            half_width = head_length * 0.42
-            base = end - direction * head_length
-            head = Polygon([end, base + normal * half_width, base - normal * half_width],
-                           closed=True, facecolor=color, edgecolor=color, linewidth=0.0,
-                           zorder=2.5)
+        if geom.head is not None:
+            head = Polygon(np.array(geom.head, dtype=float), closed=True, facecolor=color,
+                           edgecolor=color, linewidth=0.0, zorder=2.5)
             self.ax.add_patch(head)
             artists.append(head)
         self.out.wires.append(artists)
         self.out.wire_points.append(geom.points)
 
-    def text(self, item, steps: tuple[str, ...]) -> Text:
+    def text(self, item: TextItem) -> Text:
         x, y = item.anchor
-        text = self.ax.annotate(
+        return self.ax.annotate(
             item.text, (x, y), xytext=(item.offset[0] * 72, item.offset[1] * 72),
             textcoords="offset points", ha=item.ha, va=item.va,
-            color=self.color(self.text_color, steps), fontproperties=font(item.kind),
+            color=self.color(self.text_color, item.steps), fontproperties=font(item.kind),
             zorder=5, annotation_clip=False)
-        return text
 
 
 def draw_diagram(layout: DiagramLayout, ax: Axes, *, highlight: str | None = None,
                  activity: Mapping[str, float] | None = None) -> DiagramArtists:
-    """Draw ``layout`` into ``ax`` (whose limits it sets) and return the artists by element.
+    """Paint ``layout`` into ``ax`` (whose limits it sets) in the active theme.
 
-    ``activity`` maps node and wire ids to values in [0, 1] (see the module docstring)."""
+    Parameters
+    ----------
+    layout : DiagramLayout
+        The diagram's primitives.
+    ax : Axes
+        Where to paint; its limits and aspect are set to the layout's.
+    highlight : str, optional
+        A step: everything outside it is dimmed.
+    activity : mapping of str to float, optional
+        Node and wire ids -> values in [0, 1] (see the module docstring).
+
+    Returns
+    -------
+    DiagramArtists
+        The artists, by element.
+    """
     painter = _Painter(ax, layout, highlight, activity)
     ax.set_xlim(*layout.xlim)
     ax.set_ylim(*layout.ylim)
     ax.set_aspect("equal", adjustable="box", anchor="C")
     ax.set_axis_off()
-    spec = layout.spec
-    for region in spec.regions:
+    for region in layout.regions:
         painter.region(region)
     for geom in layout.wires:
         painter.wire(geom)
-    for point, role in layout.branch_points:
-        source_steps = next((w.steps for w in spec.wires if w.role == role), ())
-        painter.dot(point, role_style(role), source_steps)
-    for geom in layout.nodes.values():
-        painter.node(geom)
-    node_steps = {n.id: n.steps for n in spec.nodes}
-    label_steps = {(l.id or f"labels[{i}]"): l.steps for i, l in enumerate(spec.labels)}
-    region_steps = {r.id: r.steps for r in spec.regions}
+    dot: BranchDot
+    for dot in layout.dots:
+        painter.dot(dot.point, dot.role, dot.steps)
+    for geom_node in layout.nodes.values():
+        painter.node(geom_node)
     for item in layout.texts:
+        text = painter.text(item)
         if item.kind in ("node", "terminal"):
-            text = painter.text(item, node_steps.get(item.owner, ()))
             painter.out.node_labels[item.owner] = text
-        elif item.kind == "region":
-            painter.out.labels[item.owner] = painter.text(item, region_steps.get(item.owner, ()))
         else:
-            painter.out.labels[item.owner] = painter.text(item, label_steps.get(item.owner, ()))
+            painter.out.labels[item.owner] = text
     return painter.out
 
 
 # -- panels: legend of the notation and equations ------------------------------------------
 
-def legend_glyph(ax: Axes, kind: str, x: float, y: float, size: float) -> None:
-    """Draw the legend mark for ``kind`` with its left edge at x, centred on y (inches)."""
-    op = role_style("operation")
-    layer = role_style("candidate")
-    state = role_style("hidden_state")
-    lw = state.linewidth
-    if kind == "layer":
-        ax.add_patch(FancyBboxPatch((x, y - size * 0.3), size, size * 0.6,
-                                    boxstyle=f"round,pad=0,rounding_size={size * 0.1}",
-                                    facecolor=blend(layer.color, NODE_TINT),
-                                    edgecolor=layer.color, linewidth=layer.linewidth))
-    elif kind == "operation":
-        ax.add_patch(Circle((x + size / 2, y), size * 0.28, facecolor=blend(op.color, OP_TINT),
-                            edgecolor=op.color, linewidth=op.linewidth))
-    elif kind == "transfer":
-        head = (4.0 + 2.2 * lw) / 72
-        ax.plot([x, x + size - head * 0.5], [y, y], color=state.color, linewidth=lw,
-                solid_capstyle="butt")
-        ax.add_patch(Polygon([(x + size, y), (x + size - head, y + head * 0.42),
-                              (x + size - head, y - head * 0.42)], facecolor=state.color,
-                             linewidth=0))
-    elif kind == "concatenate":
-        ax.plot([x, x + size * 0.5, x + size], [y + size * 0.3, y, y], color=state.color,
-                linewidth=lw, solid_joinstyle="miter")
-        ax.plot([x, x + size * 0.5], [y - size * 0.3, y], color=state.color, linewidth=lw)
-    elif kind == "copy":
-        ax.plot([x, x + size * 0.5, x + size], [y, y, y + size * 0.3], color=state.color,
-                linewidth=lw, solid_joinstyle="miter")
-        ax.plot([x + size * 0.5, x + size], [y, y - size * 0.3], color=state.color, linewidth=lw)
-        ax.plot([x + size * 0.5], [y], marker="o", markersize=2.2 * lw + 2.0, color=state.color)
+def paint_glyph(ax: Axes, glyph: Glyph) -> list[Any]:
+    """Paint a legend glyph (its geometry in ``ax``'s data units) in its role's look.
+
+    Parameters
+    ----------
+    ax : Axes
+        A panel Axes whose data units are inches.
+    glyph : Glyph
+        From :func:`lstmfigs.diagram.panels.legend_glyph`.
+
+    Returns
+    -------
+    list
+        The artists painted.
+    """
+    style = role_style(glyph.role)
+    artists: list[Any] = []
+    if glyph.box is not None:
+        x, y, w, h = glyph.box
+        artists.append(ax.add_patch(FancyBboxPatch(
+            (x, y), w, h, boxstyle=f"round,pad=0,rounding_size={glyph.rounding}",
+            facecolor=blend(style.color, NODE_TINT), edgecolor=style.color,
+            linewidth=style.linewidth)))
+    if glyph.disc is not None:
+        center, radius = glyph.disc
+        artists.append(ax.add_patch(Circle(center, radius, facecolor=blend(style.color, OP_TINT),
+                                           edgecolor=style.color, linewidth=style.linewidth)))
+    for stroke in glyph.strokes:
+        kwargs: dict[str, Any] = {}
+        if stroke.capstyle:
+            kwargs["solid_capstyle"] = stroke.capstyle
+        if stroke.joinstyle:
+            kwargs["solid_joinstyle"] = stroke.joinstyle
+        xs, ys = zip(*stroke.points)
+        artists += ax.plot(list(xs), list(ys), color=style.color, linewidth=style.linewidth,
+                           **kwargs)
+    if glyph.head is not None:
+        artists.append(ax.add_patch(Polygon(list(glyph.head), facecolor=style.color,
+                                            linewidth=0)))
+    if glyph.dot is not None:
+        artists += ax.plot([glyph.dot[0]], [glyph.dot[1]], marker="o",
+                           markersize=glyph.dot_size, color=style.color)
+    return artists
 
 
-def panel_axes(fig: Figure, bottom: float, height: float) -> Axes:
-    """An invisible Axes across the figure whose data units are inches from its corner."""
-    fig_w, fig_h = fig.get_size_inches()
-    ax = fig.add_axes((0, bottom / fig_h, 1, height / fig_h))
-    ax.set_xlim(0, fig_w)
-    ax.set_ylim(0, height)
+def paint_legend(ax: Axes, plan: LegendPlan) -> list[Text]:
+    """Paint the legend's glyphs and texts; returns the texts.
+
+    Parameters
+    ----------
+    ax : Axes
+        The legend's panel (data units: inches).
+    plan : LegendPlan
+        The placed legend.
+
+    Returns
+    -------
+    list of Text
+        One text per entry, in the spec's order.
+    """
+    texts = []
+    for item in plan.items:
+        paint_glyph(ax, item.glyph)
+        texts.append(ax.text(item.text_at[0], item.text_at[1], item.entry.text, ha="left",
+                             va="center", fontproperties=font("legend"),
+                             color=mpl.rcParams["text.color"]))
+    return texts
+
+
+def paint_equations(ax: Axes, plan: EquationPlan, highlight: str | None) -> list[Text]:
+    """Paint the placed equations, dimming those outside ``highlight``; returns the texts.
+
+    Parameters
+    ----------
+    ax : Axes
+        The equations' panel (data units: inches).
+    plan : EquationPlan
+        The placed equations.
+    highlight : str, optional
+        The step shown: equations outside it are dimmed.
+
+    Returns
+    -------
+    list of Text
+        One text per equation, in the spec's order.
+    """
+    color = mpl.rcParams["text.color"]
+    texts = []
+    for line in plan.placed:
+        dimmed = highlight is not None and highlight not in line.equation.steps
+        texts.append(ax.text(line.at[0], line.at[1], line.equation.text, ha="left",
+                             va="center", fontproperties=font("label"),
+                             color=blend(color, DIM) if dimmed else color))
+    return texts
+
+
+def panel_axes(fig: Figure, panel: Panel) -> Axes:
+    """An invisible Axes on ``panel``'s box whose data units are inches from its corner.
+
+    Parameters
+    ----------
+    fig : Figure
+        The page.
+    panel : Panel
+        The panel's box (figure fractions) and size (inches).
+
+    Returns
+    -------
+    Axes
+        The panel's Axes, axis off.
+    """
+    ax = fig.add_axes(panel.box)
+    ax.set_xlim(0, panel.size[0])
+    ax.set_ylim(0, panel.size[1])
     ax.set_axis_off()
     return ax
+
+
+def paint_page(fig: Figure, plan: PagePlan, *, highlight: str | None = None,
+               activity: Mapping[str, float] | None = None
+               ) -> tuple[DiagramArtists, list[Text], list[Text], list[Axes]]:
+    """Paint a planned page: the diagram and its panels.
+
+    Parameters
+    ----------
+    fig : Figure
+        The page, already of ``plan.size``.
+    plan : PagePlan
+        From :func:`lstmfigs.diagram.panels.plan_page`.
+    highlight : str, optional
+        A step: everything outside it is dimmed.
+    activity : mapping of str to float, optional
+        Node and wire ids -> values in [0, 1].
+
+    Returns
+    -------
+    artists : DiagramArtists
+        The diagram's artists.
+    legend_texts, equation_texts : list of Text
+        The panels' texts.
+    panels : list of Axes
+        The panels' Axes: an equations panel beside the diagram first, then those below.
+    """
+    ax = fig.add_axes(plan.diagram_box)
+    artists = draw_diagram(plan.diagram, ax, highlight=highlight, activity=activity)
+    legend_texts: list[Text] = []
+    equation_texts: list[Text] = []
+    beside = plan.equations_panel is not None and plan.equations_panel.box[0] > 0
+    ordered: list[tuple[str, Panel | None]] = [("equations", plan.equations_panel)] if beside \
+        else []
+    ordered += [("legend", plan.legend_panel)]
+    if not beside:
+        ordered.append(("equations", plan.equations_panel))
+    panels = []
+    for kind, panel in ordered:
+        if panel is None:
+            continue
+        panel_ax = panel_axes(fig, panel)
+        if kind == "legend" and plan.legend is not None:
+            legend_texts += paint_legend(panel_ax, plan.legend)
+        elif plan.equations is not None:
+            equation_texts += paint_equations(panel_ax, plan.equations, highlight)
+        panels.append(panel_ax)
+    return artists, legend_texts, equation_texts, panels

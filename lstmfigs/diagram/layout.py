@@ -1,20 +1,38 @@
 """Layout: a validated spec becomes geometry in diagram units.
 
-Nothing here draws.  Text sizes come in through a ``measure`` function (text -> width and
-height in inches at the theme's font size), so the layout can (1) choose the scale, in
-inches per diagram unit, at which the diagram and every label fit the theme's width, and
-(2) grow each node until its label fits inside.  Wires are routed orthogonally from port to
-port, through the spec's waypoints.
+Nothing here draws and nothing here reads matplotlib's global state.  The theme comes in
+as :class:`Metrics` (font sizes and the line width of every role, read once from the theme
+by :func:`lstmfigs.diagram.draw.theme_metrics`) and text sizes through a ``measure``
+function (text -> width and height in inches at the theme's font size).  The layout then
+(1) chooses the scale, in inches per diagram unit, at which the diagram and every label fit
+the theme's width, (2) grows each node until its label fits inside, (3) routes wires
+orthogonally from port to port through the spec's waypoints, and (4) returns every
+primitive the painter needs: node outlines with their corner rounding, each wire's line
+and arrowhead, the branch dots with the highlight steps of the wires that meet there, and
+the text items with their measured boxes.  Painting (:mod:`lstmfigs.diagram.draw`) only
+turns these into artists; the checks (:mod:`lstmfigs.checks`) test them without a renderer.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from ..errors import SpecError
-from .spec import SIDES, DiagramSpec, Node, Wire, parse_port, port_side, resolve_port
+from .spec import (
+    SIDES,
+    DiagramSpec,
+    Node,
+    Region,
+    Wire,
+    parse_port,
+    port_side,
+    resolve_port,
+)
 
 Point = tuple[float, float]
 #: text -> (width, height) in inches, at the font size of ``kind`` ("node", "label", ...).
@@ -33,6 +51,59 @@ DEFAULT_SIZES: dict[str, tuple[float, float]] = {
 LABEL_PAD = 0.45
 #: Gap between a terminal and its label, in inches.
 TERMINAL_GAP = 0.05
+#: Corner rounding of an outline, in multiples of its shorter side.
+GATE_ROUNDING = 0.18
+REGION_ROUNDING = 0.06
+#: An arrowhead is this many points long plus ``HEAD_PER_LINEWIDTH`` times the line width,
+#: so it stays visible at any width; its half-width is ``HEAD_HALF_WIDTH`` of its length.
+HEAD_LENGTH_PT = 4.0
+HEAD_PER_LINEWIDTH = 2.2
+HEAD_HALF_WIDTH = 0.42
+#: A copy dot's diameter in points: this plus ``DOT_PER_LINEWIDTH`` times the line width.
+DOT_SIZE_PT = 2.0
+DOT_PER_LINEWIDTH = 2.2
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The theme's sizes that geometry depends on, in points, read once from the theme.
+
+    Made by :func:`lstmfigs.diagram.draw.theme_metrics` inside the theme's context and
+    passed to :func:`layout` and the panel planners, which read no global state.
+    """
+
+    font_size: float
+    legend_font_size: float
+    #: role -> line width in points, for every role of the theme.
+    linewidths: Mapping[str, float] = field(default_factory=dict)
+    #: The edge a marker gets around its face (``lines.markeredgewidth``), points.
+    marker_edge_width: float = 1.0
+
+    @property
+    def em(self) -> float:
+        """The font size in inches (computed here only)."""
+        return self.font_size / 72
+
+    @property
+    def legend_em(self) -> float:
+        """The legend's font size in inches."""
+        return self.legend_font_size / 72
+
+    def linewidth(self, role: str) -> float:
+        """The line width of ``role`` in points."""
+        return self.linewidths[role]
+
+    def head_length(self, role: str) -> float:
+        """The length of an arrowhead on a wire of ``role``, in inches."""
+        return (HEAD_LENGTH_PT + HEAD_PER_LINEWIDTH * self.linewidth(role)) / 72
+
+    def dot_size(self, role: str) -> float:
+        """The diameter of a copy dot of ``role``, in points, without the marker edge."""
+        return DOT_PER_LINEWIDTH * self.linewidth(role) + DOT_SIZE_PT
+
+    def dot_radius(self, role: str) -> float:
+        """The radius of a copy dot of ``role`` as drawn (edge included), in points."""
+        return (self.dot_size(role) + self.marker_edge_width) / 2
 
 
 @dataclass(frozen=True)
@@ -62,10 +133,31 @@ class NodeGeometry:
         cx, cy = self.center
         return (cx - self.width / 2, cy - self.height / 2, cx + self.width / 2, cy + self.height / 2)
 
+    @property
+    def rounding(self) -> float:
+        """The outline's corner radius in diagram units (a circle's is its radius)."""
+        shorter = min(self.width, self.height)
+        return {"box": GATE_ROUNDING * shorter, "block": REGION_ROUNDING * shorter,
+                "stadium": self.height / 2, "circle": self.width / 2}.get(self.shape, 0.0)
+
+
+@dataclass(frozen=True)
+class RegionGeometry:
+    """A region's rounded rectangle (the cell body), in diagram units."""
+
+    region: Region
+    bounds: tuple[float, float, float, float]  # (x, y, width, height)
+    rounding: float
+
 
 @dataclass(frozen=True)
 class WireGeometry:
-    """A routed wire: its polyline from the source port to the target port."""
+    """A routed wire: its polyline from the source port to the target port.
+
+    ``line`` is what is stroked: the polyline, stopped inside the arrowhead when there is
+    one (so a butt end cannot poke past the tip); ``head`` is the arrowhead's triangle
+    (tip first), or None.
+    """
 
     wire: Wire
     index: int
@@ -73,6 +165,18 @@ class WireGeometry:
     arrow: bool
     source_side: str
     target_side: str
+    line: tuple[Point, ...] = ()
+    head: tuple[Point, Point, Point] | None = None
+
+
+@dataclass(frozen=True)
+class BranchDot:
+    """A dot drawn where one port feeds several wires, lit in the steps of those wires."""
+
+    point: Point
+    role: str
+    steps: tuple[str, ...]
+    source: str  # the port, "node.port"
 
 
 @dataclass(frozen=True)
@@ -86,18 +190,31 @@ class TextItem:
     kind: str  # "node", "terminal", "label", "region"
     offset: Point = (0.0, 0.0)
     owner: str = ""
+    steps: tuple[str, ...] = ()
+    #: Measured (width, height) in inches; (0, 0) until laid out.
+    size: tuple[float, float] = (0.0, 0.0)
+
+    def box(self, scale: float) -> tuple[float, float, float, float]:
+        """Where the text's box lies, in diagram units at ``scale``: (x0, y0, x1, y1)."""
+        x0, y0, x1, y1 = _text_box(self, self.size)
+        ax, ay = self.anchor
+        return (ax + x0 / scale, ay + y0 / scale, ax + x1 / scale, ay + y1 / scale)
 
 
 @dataclass(frozen=True)
 class DiagramLayout:
+    """Every primitive of a laid-out diagram, in diagram units (x right, y up)."""
+
     spec: DiagramSpec
     scale: float  # inches per diagram unit
     nodes: dict[str, NodeGeometry]
     wires: tuple[WireGeometry, ...]
-    branch_points: tuple[tuple[Point, str], ...]  # (where, role) of dots drawn automatically
+    dots: tuple[BranchDot, ...]  # drawn automatically where a port feeds several wires
     texts: tuple[TextItem, ...]
     xlim: tuple[float, float]
     ylim: tuple[float, float]
+    metrics: Metrics
+    regions: tuple[RegionGeometry, ...] = ()
 
     @property
     def size(self) -> tuple[float, float]:
@@ -115,6 +232,19 @@ _SIDE_ALIGN = {"left": ("right", "center", (-1, 0)), "right": ("left", "center",
 
 
 def text_items(spec: DiagramSpec) -> list[TextItem]:
+    """Every piece of text of ``spec`` with its anchor, alignment and steps (not yet sized).
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        A validated spec.
+
+    Returns
+    -------
+    list of TextItem
+        Node labels ("node", "terminal"), free labels ("label") and region labels
+        ("region"), in that order.
+    """
     items: list[TextItem] = []
     for node in spec.nodes:
         if not node.label:
@@ -122,17 +252,18 @@ def text_items(spec: DiagramSpec) -> list[TextItem]:
         if node.kind == "terminal":
             ha, va, (dx, dy) = _SIDE_ALIGN[node.label_side]
             items.append(TextItem(node.label, node.at, ha, va, "terminal",
-                                  (dx * TERMINAL_GAP, dy * TERMINAL_GAP), node.id))
+                                  (dx * TERMINAL_GAP, dy * TERMINAL_GAP), node.id, node.steps))
         elif node.kind in ("gate", "op", "block"):
-            items.append(TextItem(node.label, node.at, "center", "center", "node", owner=node.id))
+            items.append(TextItem(node.label, node.at, "center", "center", "node",
+                                  owner=node.id, steps=node.steps))
     for index, label in enumerate(spec.labels):
         items.append(TextItem(label.text, label.at, label.ha, label.va, "label",
-                              owner=label.id or f"labels[{index}]"))
+                              owner=label.id or f"labels[{index}]", steps=label.steps))
     for region in spec.regions:
         if region.label:
-            x, y, w, h = region.bounds
+            x, y, _, h = region.bounds
             items.append(TextItem(region.label, (x, y + h), "left", "top", "region",
-                                  (0.06, -0.04), region.id))
+                                  (0.06, -0.04), region.id, region.steps))
     return items
 
 
@@ -179,12 +310,6 @@ def _fit_scale(extents: list[_Extent], available: float) -> float:
         else:
             lo = mid
     return lo
-
-
-def _font_size_inches() -> float:
-    import matplotlib as mpl
-
-    return mpl.rcParams["font.size"] / 72
 
 
 def _width(extents: list[_Extent], scale: float) -> float:
@@ -247,7 +372,7 @@ def _route(start: Point, start_side: str, end: Point, end_side: str,
             points.append(target)
         if len(points) >= 2:
             (_, y0), (_, y1) = points[-2], points[-1]
-            horizontal = not (y0 == y1)  # the next leg turns
+            horizontal = y0 != y1  # the next leg turns
     return tuple(_drop_collinear(points))
 
 
@@ -265,18 +390,78 @@ def _drop_collinear(points: list[Point]) -> list[Point]:
     return kept
 
 
+def arrow(points: tuple[Point, ...], head_length: float
+          ) -> tuple[tuple[Point, ...], tuple[Point, Point, Point]]:
+    """A polyline ending in an arrowhead: the line to stroke and the head's triangle.
+
+    The line stops half-way into the head, so that its butt end cannot poke past the tip
+    at any line width; the head is ``head_length`` long (in the polyline's units) and
+    :data:`HEAD_HALF_WIDTH` of that to each side.  Wires and the legend's transfer glyph
+    both come from here.
+
+    Parameters
+    ----------
+    points : tuple of (float, float)
+        The polyline, at least two points; the head sits on its last point.
+    head_length : float
+        The head's length, in the units of ``points``.
+
+    Returns
+    -------
+    line : tuple of (float, float)
+        ``points`` with the last point moved back into the head.
+    head : tuple of three (float, float)
+        The triangle: the tip, then the two corners of its base.
+    """
+    array = np.array(points, dtype=float)
+    end, before = array[-1], array[-2]
+    last_leg = np.linalg.norm(end - before)
+    direction = (end - before) / max(last_leg, 1e-12)
+    line = array.copy()
+    line[-1] = end - direction * min(head_length * 0.5, last_leg)
+    normal = np.array([-direction[1], direction[0]])
+    half_width = head_length * HEAD_HALF_WIDTH
+    base = end - direction * head_length
+    triangle = (_point(end), _point(base + normal * half_width),
+                _point(base - normal * half_width))
+    return tuple(_point(p) for p in line), triangle
+
+
+def _point(array: Any) -> Point:
+    return (float(array[0]), float(array[1]))
+
+
 def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | None = None,
-           pad: float | None = None) -> DiagramLayout:
+           pad: float | None = None, *, metrics: Metrics) -> DiagramLayout:
     """Lay ``spec`` out to ``width`` inches (and at most ``height`` inches, if given).
 
-    ``pad`` (inches) is kept free at the edges; by default a third of the font size.
-    """
-    if pad is None:
-        import matplotlib as mpl
+    Parameters
+    ----------
+    spec : DiagramSpec
+        A validated spec.
+    measure : callable
+        ``measure(text, kind) -> (width, height)`` in inches at the theme's font size for
+        ``kind`` (see :func:`lstmfigs.diagram.draw.text_measurer`).
+    width : float
+        The width of the diagram area, inches.
+    height : float, optional
+        The most the diagram area may be tall, inches (a fixed page); by default the
+        height follows from the width.
+    pad : float, optional
+        Inches kept free at the edges; by default a third of the font size.
+    metrics : Metrics
+        The theme's font sizes and line widths.
 
-        pad = mpl.rcParams["font.size"] / 72 / 3
-    texts = text_items(spec)
-    text_sizes = {id(item): measure(item.text, item.kind) for item in texts}
+    Returns
+    -------
+    DiagramLayout
+        Every primitive of the diagram in diagram units, and the scale and limits that
+        place them on the page.
+    """
+    em = metrics.em
+    if pad is None:
+        pad = em / 3
+    texts = [_sized(item, measure(item.text, item.kind)) for item in text_items(spec)]
 
     def extents(geoms: dict[str, NodeGeometry], axis: int) -> list[_Extent]:
         found: list[_Extent] = []
@@ -292,14 +477,14 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
         for item in texts:
             if item.kind == "node":
                 continue  # inside its node, which is already counted
-            box = _text_box(item, text_sizes[id(item)])
+            box = _text_box(item, item.size)
             found.append(_Extent(item.anchor[axis], item.anchor[axis],
                                  box[axis], box[axis + 2]))
         return found
 
     # Scale first from the nodes' minimum sizes, then grow the nodes to fit their labels at
     # that scale and fit again: growing changes the extents only a little, so a few rounds do.
-    label_inches = {t.owner: text_sizes[id(t)] for t in texts if t.kind == "node"}
+    label_inches = {t.owner: t.size for t in texts if t.kind == "node"}
     geoms = {n.id: _node_geometry(n, None) for n in spec.nodes}
     scale = 1.0
     for _ in range(3):
@@ -308,14 +493,14 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
         if height is not None:
             scale = min(scale, _fit_scale(y_extents, height - 2 * pad))
         if spec.max_unit:
-            scale = min(scale, spec.max_unit * _font_size_inches())
+            scale = min(scale, spec.max_unit * em)
         geoms = {}
         for node in spec.nodes:
             size = None
             if node.id in label_inches:
                 w_in, h_in = label_inches[node.id]
                 size = (w_in / scale, h_in / scale)
-            geoms[node.id] = _node_geometry(node, size, _font_size_inches() / scale)
+            geoms[node.id] = _node_geometry(node, size, em / scale)
 
     x_extents, y_extents = extents(geoms, 0), extents(geoms, 1)
     x_lo, x_hi = _span(x_extents, scale)
@@ -326,33 +511,49 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
     xlim = ((x_lo - x_extra) / scale, (x_hi + x_extra) / scale)
     ylim = ((y_lo - y_extra) / scale, (y_hi + y_extra) / scale)
 
-    wires = []
-    for index, wire in enumerate(spec.wires):
-        source_id, source_port = parse_port(wire.source)
-        target_id, target_port = parse_port(wire.target)
-        source, target = geoms[source_id], geoms[target_id]
-        source_side = port_side(source.node, source_port)
-        target_side = port_side(target.node, target_port)
-        points = _route(source.port(resolve_port(source.node, source_port)), source_side,
-                        target.port(resolve_port(target.node, target_port)), target_side,
-                        wire.via)
-        arrow = wire.arrow if wire.arrow is not None else target.node.kind not in ("dot", "concat")
-        wires.append(WireGeometry(wire, index, points, arrow, source_side, target_side))
-
-    return DiagramLayout(spec, scale, geoms, tuple(wires), _branch_points(spec, geoms, wires),
-                         tuple(texts), xlim, ylim)
+    wires = [_wire_geometry(index, wire, geoms, scale, metrics)
+             for index, wire in enumerate(spec.wires)]
+    regions = tuple(RegionGeometry(r, r.bounds, min(r.bounds[2], r.bounds[3]) * REGION_ROUNDING)
+                    for r in spec.regions)
+    return DiagramLayout(spec, scale, geoms, tuple(wires), _branch_dots(geoms, wires),
+                         tuple(texts), xlim, ylim, metrics, regions)
 
 
-def _branch_points(spec: DiagramSpec, geoms: dict[str, NodeGeometry],
-                   wires: list[WireGeometry]) -> tuple[tuple[Point, str], ...]:
-    """Where one port feeds several wires, the signal branches: mark it with a dot
-    (dot nodes draw their own)."""
+def _sized(item: TextItem, size: tuple[float, float]) -> TextItem:
+    return TextItem(item.text, item.anchor, item.ha, item.va, item.kind, item.offset,
+                    item.owner, item.steps, (float(size[0]), float(size[1])))
+
+
+def _wire_geometry(index: int, wire: Wire, geoms: dict[str, NodeGeometry], scale: float,
+                   metrics: Metrics) -> WireGeometry:
+    source_id, source_port = parse_port(wire.source)
+    target_id, target_port = parse_port(wire.target)
+    source, target = geoms[source_id], geoms[target_id]
+    source_side = port_side(source.node, source_port)
+    target_side = port_side(target.node, target_port)
+    points = _route(source.port(resolve_port(source.node, source_port)), source_side,
+                    target.port(resolve_port(target.node, target_port)), target_side,
+                    wire.via)
+    has_arrow = wire.arrow if wire.arrow is not None else target.node.kind not in ("dot", "concat")
+    line: tuple[Point, ...] = tuple(_point(p) for p in points)
+    head = None
+    if has_arrow:
+        line, head = arrow(points, metrics.head_length(wire.role) / scale)
+    return WireGeometry(wire, index, points, has_arrow, source_side, target_side, line, head)
+
+
+def _branch_dots(geoms: dict[str, NodeGeometry],
+                 wires: list[WireGeometry]) -> tuple[BranchDot, ...]:
+    """Where one port feeds several wires, the signal branches: mark it with a dot (dot
+    nodes draw their own).  The dot is lit in every step of the wires that leave it."""
     counts = Counter(w.wire.source for w in wires)
-    points = []
+    dots = []
     for ref, count in sorted(counts.items()):
         node_id, port = parse_port(ref)
         geom = geoms[node_id]
         if count > 1 and geom.node.kind != "dot":
-            first = next(w for w in wires if w.wire.source == ref)
-            points.append((geom.port(resolve_port(geom.node, port)), first.wire.role))
-    return tuple(points)
+            leaving = [w.wire for w in wires if w.wire.source == ref]
+            steps = tuple(dict.fromkeys(step for wire in leaving for step in wire.steps))
+            dots.append(BranchDot(geom.port(resolve_port(geom.node, port)), leaving[0].role,
+                                  steps, ref))
+    return tuple(dots)

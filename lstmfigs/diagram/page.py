@@ -21,23 +21,10 @@ from matplotlib.figure import Figure
 from ..errors import LstmfigsError, UnknownNameError
 from ..limits import check_figure_size
 from ..themes import Theme, new_figure, theme_context
-from .draw import (
-    DIM,
-    DiagramArtists,
-    blend,
-    draw_diagram,
-    font,
-    legend_glyph,
-    panel_axes,
-    text_measurer,
-)
+from .draw import DiagramArtists, draw_diagram, paint_page, text_measurer, theme_metrics
 from .layout import DiagramLayout, layout
+from .panels import PagePlan, plan_page
 from .spec import DiagramSpec, validate
-
-#: Vertical gap between the diagram and its panels, in multiples of the font size.
-PANEL_GAP_EM = 0.6
-#: On a slide, equations go below the diagram only if it is then this much larger.
-BELOW_PREFERENCE = 1.15
 
 
 @dataclass
@@ -49,6 +36,8 @@ class RenderedDiagram:
     legend_texts: list[Any]
     equation_texts: list[Any]
     panel_axes: list[Axes]
+    #: Where everything went: figure size, the diagram's box and the panels' contents.
+    page: PagePlan | None = None
 
 
 def check_highlight(spec: DiagramSpec, highlight: str | None) -> str | None:
@@ -106,7 +95,8 @@ def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
     assert fig is not None  # an Axes always belongs to a figure
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
-    diagram = layout(spec, text_measurer(fig), bbox.width * fig_w, bbox.height * fig_h)
+    diagram = layout(spec, text_measurer(fig), bbox.width * fig_w, bbox.height * fig_h,
+                     metrics=theme_metrics())
     return draw_diagram(diagram, ax, highlight=highlight, activity=activity)
 
 
@@ -152,67 +142,19 @@ def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = N
     if width <= 0 or page_height <= 0:
         raise LstmfigsError(f"impossible figure size {width} x {page_height} in")
     fig = new_figure(figsize=(width, page_height), theme=theme)
-    measure = text_measurer(fig)
-    em = mpl.rcParams["font.size"] / 72
-
-    legend_entries = spec.legend if legend else ()
-    equation_lines = spec.equations if equations else ()
-    legend_plan = _plan_legend(legend_entries, measure, width)
-    # A fixed page (a 16:9 slide) is wider than a cell diagram: equations go beside it in
-    # one column, unless long lines (peepholes) would squeeze the diagram so much that it is
-    # drawn clearly larger with them below; on a column-width figure they go below, in two
-    # columns where they fit.
-    if page == "fixed":
-        plans = [_fixed_page_plan(spec, measure, width, page_height, em, legend_plan,
-                                  equation_lines, beside)
-                 for beside in ((True, False) if equation_lines else (False,))]
-        chosen = plans[0]
-        if len(plans) == 2 and plans[1][0].scale > BELOW_PREFERENCE * plans[0][0].scale:
-            chosen = plans[1]
-        diagram, equation_plan, beside, side_width, below = chosen
-        height = page_height
-    else:
-        beside, side_width = False, 0.0
-        equation_plan = _plan_equations(equation_lines, measure, width)
-        below = [plan for plan in (legend_plan, equation_plan) if plan]
-        diagram = layout(spec, measure, width)
-        height = diagram.size[1] + sum(plan["height"] + PANEL_GAP_EM * em for plan in below)
-    diagram_width = width - side_width
+    plan = plan_page(spec, text_measurer(fig), theme_metrics(), width=width,
+                     page_height=page_height, fixed=page == "fixed", legend=legend,
+                     equations=equations)
     # Far-apart nodes in a small spec would make a figure kilometres tall: refuse it here,
     # before any canvas is allocated.
-    check_figure_size(width, height, f"diagram '{spec.name}'")
-    fig.set_size_inches(width, height)
-
-    diagram_height = diagram.size[1]
-    ax = fig.add_axes((0, 1 - diagram_height / height, diagram_width / width,
-                       diagram_height / height))
-    artists = draw_diagram(diagram, ax, highlight=highlight, activity=activity)
-
-    panels, legend_texts, equation_texts = [], [], []
-    if beside:
-        panel = fig.add_axes((diagram_width / width, 1 - diagram_height / height,
-                              side_width / width, diagram_height / height))
-        panel.set_xlim(0, side_width)
-        panel.set_ylim(0, diagram_height)
-        panel.set_axis_off()
-        offset = (diagram_height - equation_plan["height"]) / 2
-        equation_texts += _paint_equations(panel, equation_plan, highlight, bottom=offset)
-        panels.append(panel)
-    # Panels below stack downwards from the diagram.
-    cursor = height - diagram_height
-    for plan in below:
-        cursor -= PANEL_GAP_EM * em + plan["height"]
-        panel = panel_axes(fig, cursor, plan["height"])
-        if plan is legend_plan:
-            legend_texts += _paint_legend(panel, plan, highlight)
-        else:
-            equation_texts += _paint_equations(panel, plan, highlight)
-        panels.append(panel)
+    check_figure_size(*plan.size, f"diagram '{spec.name}'")
+    fig.set_size_inches(*plan.size)
+    artists, legend_texts, equation_texts, panels = paint_page(
+        fig, plan, highlight=highlight, activity=activity)
     # What scene, svgedit and checks read back: the layout and the artists drawn from it.
     fig.lstmfigs_diagram = RenderedDiagram(  # type: ignore[attr-defined]
-        diagram, artists, legend_texts, equation_texts, panels)
+        plan.diagram, artists, legend_texts, equation_texts, panels, plan)
     return fig
-
 
 
 def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: str = "") -> None:
@@ -265,98 +207,3 @@ def _check_math_at(text: str, size: float, path: str, source: str) -> None:
         first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "parse error"
         raise SpecError(f"mathtext {text[:40]!r} cannot be drawn at {size:g} pt: {first}",
                         path=path, source=source) from None
-
-
-def _fixed_page_plan(spec: DiagramSpec, measure: Any, width: float, page_height: float,
-                     em: float, legend_plan: Any, equation_lines: Any, beside: bool) -> tuple:
-    """Layout of the diagram on a fixed page with the equations beside it or below."""
-    equation_plan = _plan_equations(equation_lines, measure, width,
-                                    columns=1 if beside else None)
-    side_width = equation_plan["column_width"] + 2 * em if beside else 0.0
-    below = [plan for plan in (legend_plan, None if beside else equation_plan) if plan]
-    available = page_height - sum(plan["height"] + PANEL_GAP_EM * em for plan in below)
-    if available <= 0.5 or width - side_width <= 0.5:
-        raise LstmfigsError(f"a {width:g} x {page_height:g} in page is too small for this "
-                            "diagram with its panels")
-    diagram = layout(spec, measure, width - side_width, available)
-    return diagram, equation_plan, beside, side_width, below
-
-
-# -- panels ------------------------------------------------------------------------------------
-
-def _plan_legend(entries, measure, width: float) -> dict[str, Any] | None:
-    if not entries:
-        return None
-    em = mpl.rcParams["legend.fontsize"] / 72
-    glyph, gap, spacing = 1.8 * em, 0.5 * em, 1.4 * em
-    row_height = 1.9 * em
-    sized = [(entry, glyph + gap + measure(entry.text, "legend")[0]) for entry in entries]
-    available = width - 2 * em
-
-    def split(count: int) -> list[list[tuple[Any, float]]]:
-        per_row = -(-len(sized) // count)
-        return [sized[i:i + per_row] for i in range(0, len(sized), per_row)]
-
-    def fits(row: list[tuple[Any, float]]) -> bool:
-        return sum(w for _, w in row) + spacing * (len(row) - 1) <= available
-
-    # The fewest rows that fit, with entries spread evenly (no lone entry on a last row).
-    rows = next((split(n) for n in range(1, len(sized) + 1) if all(map(fits, split(n)))), None)
-    if rows is None:
-        raise LstmfigsError(f"a legend entry does not fit the {width:.2f} in figure")
-    return {"rows": rows, "height": row_height * len(rows), "glyph": glyph, "gap": gap,
-            "spacing": spacing, "row_height": row_height}
-
-
-def _paint_legend(ax: Axes, plan: dict[str, Any], highlight: str | None) -> list[Any]:
-    width = ax.get_xlim()[1]
-    texts = []
-    for row_index, row in enumerate(plan["rows"]):
-        total = sum(w for _, w in row) + plan["spacing"] * (len(row) - 1)
-        x = (width - total) / 2
-        y = plan["height"] - plan["row_height"] * (row_index + 0.5)
-        for entry, entry_width in row:
-            legend_glyph(ax, entry.kind, x, y, plan["glyph"])
-            texts.append(ax.text(x + plan["glyph"] + plan["gap"], y, entry.text, ha="left",
-                                 va="center", fontproperties=font("legend"),
-                                 color=mpl.rcParams["text.color"]))
-            x += entry_width + plan["spacing"]
-    return texts
-
-
-def _plan_equations(lines, measure, width: float, columns: int | None = None
-                    ) -> dict[str, Any] | None:
-    if not lines:
-        return None
-    em = mpl.rcParams["font.size"] / 72
-    widths = [measure(line.text, "label")[0] for line in lines]
-    heights = [measure(line.text, "label")[1] for line in lines]
-    line_height = max(max(heights), em) + 0.55 * em
-    column_gap = 2.5 * em
-    widest = max(widths)
-    if widest > width - 2 * em:
-        raise LstmfigsError(f"an equation is {widest:.2f} in wide and does not fit the "
-                            f"{width:.2f} in figure; choose a wider theme or --width")
-    if columns is None:
-        columns = 2 if 2 * widest + column_gap <= width - 2 * em and len(lines) > 3 else 1
-    per_column = -(-len(lines) // columns)
-    return {"lines": lines, "columns": columns, "per_column": per_column,
-            "column_width": widest, "column_gap": column_gap, "line_height": line_height,
-            "height": per_column * line_height}
-
-
-def _paint_equations(ax: Axes, plan: dict[str, Any], highlight: str | None,
-                     bottom: float = 0.0) -> list[Any]:
-    width = ax.get_xlim()[1]
-    block = plan["columns"] * plan["column_width"] + (plan["columns"] - 1) * plan["column_gap"]
-    left = (width - block) / 2
-    texts = []
-    color = mpl.rcParams["text.color"]
-    for index, line in enumerate(plan["lines"]):
-        column, row = divmod(index, plan["per_column"])
-        x = left + column * (plan["column_width"] + plan["column_gap"])
-        y = bottom + plan["height"] - plan["line_height"] * (row + 0.5)
-        dimmed = highlight is not None and highlight not in line.steps
-        texts.append(ax.text(x, y, line.text, ha="left", va="center", fontproperties=font("label"),
-                             color=blend(color, DIM) if dimmed else color))
-    return texts
