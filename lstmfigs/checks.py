@@ -13,20 +13,32 @@ problems (empty when the figure is clean):
 They work for any matplotlib figure (tick labels, titles, colour-bar labels, legends) and
 know more about lstmfigs diagrams (``fig.lstmfigs_diagram``).  The test-suite runs them on
 every built-in figure in every theme; users can run them on their own figures.
+
+A diagram's own geometry is checked without a renderer by :func:`geometry_problems`, from
+its layout alone (node outlines, wire polylines and the measured boxes of its labels, in
+diagram units); :func:`layout_problems` adds what only a drawn figure shows (text against
+text across the whole figure, the panels' text against the diagram, the canvas edge).
 """
 
 from __future__ import annotations
 
-from itertools import combinations
-from typing import Any, Iterable
+from collections.abc import Iterable
+from itertools import combinations, pairwise
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import Bbox, BboxBase
 
 #: Extents closer than this (pixels at 100 dpi) count as touching, not overlapping.
 TOLERANCE_PX = 0.5
+#: The same tolerance in inches, for geometry checked without a renderer.
+TOLERANCE_IN = TOLERANCE_PX / 100
+#: A wire may graze a node's outline by this much (inches) without running through it.
+GRAZE_IN = 1.0 / 100
+
+Extents = tuple[float, float, float, float]
 
 
 def _undrawn_tick_labels(fig: Figure) -> set[int]:
@@ -37,10 +49,10 @@ def _undrawn_tick_labels(fig: Figure) -> set[int]:
             if not ax.axison or not axis.get_visible():
                 drawn = []  # an axis that is switched off draws no tick labels at all
             else:
-                try:
-                    drawn = axis._update_ticks()  # the ticks the next draw will show
-                except Exception:  # a private helper; without it, check every label
-                    continue
+                update = getattr(axis, "_update_ticks", None)  # private: the ticks drawn next
+                if update is None:
+                    continue  # without it, check every label
+                drawn = update()
             drawn_ids = {id(label) for tick in drawn for label in (tick.label1, tick.label2)}
             for tick in axis.majorTicks + axis.minorTicks:
                 for label in (tick.label1, tick.label2):
@@ -71,7 +83,7 @@ def _describe(text: Text) -> str:
 
 def _segments_hit_box(points: np.ndarray, box: Bbox) -> bool:
     """Whether a polyline (display coordinates) passes through the inside of ``box``."""
-    for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+    for (x0, y0), (x1, y1) in pairwise(points):
         # Clip the segment against the box (Liang-Barsky).
         dx, dy = x1 - x0, y1 - y0
         t0, t1 = 0.0, 1.0
@@ -97,12 +109,29 @@ def _segments_hit_box(points: np.ndarray, box: Bbox) -> bool:
 
 def layout_problems(fig: Figure, *, min_font_pt: float = 5.0, check_wires: bool = True,
                     ignore: Iterable[Text] = ()) -> list[str]:
-    """Everything wrong with the layout of ``fig``; an empty list means clean."""
+    """Everything wrong with the layout of ``fig``; an empty list means clean.
+
+    Parameters
+    ----------
+    fig : Figure
+        Any figure; an lstmfigs diagram (``fig.lstmfigs_diagram``) is also checked by
+        :func:`geometry_problems`.
+    min_font_pt : float
+        Text smaller than this, in points, is reported.
+    check_wires : bool
+        Check a diagram's wires too.
+    ignore : iterable of Text
+        Texts left out of every check.
+
+    Returns
+    -------
+    list of str
+        One line per problem.
+    """
     from .export import figure_renderer
 
-    figure_renderer(fig)  # attaches a canvas that can draw, if the figure has none
+    renderer = figure_renderer(fig)  # attaches a canvas that can draw, if it has none
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
     problems: list[str] = []
     ignored = set(map(id, ignore))
     texts = [t for t in _visible_texts(fig) if id(t) not in ignored]
@@ -114,8 +143,9 @@ def layout_problems(fig: Figure, *, min_font_pt: float = 5.0, check_wires: bool 
         if (box.x0 < canvas.x0 - TOLERANCE_PX or box.y0 < canvas.y0 - TOLERANCE_PX
                 or box.x1 > canvas.x1 + TOLERANCE_PX or box.y1 > canvas.y1 + TOLERANCE_PX):
             problems.append(f"text {_describe(text)} is cut off at the canvas edge")
-        if text.get_fontsize() < min_font_pt:
-            problems.append(f"text {_describe(text)} is {text.get_fontsize():.1f} pt, "
+        size = float(text.get_fontsize())
+        if size < min_font_pt:
+            problems.append(f"text {_describe(text)} is {size:.1f} pt, "
                             f"below {min_font_pt} pt")
 
     for first, second in combinations(texts, 2):
@@ -138,66 +168,125 @@ def layout_problems(fig: Figure, *, min_font_pt: float = 5.0, check_wires: bool 
     return problems
 
 
-def _diagram_problems(diagram: Any, renderer: Any, boxes: dict[int, Bbox], canvas: Bbox,
+def _diagram_problems(diagram: Any, renderer: Any, boxes: dict[int, Bbox], canvas: BboxBase,
                       check_wires: bool) -> list[str]:
-    problems: list[str] = []
+    """The diagram's geometry, then its panels' text against its nodes and wires."""
     artists = diagram.artists
     layout = diagram.layout
-    ax = artists.ax
-    to_display = ax.transData.transform
+    problems = geometry_problems(layout, check_wires=check_wires)
+    to_display = artists.ax.transData.transform
 
-    node_boxes = {}
-    for node_id, patch in artists.nodes.items():
-        if patch is not None:
-            node_boxes[node_id] = patch.get_window_extent(renderer)
-            box = node_boxes[node_id]
-            if box.x0 < canvas.x0 or box.y0 < canvas.y0 or box.x1 > canvas.x1 or box.y1 > canvas.y1:
-                problems.append(f"node '{node_id}' is cut off at the canvas edge")
-
-    # Nodes must not overlap each other.
-    for (id_a, a), (id_b, b) in combinations(node_boxes.items(), 2):
-        if _shrink(a, TOLERANCE_PX).overlaps(_shrink(b, TOLERANCE_PX)):
-            problems.append(f"node '{id_a}' overlaps node '{id_b}'")
-
-    own_label = {id(text): node_id for node_id, text in artists.node_labels.items()}
-    all_texts = artists.texts() + list(diagram.legend_texts) + list(diagram.equation_texts)
-    for text in all_texts:
+    node_boxes = {node_id: patch.get_window_extent(renderer)
+                  for node_id, patch in artists.nodes.items() if patch is not None}
+    for node_id, box in node_boxes.items():
+        if box.x0 < canvas.x0 or box.y0 < canvas.y0 or box.x1 > canvas.x1 or box.y1 > canvas.y1:
+            problems.append(f"node '{node_id}' is cut off at the canvas edge")
+    for text in list(diagram.legend_texts) + list(diagram.equation_texts):
         if id(text) not in boxes:
             continue
         box = _shrink(boxes[id(text)], TOLERANCE_PX)
-        owner = own_label.get(id(text))
         for node_id, node_box in node_boxes.items():
-            if node_id == owner:
-                # A node's label must sit inside its node.
-                if not (node_box.x0 - 1 <= box.x0 and box.x1 <= node_box.x1 + 1
-                        and node_box.y0 - 1 <= box.y0 and box.y1 <= node_box.y1 + 1):
-                    problems.append(f"label {_describe(text)} does not fit inside node '{node_id}'")
-                continue
             if box.overlaps(node_box):
                 problems.append(f"text {_describe(text)} overlaps node '{node_id}'")
-        if owner is None:
-            for index, points in enumerate(artists.wire_points):
-                if _segments_hit_box(to_display(np.asarray(points)), box):
-                    problems.append(f"text {_describe(text)} overlaps wire "
-                                    f"{layout.spec.wire_id(index)}")
+        for index, points in enumerate(artists.wire_points):
+            if _segments_hit_box(to_display(np.asarray(points)), box):
+                problems.append(f"text {_describe(text)} overlaps wire "
+                                f"{layout.spec.wire_id(index)}")
+    return problems
+
+
+def _overlap(a: Extents, b: Extents, shrink: float) -> bool:
+    """Whether boxes ``a`` and ``b`` (x0, y0, x1, y1), each shrunk by ``shrink``, overlap."""
+    return (a[0] + shrink < b[2] - shrink and b[0] + shrink < a[2] - shrink
+            and a[1] + shrink < b[3] - shrink and b[1] + shrink < a[3] - shrink)
+
+
+def _as_bbox(box: Extents, shrink: float = 0.0) -> Bbox:
+    return Bbox.from_extents(box[0] + shrink, box[1] + shrink, box[2] - shrink, box[3] - shrink)
+
+
+def geometry_problems(layout: Any, *, check_wires: bool = True) -> list[str]:
+    """Everything wrong with a diagram's geometry, found without drawing it.
+
+    Checks, in diagram units: wires (:func:`wire_problems`); nodes overlapping nodes;
+    wires running through a node they do not connect to; nodes outside the diagram's
+    limits; a node's label not fitting inside it; labels overlapping a node that is not
+    theirs, a wire, or another label.
+
+    Parameters
+    ----------
+    layout : DiagramLayout
+        A laid-out diagram (``fig.lstmfigs_diagram.layout``).
+    check_wires : bool
+        Also check the wires (port to port, orthogonal, not through other nodes).
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when the geometry is clean.
+    """
+    problems: list[str] = []
+    spec = layout.spec
+    tolerance = TOLERANCE_IN / layout.scale
+    outlines = {node_id: geom.bounds for node_id, geom in layout.nodes.items()
+                if geom.shape != "point"}
+    (x_lo, x_hi), (y_lo, y_hi) = layout.xlim, layout.ylim
+    for node_id, (x0, y0, x1, y1) in outlines.items():
+        if x0 < x_lo or y0 < y_lo or x1 > x_hi or y1 > y_hi:
+            problems.append(f"node '{node_id}' lies outside the diagram's area")
+    for (id_a, a), (id_b, b) in combinations(outlines.items(), 2):
+        if _overlap(a, b, tolerance):
+            problems.append(f"node '{id_a}' overlaps node '{id_b}'")
+
+    for item in layout.texts:
+        box = item.box(layout.scale)
+        if item.kind == "node":
+            x0, y0, x1, y1 = outlines.get(item.owner, box)
+            slack = 1.0 / 100 / layout.scale
+            if not (x0 - slack <= box[0] and box[2] <= x1 + slack
+                    and y0 - slack <= box[1] and box[3] <= y1 + slack):
+                problems.append(f"label {item.text!r} does not fit inside node '{item.owner}'")
+            continue
+        for node_id, outline in outlines.items():
+            if _overlap(box, outline, tolerance / 2):
+                problems.append(f"text {item.text!r} overlaps node '{node_id}'")
+        inside = _as_bbox(box, tolerance)
+        for geom in layout.wires:
+            if _segments_hit_box(np.asarray(geom.points), inside):
+                problems.append(f"text {item.text!r} overlaps wire {spec.wire_id(geom.index)}")
+    labels = [item for item in layout.texts if item.kind != "node"]
+    for first, second in combinations(labels, 2):
+        if _overlap(first.box(layout.scale), second.box(layout.scale), tolerance):
+            problems.append(f"text {first.text!r} overlaps text {second.text!r}")
 
     if check_wires:
         problems += wire_problems(layout)
         # A wire may touch the nodes at its two ends; running through any other node makes
         # the reader think it feeds that node.
-        for index, points in enumerate(artists.wire_points):
-            wire = layout.spec.wires[index]
-            ends = {wire.source.partition(".")[0], wire.target.partition(".")[0]}
-            display = to_display(np.asarray(points))
-            for node_id, node_box in node_boxes.items():
-                if node_id not in ends and _segments_hit_box(display, _shrink(node_box, 1.0)):
-                    problems.append(f"wire {layout.spec.wire_id(index)} runs through node "
+        graze = GRAZE_IN / layout.scale
+        for geom in layout.wires:
+            ends = {geom.wire.source.partition(".")[0], geom.wire.target.partition(".")[0]}
+            points = np.asarray(geom.points)
+            for node_id, outline in outlines.items():
+                if node_id not in ends and _segments_hit_box(points, _as_bbox(outline, graze)):
+                    problems.append(f"wire {spec.wire_id(geom.index)} runs through node "
                                     f"'{node_id}'")
     return problems
 
 
 def wire_problems(layout: Any) -> list[str]:
-    """Wires that do not run from a port to a port, or are not orthogonal."""
+    """Wires that do not run from a port to a port, or are not orthogonal.
+
+    Parameters
+    ----------
+    layout : DiagramLayout
+        A laid-out diagram.
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when every wire is sound.
+    """
     from .diagram.spec import parse_port, resolve_port
 
     problems = []
@@ -207,7 +296,7 @@ def wire_problems(layout: Any) -> list[str]:
         if len(points) < 2:
             problems.append(f"wire {name} has no length")
             continue
-        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+        for (x0, y0), (x1, y1) in pairwise(points):
             if abs(x0 - x1) > 1e-9 and abs(y0 - y1) > 1e-9:
                 problems.append(f"wire {name} has a diagonal segment")
         for end, ref, point in (("start", geom.wire.source, points[0]),
