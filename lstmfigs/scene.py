@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 
 from .diagram.draw import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.layout import DiagramLayout, Metrics, NodeGeometry, TextItem, WireGeometry
-from .diagram.panels import LEGEND_ROLES
+from .diagram.panels import LEGEND_ROLES as LEGEND_ROLES  # tikz and pptx import it here
 from .errors import LstmfigsError
 from .themes import role_style
 
@@ -109,7 +109,7 @@ class Scene:
     def dimmed(self, color: str) -> str:
         """``color`` blended :data:`DIM` of the way to the background (opaquely)."""
         rgb, bg = _rgb(color), _rgb(self.background)
-        return hex_color(tuple(c + (b - c) * DIM for c, b in zip(rgb, bg)))
+        return hex_color(tuple(c + (b - c) * DIM for c, b in zip(rgb, bg, strict=True)))
 
 
 def hex_color(color: Any) -> str:
@@ -203,23 +203,17 @@ def scene_of(fig: Any) -> Scene:
     legend_plan = rendered.page.legend if rendered.page is not None else None
     if rendered.legend_texts and legend_plan is not None:
         glyph, gap = legend_plan.glyph / scale, legend_plan.gap / scale
-        for entry, text in zip(spec.legend, rendered.legend_texts):
+        for entry, text in zip(spec.legend, rendered.legend_texts, strict=True):
             x, y = anchor_units(text)
             legend_entries.append(LegendEntry(entry.kind, entry.text, x - glyph - gap, y,
                                               glyph, gap))
     equation_items = []
-    for line, text in zip(spec.equations, rendered.equation_texts):
+    # No texts when the figure has no equations panel.
+    for line, text in zip(spec.equations, rendered.equation_texts, strict=False):
         x, y = anchor_units(text)
         equation_items.append(Equation(line.text, x, y, line.steps))
 
-    node_steps = {n.id: n.steps for n in spec.nodes}
-    label_steps = {(l.id or f"labels[{i}]"): l.steps for i, l in enumerate(spec.labels)}
-    region_steps = {r.id: r.steps for r in spec.regions}
-    texts = []
-    for item in layout.texts:
-        table = {"node": node_steps, "terminal": node_steps,
-                 "region": region_steps}.get(item.kind, label_steps)
-        texts.append((item, table.get(item.owner, ())))
+    texts = [(item, item.steps) for item in layout.texts]
     # Branch dots take the steps of the wires that leave them, as in every output.
     dots = tuple((dot.point, dot.role, dot.steps) for dot in layout.dots)
     return Scene(

@@ -211,8 +211,8 @@ def test_geometry_checks_need_no_renderer_and_can_fail():
     # The input gate on top of the forget gate, a label on a wire.
     nodes = tuple(dataclasses.replace(n, at=(3.3, 2.5)) if n.id == "input_gate" else n
                   for n in spec.nodes)
-    labels = tuple(dataclasses.replace(l, at=(2.8, 4.6), ha="center")
-                   if l.id == "forget_label" else l for l in spec.labels)
+    labels = tuple(dataclasses.replace(label, at=(2.8, 4.6), ha="center")
+                   if label.id == "forget_label" else label for label in spec.labels)
     broken = layout(dataclasses.replace(spec, nodes=nodes, labels=labels), _measure, 5.0,
                     metrics=_METRICS)
     problems = geometry_problems(broken)

@@ -329,7 +329,7 @@ def paint_glyph(ax: Axes, glyph: Glyph) -> list[Any]:
             kwargs["solid_capstyle"] = stroke.capstyle
         if stroke.joinstyle:
             kwargs["solid_joinstyle"] = stroke.joinstyle
-        xs, ys = zip(*stroke.points)
+        xs, ys = zip(*stroke.points, strict=True)
         artists += ax.plot(list(xs), list(ys), color=style.color, linewidth=style.linewidth,
                            **kwargs)
     if glyph.head is not None:

@@ -131,7 +131,8 @@ class NodeGeometry:
     def bounds(self) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1)."""
         cx, cy = self.center
-        return (cx - self.width / 2, cy - self.height / 2, cx + self.width / 2, cy + self.height / 2)
+        return (cx - self.width / 2, cy - self.height / 2,
+                cx + self.width / 2, cy + self.height / 2)
 
     @property
     def rounding(self) -> float:
