@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import LstmfigsError
 from .export import atomic_write
-from .scene import LEGEND_ROLES, Scene, build_scene
+from .scene import LEGEND_ROLES, Look, Scene, build_scene
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Request
@@ -432,7 +432,7 @@ class _SlideWriter:
         shape.shadow.inherit = False
         self.line(shape, geom.wire.role, steps)
         if geom.arrow:
-            self._arrowhead(shape, self.scene.looks[geom.wire.role].linewidth)
+            self._arrowhead(shape, self.scene.looks[geom.wire.role])
 
     def _glue(self, connector: Any, geom: Any) -> None:
         """Glue a straight connector's ends to the side midpoints of the shapes it joins."""
@@ -457,11 +457,11 @@ class _SlideWriter:
                                                        "idx": str(site)})
             properties.append(element)
 
-    def _arrowhead(self, shape: Any, linewidth: float) -> None:
+    def _arrowhead(self, shape: Any, look: Look) -> None:
         from pptx.oxml.ns import qn
 
         # PowerPoint sizes heads in multiples of the line width: sm 2, med 3, lg 5.
-        ratio = (4.0 + 2.2 * linewidth) / max(linewidth, 0.1)
+        ratio = look.head_length / max(look.linewidth, 0.1)
         size = "lg" if ratio >= 4.5 else "med" if ratio >= 2.5 else "sm"
         ln = shape.line._get_or_add_ln()
         tail = ln.makeelement(qn("a:tailEnd"), {"type": "triangle", "w": size, "len": size})
@@ -508,7 +508,7 @@ class _SlideWriter:
                 shape.line.dash_style = None
                 shape.name, shape.shadow.inherit = name, False
                 if entry.kind == "transfer":
-                    self._arrowhead(shape, self.scene.looks[state].linewidth)
+                    self._arrowhead(shape, self.scene.looks[state])
             if entry.kind == "copy":
                 self.dot((x + s / 2, y), state, self.always, name)
         self.text_box(entry.text, (x + s + entry.gap, y), (0.0, 0.0), "left", "center",

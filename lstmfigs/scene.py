@@ -41,6 +41,7 @@ class Look:
     linewidth: float
     dashes: tuple[float, ...] | None  # on/off lengths in points, None when solid
     dot_radius: float  # a copy dot, points (as draw.py's marker, with its edge)
+    head_length: float = 0.0  # an arrowhead's length, points (its half-width: 0.42 of that)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def _look(role: str, metrics: Metrics) -> Look:
     return Look(line=hex_color(style.color), fill=hex_color(blend(style.color, NODE_TINT)),
                 op_fill=hex_color(blend(style.color, OP_TINT)), linewidth=style.linewidth,
                 dashes=tuple(float(d) for d in dashes) if dashes else None,
-                dot_radius=metrics.dot_radius(role))
+                dot_radius=metrics.dot_radius(role),
+                head_length=metrics.head_length(role) * 72)
 
 
 def build_scene(req: Request) -> Scene:

@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .diagram.layout import HEAD_HALF_WIDTH
 from .export import atomic_write
 from .scene import LEGEND_ROLES, Scene, build_scene
 
@@ -173,9 +174,9 @@ class _Writer:
             if look.dashes:
                 dash = ", dash pattern=" + " ".join(
                     f"{'on' if i % 2 == 0 else 'off'} {_pt(d)}" for i, d in enumerate(look.dashes))
-            head = 4.0 + 2.2 * look.linewidth  # as draw.py: points
+            head = look.head_length  # points, as the layout draws it
             self.emit(f"  {role}/.style={{draw={role}, line width={_pt(look.linewidth)}{dash}, "
-                      f">={{Triangle[length={_pt(head)}, width={_pt(0.84 * head)}, "
+                      f">={{Triangle[length={_pt(head)}, width={_pt(2 * HEAD_HALF_WIDTH * head)}, "
                       "line width=0pt]}},")
         self.emit("  % Elements of a role, and their dimmed looks (outside a highlighted step).")
         self.emit("  wire/.style={#1, line join=miter}, wire dim/.style={draw=#1_dim},")
