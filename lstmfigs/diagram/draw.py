@@ -73,19 +73,50 @@ class DiagramArtists:
 
 
 def background_rgb() -> tuple[float, float, float]:
-    """The active theme's figure background as RGB (white when transparent)."""
+    """The active theme's figure background.
+
+    Returns
+    -------
+    tuple of float
+        RGB in [0, 1]; white when the theme's background is ``none`` or ``auto``.
+    """
     face = mpl.rcParams["figure.facecolor"]
     return to_rgb(face) if face not in ("none", "auto") else (1.0, 1.0, 1.0)
 
 
 def blend(color: Any, amount: float) -> tuple[float, float, float]:
-    """``color`` moved ``amount`` of the way towards the background."""
+    """``color`` moved ``amount`` of the way towards the active theme's background.
+
+    Parameters
+    ----------
+    color : color
+        Any matplotlib colour.
+    amount : float
+        0 keeps ``color``, 1 gives the background.
+
+    Returns
+    -------
+    tuple of float
+        The blended RGB (opaque: dimmed wires do not darken where they cross).
+    """
     rgb, bg = np.array(to_rgb(color)), np.array(background_rgb())
     return tuple(float(v) for v in rgb + (bg - rgb) * amount)  # type: ignore[return-value]
 
 
 def font(kind: str = "node") -> FontProperties:
-    """The active theme's font for text of ``kind`` ("legend" or any diagram text)."""
+    """The active theme's font for text of ``kind``.
+
+    Parameters
+    ----------
+    kind : str
+        "legend" for the legend's size; anything else ("node", "label", ...) for the
+        theme's font size.
+
+    Returns
+    -------
+    FontProperties
+        The font at that size (family and style from the theme).
+    """
     size = mpl.rcParams["legend.fontsize"] if kind == "legend" else mpl.rcParams["font.size"]
     return FontProperties(size=size)
 
