@@ -357,7 +357,7 @@ class _SlideWriter:
                                       self.Emu(self.place.length(h)))
         shape.adjustments[0] = 0.06
         shape.name = name
-        # The cell body is background, never dimmed (as draw.py): lit in every step.
+        # The cell body is background, never dimmed (as paint.py): lit in every step.
         self.fill(shape, self.scene.region_fill, self.always)
         self.line(shape, None, self.always, colour=self.scene.region_edge,
                   width=self.scene.region_linewidth)

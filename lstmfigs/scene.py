@@ -4,9 +4,9 @@ The editable writers do not translate matplotlib artists: they read the diagram'
 layout (:class:`lstmfigs.diagram.layout.DiagramLayout`, in diagram units) and the theme's
 looks, so a TikZ picture or a slide deck has exactly the geometry of the PDF.  The legend
 and equations panels are placed where the renderer planned them (their anchor points,
-read back once, in the same units).  Colours follow :mod:`lstmfigs.diagram.draw`: role
+read back once, in the same units).  Colours follow :mod:`lstmfigs.diagram.paint`: role
 colour for lines, the role colour tinted towards the background for fills, and every
-element outside a highlighted step blended :data:`~lstmfigs.diagram.draw.DIM` of the way
+element outside a highlighted step blended :data:`~lstmfigs.diagram.paint.DIM` of the way
 to the background.
 """
 
@@ -19,8 +19,8 @@ import matplotlib as mpl
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.lines import Line2D
 
-from .diagram.draw import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.layout import DiagramLayout, Metrics, NodeGeometry, TextItem, WireGeometry
+from .diagram.paint import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.panels import LEGEND_ROLES as LEGEND_ROLES  # tikz and pptx import it here
 from .errors import LstmfigsError
 from .themes import role_style
@@ -40,7 +40,7 @@ class Look:
     op_fill: str    # a pointwise operation: tinted further
     linewidth: float
     dashes: tuple[float, ...] | None  # on/off lengths in points, None when solid
-    dot_radius: float  # a copy dot, points (as draw.py's marker, with its edge)
+    dot_radius: float  # a copy dot, points (as paint.py's marker, with its edge)
     head_length: float = 0.0  # an arrowhead's length, points (its half-width: 0.42 of that)
 
 

@@ -2,14 +2,14 @@
 
 Nothing here draws and nothing here reads matplotlib's global state.  The theme comes in
 as :class:`Metrics` (font sizes and the line width of every role, read once from the theme
-by :func:`lstmfigs.diagram.draw.theme_metrics`) and text sizes through a ``measure``
+by :func:`lstmfigs.diagram.paint.theme_metrics`) and text sizes through a ``measure``
 function (text -> width and height in inches at the theme's font size).  The layout then
 (1) chooses the scale, in inches per diagram unit, at which the diagram and every label fit
 the theme's width, (2) grows each node until its label fits inside, (3) routes wires
 orthogonally from port to port through the spec's waypoints, and (4) returns every
 primitive the painter needs: node outlines with their corner rounding, each wire's line
 and arrowhead, the branch dots with the highlight steps of the wires that meet there, and
-the text items with their measured boxes.  Painting (:mod:`lstmfigs.diagram.draw`) only
+the text items with their measured boxes.  Painting (:mod:`lstmfigs.diagram.paint`) only
 turns these into artists; the checks (:mod:`lstmfigs.checks`) test them without a renderer.
 """
 
@@ -68,7 +68,7 @@ DOT_PER_LINEWIDTH = 2.2
 class Metrics:
     """The theme's sizes that geometry depends on, in points, read once from the theme.
 
-    Made by :func:`lstmfigs.diagram.draw.theme_metrics` inside the theme's context and
+    Made by :func:`lstmfigs.diagram.paint.theme_metrics` inside the theme's context and
     passed to :func:`layout` and the panel planners, which read no global state.
     """
 
@@ -442,7 +442,7 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
         A validated spec.
     measure : callable
         ``measure(text, kind) -> (width, height)`` in inches at the theme's font size for
-        ``kind`` (see :func:`lstmfigs.diagram.draw.text_measurer`).
+        ``kind`` (see :func:`lstmfigs.diagram.paint.text_measurer`).
     width : float
         The width of the diagram area, inches.
     height : float, optional

@@ -21,8 +21,8 @@ from matplotlib.figure import Figure
 from ..errors import LstmfigsError, UnknownNameError
 from ..limits import check_figure_size
 from ..themes import Theme, new_figure, theme_context
-from .draw import DiagramArtists, draw_diagram, paint_page, text_measurer, theme_metrics
 from .layout import DiagramLayout, layout
+from .paint import DiagramArtists, draw_diagram, paint_page, text_measurer, theme_metrics
 from .panels import PagePlan, plan_page
 from .spec import DiagramSpec, validate
 

@@ -1,4 +1,4 @@
-"""Draw: laid-out primitives become matplotlib artists.
+"""Paint: laid-out primitives become matplotlib artists.
 
 Geometry is decided elsewhere (:mod:`lstmfigs.diagram.layout` for the diagram,
 :mod:`lstmfigs.diagram.panels` for the page); this module only makes artists from it, and

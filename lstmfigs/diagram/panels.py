@@ -4,7 +4,7 @@ Geometry only, like :mod:`lstmfigs.diagram.layout`: from the spec, the theme's
 :class:`~lstmfigs.diagram.layout.Metrics` and a ``measure`` function, :func:`plan_page`
 decides the figure's size, the diagram's box and each panel's box, and places every
 legend glyph, legend text and equation line inside its panel.  Nothing here reads
-matplotlib's global state or draws; :mod:`lstmfigs.diagram.draw` paints the plan.
+matplotlib's global state or draws; :mod:`lstmfigs.diagram.paint` paints the plan.
 
 Units: a panel's contents are in inches from the panel's lower-left corner; boxes on the
 page are figure fractions (left, bottom, width, height), as ``Figure.add_axes`` takes them.
