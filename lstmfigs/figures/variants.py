@@ -18,9 +18,11 @@ activations).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..diagram.spec import DiagramSpec
+from ..errors import SpecError, did_you_mean
 
 Table = Mapping[str, Any]
 
@@ -54,12 +56,34 @@ def _wire_key(wire: Table) -> str:
 
 
 def apply_edit(base: DiagramSpec, edit: SpecEdit) -> DiagramSpec:
-    """The spec ``edit`` makes of ``base`` (validated; a bad edit raises SpecError)."""
+    """The spec ``edit`` makes of ``base``, validated like a user's TOML file.
+
+    Parameters
+    ----------
+    base : DiagramSpec
+        The spec the edit starts from (``edit.base``'s).
+    edit : SpecEdit
+        What to remove, change, add and drop.
+
+    Returns
+    -------
+    DiagramSpec
+        The edited spec.
+
+    Raises
+    ------
+    SpecError
+        ``remove`` or ``change`` names an element ``base`` does not have, ``drop_steps``
+        a step it does not have, or the result is not a valid spec (a misspelt field in
+        ``change``, ``add`` or ``spec_fields`` is an unknown key there).  A typo in an edit
+        is an error, never an element silently kept or left unchanged.
+    """
     data = base.to_dict()
+    known = _ids(data)
+    _check_named(edit, "remove", edit.remove, known)
+    _check_named(edit, "change", edit.change, known)
+    _check_named(edit, "drop_steps", edit.drop_steps, set(data.get("steps", [])))
     gone = set(edit.remove)
-    unknown = gone - _ids(data)
-    if unknown:  # a typo in an edit would otherwise silently keep an element
-        raise KeyError(f"{edit.name}: nothing to remove called {sorted(unknown)}")
     data["nodes"] = [n for n in data.get("nodes", []) if n["id"] not in gone]
     data["labels"] = [lab for lab in data.get("labels", []) if lab.get("id") not in gone]
     data["wires"] = [w for w in data.get("wires", []) if _wire_key(w) not in gone
@@ -79,7 +103,19 @@ def apply_edit(base: DiagramSpec, edit: SpecEdit) -> DiagramSpec:
         data["equations"] = [dict(e) for e in edit.equations]
     data.update(edit.spec_fields)
     data.update(name=edit.name, title=edit.title, description=edit.description)
-    return DiagramSpec.from_dict(data)
+    try:
+        return DiagramSpec.from_dict(data)
+    except SpecError as exc:
+        raise exc.located(f"edit '{edit.name}' of '{edit.base}'") from None
+
+
+def _check_named(edit: SpecEdit, field_name: str, named: Iterable[str], known: set[str]) -> None:
+    """Every name an edit's field uses exists in its base (else a SpecError naming it)."""
+    unknown = sorted(set(named) - known)
+    if unknown:
+        raise SpecError(f"nothing called {', '.join(map(repr, unknown))} in '{edit.base}'"
+                        f"{did_you_mean(unknown[0], known)}",
+                        path=field_name, source=f"edit '{edit.name}'")
 
 
 def _ids(data: Table) -> set[str]:

@@ -159,3 +159,33 @@ def test_stacked_chain_structure():
         for k in range(2):
             assert (f"cell_{layer}_{k}.c_out", f"cell_{layer}_{k + 1}.c_in") in wires
             assert (f"cell_{layer}_{k}.h_out", f"cell_{layer}_{k + 1}.h_in") in wires
+
+
+# -- a SpecEdit with a typo is an error, never silently a different diagram -----------------------
+
+@pytest.mark.parametrize("typo,where", [
+    ({"remove": ("forget_gat",)}, "remove"),                      # was a KeyError
+    ({"change": {"forget_gat": {"label": "x"}}}, "change"),        # was silently ignored
+    ({"change": {"c_prev.e->forget_mul.e": {"role": "input"}}}, "change"),
+    ({"drop_steps": ("forgett",)}, "drop_steps"),                  # was silently ignored
+    ({"change": {"forget_gate": {"lable": "x"}}}, "nodes"),       # a misspelt field
+    ({"spec_fields": {"min_widht": 4.0}}, "min_widht"),
+])
+def test_spec_edit_typos_are_spec_errors(typo, where):
+    from lstmfigs.errors import SpecError
+    from lstmfigs.figures.variants import SpecEdit, apply_edit
+
+    edit = SpecEdit(name="typo", base="lstm-cell", title="t", description="d", **typo)
+    with pytest.raises(SpecError) as caught:
+        apply_edit(builtin_spec("lstm-cell"), edit)
+    assert where in str(caught.value) and "typo" in str(caught.value)
+
+
+def test_spec_edit_error_suggests_the_name():
+    from lstmfigs.errors import SpecError
+    from lstmfigs.figures.variants import SpecEdit, apply_edit
+
+    edit = SpecEdit(name="typo", base="lstm-cell", title="t", description="d",
+                    remove=("forget_gat",))
+    with pytest.raises(SpecError, match="did you mean 'forget_gate'"):
+        apply_edit(builtin_spec("lstm-cell"), edit)
