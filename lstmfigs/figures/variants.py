@@ -17,8 +17,8 @@ activations).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagram.spec import DiagramSpec
