@@ -1,44 +1,43 @@
-"""Catalog entries for the built-in figures (no heavy imports here)."""
+"""Catalog entries for the built-in figures (no heavy imports here).
+
+Every built-in diagram drawn from a spec gets its entry from the spec itself: the entry's
+summary is the spec's title, and it is animated (has a storyboard) when the spec has
+highlight steps.  Nothing here names a diagram; see :mod:`lstmfigs.figures.diagrams` for
+where diagrams are declared.
+"""
 
 from __future__ import annotations
 
-from ..catalog import FigureEntry, register
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
+from ..catalog import FigureEntry, register
+from .diagrams import CHAIN, CHAIN_OPTIONS, builtin_names, header
+
+#: The options every diagram drawn from a spec takes.
 DIAGRAM_OPTIONS = ("highlight", "legend", "equations", "width")
 
-#: Built-in diagrams: name, summary, whether it has highlight steps (and so a storyboard).
-DIAGRAMS: tuple[tuple[str, str, bool], ...] = (
-    ("lstm-cell", "The LSTM cell: gates, pointwise operations, cell and hidden state", True),
-    ("rnn-cell", "The vanilla RNN cell: one tanh layer on [h_{t-1}, x_t]", False),
-    ("gru-cell", "The GRU cell as PyTorch computes it (reset inside the candidate)", True),
-    ("lstm-peephole", "LSTM with peephole connections (Gers & Schmidhuber 2000)", True),
-    ("lstm-cifg", "LSTM variant CIFG: coupled input and forget gates, f = 1 - i", True),
-    ("lstm-nig", "LSTM variant NIG (Greff et al.): no input gate", True),
-    ("lstm-nfg", "LSTM variant NFG (Greff et al.): no forget gate", True),
-    ("lstm-nog", "LSTM variant NOG (Greff et al.): no output gate", True),
-    ("lstm-niaf", "LSTM variant NIAF (Greff et al.): no input activation function", True),
-    ("lstm-noaf", "LSTM variant NOAF (Greff et al.): no output activation function", True),
-    ("lstm-np", "LSTM variant NP (Greff et al.): no peepholes", True),
-    ("lstm-fgr", "LSTM variant FGR (Greff et al.): full gate recurrence", True),
-)
 
-for _name, _summary, _steps in DIAGRAMS:
-    register(FigureEntry(
+class SpecDiagramEntry(FigureEntry):
+    """A built-in diagram drawn from its spec: every one has the same builder,
+    :func:`lstmfigs.figures.diagrams.builtin_figure`, which :meth:`load` returns with the
+    diagram's name bound, so the build path calls it as any other builder."""
+
+    def load(self) -> Callable[..., Any]:
+        return partial(super().load(), self.name)
+
+
+for _name in builtin_names():
+    _header = header(_name)
+    register(SpecDiagramEntry(
         name=_name,
         kind="diagram",
-        summary=_summary,
-        target=f"lstmfigs.figures.diagrams:{_name.replace('-', '_')}",
-        options=DIAGRAM_OPTIONS,
-        animated=_steps,
+        summary=_header.title,
+        target="lstmfigs.figures.diagrams:builtin_figure",
+        options=DIAGRAM_OPTIONS + (CHAIN_OPTIONS if _name == CHAIN else ()),
+        animated=bool(_header.steps),
     ))
-
-register(FigureEntry(
-    name="lstm-chain",
-    kind="diagram",
-    summary="An LSTM unrolled over time: the cell at t in full, its neighbours as blocks",
-    target="lstmfigs.figures.diagrams:lstm_chain",
-    options=DIAGRAM_OPTIONS + ("layers",),
-))
 
 register(FigureEntry(
     name="lstm-activity",

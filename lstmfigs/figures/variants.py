@@ -201,7 +201,7 @@ def lstm_equations(*, peephole: bool = True, input_gate: bool = True, forget: st
 PEEPHOLE = SpecEdit(
     name="lstm-peephole",
     base="lstm-cell",
-    title="LSTM with peephole connections",
+    title="LSTM with peephole connections (Gers & Schmidhuber 2000)",
     description="Gers & Schmidhuber (2000): the input and forget gates also see C_{t-1}, "
                 "the output gate sees C_t, through diagonal (elementwise) weights.",
     remove=("c_prev.e->forget_mul.w", "cell_add.e->cell_branch.w"),
@@ -248,7 +248,7 @@ PEEPHOLE = SpecEdit(
 
 def _greff(code: str, summary: str, **edit: Any) -> SpecEdit:
     return SpecEdit(name=f"lstm-{code.lower()}", base="lstm-peephole",
-                    title=f"LSTM variant {code} (Greff et al. 2017)",
+                    title=f"LSTM variant {code} (Greff et al. 2017): {summary.split(':')[0]}",
                     description=f"{code}: the peephole LSTM with {summary}.", **edit)
 
 
@@ -311,7 +311,8 @@ VARIANTS: tuple[SpecEdit, ...] = (
         equations=lstm_equations(output_activation=False),
     ),
     SpecEdit(
-        name="lstm-np", base="lstm-cell", title="LSTM variant NP (Greff et al. 2017)",
+        name="lstm-np", base="lstm-cell",
+        title="LSTM variant NP (Greff et al. 2017): no peepholes, the standard LSTM",
         description="NP: the peephole LSTM without peepholes, which is the standard LSTM "
                     "of lstm-cell (and of PyTorch).",
     ),
@@ -384,75 +385,3 @@ VARIANTS += (
         equations=lstm_equations(gate_recurrence=True),
     ),
 )
-
-
-# -- the LSTM unrolled over time: the cell at t in full, its neighbours as blocks -------------
-
-def _block(node_id: str, x: float, label: str = "LSTM") -> Table:
-    """A neighbour cell 2.4 units wide, as tall as the cell, with the states' ports."""
-    ports = [{"name": f"{state}_{end}", "side": side, "at": y}
-             for state, y in (("c", 6.6), ("h", 0.9))
-             for end, side in (("in", "w"), ("out", "e"))]
-    return {"id": node_id, "kind": "block", "at": [x, 3.8], "size": [2.4, 7.6],
-            "label": label, "ports": ports}
-
-
-def _terminal(node_id: str, x: float, y: float, label: str, role: str, side: str) -> Table:
-    table = {"id": node_id, "kind": "terminal", "at": [x, y], "role": role, "label_side": side}
-    return {**table, "label": label} if label else table
-
-
-def _label(label_id: str, text: str, x: float, y: float, role: str) -> Table:
-    return {"id": label_id, "text": text, "at": [x, y], "role": role, "va": "bottom"}
-
-
-def _neighbour(node_id: str, x: float, time: str) -> tuple[list[Table], list[Table]]:
-    """A block at ``x`` with its input x below and its output h above (``time`` = "t-1")."""
-    nodes = [_block(node_id, x),
-             _terminal(f"{node_id}_x", x, -1.0, f"$x_{{{time}}}$", "input", "below"),
-             _terminal(f"{node_id}_h", x, 8.7, f"$h_{{{time}}}$", "hidden_state", "above")]
-    wires = [{"from": f"{node_id}_x.n", "to": f"{node_id}.s", "role": "input"},
-             {"from": f"{node_id}.n", "to": f"{node_id}_h.s", "role": "hidden_state"}]
-    return nodes, wires
-
-
-_PREV_NODES, _PREV_WIRES = _neighbour("cell_prev", -3.2, "t-1")
-_NEXT_NODES, _NEXT_WIRES = _neighbour("cell_next", 16.4, "t+1")
-
-CHAIN = SpecEdit(
-    name="lstm-chain",
-    base="lstm-cell",
-    title="An LSTM unrolled over time",
-    description="The cell at step t in full between its neighbours at t-1 and t+1, drawn as "
-                "blocks: the same cell, with C and h flowing from one step to the next.",
-    remove=("c_prev", "h_prev", "c_next", "h_next"),
-    drop_steps=("forget", "input", "update", "output"),
-    spec_fields={"min_width": 5.0},
-    # The chain's equation is the recurrence itself; the cell's own are lstm-cell's.
-    equations=({"text": r"$(h_t, C_t) = \mathrm{LSTM}(x_t, h_{t-1}, C_{t-1})$"},),
-    add={
-        "nodes": tuple(_PREV_NODES + _NEXT_NODES) + (
-            _terminal("c_far_in", -5.6, 6.6, "", "cell_state", "left"),
-            _terminal("h_far_in", -5.6, 0.9, "", "hidden_state", "left"),
-            _terminal("c_far_out", 18.8, 6.6, "", "cell_state", "right"),
-            _terminal("h_far_out", 18.8, 0.9, "", "hidden_state", "right"),
-        ),
-        "wires": tuple(_PREV_WIRES + _NEXT_WIRES) + (
-            {"from": "c_far_in.e", "to": "cell_prev.c_in", "role": "cell_state"},
-            {"from": "h_far_in.e", "to": "cell_prev.h_in", "role": "hidden_state"},
-            {"from": "cell_prev.c_out", "to": "forget_mul.w", "role": "cell_state"},
-            {"from": "cell_prev.h_out", "to": "concat.w", "role": "hidden_state"},
-            {"from": "cell_branch.e", "to": "cell_next.c_in", "role": "cell_state"},
-            {"from": "hidden_branch.s", "to": "cell_next.h_in", "role": "hidden_state"},
-            {"from": "cell_next.c_out", "to": "c_far_out.w", "role": "cell_state"},
-            {"from": "cell_next.h_out", "to": "h_far_out.w", "role": "hidden_state"},
-        ),
-        "labels": (
-            _label("c_prev_label", "$C_{t-1}$", -1.0, 6.75, "cell_state"),
-            _label("h_prev_label", "$h_{t-1}$", -1.0, 1.05, "hidden_state"),
-            _label("c_next_label", "$C_t$", 14.1, 6.75, "cell_state"),
-            _label("h_next_label", "$h_t$", 14.1, 1.05, "hidden_state"),
-        ),
-    },
-)
-VARIANTS += (CHAIN,)
