@@ -173,3 +173,25 @@ def test_options_that_change_the_figure_change_the_file_name(tmp_path):
     result = run("render", "lstm-chain", "--layers", "2", "--format", "png", "-o", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["lstm-chain-2layers.png"]
+    result = run("render", "lstm-chain", "--layers", "3", "--steps", "4", "--format", "png",
+                 "-o", str(tmp_path / "more"))
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in (tmp_path / "more").iterdir()] == ["lstm-chain-3layers-4steps.png"]
+
+
+def test_spec_prints_the_configured_chain_and_the_file_renders_alike(tmp_path):
+    from lstmfigs.figures.diagrams import builtin_spec
+
+    printed = run("spec", "lstm-chain", "--layers", "3", "--steps", "2")
+    assert printed.returncode == 0, printed.stderr
+    path = tmp_path / "chain.toml"
+    path.write_text(printed.stdout)
+    spec = builtin_spec("lstm-chain", layers=3, steps=2)
+    assert lstmfigs.figure(path).lstmfigs_diagram.layout \
+        == lstmfigs.figure("lstm-chain", layers=3, steps=2).lstmfigs_diagram.layout
+    assert "name = 'lstm-chain-3layers-2steps'" in printed.stdout and spec.equations
+    for bad in (["--layers", "5"], ["--steps", "1"]):
+        result = run("spec", "lstm-chain", *bad)
+        assert result.returncode == 2 and result.stderr.startswith("lstmfigs: error:")
+    result = run("spec", "lstm-cell", "--layers", "2")
+    assert result.returncode == 2 and "no option 'layers'" in result.stderr

@@ -224,12 +224,20 @@ def unrolled_cell(steps: int) -> SpecEdit:
 # Cell k of layer l is centred at (PITCH k, 2 + PITCH (l - 1)), 2.4 by 3 units; its C port is
 # 1 above its centre, its h port 1 below.
 
-def _stacked_block(layer: int, k: int, y: float) -> Table:
-    return {"id": f"cell_{layer}_{k}", "kind": "block", "at": [PITCH * k, y],
-            "size": [BLOCK_WIDTH, 3.0], "label": f"LSTM$^{{({layer})}}$",
+def _stacked_block(layer: int, k: int, x: float, y: float, height: float) -> Table:
+    half = height / 2 - 0.5  # the C and h ports, 0.5 in from the block's top and bottom
+    return {"id": f"cell_{layer}_{k}", "kind": "block", "at": [x, y],
+            "size": [BLOCK_WIDTH, height], "label": f"LSTM$^{{({layer})}}$",
             "ports": [{"name": name, "side": side, "at": y + dy}
-                      for name, side, dy in (("c_in", "w", 1.0), ("c_out", "e", 1.0),
-                                             ("h_in", "w", -1.0), ("h_out", "e", -1.0))]}
+                      for name, side, dy in (("c_in", "w", half), ("c_out", "e", half),
+                                             ("h_in", "w", -half), ("h_out", "e", -half))]}
+
+
+#: The stacked chain's geometry: (block height, vertical pitch, horizontal pitch).  From 3
+#: layers on, the chain is tall enough that a 16:9 slide draws it small; taller blocks
+#: and wider gaps keep its labels apart there (2 layers keep the look they have always had).
+STACKED_GEOMETRY = {2: (3.0, PITCH, PITCH)}
+TALL_STACK_GEOMETRY = (4.0, 6.0, 6.5)
 
 
 def stacked_chain(layers: int, steps: int) -> dict[str, Any]:
@@ -248,14 +256,15 @@ def stacked_chain(layers: int, steps: int) -> dict[str, Any]:
         A spec in the TOML shape (:meth:`DiagramSpec.from_dict` validates it).
     """
     times = _times(steps)
-    last_x = PITCH * (steps - 1)
+    height, up, across = STACKED_GEOMETRY.get(layers, TALL_STACK_GEOMETRY)
+    last_x = across * (steps - 1)
     nodes: list[Table] = []
     wires: list[Table] = []
     labels: list[Table] = []
     for layer in range(1, layers + 1):
-        y = 2.0 + PITCH * (layer - 1)
-        c_y, h_y = y + 1.0, y - 1.0
-        nodes += [_stacked_block(layer, k, y) for k in range(steps)]
+        y = 2.0 + up * (layer - 1)
+        c_y, h_y = y + height / 2 - 0.5, y - height / 2 + 0.5
+        nodes += [_stacked_block(layer, k, across * k, y, height) for k in range(steps)]
         nodes += [{"id": f"{state}_{end}_{layer}", "kind": "terminal", "at": [x, state_y],
                    "role": role}
                   for end, x in (("in", -BLOCK_WIDTH), ("out", last_x + BLOCK_WIDTH))
@@ -270,17 +279,17 @@ def stacked_chain(layers: int, steps: int) -> dict[str, Any]:
                       for state, role in (("c", "cell_state"), ("h", "hidden_state"))]
             labels += [{"id": f"{state}{layer}_{k}",
                         "text": f"${symbol}^{{({layer})}}_{{{times[k]}}}$",
-                        "at": [PITCH * k + PITCH / 2, state_y + 0.15], "role": role,
+                        "at": [across * k + across / 2, state_y + 0.15], "role": role,
                         "va": "bottom"}
                        for state, symbol, state_y, role in (("c", "C", c_y, "cell_state"),
                                                             ("h", "h", h_y, "hidden_state"))]
         wires += [{"from": f"{last}.c_out", "to": f"c_out_{layer}.w", "role": "cell_state"},
                   {"from": f"{last}.h_out", "to": f"h_out_{layer}.w", "role": "hidden_state"}]
-    top_y = 2.0 + PITCH * (layers - 1) + 2.8
+    top_y = 2.0 + up * (layers - 1) + height / 2 + 1.3
     for k, time in enumerate(times):
-        nodes += [{"id": f"x_{k}", "kind": "terminal", "at": [PITCH * k, -0.8],
+        nodes += [{"id": f"x_{k}", "kind": "terminal", "at": [across * k, 2.0 - height / 2 - 1.3],
                    "label": f"$x_{{{time}}}$", "role": "input", "label_side": "below"},
-                  {"id": f"h_top_{k}", "kind": "terminal", "at": [PITCH * k, top_y],
+                  {"id": f"h_top_{k}", "kind": "terminal", "at": [across * k, top_y],
                    "label": f"$h^{{({layers})}}_{{{time}}}$", "role": "hidden_state",
                    "label_side": "above"}]
         wires.append({"from": f"x_{k}.n", "to": f"cell_1_{k}.s", "role": "input"})
@@ -290,7 +299,7 @@ def stacked_chain(layers: int, steps: int) -> dict[str, Any]:
                       "role": "hidden_state"})
     for layer in range(1, layers):  # h going up from one layer into the next
         labels += [{"id": f"h{layer}_up_{k}", "text": f"$h^{{({layer})}}_{{{time}}}$",
-                    "at": [PITCH * k + 0.2, 2.0 + PITCH * (layer - 1) + 2.5],
+                    "at": [across * k + 0.2, 2.0 + up * (layer - 1) + up / 2],
                     "role": "hidden_state", "ha": "left"}
                    for k, time in enumerate(times)]
     return {

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..diagram.spec import DiagramSpec
 from ..diagram.tomlio import loads_spec
-from ..errors import UnknownNameError, did_you_mean
+from ..errors import LstmfigsError, UnknownNameError, did_you_mean
 from .chain import check_chain_options, stacked_chain, unrolled_cell
 from .variants import VARIANTS, SpecEdit, apply_edit
 
@@ -195,8 +195,26 @@ def builtin_figure(name: str, *, theme: Theme, highlight: str | None = None,
     from ..diagram.page import diagram_figure
 
     spec = builtin_spec(name, layers=layers, steps=steps)
-    return diagram_figure(spec, theme=theme, highlight=highlight, legend=legend,
-                          equations=bool(equations))
+    fig = diagram_figure(spec, theme=theme, highlight=highlight, legend=legend,
+                         equations=bool(equations))
+    if name == CHAIN and theme.page == "fixed" and spec.name != CHAIN:
+        _check_fits_page(fig, theme, spec)
+    return fig
+
+
+def _check_fits_page(fig: Figure, theme: Theme, spec: DiagramSpec) -> None:
+    """A fixed page (a 16:9 slide) shrinks a tall or long chain until its labels collide
+    (4 layers, or 5 steps of the one-layer chain, on a slide): that is an error naming what
+    to do, never an illegible slide.  Column themes widen the figure instead (the spec's
+    ``min_width``), so only fixed pages need the check; the default chain always fits."""
+    from ..checks import layout_problems
+
+    problems = layout_problems(fig)
+    if problems:
+        fig.clear()
+        raise LstmfigsError(f"'{spec.name}' does not fit a {theme.name} page legibly "
+                            f"({problems[0]}); draw fewer layers or steps, or use a column "
+                            "theme such as paper")
 
 
 __all__ = ["CHAIN", "CHAIN_OPTIONS", "Header", "builtin_figure", "builtin_names",

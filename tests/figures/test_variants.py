@@ -190,3 +190,116 @@ def test_spec_edit_error_suggests_the_name():
                     remove=("forget_gat",))
     with pytest.raises(SpecError, match="did you mean 'forget_gate'"):
         apply_edit(builtin_spec("lstm-cell"), edit)
+
+
+# -- the generated chain: layers 1-4, steps 2-5 -----------------------------------------------------
+
+CHAINS = [(layers, steps) for layers in (1, 2, 3, 4) for steps in (2, 3, 4, 5)]
+
+
+@pytest.mark.parametrize("layers,steps", CHAINS)
+def test_chain_spec_is_a_valid_toml_spec(layers, steps):
+    from lstmfigs.diagram.tomlio import dumps_spec, loads_spec
+    from lstmfigs.figures.chain import chain_name
+
+    spec = builtin_spec("lstm-chain", layers=layers, steps=steps)
+    assert spec.name == chain_name(layers, steps)
+    assert loads_spec(dumps_spec(spec), source="printed") == spec
+    if layers > 1:
+        edges = set(spec.edges())
+        wires = {(w.source, w.target) for w in spec.wires}
+        for k in range(steps):
+            assert (f"x_{k}", "cell_1_" + str(k)) in edges
+            for layer in range(1, layers):  # h of layer l is the input of layer l + 1
+                assert (f"cell_{layer}_{k}", f"cell_{layer + 1}_{k}") in edges
+            assert (f"cell_{layers}_{k}", f"h_top_{k}") in edges
+        for layer in range(1, layers + 1):
+            for k in range(steps - 1):
+                assert (f"cell_{layer}_{k}.c_out", f"cell_{layer}_{k + 1}.c_in") in wires
+                assert (f"cell_{layer}_{k}.h_out", f"cell_{layer}_{k + 1}.h_in") in wires
+        assert spec.equations
+    else:
+        blocks = [n for n in spec.nodes if n.kind == "block"]
+        assert len(blocks) == steps - 1 and spec.node("forget_gate")  # the cell at t in full
+
+
+def test_chain_defaults_are_the_old_chains():
+    assert builtin_spec("lstm-chain", layers=1, steps=3) == builtin_spec("lstm-chain")
+    assert builtin_spec("lstm-chain", layers=2).name == "lstm-chain-2layers"
+
+
+@pytest.mark.parametrize("options", [{"layers": 0}, {"layers": 5}, {"layers": True},
+                                     {"layers": 2.0}, {"steps": 1}, {"steps": 6},
+                                     {"steps": "3"}])
+def test_chain_options_out_of_range_are_errors(options):
+    with pytest.raises(lstmfigs.LstmfigsError, match="(layers|steps) must be"):
+        lstmfigs.figure("lstm-chain", **options)
+
+
+def test_only_the_chain_takes_layers_and_steps():
+    with pytest.raises(lstmfigs.LstmfigsError, match="no option"):
+        lstmfigs.figure("lstm-cell", layers=2)
+    with pytest.raises(lstmfigs.LstmfigsError, match="no option 'steps'"):
+        builtin_spec("gru-cell", steps=4)
+
+
+@pytest.mark.parametrize("theme", ["paper", "ieee"])
+@pytest.mark.parametrize("layers,steps", CHAINS)
+def test_chain_layout_in_column_themes(layers, steps, theme):
+    fig = lstmfigs.figure("lstm-chain", theme=theme, layers=layers, steps=steps, equations=True)
+    assert layout_problems(fig) == []
+
+
+@pytest.mark.parametrize("layers,steps", CHAINS)
+def test_chain_on_a_slide_fits_or_says_so(layers, steps):
+    """A slide cannot widen: a chain that would be illegible on it is an error, never
+    an illegible figure; the common ones fit."""
+    try:
+        fig = lstmfigs.figure("lstm-chain", theme="slides", layers=layers, steps=steps,
+                              equations=True)
+    except lstmfigs.LstmfigsError as exc:
+        assert "does not fit a slides page legibly" in str(exc)
+        assert (layers, steps) not in {(1, 2), (1, 3), (1, 4), (2, 2), (2, 3), (2, 4),
+                                       (3, 2), (3, 3)}
+    else:
+        assert layout_problems(fig) == []
+
+
+CHAIN_IMAGES = [({"layers": 3, "steps": 4}, "paper"), ({"steps": 5}, "ieee")]
+
+
+@pytest.mark.parametrize("options,theme", [
+    pytest.param(options, theme, id=f"{name}-{theme}",
+                 marks=image_compare(f"variant-{name}-{theme}.png"))
+    for options, theme in CHAIN_IMAGES
+    for name in [builtin_spec("lstm-chain", **options).name]])
+def test_chain_image(options, theme):
+    return lstmfigs.figure("lstm-chain", theme=theme, equations=True, **options)
+
+
+# -- one registry -------------------------------------------------------------------------------------
+
+def test_every_builtin_spec_is_a_catalog_entry_described_by_its_spec():
+    from lstmfigs import catalog
+
+    for name in builtin_names():
+        entry, spec = catalog.get(name), builtin_spec(name)
+        assert entry.kind == "diagram"
+        assert entry.summary == spec.title  # the title is declared once, in the spec
+        assert entry.animated == bool(spec.steps)
+    spec_diagrams = {e.name for e in catalog.entries()
+                     if e.target == "lstmfigs.figures.diagrams:builtin_figure"}
+    assert spec_diagrams == set(builtin_names())
+
+
+def test_builders_are_functions_in_the_source():
+    import inspect
+
+    from lstmfigs.figures import diagrams
+    from lstmfigs import catalog
+
+    assert not hasattr(diagrams, "__getattr__") and not hasattr(diagrams, "rnn_cell")
+    for name in builtin_names():
+        module_name, _, function = catalog.get(name).target.partition(":")
+        builder = getattr(__import__(module_name, fromlist=[function]), function)
+        assert inspect.isfunction(builder) and inspect.getsourcefile(builder)
