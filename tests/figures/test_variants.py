@@ -295,8 +295,8 @@ def test_every_builtin_spec_is_a_catalog_entry_described_by_its_spec():
 def test_builders_are_functions_in_the_source():
     import inspect
 
-    from lstmfigs.figures import diagrams
     from lstmfigs import catalog
+    from lstmfigs.figures import diagrams
 
     assert not hasattr(diagrams, "__getattr__") and not hasattr(diagrams, "rnn_cell")
     for name in builtin_names():
