@@ -8,7 +8,9 @@ C and h along in time and h up into the layer above.  Both end in
 file, and ``lstmfigs spec lstm-chain --layers 3 --steps 4`` prints it.
 
 The steps are centred on t: t-1 and t at 2 steps, t-1, t and t+1 at 3, t-2 ... t+1 at 4,
-t-2 ... t+2 at 5.  Nothing here imports matplotlib.
+t-2 ... t+2 at 5.  A wider chain asks for a wider figure (``min_width``) in a column theme; a
+slide cannot widen, so :func:`~.diagrams.builtin_figure` refuses a chain that would be
+illegible there.  Nothing here imports matplotlib.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ PITCH = 5.0
 #: The smallest a diagram unit may be drawn, in inches, where the theme's column is narrower
 #: (the spec's ``min_width``; see :class:`~lstmfigs.diagram.spec.DiagramSpec`): at less the
 #: labels between cells collide with the cells.  The one-layer chain's is that of its
-#: 3-step form at 5 in; the stacked chain's the smallest at which 4 steps fit an IEEE column.
+#: 3-step form at 5 in; the stacked chain's the smallest at which the 2-layer chain's 4 steps
+#: fit an IEEE column.
 ONE_LAYER_MIN_UNIT = 5.0 / 24.4
 STACKED_MIN_UNIT = 0.175
 
@@ -119,8 +122,9 @@ def _neighbour(node_id: str, x: float, time: str) -> tuple[list[Table], list[Tab
     nodes = [_block(node_id, x),
              _terminal(f"{node_id}_x", x, -1.0, f"$x_{{{time}}}$", "input", "below"),
              _terminal(f"{node_id}_h", x, 8.7, f"$h_{{{time}}}$", "hidden_state", "above")]
-    wires: list[Table] = [{"from": f"{node_id}_x.n", "to": f"{node_id}.s", "role": "input"},
-             {"from": f"{node_id}.n", "to": f"{node_id}_h.s", "role": "hidden_state"}]
+    wires: list[Table] = [
+        {"from": f"{node_id}_x.n", "to": f"{node_id}.s", "role": "input"},
+        {"from": f"{node_id}.n", "to": f"{node_id}_h.s", "role": "hidden_state"}]
     return nodes, wires
 
 
@@ -138,8 +142,8 @@ def _far_ends(first: str, last: str, left: float, right: float) -> tuple[list[Ta
              _terminal("c_far_out", right, _C_Y, "", "cell_state", "right"),
              _terminal("h_far_out", right, _H_Y, "", "hidden_state", "right")]
     wires: list[Table] = [
-             {"from": "c_far_in.e", "to": f"{first}.c_in", "role": "cell_state"},
-             {"from": "h_far_in.e", "to": f"{first}.h_in", "role": "hidden_state"}]
+        {"from": "c_far_in.e", "to": f"{first}.c_in", "role": "cell_state"},
+        {"from": "h_far_in.e", "to": f"{first}.h_in", "role": "hidden_state"}]
     return nodes, wires + [
         {"from": f"{last}.c_out", "to": "c_far_out.w", "role": "cell_state"},
         {"from": f"{last}.h_out", "to": "h_far_out.w", "role": "hidden_state"}]

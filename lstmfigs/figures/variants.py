@@ -36,7 +36,9 @@ class SpecEdit:
     replaced fields.  ``add`` maps
     ``nodes``/``wires``/``labels`` to new tables.  ``drop_steps`` removes highlight steps
     the variant no longer has.  ``equations`` replaces the panel (None keeps the base's).
-    ``spec_fields`` sets top-level fields (``min_width``).
+    ``spec_fields`` sets top-level fields (``min_width``).  ``title`` is the diagram's one
+    line in the catalog (``lstmfigs list``).  A name in ``remove``, ``change`` or
+    ``drop_steps`` that the base does not have is a SpecError (:func:`apply_edit`).
     """
 
     name: str
