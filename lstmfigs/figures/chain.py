@@ -19,11 +19,20 @@ from itertools import pairwise
 from typing import Any
 
 from ..errors import UnknownNameError
+from ..options import OPTIONS
 from .variants import SpecEdit, Table
 
-#: The options of ``lstm-chain``: (smallest, largest, default).
-LAYERS = (1, 4, 1)
-STEPS = (2, 5, 3)
+
+def _range(option: str) -> tuple[int, int, int]:
+    """(smallest, largest, default) of an ``lstm-chain`` option, from the option table."""
+    low, high = OPTIONS[option].bounds or (0, 0)
+    return low, high, OPTIONS[option].default
+
+
+#: The options of ``lstm-chain``: (smallest, largest, default), as :mod:`lstmfigs.options`
+#: declares them.
+LAYERS = _range("layers")
+STEPS = _range("steps")
 
 #: The recurrence, which is the chain's equations panel (the cell's own are lstm-cell's).
 ONE_LAYER_EQUATION = r"$(h_t, C_t) = \mathrm{LSTM}(x_t, h_{t-1}, C_{t-1})$"
