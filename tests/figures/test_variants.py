@@ -192,7 +192,7 @@ def test_spec_edit_error_suggests_the_name():
         apply_edit(builtin_spec("lstm-cell"), edit)
 
 
-# -- the generated chain: layers 1-4, steps 2-5 -----------------------------------------------------
+# -- the generated chain: layers 1-4, steps 2-5 ------------------------------------------
 
 CHAINS = [(layers, steps) for layers in (1, 2, 3, 4) for steps in (2, 3, 4, 5)]
 
@@ -277,7 +277,7 @@ def test_chain_image(options, theme):
     return lstmfigs.figure("lstm-chain", theme=theme, equations=True, **options)
 
 
-# -- one registry -------------------------------------------------------------------------------------
+# -- one registry --------------------------------------------------------------------------
 
 def test_every_builtin_spec_is_a_catalog_entry_described_by_its_spec():
     from lstmfigs import catalog
