@@ -18,6 +18,7 @@ No matplotlib import at module level: specs are loaded and validated without it.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -556,9 +557,43 @@ def port_side(node: Node, port: str) -> str:
     return key if key in SIDES else next(p.side for p in node.ports if p.name == key)
 
 
+#: Specs already validated.  A spec is frozen, so one that passed stays valid: the build
+#: path, the page and the editable outputs may each call :func:`validate` on what they are
+#: handed, and the checks still run once per spec.  Weak, so specs are not kept alive.
+_VALIDATED: weakref.WeakSet[DiagramSpec] = weakref.WeakSet()
+
+
 def validate(spec: DiagramSpec) -> DiagramSpec:
     """Check what single fields cannot: unique ids, wires between existing ports, no cycles
-    through the dot/concat plumbing, steps that exist.  Returns ``spec`` unchanged."""
+    through the dot/concat plumbing, steps that exist.  Returns ``spec`` unchanged.
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        The spec to check; each spec (by value) is checked once, later calls return at once.
+
+    Returns
+    -------
+    DiagramSpec
+        ``spec`` itself.
+
+    Raises
+    ------
+    SpecError
+        Naming the field at fault.
+    """
+    try:
+        if spec in _VALIDATED:
+            return spec
+    except TypeError:  # built in Python with a list somewhere: checked, never remembered
+        _check_spec(spec)
+        return spec
+    _check_spec(spec)
+    _VALIDATED.add(spec)
+    return spec
+
+
+def _check_spec(spec: DiagramSpec) -> None:
     if not spec.nodes:
         raise SpecError("a diagram needs at least one node", path="nodes")
     seen: dict[str, str] = {}
@@ -606,7 +641,6 @@ def validate(spec: DiagramSpec) -> DiagramSpec:
                     raise SpecError(f"step '{step}' is not listed in the spec's steps "
                                     f"({', '.join(spec.steps) or 'none'})",
                                     path=f"{group}[{index}].steps")
-    return spec
 
 
 def _check_ports(node: Node, path: str) -> None:

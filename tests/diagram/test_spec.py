@@ -226,3 +226,22 @@ def test_every_builtin_spec_validates_from_the_cli(tmp_path):
                         dumps_spec(builtin_spec(name)))
         result = run("validate", str(path))
         assert result.exit_code == 0 and "ok" in result.output
+
+
+def test_a_spec_is_checked_once_along_the_build_path(tmp_path, monkeypatch):
+    """Parsing, the build request and the page each call validate; the checks run once."""
+    from lstmfigs.diagram import spec as spec_module
+
+    path = tmp_path / "gru.toml"
+    path.write_text(dumps_spec(builtin_spec("gru-cell")), encoding="utf-8")
+    runs = []
+    real = spec_module._check_spec
+
+    def counted(spec):
+        runs.append(spec.name)
+        real(spec)
+
+    monkeypatch.setattr(spec_module, "_check_spec", counted)
+    spec_module._VALIDATED.clear()
+    lstmfigs.figure(str(path), theme="paper", highlight="reset")
+    assert runs == ["gru-cell"]
