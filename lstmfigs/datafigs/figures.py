@@ -77,7 +77,7 @@ def gate_heatmaps(*, theme: Theme | None = None, data: Data, fig: Figure | None 
     order = [axes[row, col] for col in range(columns) for row in range(rows)]
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
     marker = None
-    for ax, name in zip(order, ("f", "i", "g", "o", "c", "h")):
+    for ax, name in zip(order, ("f", "i", "g", "o", "c", "h"), strict=True):
         signed = name in ("g", "c", "h")
         limit = float(np.abs(data[name]).max()) if name == "c" else 1.0
         image = plot_unit_heatmap(data[name], ax=ax, signed=signed, limit=limit, theme=theme)
@@ -137,7 +137,7 @@ def dynamics_dashboard(*, theme: Theme | None = None, data: Data,
         plot_unit_traces(data[name], data[f"traced_{name}_units"], role=QUANTITY_ROLES[name], ax=ax)
         ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
     gate_images = []
-    for ax, name in zip(axes[1], ("f", "i", "o")):
+    for ax, name in zip(axes[1], ("f", "i", "o"), strict=True):
         gate_images.append(plot_unit_heatmap(data[name], ax=ax, theme=theme))
         ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
     axes[1, 0].set_ylabel("unit")
@@ -189,7 +189,7 @@ def rnn_vs_lstm(*, theme: Theme | None = None, data: Data, fig: Figure | None = 
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
     names = {"rnn": "vanilla RNN (tanh)", "lstm": "LSTM"}
     image = None
-    for ax, kind in zip(axes, ("rnn", "lstm")):
+    for ax, kind in zip(axes, ("rnn", "lstm"), strict=True):
         image = plot_unit_heatmap(data[f"{kind}_h"], ax=ax, signed=True, limit=1.0, theme=theme)
         # Narrow pages get one fact a line, so the two panels' titles stay apart.
         wide = wide_page(theme)
@@ -235,7 +235,7 @@ def gate_saturation(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     fig = themed_figure(theme, height_ratio=0.42, fig=fig)
     axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
     thresholds = {name: measure.saturation_thresholds(data, name) for name in panels}
-    for ax, name in zip(axes, panels):
+    for ax, name in zip(axes, panels, strict=True):
         low, high = thresholds[name]
         plot_saturation(data[f"{name}_low"], data[f"{name}_high"], gate=name, ax=ax,
                         low_threshold=low, high_threshold=high)
@@ -245,7 +245,7 @@ def gate_saturation(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     if len(lows) == 1:
         axes[len(axes) // 2].set_xlabel(f"fraction of steps $< {lows[0]:g}$")
     else:  # gates and a tanh layer (a GRU's candidate): each panel says its own
-        for ax, name in zip(axes, panels):
+        for ax, name in zip(axes, panels, strict=True):
             ax.set_xlabel(f"fraction $< {thresholds[name][0]:g}$")
     space_panels(fig, wspace=0.08)  # the "1" of one panel must not run into the "0" of the next
     return finish_figure(fig)

@@ -725,7 +725,8 @@ def lag_accuracy_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | st
     seeds = len(data["seed"])
     summary: dict[str, float | str] = {"chance": _round(float(data["chance"]))}
     for kind in MODEL_KINDS:
-        for lag, accuracy, solved in zip(data["lag"], data[kind], data[f"{kind}_solved"]):
+        for lag, accuracy, solved in zip(data["lag"], data[kind], data[f"{kind}_solved"],
+                                         strict=True):
             summary[f"{kind}_lag{lag}"] = (f"median accuracy {_round(float(accuracy)):g}, "
                                            f"{round(solved * seeds)} of {seeds} seeds solved")
     return summary

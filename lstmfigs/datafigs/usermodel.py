@@ -72,7 +72,8 @@ def gate_heatmaps(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: F
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
     marker = None
     order = [axes[row, col] for col in range(columns) for row in range(rows)]
-    for ax, name in zip(order, names):
+    # A wide page with an odd number of panels has one axes more than names: hidden below.
+    for ax, name in zip(order, names, strict=False):
         signed = name in SIGNED
         limit = float(np.abs(data[name]).max()) if name in ("a",) or (name == "h" and "a" in data) else 1.0
         limit = limit if limit > 0 else 1.0
@@ -133,12 +134,12 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
     time_axes = [*axes[0]]
     if gru:
         gate_images = [plot_unit_heatmap(data[name], ax=ax, theme=theme)
-                       for ax, name in zip(axes[1, :2], ("r", "z"))]
+                       for ax, name in zip(axes[1, :2], ("r", "z"), strict=True)]
         add_colorbar(fig, gate_images[-1], list(axes[1, :2]), [0.0, 0.5, 1.0])
         bound = _bound(data["n"])
         candidate = plot_unit_heatmap(data["n"], ax=axes[1, 2], signed=True, limit=bound, theme=theme)
         add_colorbar(fig, candidate, axes[1, 2], symmetric_ticks(bound))
-        for ax, name in zip(axes[1], ("r", "z", "n")):
+        for ax, name in zip(axes[1], ("r", "z", "n"), strict=True):
             ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
         axes[1, 0].set_ylabel("unit")
         axes[1, 1].tick_params(labelleft=False)

@@ -87,7 +87,7 @@ def array(
     arr = np.asarray(value)
     expected = _shape_text(shape)
     if arr.ndim != len(shape) or any(
-        isinstance(want, int) and got != want for got, want in zip(arr.shape, shape)
+        isinstance(want, int) and got != want for got, want in zip(arr.shape, shape, strict=True)
     ):
         raise LstmfigsError(f"{name}: expected shape {expected}, got {arr.shape}")
     if arr.dtype != dtype:

@@ -246,7 +246,7 @@ class LSTM(RecurrentModel):
             self._block(self.params[f"bias_hh{key}"], "f")[:] = 0
 
     def _zero_unused_rows(self) -> None:
-        for gate, live in zip(GATES, self.variant.live_gates):
+        for gate, live in zip(GATES, self.variant.live_gates, strict=True):
             if live:
                 continue
             for _, _, key in self.units():
@@ -286,7 +286,7 @@ class LSTM(RecurrentModel):
         (1, or 0 for a fixed gate)."""
         hidden = self.hidden_size
         scale, unscale, mul, add = (np.empty(4 * hidden, self.dtype) for _ in range(4))
-        for index, (gate, live) in enumerate(zip(GATES, self.variant.live_gates)):
+        for index, (gate, live) in enumerate(zip(GATES, self.variant.live_gates, strict=True)):
             rows = slice(index * hidden, (index + 1) * hidden)
             if not live:
                 scale[rows], unscale[rows], mul[rows], add[rows] = 0, 0, 0, 1
