@@ -63,7 +63,11 @@ def cache_key(parameters: Mapping[str, Any]) -> str:
 
 
 def job_path(job: TrainingJob) -> Path:
-    return cache_dir() / "jobs" / f"{job.model}-lag{job.lag}-seed{job.seed}-{cache_key(asdict(job))}.npz"
+    return (
+        cache_dir()
+        / "jobs"
+        / f"{job.model}-lag{job.lag}-seed{job.seed}-{cache_key(asdict(job))}.npz"
+    )
 
 
 def check_name(name: str) -> str:

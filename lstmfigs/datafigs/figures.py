@@ -197,7 +197,8 @@ def rnn_vs_lstm(*, theme: Theme | None = None, data: Data, fig: Figure | None = 
                  else f"{names[kind]}\nseed {int(data[f'{kind}_seed'])}, the median run")
         if "target" in data:
             verdict = "right" if int(data[f"{kind}_prediction"]) == int(data["target"]) else "wrong"
-            title += (", " if wide else "\n") + f"recalls {int(data[f'{kind}_prediction'])} ({verdict})"
+            separator = ", " if wide else "\n"
+            title += separator + f"recalls {int(data[f'{kind}_prediction'])} ({verdict})"
         ax.set_title(title, loc="left")
         ax.set_xlabel(STEP_LABEL)
         if symbol is not None:
@@ -360,7 +361,9 @@ def _model_label(kind: str, data: Data) -> str:
 
 
 def _budget_note(data: Data) -> str:
-    return f"{int(data['updates'])} updates; median of {len(data['seed'])} seeds\n(faint: each seed)"
+    return (
+        f"{int(data['updates'])} updates; median of {len(data['seed'])} seeds\n(faint: each seed)"
+    )
 
 
 def learning_curves(*, theme: Theme | None = None, data: Data, fig: Figure | None = None) -> Figure:
@@ -401,7 +404,12 @@ def learning_curves(*, theme: Theme | None = None, data: Data, fig: Figure | Non
         ax.set_xlim(0, data["step"][-1])
         few_ticks(ax.xaxis, 4)
     reference = mpl.lines.Line2D([], [], **reference_line_kwargs())
-    fig.legend([*lines, reference], [*(str(line.get_label()) for line in lines), "blind guess"],
-               loc="outside lower center", ncols=3 if wide_page(theme) else 1, handlelength=2.0,
-               title=f"lag {int(data['lag'])}; median of {len(data['seed'])} seeds (faint: each seed)")
+    fig.legend(
+        [*lines, reference],
+        [*(str(line.get_label()) for line in lines), "blind guess"],
+        loc="outside lower center",
+        ncols=3 if wide_page(theme) else 1,
+        handlelength=2.0,
+        title=f"lag {int(data['lag'])}; median of {len(data['seed'])} seeds (faint: each seed)",
+    )
     return finish_figure(fig)

@@ -98,7 +98,9 @@ def kind_of(model: RecurrentModel) -> str:
     for kind, model_class in (("LSTM", LSTM), ("GRU", GRU), ("RNN", RNN)):
         if isinstance(model, model_class):
             return kind
-    raise LstmfigsError(f"weights: a {type(model).__name__} has no data figures")  # pragma: no cover
+    raise LstmfigsError(  # pragma: no cover
+        f"weights: a {type(model).__name__} has no data figures"
+    )
 
 
 def describe(model: RecurrentModel) -> str:
@@ -118,7 +120,10 @@ def describe(model: RecurrentModel) -> str:
     text = f"{kind_of(model)}, {model.hidden_size} units"
     if isinstance(model, RNN):
         text += f", {model.nonlinearity}"
-    elif isinstance(model, (LSTM, GRU)) and (model.activation, model.recurrent_activation) != ("tanh", "sigmoid"):
+    elif isinstance(model, (LSTM, GRU)) and (model.activation, model.recurrent_activation) != (
+        "tanh",
+        "sigmoid",
+    ):
         text += f", {model.activation}/{model.recurrent_activation}"
     if model.num_layers > 1 or model.bidirectional:
         text += ", last layer" + (", forward direction" if model.bidirectional else "")
@@ -346,8 +351,12 @@ def saturation_thresholds(data: Mapping[str, np.ndarray], name: str) -> tuple[fl
 SATURATION_PANELS = {"LSTM": SIGMOID_GATES, "GRU": ("r", "z", "n"), "RNN": ("h",)}
 
 
-def gate_saturation_data(*, weights: WeightsSource | None = None, inputs: InputsSource | None = None,
-                         runs: RunsSource = None) -> dict[str, np.ndarray]:
+def gate_saturation_data(
+    *,
+    weights: WeightsSource | None = None,
+    inputs: InputsSource | None = None,
+    runs: RunsSource = None,
+) -> dict[str, np.ndarray]:
     """The numbers of ``gate-saturation``, per unit over every step of every sequence.
 
     Parameters
@@ -479,7 +488,9 @@ def rnn_vs_lstm_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | str
     summary: dict[str, float | str] = {}
     for kind in MODEL_KINDS:
         summary[f"{kind}_seed"] = int(data[f"{kind}_seed"])
-        summary[f"{kind}_h_range"] = f"[{data[f'{kind}_h'].min():.3g}, {data[f'{kind}_h'].max():.3g}]"
+        summary[f"{kind}_h_range"] = (
+            f"[{data[f'{kind}_h'].min():.3g}, {data[f'{kind}_h'].max():.3g}]"
+        )
         summary[f"{kind}_prediction"] = int(data[f"{kind}_prediction"])
     if "target" in data:
         summary["target"] = int(data["target"])
@@ -601,9 +612,14 @@ def _user_gradient_decay(weights: WeightsSource, inputs: InputsSource | None,
     model = model.astype("float64")
     trace = model.forward(x)
     lags, whole = model.jacobian_norms(trace, whole_state=True)
-    data = {"lag": lags, "whole": np.median(whole, axis=1),
-            "whole_low": np.quantile(whole, 0.25, axis=1), "whole_high": np.quantile(whole, 0.75, axis=1),
-            "sequences": np.asarray(whole.shape[1]), "model": np.asarray(describe(model))}
+    data = {
+        "lag": lags,
+        "whole": np.median(whole, axis=1),
+        "whole_low": np.quantile(whole, 0.25, axis=1),
+        "whole_high": np.quantile(whole, 0.75, axis=1),
+        "sequences": np.asarray(whole.shape[1]),
+        "model": np.asarray(describe(model)),
+    }
     if model.has_cell:
         data["via_h"] = np.median(model.jacobian_norms(trace)[1], axis=1)
     return data

@@ -384,8 +384,13 @@ def plot_unit_traces(values: np.ndarray, units: Sequence[int] | np.ndarray, *, r
 
 
 # ------------------------------------------------------------------------------ summaries
-def plot_gate_histograms(gates: Mapping[str, np.ndarray], *, ax: Axes | None = None,
-                         bins: int = 20, value_range: tuple[float, float] = (0.0, 1.0)) -> dict[str, Any]:
+def plot_gate_histograms(
+    gates: Mapping[str, np.ndarray],
+    *,
+    ax: Axes | None = None,
+    bins: int = 20,
+    value_range: tuple[float, float] = (0.0, 1.0),
+) -> dict[str, Any]:
     """Distribution of each gate's activations (all units, all steps) on ``value_range``.
 
     Parameters
@@ -409,8 +414,14 @@ def plot_gate_histograms(gates: Mapping[str, np.ndarray], *, ax: Axes | None = N
     edges = np.linspace(value_range[0], value_range[1], bins + 1)
     for name, values in gates.items():
         weights = np.full(np.size(values), 1.0 / np.size(values))
-        _, _, patches = ax.hist(np.ravel(values), bins=edges.tolist(), weights=weights, histtype="step",
-                                label=f"${name}_t$", **_role_kwargs(QUANTITY_ROLES[name], scale=0.8))
+        _, _, patches = ax.hist(
+            np.ravel(values),
+            bins=edges.tolist(),
+            weights=weights,
+            histtype="step",
+            label=f"${name}_t$",
+            **_role_kwargs(QUANTITY_ROLES[name], scale=0.8),
+        )
         drawn[name] = patches
     ax.set_xlim(*value_range)
     few_ticks(ax.xaxis, 3, integer=False)

@@ -26,16 +26,34 @@ def _data_figure(name: str, summary: str, function: str, options: tuple[str, ...
     ))
 
 
-_data_figure("gate-heatmaps", "Units x time heatmaps of a model's gates and states (LSTM f, i, g, o, c, h; GRU r, z, n, h; RNN)",
-             "gate_heatmaps", MODEL_OPTIONS, has_summary=False)
-_data_figure("dynamics-dashboard", "Overview of an LSTM, GRU or RNN on one sequence: traces, gates, histograms, norms",
-             "dynamics_dashboard", MODEL_OPTIONS)
-_data_figure("gradient-decay", "Gradient norm against lag (BPTT), RNN vs LSTM, trained and untrained",
-             "gradient_decay", (*SCENARIO_OPTIONS, "weights", "inputs"))
+_data_figure(
+    "gate-heatmaps",
+    "Units x time heatmaps of a model's gates and states "
+    "(LSTM f, i, g, o, c, h; GRU r, z, n, h; RNN)",
+    "gate_heatmaps",
+    MODEL_OPTIONS,
+    has_summary=False,
+)
+_data_figure(
+    "dynamics-dashboard",
+    "Overview of an LSTM, GRU or RNN on one sequence: traces, gates, histograms, norms",
+    "dynamics_dashboard",
+    MODEL_OPTIONS,
+)
+_data_figure(
+    "gradient-decay",
+    "Gradient norm against lag (BPTT), RNN vs LSTM, trained and untrained",
+    "gradient_decay",
+    (*SCENARIO_OPTIONS, "weights", "inputs"),
+)
 _data_figure("rnn-vs-lstm", "Hidden states of a trained RNN and LSTM on the same input",
              "rnn_vs_lstm", ("inputs", "runs", "width"))
-_data_figure("gate-saturation", "Per-unit gate saturation (Karpathy et al. 2015): LSTM i, f, o; GRU r, z, n; RNN h",
-             "gate_saturation", MODEL_OPTIONS)
+_data_figure(
+    "gate-saturation",
+    "Per-unit gate saturation (Karpathy et al. 2015): LSTM i, f, o; GRU r, z, n; RNN h",
+    "gate_saturation",
+    MODEL_OPTIONS,
+)
 _data_figure("lag-accuracy", "Accuracy against lag on remember-the-first-symbol, RNN vs LSTM",
              "lag_accuracy", SCENARIO_OPTIONS)
 _data_figure("learning-curves", "Loss and accuracy during training at lag 50, RNN vs LSTM",

@@ -120,7 +120,9 @@ class RunSet:
                   environment: dict[str, Any], origin: str) -> RunSet:
         by_key: dict[tuple[str, int, int], TrainedRun] = {
             (job.model, job.lag, job.seed): run for job, run in runs.items()}
-        missing = [job for job in scenario.all_jobs() if (job.model, job.lag, job.seed) not in by_key]
+        missing = [
+            job for job in scenario.all_jobs() if (job.model, job.lag, job.seed) not in by_key
+        ]
         if missing:
             raise LstmfigsError(f"runs from {origin}: {len(missing)} run(s) missing")
         return cls(scenario=scenario, environment=dict(environment), origin=origin, runs=by_key)

@@ -141,7 +141,9 @@ class TrainedRun:
 
     @classmethod
     def from_arrays(cls, job: TrainingJob, arrays: dict[str, np.ndarray]) -> TrainedRun:
-        """The inverse of :meth:`to_arrays`; the arrays must have passed :func:`check_run_arrays`."""
+        """The inverse of :meth:`to_arrays`; the arrays must have passed
+        :func:`check_run_arrays`."""
+
         def part(prefix: str) -> dict[str, np.ndarray]:
             return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
@@ -158,7 +160,9 @@ def expected_run_shapes(job: TrainingJob) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def check_run_arrays(job: TrainingJob, arrays: dict[str, np.ndarray], where: str) -> dict[str, np.ndarray]:
+def check_run_arrays(
+    job: TrainingJob, arrays: dict[str, np.ndarray], where: str
+) -> dict[str, np.ndarray]:
     """``arrays`` if they are a complete, sane run of ``job``; else a one-line error.
 
     Checked like user input: every key present, exact shape, dtype float32, finite values
@@ -246,7 +250,9 @@ class Scenario:
         if len(set(self.lags)) != len(self.lags) or len(set(self.seeds)) != len(self.seeds):
             raise LstmfigsError("lags and seeds must not repeat")
         if self.main_lag not in self.lags:
-            raise LstmfigsError(f"main_lag {self.main_lag} is not one of the lags {list(self.lags)}")
+            raise LstmfigsError(
+                f"main_lag {self.main_lag} is not one of the lags {list(self.lags)}"
+            )
         if self.lstm_init not in LSTM_INITS:
             raise LstmfigsError(f"lstm_init: expected one of {', '.join(LSTM_INITS)}, "
                                 f"got {self.lstm_init!r}")
@@ -256,7 +262,11 @@ class Scenario:
                 raise LstmfigsError(f"{name}: expected a positive number, got {value!r}")
         whole("sample_seed", self.sample_seed, 0, 2**31 - 1)
         for bias in (self.forget_bias, *self.untrained_forget_biases):
-            if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not np.isfinite(bias):
+            if (
+                isinstance(bias, bool)
+                or not isinstance(bias, (int, float))
+                or not np.isfinite(bias)
+            ):
                 raise LstmfigsError(f"forget bias: expected a finite number, got {bias!r}")
 
     @property
@@ -290,14 +300,17 @@ class Scenario:
         return [self.job(model, lag, seed) for model in MODEL_KINDS
                 for lag in self.lags for seed in self.seeds]
 
-    def sample(self, lag: int | None = None, batch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def sample(
+        self, lag: int | None = None, batch: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The fixed evaluation sequences ``(x (T, B, I) float32, symbols (B,))``."""
         task = tasks.FirstSymbol(lag=self.main_lag if lag is None else lag,
                                  n_symbols=self.n_symbols, seed=self.sample_seed)
         return task.sample(self.sample_batch if batch is None else batch)
 
     def untrained_lstm(self, forget_bias: float, seed: int, dtype: str = "float64") -> LSTM:
-        """PyTorch's default initialisation with the effective forget bias set to ``forget_bias``."""
+        """PyTorch's default initialisation with the effective forget bias set to
+        ``forget_bias``."""
         return LSTM(self.input_size, self.hidden_size, seed=seed, dtype=dtype,
                     forget_bias=float(forget_bias))
 

@@ -47,7 +47,9 @@ def _bound(values: np.ndarray) -> float:
     return max(1.0, largest)
 
 
-def gate_heatmaps(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: Figure | None) -> Figure:
+def gate_heatmaps(
+    data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: Figure | None
+) -> Figure:
     """Units x time of a GRU's r, z, n, h or an RNN's a, h (an LSTM's figure is
     :func:`lstmfigs.datafigs.figures.gate_heatmaps`).
 
@@ -67,7 +69,9 @@ def gate_heatmaps(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: F
     names = [name for name in ("r", "z", "n", "a", "h") if name in data]
     wide = wide_page(theme)
     rows, columns = ((len(names) + 1) // 2, 2) if wide else (len(names), 1)
-    fig = themed_figure(theme, height_ratio=0.3 * rows + 0.18 if wide else 0.3 * rows + 0.2, fig=fig)
+    fig = themed_figure(
+        theme, height_ratio=0.3 * rows + 0.18 if wide else 0.3 * rows + 0.2, fig=fig
+    )
     axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
     marker = None
@@ -75,7 +79,11 @@ def gate_heatmaps(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: F
     # A wide page with an odd number of panels has one axes more than names: hidden below.
     for ax, name in zip(order, names, strict=False):
         signed = name in SIGNED
-        limit = float(np.abs(data[name]).max()) if name in ("a",) or (name == "h" and "a" in data) else 1.0
+        limit = (
+            float(np.abs(data[name]).max())
+            if name in ("a",) or (name == "h" and "a" in data)
+            else 1.0
+        )
         limit = limit if limit > 0 else 1.0
         image = plot_unit_heatmap(data[name], ax=ax, signed=signed, limit=limit, theme=theme)
         add_colorbar(fig, image, ax, symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0])
@@ -137,7 +145,9 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
                        for ax, name in zip(axes[1, :2], ("r", "z"), strict=True)]
         add_colorbar(fig, gate_images[-1], list(axes[1, :2]), [0.0, 0.5, 1.0])
         bound = _bound(data["n"])
-        candidate = plot_unit_heatmap(data["n"], ax=axes[1, 2], signed=True, limit=bound, theme=theme)
+        candidate = plot_unit_heatmap(
+            data["n"], ax=axes[1, 2], signed=True, limit=bound, theme=theme
+        )
         add_colorbar(fig, candidate, axes[1, 2], symmetric_ticks(bound))
         for ax, name in zip(axes[1], ("r", "z", "n"), strict=True):
             ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
@@ -147,7 +157,9 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
         histogram_ax, mean_ax, norm_ax = axes[2]
         drawn = plot_gate_histograms({name: data[name] for name in ("r", "z")}, ax=histogram_ax)
         histogram_ax.set_xlim(-0.05, 1.05)  # keeps the x and y labels at the origin apart
-        gate_lines = plot_series(time, {name: data[f"{name}_mean"] for name in ("r", "z")}, ax=mean_ax)
+        gate_lines = plot_series(
+            time, {name: data[f"{name}_mean"] for name in ("r", "z")}, ax=mean_ax
+        )
         mean_ax.set_ylim(0, 1)
         mean_ax.set_title("mean over units", loc="left")
         histogram_ax.set_title("gate values", loc="left")
@@ -182,7 +194,9 @@ def dynamics_dashboard(data: Mapping[str, np.ndarray], *, theme: Theme | None,
                             handles=[*handles, *norm_lines.values()])
 
 
-def gradient_decay(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: Figure | None) -> Figure:
+def gradient_decay(
+    data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: Figure | None
+) -> Figure:
     """||dh_T / ds_{T-k}|| against the lag k for a user's model: the median over the
     sequences, their quartiles as a band, and for an LSTM the h-only path.
 
@@ -211,15 +225,25 @@ def gradient_decay(data: Mapping[str, np.ndarray], *, theme: Theme | None, fig: 
     lines = ax.semilogy(lag, np.maximum(data["whole"], tiny), **style,
                         label="whole state $s = (h, c)$" if has_cell else "state $s = h$")
     if has_cell:
-        lines += ax.semilogy(lag, np.maximum(data["via_h"], tiny), **_role_kwargs("hidden_state", scale=0.7),
-                             label="$h$ only ($c_{T-k}$ held fixed)")
+        lines += ax.semilogy(
+            lag,
+            np.maximum(data["via_h"], tiny),
+            **_role_kwargs("hidden_state", scale=0.7),
+            label="$h$ only ($c_{T-k}$ held fixed)",
+        )
     ax.set_xlabel("lag $k$ (steps back from the last step $T$)")
     ax.set_ylabel(r"$\Vert \partial h_T / \partial s_{T-k} \Vert_F$")
     few_ticks(ax.xaxis, 6)
     title = (f"your model ({data['model']}); median over {int(data['sequences'])} sequences, "
              "band: quartiles; exact BPTT")
-    fig.legend(lines, [str(line.get_label()) for line in lines], loc="outside lower center",
-               ncols=2 if wide_page(theme) else 1, handlelength=2.2, title=_wrap(title, wide_page(theme)))
+    fig.legend(
+        lines,
+        [str(line.get_label()) for line in lines],
+        loc="outside lower center",
+        ncols=2 if wide_page(theme) else 1,
+        handlelength=2.2,
+        title=_wrap(title, wide_page(theme)),
+    )
     return finish_figure(fig)
 
 

@@ -317,7 +317,9 @@ class RecurrentModel:
             except LstmfigsError as error:
                 raise LstmfigsError(f"state_dict: {error}") from None
         if not isinstance(state_dict, Mapping):
-            raise LstmfigsError("state_dict: expected a mapping of arrays or a path to an .npz file")
+            raise LstmfigsError(
+                "state_dict: expected a mapping of arrays or a path to an .npz file"
+            )
         arrays = {str(key): _checks.plain_array(value, f"state_dict['{key}']")
                   for key, value in state_dict.items()}
         if not cls.is_cell and "weight_ih" in arrays and "weight_ih_l0" not in arrays \
@@ -328,16 +330,20 @@ class RecurrentModel:
         first_recurrent = _checks.mapping_entry(arrays, f"weight_hh{key0}", "state_dict")
         blocks = cls.gate_blocks
         if first_input.ndim != 2 or first_input.shape[0] % blocks or not first_input.shape[0]:
-            raise LstmfigsError(f"state_dict['weight_ih{key0}']: expected shape ({blocks}*H, I) "
-                                f"for a {cls.__name__.removesuffix('Cell')}, got {first_input.shape}")
+            raise LstmfigsError(
+                f"state_dict['weight_ih{key0}']: expected shape ({blocks}*H, I) "
+                f"for a {cls.__name__.removesuffix('Cell')}, got {first_input.shape}"
+            )
         hidden = first_input.shape[0] // blocks
         num_layers = 1
         while f"weight_ih_l{num_layers}" in arrays:
             num_layers += 1
         explicit_dtype = options.pop("dtype", None)
         if explicit_dtype is None and first_input.dtype.name not in _checks.DTYPES:
-            raise LstmfigsError(f"state_dict['weight_ih{key0}']: expected dtype float32 or float64, "
-                                f"got {first_input.dtype.name}")
+            raise LstmfigsError(
+                f"state_dict['weight_ih{key0}']: expected dtype float32 or float64, "
+                f"got {first_input.dtype.name}"
+            )
         found: dict[str, Any] = {"bias": f"bias_ih{key0}" in arrays or f"bias_hh{key0}" in arrays}
         if not cls.is_cell:
             found["num_layers"] = num_layers
@@ -345,8 +351,12 @@ class RecurrentModel:
         if f"weight_hr{key0}" in arrays and cls.has_cell:
             projection = arrays[f"weight_hr{key0}"]
             found["proj_size"] = projection.shape[0] if projection.ndim == 2 else -1
-        elif cls.has_cell and first_recurrent.ndim == 2 and first_recurrent.shape[0] == first_input.shape[0] \
-                and first_recurrent.shape[1] < hidden:
+        elif (
+            cls.has_cell
+            and first_recurrent.ndim == 2
+            and first_recurrent.shape[0] == first_input.shape[0]
+            and first_recurrent.shape[1] < hidden
+        ):
             raise LstmfigsError(
                 f"state_dict['weight_hh{key0}']: shape {first_recurrent.shape} means h of size "
                 f"{first_recurrent.shape[1]} but the cell has {hidden} units; an LSTM with "
@@ -364,12 +374,17 @@ class RecurrentModel:
     # ------------------------------------------------------------------ Keras
     @classmethod
     def _keras_layout(cls, kernel: np.ndarray, recurrent_kernel: np.ndarray) -> tuple[int, int]:
-        if recurrent_kernel.ndim != 2 or recurrent_kernel.shape[1] != cls.gate_blocks * recurrent_kernel.shape[0]:
+        if (
+            recurrent_kernel.ndim != 2
+            or recurrent_kernel.shape[1] != cls.gate_blocks * recurrent_kernel.shape[0]
+        ):
             raise LstmfigsError(f"recurrent_kernel: expected shape (H, {cls.gate_blocks}*H), "
                                 f"got {recurrent_kernel.shape}")
         hidden = recurrent_kernel.shape[0]
         if kernel.ndim != 2 or kernel.shape[1] != cls.gate_blocks * hidden:
-            raise LstmfigsError(f"kernel: expected shape (I, {cls.gate_blocks * hidden}), got {kernel.shape}")
+            raise LstmfigsError(
+                f"kernel: expected shape (I, {cls.gate_blocks * hidden}), got {kernel.shape}"
+            )
         return kernel.shape[0], hidden
 
     def _reorder_blocks(self, matrix: np.ndarray, *, to_keras: bool) -> np.ndarray:
@@ -386,7 +401,9 @@ class RecurrentModel:
         return np.concatenate(ordered, axis=-1)
 
     @classmethod
-    def _keras_biases(cls, bias: np.ndarray | None, rows: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    def _keras_biases(
+        cls, bias: np.ndarray | None, rows: int, dtype: np.dtype
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Keras bias as (input-side, recurrent-side) vectors in Keras block order."""
         if bias is None:
             return np.zeros(rows, dtype), np.zeros(rows, dtype)
@@ -404,18 +421,28 @@ class RecurrentModel:
         model = cls(inputs, hidden, dtype=options.pop("dtype", kernel.dtype), **options)
         rows = cls.gate_blocks * hidden
         kernel = _checks.array(kernel, "kernel", (inputs, rows), model.dtype)
-        recurrent_kernel = _checks.array(recurrent_kernel, "recurrent_kernel", (hidden, rows), model.dtype)
-        bias_input, bias_recurrent = cls._keras_biases(None if bias is None else np.asarray(bias), rows, model.dtype)
+        recurrent_kernel = _checks.array(
+            recurrent_kernel, "recurrent_kernel", (hidden, rows), model.dtype
+        )
+        bias_input, bias_recurrent = cls._keras_biases(
+            None if bias is None else np.asarray(bias), rows, model.dtype
+        )
         key = model.unit_key(0)
-        model.params[f"weight_ih{key}"] = np.ascontiguousarray(model._reorder_blocks(kernel, to_keras=False).T)
-        model.params[f"weight_hh{key}"] = np.ascontiguousarray(model._reorder_blocks(recurrent_kernel, to_keras=False).T)
+        model.params[f"weight_ih{key}"] = np.ascontiguousarray(
+            model._reorder_blocks(kernel, to_keras=False).T
+        )
+        model.params[f"weight_hh{key}"] = np.ascontiguousarray(
+            model._reorder_blocks(recurrent_kernel, to_keras=False).T
+        )
         if model.bias:
             model.params[f"bias_ih{key}"] = model._reorder_blocks(bias_input, to_keras=False)
             model.params[f"bias_hh{key}"] = model._reorder_blocks(bias_recurrent, to_keras=False)
         return model
 
     def _keras_bias_out(self, key: str) -> np.ndarray:
-        return self._reorder_blocks(self._bias("bias_ih", key) + self._bias("bias_hh", key), to_keras=True)
+        return self._reorder_blocks(
+            self._bias("bias_ih", key) + self._bias("bias_hh", key), to_keras=True
+        )
 
     def to_keras(self, layer: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(kernel, recurrent_kernel, bias)`` of layer ``layer`` (forward direction) in
@@ -427,7 +454,11 @@ class RecurrentModel:
         key = self.unit_key(layer)
         kernel = self._reorder_blocks(self.params[f"weight_ih{key}"].T, to_keras=True)
         recurrent = self._reorder_blocks(self.params[f"weight_hh{key}"].T, to_keras=True)
-        return np.ascontiguousarray(kernel), np.ascontiguousarray(recurrent), self._keras_bias_out(key)
+        return (
+            np.ascontiguousarray(kernel),
+            np.ascontiguousarray(recurrent),
+            self._keras_bias_out(key),
+        )
 
     # ------------------------------------------------------------------ checks
     def _check_input(self, x: Any) -> tuple[np.ndarray, bool]:
@@ -442,7 +473,9 @@ class RecurrentModel:
         arr = _checks.array(arr, "x", layout, self.dtype)
         return (arr.transpose(1, 0, 2) if self.batch_first else arr), True
 
-    def _check_state(self, value: Any, name: str, batch: int, size: int, batched: bool = True) -> np.ndarray:
+    def _check_state(
+        self, value: Any, name: str, batch: int, size: int, batched: bool = True
+    ) -> np.ndarray:
         """An initial or final state as (layers * directions, B, size); (B, size) is accepted
         for one unit; unbatched: (layers * directions, size)."""
         units = self.num_layers * self.num_directions
@@ -453,12 +486,16 @@ class RecurrentModel:
             arr = arr[None]
         return _checks.array(arr, name, (units, batch, size), self.dtype)
 
-    def _zeros_or_state(self, value: Any, name: str, batch: int, size: int, batched: bool) -> np.ndarray:
+    def _zeros_or_state(
+        self, value: Any, name: str, batch: int, size: int, batched: bool
+    ) -> np.ndarray:
         if value is None:
             return np.zeros((self.num_layers * self.num_directions, batch, size), self.dtype)
         return self._check_state(value, name, batch, size, batched)
 
-    def _check_output_gradient(self, value: Any, steps: int, batch: int, batched: bool) -> np.ndarray:
+    def _check_output_gradient(
+        self, value: Any, steps: int, batch: int, batched: bool
+    ) -> np.ndarray:
         """``dh`` in the output's layout, as time-major (T, B, D*H_out)."""
         width = self.num_directions * self.output_size
         if not batched:
@@ -490,9 +527,17 @@ class RecurrentModel:
         ``dh_all``), and dL/dx."""
         raise NotImplementedError
 
-    def _layer_backward(self, key: str, trace: Any, dh: np.ndarray | None, dh_last: np.ndarray | None,
-                        dc_last: np.ndarray | None, *, steps: int | None = None,
-                        need_params: bool = True) -> tuple[LayerGradients, np.ndarray | None]:
+    def _layer_backward(
+        self,
+        key: str,
+        trace: Any,
+        dh: np.ndarray | None,
+        dh_last: np.ndarray | None,
+        dc_last: np.ndarray | None,
+        *,
+        steps: int | None = None,
+        need_params: bool = True,
+    ) -> tuple[LayerGradients, np.ndarray | None]:
         """BPTT through one unit (its trace in computation order) over its first ``steps``.
 
         ``dh`` (T, B, H_out) is dL/dh_t from above (None: zero); ``dh_last``/``dc_last``
@@ -512,7 +557,9 @@ class RecurrentModel:
         dh_rec = np.zeros(h_shape, dtype) if dh_last is None else dh_last.astype(dtype, copy=True)
         dc_next = None
         if self.has_cell:
-            dc_next = np.zeros(c_shape, dtype) if dc_last is None else dc_last.astype(dtype, copy=True)
+            dc_next = (
+                np.zeros(c_shape, dtype) if dc_last is None else dc_last.astype(dtype, copy=True)
+            )
         carry_norm = None
         if store:
             dh_total = np.empty((steps,) + h_shape, dtype)
@@ -574,13 +621,24 @@ class RecurrentModel:
             raise LstmfigsError("x: expected at least one time step, got shape " + str(x.shape))
         _checks.flag(training, "training")
         h_state = self._zeros_or_state(h0, "h0", batch, self.output_size, batched)
-        c_state = self._zeros_or_state(c0, "c0", batch, self.hidden_size, batched) if self.has_cell else None
+        c_state = (
+            self._zeros_or_state(c0, "c0", batch, self.hidden_size, batched)
+            if self.has_cell
+            else None
+        )
         masks = self._dropout_masks(training, _checks.seed(seed), steps, batch)
         def finish(h_n: np.ndarray, c_n: np.ndarray | None, layers: list[Any]) -> ModelTrace:
             if not batched:
                 h_n, c_n = h_n[:, 0], None if c_n is None else c_n[:, 0]
-            return self.trace_class(layers=layers, h_n=h_n, c_n=c_n, num_directions=self.num_directions,
-                                    batch_first=self.batch_first, batched=batched, dropout=masks)
+            return self.trace_class(
+                layers=layers,
+                h_n=h_n,
+                c_n=c_n,
+                num_directions=self.num_directions,
+                batch_first=self.batch_first,
+                batched=batched,
+                dropout=masks,
+            )
 
         if trace or self.bidirectional or masks:
             # The reverse direction needs the whole sequence of the layer below, so
@@ -593,7 +651,9 @@ class RecurrentModel:
                     index, key = len(units), self.unit_key(layer, direction)
                     c_init = None if c_state is None else c_state[index]
                     if direction:
-                        unit = flip_time(self._layer_forward(key, layer_input[::-1], h_state[index], c_init))
+                        unit = flip_time(
+                            self._layer_forward(key, layer_input[::-1], h_state[index], c_init)
+                        )
                     else:
                         unit = self._layer_forward(key, layer_input, h_state[index], c_init)
                     units.append(unit)
@@ -603,7 +663,11 @@ class RecurrentModel:
                     layer_input = layer_input * masks[layer]
             # The final state of a reverse unit is its state after x[0].
             h_n = np.stack([unit.h[0 if unit.reverse else -1] for unit in units])
-            c_n = np.stack([unit.c[0 if unit.reverse else -1] for unit in units]) if self.has_cell else None
+            c_n = (
+                np.stack([unit.c[0 if unit.reverse else -1] for unit in units])
+                if self.has_cell
+                else None
+            )
             return finish(h_n, c_n, units if trace else [])
         # No trace: walk time in bounded chunks through all layers, keeping only the states,
         # so memory does not grow with T (beyond x itself).
@@ -622,11 +686,15 @@ class RecurrentModel:
 
     def _check_trace(self, trace: Any) -> None:
         if not getattr(trace, "layers", None):
-            raise LstmfigsError("tr: expected a trace with per-step values (forward(..., trace=True))")
+            raise LstmfigsError(
+                "tr: expected a trace with per-step values (forward(..., trace=True))"
+            )
         if len(trace.layers) != self.num_layers * self.num_directions \
                 or trace.layers[0].x.shape[-1] != self.input_size:
-            raise LstmfigsError(f"tr: expected a trace of this model ({self.num_layers} layer(s), "
-                                f"{self.num_directions} direction(s), input size {self.input_size})")
+            raise LstmfigsError(
+                f"tr: expected a trace of this model ({self.num_layers} layer(s), "
+                f"{self.num_directions} direction(s), input size {self.input_size})"
+            )
 
     def backward(self, tr: Any, dh: Any, dh_n: Any = None, dc_n: Any = None) -> Gradients:
         """Exact backpropagation through time through the trace ``tr`` of ``forward``.
@@ -641,10 +709,18 @@ class RecurrentModel:
         top = tr.layers[-1]
         steps, batch, batched = top.h.shape[0], top.h.shape[1], tr.batched
         upstream = self._check_output_gradient(dh, steps, batch, batched)
-        dh_n = None if dh_n is None else self._check_state(dh_n, "dh_n", batch, self.output_size, batched)
+        dh_n = (
+            None
+            if dh_n is None
+            else self._check_state(dh_n, "dh_n", batch, self.output_size, batched)
+        )
         if dc_n is not None and not self.has_cell:
             raise LstmfigsError(f"dc_n: {type(self).__name__} has no cell state; pass dh_n only")
-        dc_n = None if dc_n is None else self._check_state(dc_n, "dc_n", batch, self.hidden_size, batched)
+        dc_n = (
+            None
+            if dc_n is None
+            else self._check_state(dc_n, "dc_n", batch, self.hidden_size, batched)
+        )
         units = self.units()
         unit_grads: list[LayerGradients] = [None] * len(units)  # type: ignore[list-item]
         width = self.output_size
@@ -654,8 +730,15 @@ class RecurrentModel:
                 index = layer * self.num_directions + direction
                 key = units[index][2]
                 unit = tr.layers[index]
-                up = upstream if self.num_directions == 1 else upstream[..., direction * width:(direction + 1) * width]
-                seeds = (None if dh_n is None else dh_n[index], None if dc_n is None else dc_n[index])
+                up = (
+                    upstream
+                    if self.num_directions == 1
+                    else upstream[..., direction * width : (direction + 1) * width]
+                )
+                seeds = (
+                    None if dh_n is None else dh_n[index],
+                    None if dc_n is None else dc_n[index],
+                )
                 if unit.reverse:
                     grads, _ = self._layer_backward(key, flip_time(unit), up[::-1], *seeds)
                     grads.x, grads.dh_norm = grads.x[::-1], grads.dh_norm[::-1]
@@ -697,13 +780,21 @@ class RecurrentModel:
         """
         self._check_trace(tr)
         if direction not in range(self.num_directions):
-            raise LstmfigsError(f"direction: expected 0{' or 1' if self.bidirectional else ''}, got {direction!r}")
+            raise LstmfigsError(
+                f"direction: expected 0{' or 1' if self.bidirectional else ''}, got {direction!r}"
+            )
         unit = tr.layers[-self.num_directions + direction]
         steps, batch = unit.h.shape[0], unit.h.shape[1]
         if t_end is None:
             t_end = 0 if direction else steps - 1
-        if isinstance(t_end, bool) or not isinstance(t_end, (int, np.integer)) or not 0 <= t_end < steps:
-            raise LstmfigsError(f"t_end: expected an integer step 0 <= t_end < {steps}, got {t_end!r}")
+        if (
+            isinstance(t_end, bool)
+            or not isinstance(t_end, (int, np.integer))
+            or not 0 <= t_end < steps
+        ):
+            raise LstmfigsError(
+                f"t_end: expected an integer step 0 <= t_end < {steps}, got {t_end!r}"
+            )
         if direction:
             unit, probe_end = flip_time(unit), steps - 1 - int(t_end)
         else:
@@ -741,7 +832,9 @@ class CellMixin:
         model: Any = self
         arr = np.asarray(x)
         if arr.ndim not in (1, 2):
-            raise LstmfigsError(f"x: expected shape (B, {model.input_size}) or ({model.input_size},), "
-                                f"got {arr.shape}")
+            raise LstmfigsError(
+                f"x: expected shape (B, {model.input_size}) or ({model.input_size},), "
+                f"got {arr.shape}"
+            )
         lifted = [None if state is None else np.asarray(state)[None] for state in states]
         return model.forward(arr[None], *lifted, trace=False)

@@ -11,7 +11,10 @@ import numpy as np
 from ..errors import LstmfigsError
 
 #: The floating-point types the simulator computes in.  Nothing is ever upcast silently.
-DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+DTYPES: dict[str, np.dtype[Any]] = {
+    "float32": np.dtype(np.float32),
+    "float64": np.dtype(np.float64),
+}
 
 
 def resolve_dtype(dtype: Any, name: str = "dtype") -> np.dtype[Any]:

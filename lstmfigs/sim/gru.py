@@ -96,13 +96,17 @@ class GRU(RecurrentModel):
                          dtype=dtype, seed=seed)
 
     @classmethod
-    def _keras_biases(cls, bias: np.ndarray | None, rows: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    def _keras_biases(
+        cls, bias: np.ndarray | None, rows: int, dtype: np.dtype
+    ) -> tuple[np.ndarray, np.ndarray]:
         if bias is None:
             return np.zeros(rows, dtype), np.zeros(rows, dtype)
         if bias.ndim == 1:
-            raise LstmfigsError(f"bias: expected shape (2, {rows}) (Keras GRU with reset_after=True); "
-                                "reset_after=False applies r before the recurrent product, which "
-                                "torch.nn.GRU cannot represent")
+            raise LstmfigsError(
+                f"bias: expected shape (2, {rows}) (Keras GRU with reset_after=True); "
+                "reset_after=False applies r before the recurrent product, which "
+                "torch.nn.GRU cannot represent"
+            )
         bias = _checks.array(bias, "bias", (2, rows), dtype)
         return bias[0], bias[1]
 
@@ -116,7 +120,9 @@ class GRU(RecurrentModel):
         ``h0`` (layers * directions, B, H) or None (zeros); see :meth:`LSTM.forward`."""
         return self._run(x, h0, None, trace, training, seed)  # type: ignore[return-value]
 
-    def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> GRULayerTrace:
+    def _layer_forward(
+        self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None
+    ) -> GRULayerTrace:
         steps, batch, inputs = x.shape
         hidden, dtype = self.hidden_size, self.dtype
         half = dtype.type(0.5)
@@ -164,7 +170,9 @@ class GRU(RecurrentModel):
         pre_h *= unscale
         return GRULayerTrace(x=x, h0=h0, preact=pre, preact_h=pre_h, gates=gates, h=h)
 
-    def _local_factors(self, key: str, trace: GRULayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
+    def _local_factors(
+        self, key: str, trace: GRULayerTrace, start: int, stop: int
+    ) -> tuple[np.ndarray, ...]:
         hidden, one = self.hidden_size, self.dtype.type(1)
         gates, preact = trace.gates[start:stop], trace.preact[start:stop]
         r, z, n = (gates[..., k * hidden:(k + 1) * hidden] for k in range(3))

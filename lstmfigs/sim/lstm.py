@@ -76,7 +76,9 @@ class LSTMVariant:
 
     def __post_init__(self) -> None:
         if self.coupled and not (self.input_gate and self.forget_gate):
-            raise LstmfigsError("coupled: the coupled gate f = 1 - i needs input_gate=True and forget_gate=True")
+            raise LstmfigsError(
+                "coupled: the coupled gate f = 1 - i needs input_gate=True and forget_gate=True"
+            )
 
     @property
     def live_gates(self) -> tuple[bool, bool, bool, bool]:
@@ -185,7 +187,8 @@ class LSTM(RecurrentModel):
         if (init == "chrono" or forget_bias is not None) and not self.bias:
             raise LstmfigsError(f"{'forget_bias' if forget_bias is not None else 'init'}: "
                                 "sets biases, but the model has bias=False")
-        rng = np.random.default_rng([seed, 1])  # separate stream: init options never shift the weights
+        # A separate stream: init options never shift the weights.
+        rng = np.random.default_rng([seed, 1])
         if init == "chrono":
             self._chrono_init(rng, chrono_t_max)
         elif init != "pytorch":
@@ -319,7 +322,9 @@ class LSTM(RecurrentModel):
         """
         return self._run(x, h0, c0, trace, training, seed)  # type: ignore[return-value]
 
-    def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> LSTMLayerTrace:
+    def _layer_forward(
+        self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None
+    ) -> LSTMLayerTrace:
         assert c0 is not None
         steps, batch, inputs = x.shape
         hidden, dtype, variant = self.hidden_size, self.dtype, self.variant
@@ -348,9 +353,18 @@ class LSTM(RecurrentModel):
         early = 3 * hidden if variant.peephole else 4 * hidden
         # Views over all steps, indexed by t in the loop (cheaper than slicing each step).
         pre_early, gate_early = scaled[..., :early], gates[..., :early]
-        pre_input_forget, pre_g, pre_o = scaled[..., :2 * hidden], scaled[..., 2 * hidden:3 * hidden], scaled[..., 3 * hidden:]
+        pre_input_forget, pre_g, pre_o = (
+            scaled[..., : 2 * hidden],
+            scaled[..., 2 * hidden : 3 * hidden],
+            scaled[..., 3 * hidden :],
+        )
         gate_i, gate_f, gate_g, gate_o = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
-        mul_early, add_early, mul_o, add_o = mul[:early], add[:early], mul[3 * hidden:], add[3 * hidden:]
+        mul_early, add_early, mul_o, add_o = (
+            mul[:early],
+            add[:early],
+            mul[3 * hidden :],
+            add[3 * hidden :],
+        )
         one = dtype.type(1)
         fast, output_activation = self._fast, _activations.FUNCTIONS[self.activation]
 
@@ -486,7 +500,9 @@ class LSTMCell(CellMixin, LSTM):
     """``torch.nn.LSTMCell``: parameters ``weight_ih`` (4H, I), ``weight_hh`` (4H, H),
     ``bias_ih``, ``bias_hh`` (4H,); the variant flags of :class:`LSTM` apply."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, **options: Any) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, **options: Any
+    ) -> None:
         super().__init__(input_size, hidden_size, bias=bias, **options)
 
     def step(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:

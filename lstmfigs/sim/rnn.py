@@ -76,10 +76,14 @@ class RNN(RecurrentModel):
         ``h0`` (layers * directions, B, H) or None (zeros); see :meth:`LSTM.forward`."""
         return self._run(x, h0, None, trace, training, seed)  # type: ignore[return-value]
 
-    def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> RNNLayerTrace:
+    def _layer_forward(
+        self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None
+    ) -> RNNLayerTrace:
         steps, batch, inputs = x.shape
         weight_ih, weight_hh = self.params[f"weight_ih{key}"], self.params[f"weight_hh{key}"]
-        pre = np.matmul(x.reshape(steps * batch, inputs), weight_ih.T).reshape(steps, batch, self.hidden_size)
+        pre = np.matmul(x.reshape(steps * batch, inputs), weight_ih.T).reshape(
+            steps, batch, self.hidden_size
+        )
         pre += self._bias("bias_ih", key) + self._bias("bias_hh", key)
         h = np.empty_like(pre)
         recurrent = np.empty((batch, self.hidden_size), self.dtype)
@@ -92,9 +96,15 @@ class RNN(RecurrentModel):
             h_prev = h[t]
         return RNNLayerTrace(x=x, h0=h0, preact=pre, h=h)
 
-    def _local_factors(self, key: str, trace: RNNLayerTrace, start: int, stop: int) -> tuple[np.ndarray, ...]:
-        slope = _activations.derivative(self.nonlinearity, trace.preact[start:stop], trace.h[start:stop],
-                                        out=np.empty_like(trace.h[start:stop]))
+    def _local_factors(
+        self, key: str, trace: RNNLayerTrace, start: int, stop: int
+    ) -> tuple[np.ndarray, ...]:
+        slope = _activations.derivative(
+            self.nonlinearity,
+            trace.preact[start:stop],
+            trace.h[start:stop],
+            out=np.empty_like(trace.h[start:stop]),
+        )
         return slope, self.params[f"weight_hh{key}"]
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
@@ -125,8 +135,14 @@ class RNNCell(CellMixin, RNN):
     """``torch.nn.RNNCell``: parameters ``weight_ih``, ``weight_hh``, ``bias_ih``,
     ``bias_hh`` (no ``_l0``)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        **options: Any,
+    ) -> None:
         super().__init__(input_size, hidden_size, bias=bias, nonlinearity=nonlinearity, **options)
 
     def step(self, x: Any, hx: Any = None) -> np.ndarray:

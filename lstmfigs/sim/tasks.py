@@ -34,7 +34,9 @@ class _Task:
         if rng is None:
             return self._rng
         if not isinstance(rng, np.random.Generator):
-            raise LstmfigsError(f"rng: expected a numpy.random.Generator or None, got {type(rng).__name__}")
+            raise LstmfigsError(
+                f"rng: expected a numpy.random.Generator or None, got {type(rng).__name__}"
+            )
         return rng
 
 
@@ -82,7 +84,9 @@ class FirstSymbol(_Task):
     def baseline_loss(self) -> float:
         return math.log(self.n_symbols)
 
-    def sample(self, batch_size: int, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def sample(
+        self, batch_size: int, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         batch = _checks.positive_int(batch_size, "batch_size")
         rng = self._generator(rng)
         symbols = rng.integers(0, self.n_symbols, size=(self.length, batch))
@@ -119,7 +123,9 @@ class Adding(_Task):
     def chance(self) -> float:
         return 2 * self.tolerance - self.tolerance ** 2
 
-    def sample(self, batch_size: int, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def sample(
+        self, batch_size: int, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         batch = _checks.positive_int(batch_size, "batch_size")
         rng = self._generator(rng)
         half = self.length // 2
@@ -182,7 +188,9 @@ class Copy(_Task):
     def baseline_loss(self) -> float:
         return self.n_copy * math.log(self.n_symbols) / self.length
 
-    def sample(self, batch_size: int, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def sample(
+        self, batch_size: int, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         batch = _checks.positive_int(batch_size, "batch_size")
         rng = self._generator(rng)
         symbols = rng.integers(1, self.n_symbols + 1, size=(self.n_copy, batch))

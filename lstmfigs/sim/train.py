@@ -33,7 +33,9 @@ class Readout:
         return np.asarray(h @ self.weight.T + self.bias)
 
 
-def _objective(task: Any, outputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray, float]:
+def _objective(
+    task: Any, outputs: np.ndarray, targets: np.ndarray
+) -> tuple[float, np.ndarray, float]:
     """(mean loss, d loss / d outputs, accuracy) for outputs (..., K) and targets (...).
 
     Regression accuracy counts predictions within the task's ``tolerance``.
@@ -51,7 +53,9 @@ def _objective(task: Any, outputs: np.ndarray, targets: np.ndarray) -> tuple[flo
     log_probs = shifted - log_norm
     picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
     gradient = np.exp(log_probs)
-    np.put_along_axis(gradient, targets[..., None], np.take_along_axis(gradient, targets[..., None], -1) - 1, -1)
+    np.put_along_axis(
+        gradient, targets[..., None], np.take_along_axis(gradient, targets[..., None], -1) - 1, -1
+    )
     gradient /= count
     accuracy = float(np.mean(outputs.argmax(axis=-1) == targets))
     return float(-picked.mean()), gradient, accuracy
@@ -112,7 +116,9 @@ class _Adam:
         correction2 = 1 - self.beta2 ** self.step_count
         for name, grad in grads.items():
             param = params[name]
-            first, second = self.moments.setdefault(name, (np.zeros_like(param), np.zeros_like(param)))
+            first, second = self.moments.setdefault(
+                name, (np.zeros_like(param), np.zeros_like(param))
+            )
             first *= self.beta1
             first += (1 - self.beta1) * grad
             second *= self.beta2
@@ -120,7 +126,9 @@ class _Adam:
             param -= self.lr * (first / correction1) / (np.sqrt(second / correction2) + self.eps)
 
 
-def _progress_line(stream: TextIO, step: int, steps: int, loss: float, accuracy: float, started: float) -> None:
+def _progress_line(
+    stream: TextIO, step: int, steps: int, loss: float, accuracy: float, started: float
+) -> None:
     width = 30
     filled = int(width * step / max(steps, 1))
     stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {step}/{steps} "
@@ -160,7 +168,13 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
     result = TrainResult(model=model, readout=readout, task=task)
     optimizer = _Adam(lr=float(lr))
     readout_params = {"readout.weight": readout.weight, "readout.bias": readout.bias}
-    history: dict[str, list[float]] = {"step": [], "loss": [], "accuracy": [], "train_loss": [], "seconds": []}
+    history: dict[str, list[float]] = {
+        "step": [],
+        "loss": [],
+        "accuracy": [],
+        "train_loss": [],
+        "seconds": [],
+    }
     window: list[float] = []
     started = time.perf_counter()
 
