@@ -323,6 +323,28 @@ def plot_unit_heatmap(values: np.ndarray, *, ax: Axes | None = None, signed: boo
     ``signed=False``: gates on the fixed scale [0, 1] with the sequential map.
     ``signed=True``: a symmetric scale [-limit, limit] (default: the largest |value|)
     with :func:`symmetric_cmap`.
+
+    Parameters
+    ----------
+    values : ndarray
+        One sequence's values (T, H).
+    ax : Axes, optional
+        Where to draw (a new themed figure's axes by default).
+    signed : bool, default: False
+        A symmetric scale around 0 instead of the fixed [0, 1] of a gate.
+    limit : float, optional
+        With ``signed=True``, the colour scale's half-width (default: the largest
+        ``|value|``; a zero limit becomes 1).  Ignored with ``signed=False``.
+    cmap : Colormap, optional
+        The colour map (default: :func:`symmetric_cmap` of ``theme`` when signed, else
+        :func:`sequential_cmap`).
+    theme : Theme, optional
+        The theme whose symmetric colour map is used (the active one by default).
+
+    Returns
+    -------
+    AxesImage
+        The image, for a colour bar.
     """
     ax = _axes(ax)
     values = np.asarray(values)
@@ -344,7 +366,20 @@ def plot_unit_heatmap(values: np.ndarray, *, ax: Axes | None = None, signed: boo
 
 def mark_step(ax: Axes, step: int) -> Line2D:
     """A dashed line at ``step`` (where the symbol to remember was shown), in the input's
-    colour (black or white: it stands out on every colour map of the theme)."""
+    colour (black or white: it stands out on every colour map of the theme).
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    step : int
+        The time step marked (x position).
+
+    Returns
+    -------
+    Line2D
+        The vertical line, for a legend.
+    """
     style = role_style("input")
     return ax.axvline(step, color=style.color, linestyle=(0, (2, 1.5)),
                       linewidth=max(style.linewidth, 1.0) * 1.2)
@@ -431,7 +466,25 @@ def plot_gate_histograms(
 
 def plot_series(time: np.ndarray, series: Mapping[str, np.ndarray], *, ax: Axes | None = None,
                 labels: Mapping[str, str] | None = None) -> dict[str, Line2D]:
-    """One line per entry of ``series`` against ``time``, in the role of its key."""
+    """One line per entry of ``series`` against ``time``, in the role of its key.
+
+    Parameters
+    ----------
+    time : ndarray
+        The x values (T,).
+    series : mapping of str to ndarray
+        Each quantity's values (T,), named by their quantity (a key of
+        ``QUANTITY_ROLES``: its role gives the look).
+    ax : Axes, optional
+        Where to draw (a new themed figure's axes by default).
+    labels : mapping of str to str, optional
+        Legend labels by key (default: ``$name_t$``).
+
+    Returns
+    -------
+    dict of str to Line2D
+        The line drawn for each key of ``series``.
+    """
     ax = _axes(ax)
     lines = {}
     for name, values in series.items():
@@ -449,6 +502,24 @@ def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | 
     below ``low_threshold`` (x) against the fraction above ``high_threshold`` (y).
 
     Units on the dashed diagonal x + y = 1 are always saturated; near the origin, never.
+
+    Parameters
+    ----------
+    low, high : ndarray
+        Per unit, the fraction of steps below ``low_threshold`` and above
+        ``high_threshold`` (H,), both in [0, 1].
+    gate : str
+        The quantity plotted (a key of ``QUANTITY_ROLES``: its role gives the colour).
+    ax : Axes, optional
+        Where to draw (a new themed figure's axes by default).
+    low_threshold, high_threshold : float, default: 0.1, 0.9
+        The thresholds behind ``low`` and ``high``.  Not used in the drawing (the
+        fractions come computed and the axes span [0, 1] whatever the thresholds).
+
+    Returns
+    -------
+    PathCollection
+        The points, one per unit.
     """
     ax = _axes(ax)
     ax.plot([0, 1], [1, 0], **reference_line_kwargs())
@@ -472,8 +543,39 @@ def plot_seed_curves(x: np.ndarray, per_seed: np.ndarray, center: np.ndarray, *,
                      markevery: int | None = None, role: str | None = None,
                      markersize: float = 0.8) -> Line2D:
     """A model's curve ``center`` over ``x`` (bold, in the model's look or ``role``'s) with
-    its seeds ``per_seed`` (S, N) as faint lines behind it.  ``markersize`` is relative
-    to the theme's ``lines.markersize``.  Returns the bold line."""
+    its seeds ``per_seed`` (S, N) as faint lines behind it.
+
+    Parameters
+    ----------
+    x : ndarray
+        The x values (N,).
+    per_seed : ndarray
+        One row per seed (S, N), drawn faint and thin.
+    center : ndarray
+        The summary curve (N,), e.g. the median over seeds.
+    model : str
+        ``"lstm"`` or ``"rnn"``: the look (a key of ``MODEL_ROLES``) unless ``role`` is
+        given.
+    label : str, optional
+        The bold line's legend label.
+    ax : Axes, optional
+        Where to draw (a new themed figure's axes by default).
+    linestyle : optional
+        Overrides the role's line style of the bold line (the seeds stay solid).
+    marker : str, optional
+        Marker of the bold line (and of the seeds' lines when ``markevery`` is None).
+    markevery : int, optional
+        Marks every ``markevery``-th point of the bold line only.
+    role : str, optional
+        The role whose look the lines take, instead of the model's.
+    markersize : float, default: 0.8
+        The bold line's marker size relative to the theme's ``lines.markersize``.
+
+    Returns
+    -------
+    Line2D
+        The bold line.
+    """
     ax = _axes(ax)
     kwargs = _role_kwargs(role or MODEL_ROLES[model])
     if linestyle is not None:
@@ -496,7 +598,22 @@ def plot_gradient_decay(data: Mapping[str, np.ndarray], curves: Sequence[Any], *
     solid in their model's look; a trained LSTM's h-only path (``{key}_via_h``, when the data
     has it) thin and dash-dot in the same colour; untrained LSTMs take the forget gate's
     colour (the forget bias is what differs) and a line style per bias; the untrained RNN
-    is dotted.
+    is dotted.  Norms that are not positive are left out (a log axis).
+
+    Parameters
+    ----------
+    data : mapping of str to ndarray
+        ``"lag"`` (L,), and for each curve ``data[key]`` (L,) and ``data[f"{key}_seeds"]``
+        (S, L); optionally ``data[f"{key}_via_h"]`` (L,).
+    curves : sequence of DecayCurve
+        The cases drawn, in order.
+    ax : Axes, optional
+        Where to draw (a new themed figure's axes by default).
+
+    Returns
+    -------
+    dict of str to Line2D
+        The bold line of each curve by its key, and the h-only lines by ``{key}_via_h``.
     """
     ax = _axes(ax)
     lines = {}
