@@ -170,7 +170,9 @@ def test_data_keys():
         lstmfigs.data("learning-curves"))
     assert {"i_low", "i_high", "f_low", "f_high", "o_low", "o_high"} <= set(
         lstmfigs.data("gate-saturation"))
-    assert {"rnn_h", "lstm_h", "target", "rnn_seed", "lstm_seed"} <= set(lstmfigs.data("rnn-vs-lstm"))
+    assert {"rnn_h", "lstm_h", "target", "rnn_seed", "lstm_seed"} <= set(
+        lstmfigs.data("rnn-vs-lstm")
+    )
     for name in DATA_FIGURES:
         assert all(isinstance(v, np.ndarray) for v in lstmfigs.data(name).values())
 
@@ -281,7 +283,9 @@ def test_accuracy_curves_agree_with_the_trainers_history():
                 assert accuracy[f"{kind}_seeds"][row, column] == \
                     SHIPPED.run(kind, lag, seed).history["accuracy"][-1]
             history = SHIPPED.run(kind, seed=seed).history
-            np.testing.assert_array_equal(curves[f"{kind}_accuracy_seeds"][row], history["accuracy"])
+            np.testing.assert_array_equal(
+                curves[f"{kind}_accuracy_seeds"][row], history["accuracy"]
+            )
             np.testing.assert_array_equal(curves[f"{kind}_loss_seeds"][row], history["loss"])
         np.testing.assert_array_equal(accuracy[kind], np.median(accuracy[f"{kind}_seeds"], axis=0))
         np.testing.assert_array_equal(accuracy[f"{kind}_solved"],
@@ -394,9 +398,22 @@ def test_weights_and_inputs_through_the_api(user_files):
 
 def test_cli_round_trip_with_weights_and_input(user_files, tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["render", "gate-heatmaps", "--weights", str(user_files["keras"]),
-                                       "--input", str(user_files["csv"]), "--format", "png",
-                                       "--data", "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "render",
+            "gate-heatmaps",
+            "--weights",
+            str(user_files["keras"]),
+            "--input",
+            str(user_files["csv"]),
+            "--format",
+            "png",
+            "--data",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["gate-heatmaps.npz", "gate-heatmaps.png"]
     with np.load(out / "gate-heatmaps.npz") as written:
@@ -463,7 +480,7 @@ def test_scenario_figures_take_no_model_options():
     with pytest.raises(LstmfigsError, match="no option"):
         lstmfigs.figure("lag-accuracy", weights="model.npz")
 
-# ------------------------------------------------------------------------------ training and the cache
+# ------------------------------------------------------------------ training and the cache
 TINY = runs.Scenario(hidden_size=4, lags=(3, 4), main_lag=4, seeds=(0, 1), steps=6,
                      eval_every=3, eval_batch=8, batch_size=4, probe_lag=6, probe_batch=2)
 
@@ -515,8 +532,13 @@ def test_training_in_workers_gives_the_same_bits_as_in_process(monkeypatch):
 
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     jobs = TINY.all_jobs()
-    output = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
-                            input="".join(json.dumps(dataclasses.asdict(j)) + "\n" for j in jobs).encode()).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        check=True,
+        capture_output=True,
+        input="".join(json.dumps(dataclasses.asdict(j)) + "\n" for j in jobs).encode(),
+    ).stdout
     for job in jobs:
         size = int.from_bytes(output[:8], "big")
         alone = training.run_from_bytes(job, output[8:8 + size])
@@ -717,7 +739,7 @@ def test_killing_lstmfigs_train_leaves_no_worker_behind(tmp_path):
     assert not any(map(_running, workers))
 
 
-# ------------------------------------------------------------------------------ the image tests can fail
+# ---------------------------------------------------------------- the image tests can fail
 def _swap_whole_state_for_h_only(data):
     data["lstm"], data["lstm_seeds"] = data["lstm_via_h"], data["lstm_via_h_seeds"]
     return data
@@ -767,7 +789,10 @@ def test_training_draws_a_progress_bar():
     stream = io.StringIO()
     training.train_runs(TINY, workers=2, use_cache=False, progress=True, stream=stream)
     last = stream.getvalue().rstrip("\n").split("\r")[-1]
-    assert last.startswith("[" + "#" * 30 + "]") and f"{len(TINY.all_jobs())}/{len(TINY.all_jobs())} runs" in last
+    assert (
+        last.startswith("[" + "#" * 30 + "]")
+        and f"{len(TINY.all_jobs())}/{len(TINY.all_jobs())} runs" in last
+    )
 
 
 def test_an_interrupt_between_two_worker_threads_starting_is_not_an_internal_error(monkeypatch):

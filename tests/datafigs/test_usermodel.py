@@ -34,25 +34,34 @@ def clean(fig, theme: str = "paper") -> None:
     (RNN(5, 7, seed=2), ("a", "h")),
 ])
 def test_gru_and_rnn_gate_heatmaps_show_their_own_gates(model, panels):
-    weights = Weights(model.state_dict(), nonlinearity="relu") if isinstance(model, RNN) else model.state_dict()
+    weights = (
+        Weights(model.state_dict(), nonlinearity="relu")
+        if isinstance(model, RNN)
+        else model.state_dict()
+    )
     data = lstmfigs.data("gate-heatmaps", weights=weights)
     built = load_model(weights)
     trace = built.forward(np.asarray(data["x"])[:, None, :])
     for name in panels:
         expected = trace.preact if name == "a" else getattr(trace, name)
-        np.testing.assert_allclose(data[name], expected[:, 0], atol=1e-6, err_msg=name)  # batch 1 vs 64: BLAS rounding
+        # batch 1 vs 64: BLAS rounding
+        np.testing.assert_allclose(data[name], expected[:, 0], atol=1e-6, err_msg=name)
     assert "f" not in data and int(data["symbol_step"]) == 0
     for theme in ("paper", "slides"):
         clean(lstmfigs.figure("gate-heatmaps", theme=theme, weights=weights), theme)
 
 
-@pytest.mark.parametrize("model", [LSTM(5, 6, seed=3, forget_bias=1.0), GRU(5, 4, seed=4), RNN(5, 4, seed=5)])
+@pytest.mark.parametrize(
+    "model", [LSTM(5, 6, seed=3, forget_bias=1.0), GRU(5, 4, seed=4), RNN(5, 4, seed=5)]
+)
 def test_gradient_decay_of_a_users_model_is_the_whole_state_jacobian(model):
     x = np.random.default_rng(0).standard_normal((30, 3, 5))
     data = lstmfigs.data("gradient-decay", weights=model.state_dict(), inputs=x)
     reference = model.astype("float64")
     # The inputs are read in the model's dtype (float32), the Jacobians taken in float64.
-    _, norms = reference.jacobian_norms(reference.forward(x.astype(np.float32).astype(np.float64)), whole_state=True)
+    _, norms = reference.jacobian_norms(
+        reference.forward(x.astype(np.float32).astype(np.float64)), whole_state=True
+    )
     np.testing.assert_allclose(data["whole"], np.median(norms, axis=1), rtol=1e-12)
     assert ("via_h" in data) == isinstance(model, LSTM)
     if isinstance(model, LSTM):
@@ -64,9 +73,27 @@ def test_torch_file_renders_from_the_cli_and_matches_torch(tmp_path):
     pytest.importorskip("torch")
     np.save(tmp_path / "x.npy", EXPECTED["torch/x"])
     runner = CliRunner()
-    args = ["--weights", str(FILES / "torch_model.pt"), "--input", str(tmp_path / "x.npy"), "--time-major"]
-    result = runner.invoke(main, ["render", "gate-heatmaps", "gradient-decay", *args, "--format", "png",
-                                  "-o", str(tmp_path / "out"), "--data"])
+    args = [
+        "--weights",
+        str(FILES / "torch_model.pt"),
+        "--input",
+        str(tmp_path / "x.npy"),
+        "--time-major",
+    ]
+    result = runner.invoke(
+        main,
+        [
+            "render",
+            "gate-heatmaps",
+            "gradient-decay",
+            *args,
+            "--format",
+            "png",
+            "-o",
+            str(tmp_path / "out"),
+            "--data",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "gate-heatmaps.npz", "gate-heatmaps.png", "gradient-decay.npz", "gradient-decay.png"]
@@ -83,11 +110,29 @@ def test_keras_file_renders_from_the_cli_and_matches_keras(tmp_path):
     pytest.importorskip("h5py")
     np.save(tmp_path / "embedded.npy", EXPECTED["keras/embedded"])  # (B, T, 4)
     runner = CliRunner()
-    base = ["--weights", str(FILES / "keras_model.keras"), "--input", str(tmp_path / "embedded.npy")]
+    base = [
+        "--weights",
+        str(FILES / "keras_model.keras"),
+        "--input",
+        str(tmp_path / "embedded.npy"),
+    ]
     result = runner.invoke(main, ["render", "gate-heatmaps", *base, "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and "say which with --time-major or --batch-first" in result.output
-    result = runner.invoke(main, ["render", "gate-heatmaps", "gradient-decay", *base, "--batch-first",
-                                  "--format", "png", "--data", "-o", str(tmp_path / "out")])
+    result = runner.invoke(
+        main,
+        [
+            "render",
+            "gate-heatmaps",
+            "gradient-decay",
+            *base,
+            "--batch-first",
+            "--format",
+            "png",
+            "--data",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     with np.load(tmp_path / "out" / "gate-heatmaps.npz") as data:
         np.testing.assert_allclose(data["h"], EXPECTED["keras/lstm"][0], atol=2e-6)
@@ -127,7 +172,12 @@ def test_gru_and_rnn_dashboards_show_the_simulators_traces(model):
     assert summary["h_final_max"] == pytest.approx(quantities["h"][-1].max(), rel=1e-3)
     assert summary[f"{second}_mean"] == pytest.approx(quantities[second].mean(), rel=1e-3, abs=1e-6)
     for theme in ("paper", "slides"):
-        clean(lstmfigs.figure("dynamics-dashboard", theme=theme, weights=model.state_dict(), inputs=x), theme)
+        clean(
+            lstmfigs.figure(
+                "dynamics-dashboard", theme=theme, weights=model.state_dict(), inputs=x
+            ),
+            theme,
+        )
 
 
 @pytest.mark.parametrize("model", [_saturating(GRU(5, 6, seed=1)), _saturating(RNN(5, 7, seed=2))],
@@ -137,7 +187,11 @@ def test_gru_and_rnn_gate_saturation_counts_the_simulators_values(model):
     x = np.random.default_rng(2).standard_normal((30, 4, 5)).astype(np.float32)
     data = lstmfigs.data("gate-saturation", weights=model.state_dict(), inputs=x)
     trace = model.forward(x)
-    panels = {"r": (0.1, 0.9), "z": (0.1, 0.9), "n": (-0.9, 0.9)} if isinstance(model, GRU) else {"h": (-0.9, 0.9)}
+    panels = (
+        {"r": (0.1, 0.9), "z": (0.1, 0.9), "n": (-0.9, 0.9)}
+        if isinstance(model, GRU)
+        else {"h": (-0.9, 0.9)}
+    )
     assert sorted(key[:-5] for key in data if key.endswith("_high")) == sorted(panels)
     for name, (low, high) in panels.items():
         values = getattr(trace, name).reshape(-1, model.hidden_size)
@@ -149,7 +203,10 @@ def test_gru_and_rnn_gate_saturation_counts_the_simulators_values(model):
     name, (low, _) = next(iter(panels.items()))
     assert summary[f"{name}_units_mostly_below_{low:g}"] == int((data[f"{name}_low"] > 0.5).sum())
     for theme in ("paper", "slides"):
-        clean(lstmfigs.figure("gate-saturation", theme=theme, weights=model.state_dict(), inputs=x), theme)
+        clean(
+            lstmfigs.figure("gate-saturation", theme=theme, weights=model.state_dict(), inputs=x),
+            theme,
+        )
 
 
 def test_gate_saturation_shows_only_what_saturates():
@@ -159,15 +216,30 @@ def test_gate_saturation_shows_only_what_saturates():
     data = lstmfigs.data("gate-saturation", weights=Weights(keras, activation="relu"))
     assert "r_high" in data and "z_high" in data and "n_high" not in data
     with pytest.raises(LstmfigsError, match="nothing that saturates"):
-        lstmfigs.data("gate-saturation", weights=Weights(RNN(5, 4).state_dict(), nonlinearity="relu"))
+        lstmfigs.data(
+            "gate-saturation", weights=Weights(RNN(5, 4).state_dict(), nonlinearity="relu")
+        )
 
 
 def test_gru_dashboard_and_saturation_from_the_cli(tmp_path):
     weights = tmp_path / "gru.npz"
     np.savez(weights, **_saturating(GRU(5, 6, seed=1)).state_dict())
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["render", "dynamics-dashboard", "gate-saturation", "--weights",
-                                       str(weights), "--format", "png", "--data", "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "render",
+            "dynamics-dashboard",
+            "gate-saturation",
+            "--weights",
+            str(weights),
+            "--format",
+            "png",
+            "--data",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "r_mean:" in result.output and "n_units_mostly_above_0.9:" in result.output
     with np.load(out / "gate-saturation.npz") as written:

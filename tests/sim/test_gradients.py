@@ -15,30 +15,47 @@ CONFIGS = {
     "lstm": lambda: LSTM(INPUTS, HIDDEN, dtype="float64", seed=1),
     "lstm-peephole": lambda: LSTM(INPUTS, HIDDEN, peephole=True, dtype="float64", seed=2),
     "lstm-coupled": lambda: LSTM(INPUTS, HIDDEN, coupled=True, dtype="float64", seed=3),
-    "lstm-stacked": lambda: LSTM(INPUTS, HIDDEN, num_layers=2, peephole=True, dtype="float64", seed=4),
+    "lstm-stacked": lambda: LSTM(
+        INPUTS, HIDDEN, num_layers=2, peephole=True, dtype="float64", seed=4
+    ),
     "gru": lambda: GRU(INPUTS, HIDDEN, dtype="float64", seed=5),
     "gru-stacked": lambda: GRU(INPUTS, HIDDEN, num_layers=2, dtype="float64", seed=6),
     "rnn": lambda: RNN(INPUTS, HIDDEN, dtype="float64", seed=7),
     "rnn-stacked": lambda: RNN(INPUTS, HIDDEN, num_layers=2, dtype="float64", seed=8),
-    "lstm-proj-bi-stacked": lambda: LSTM(INPUTS, HIDDEN, num_layers=2, bidirectional=True, proj_size=2,
-                                         dtype="float64", seed=10),
-    "lstm-nobias-batch-first": lambda: LSTM(INPUTS, HIDDEN, bias=False, batch_first=True, dtype="float64", seed=11),
-    "lstm-dropout": lambda: LSTM(INPUTS, HIDDEN, num_layers=3, dropout=0.5, dtype="float64", seed=12),
+    "lstm-proj-bi-stacked": lambda: LSTM(
+        INPUTS, HIDDEN, num_layers=2, bidirectional=True, proj_size=2, dtype="float64", seed=10
+    ),
+    "lstm-nobias-batch-first": lambda: LSTM(
+        INPUTS, HIDDEN, bias=False, batch_first=True, dtype="float64", seed=11
+    ),
+    "lstm-dropout": lambda: LSTM(
+        INPUTS, HIDDEN, num_layers=3, dropout=0.5, dtype="float64", seed=12
+    ),
     "lstm-cell-peephole": lambda: LSTMCell(INPUTS, HIDDEN, peephole=True, dtype="float64", seed=13),
-    "gru-bi-dropout": lambda: GRU(INPUTS, HIDDEN, num_layers=2, bidirectional=True, dropout=0.3,
-                                  dtype="float64", seed=14),
+    "gru-bi-dropout": lambda: GRU(
+        INPUTS, HIDDEN, num_layers=2, bidirectional=True, dropout=0.3, dtype="float64", seed=14
+    ),
     "gru-nobias": lambda: GRU(INPUTS, HIDDEN, bias=False, dtype="float64", seed=15),
-    "rnn-relu-bi": lambda: RNN(INPUTS, HIDDEN, num_layers=2, nonlinearity="relu", bidirectional=True,
-                               dtype="float64", seed=16),
-    "lstm-keras-hard-sigmoid-relu": lambda: LSTM(INPUTS, HIDDEN, activation="relu", recurrent_activation="hard_sigmoid",
+    "rnn-relu-bi": lambda: RNN(INPUTS, HIDDEN, num_layers=2, nonlinearity="relu",
+                               bidirectional=True, dtype="float64", seed=16),
+    "lstm-keras-hard-sigmoid-relu": lambda: LSTM(INPUTS, HIDDEN, activation="relu",
+                                                 recurrent_activation="hard_sigmoid",
                                                  dtype="float64", seed=17),
-    "lstm-keras-linear-peephole": lambda: LSTM(INPUTS, HIDDEN, activation="linear", recurrent_activation="sigmoid",
-                                               peephole=True, dtype="float64", seed=18),
-    "gru-keras-hard-sigmoid": lambda: GRU(INPUTS, HIDDEN, activation="relu", recurrent_activation="hard_sigmoid",
+    "lstm-keras-linear-peephole": lambda: LSTM(INPUTS, HIDDEN, activation="linear",
+                                               recurrent_activation="sigmoid", peephole=True,
+                                               dtype="float64", seed=18),
+    "gru-keras-hard-sigmoid": lambda: GRU(INPUTS, HIDDEN, activation="relu",
+                                          recurrent_activation="hard_sigmoid",
                                           dtype="float64", seed=19),
-    "rnn-keras-sigmoid": lambda: RNN(INPUTS, HIDDEN, nonlinearity="sigmoid", dtype="float64", seed=20),
-    **{f"lstm-greff-{name}": (lambda name=name: LSTM.greff(name, INPUTS, HIDDEN, dtype="float64", seed=9))
-       for name in GREFF_VARIANTS},
+    "rnn-keras-sigmoid": lambda: RNN(
+        INPUTS, HIDDEN, nonlinearity="sigmoid", dtype="float64", seed=20
+    ),
+    **{
+        f"lstm-greff-{name}": (
+            lambda name=name: LSTM.greff(name, INPUTS, HIDDEN, dtype="float64", seed=9)
+        )
+        for name in GREFF_VARIANTS
+    },
 }
 
 
@@ -47,7 +64,11 @@ class Problem:
 
     def __init__(self, model, seed: int = 0):
         rng = np.random.default_rng(seed)
-        units, cell, out = model.num_layers * model.num_directions, model.has_cell, model.output_size
+        units, cell, out = (
+            model.num_layers * model.num_directions,
+            model.has_cell,
+            model.output_size,
+        )
         # Non-zero weights everywhere (also in rows a variant ignores) and big enough
         # to reach the non-linear range of the gates.
         for value in model.params.values():
@@ -105,7 +126,9 @@ def test_backward_matches_finite_differences(config):
         targets[name] = (value, grads.params[name])
     for name, (array, analytic) in targets.items():
         assert analytic.shape == array.shape, name
-        np.testing.assert_allclose(analytic, problem.numeric(array), rtol=1e-6, atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(
+            analytic, problem.numeric(array), rtol=1e-6, atol=1e-7, err_msg=name
+        )
 
 
 def test_finite_difference_check_can_fail():
@@ -180,7 +203,9 @@ def test_whole_state_jacobian_norms_match_finite_differences():
     x = np.random.default_rng(2).standard_normal((6, BATCH, INPUTS))
     trace = model.forward(x)
     _, norms = model.jacobian_norms(trace, whole_state=True)
-    np.testing.assert_allclose(norms, numeric_jacobian_norms(model, x, trace, 5, whole_state=True), rtol=1e-6)
+    np.testing.assert_allclose(
+        norms, numeric_jacobian_norms(model, x, trace, 5, whole_state=True), rtol=1e-6
+    )
     _, h_only = model.jacobian_norms(trace)
     assert np.all(norms[1:] > h_only[1:])  # the cell state adds a path
 
@@ -213,8 +238,16 @@ def test_jacobian_norms_match_finite_differences(config):
     for t_end in (5, 3):
         lags, norms = model.jacobian_norms(trace, t_end=t_end)
         np.testing.assert_array_equal(lags, np.arange(t_end + 1))
-        expected = numeric_jacobian_norms(single, top_input, single.forward(top_input, trace.layers[top].h0[None],
-                                          *([trace.layers[top].c0[None]] if model.has_cell else [])), t_end)
+        expected = numeric_jacobian_norms(
+            single,
+            top_input,
+            single.forward(
+                top_input,
+                trace.layers[top].h0[None],
+                *([trace.layers[top].c0[None]] if model.has_cell else []),
+            ),
+            t_end,
+        )
         np.testing.assert_allclose(norms, expected, rtol=1e-6)
         np.testing.assert_allclose(norms[0], np.sqrt(HIDDEN))
 

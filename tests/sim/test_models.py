@@ -47,7 +47,11 @@ def test_greff_variants_follow_their_formulas(name):
     rng = np.random.default_rng(0)
     for value in model.params.values():  # fill even the rows a variant ignores
         value[...] = rng.uniform(-1, 1, value.shape)
-    x, h0, c0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    x, h0, c0 = (
+        rng.standard_normal((5, 2, 3)),
+        rng.standard_normal((2, 4)),
+        rng.standard_normal((2, 4)),
+    )
     trace = model.forward(x, h0, c0)
     expected_h, expected_c = reference_lstm(model, x, h0, c0)
     np.testing.assert_allclose(trace.h, expected_h, atol=1e-13)
@@ -103,7 +107,15 @@ def test_dtype_is_kept_everywhere(model_class, dtype):
     x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(dtype)
     trace = model.forward(x)
     grads = model.backward(trace, np.ones((5, 2, 4), dtype))
-    arrays = [trace.h, trace.h_n, trace.preact, grads.x, grads.h0, grads.dh_norm, *grads.params.values()]
+    arrays = [
+        trace.h,
+        trace.h_n,
+        trace.preact,
+        grads.x,
+        grads.h0,
+        grads.dh_norm,
+        *grads.params.values(),
+    ]
     arrays += [*model.params.values(), *model.state_dict().values()]
     assert all(array.dtype == np.dtype(dtype) for array in arrays)
     lags, norms = model.jacobian_norms(trace)
@@ -165,14 +177,17 @@ print(peak_rss_kb() - before)
 """
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc for the peak RSS")
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/status"), reason="needs Linux /proc for the peak RSS"
+)
 @pytest.mark.slow
 def test_hundred_thousand_steps_in_bounded_memory():
     # A fresh process, so the peak resident size measures this run alone.  A full trace of
     # 10^5 steps holds 7 floats per unit, sample and step: 10^5 * 4 * 28 * 4 B = 45 MB.
     def growth_kb(mode):
-        done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, mode], capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE, mode], capture_output=True, text=True, check=True
+        )
         return int(done.stdout.strip())
 
     assert growth_kb("no-trace") < 4_000  # bounded chunks, nothing kept per step

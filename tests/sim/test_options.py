@@ -58,7 +58,9 @@ def test_projection_shapes():
     model = LSTM(4, 6, proj_size=2, num_layers=2, dtype="float64")
     trace = model.forward(X)
     assert trace.h.shape == (7, 3, 2) and trace.c.shape == (7, 3, 6) and trace.f.shape == (7, 3, 6)
-    np.testing.assert_allclose(trace.h, trace.layers[1].unprojected @ model.params["weight_hr_l1"].T, atol=1e-14)
+    np.testing.assert_allclose(
+        trace.h, trace.layers[1].unprojected @ model.params["weight_hr_l1"].T, atol=1e-14
+    )
     _, norms = model.jacobian_norms(trace)
     np.testing.assert_allclose(norms[0], np.sqrt(2))
 
@@ -103,7 +105,9 @@ def test_relu_rnn_differs_from_tanh_and_is_what_the_option_says():
 
 def test_keras_activations_are_computed_exactly():
     # hard_sigmoid is Keras 3's relu6(x + 3) / 6, not Keras 2's clip(0.2 x + 0.5, 0, 1).
-    model = LSTM(4, 5, activation="relu", recurrent_activation="hard_sigmoid", dtype="float64", seed=9)
+    model = LSTM(
+        4, 5, activation="relu", recurrent_activation="hard_sigmoid", dtype="float64", seed=9
+    )
     trace = model.forward(X * 3)
     hard = np.clip((trace.preact + 3) / 6, 0, 1)
     np.testing.assert_array_equal(trace.i, hard[..., :5])
@@ -124,15 +128,20 @@ def test_live_keras_activations_match_keras():
     torch.manual_seed(0)
     x = np.random.default_rng(1).standard_normal((3, 6, 4)).astype("float32") * 2  # (B, T, I)
     for layer_class, ours, options in (
-            (keras.layers.LSTM, LSTM, {"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
-            (keras.layers.LSTM, LSTM, {"activation": "linear", "recurrent_activation": "tanh"}),
-            (keras.layers.GRU, GRU, {"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
-            (keras.layers.SimpleRNN, RNN, {"activation": "sigmoid"})):
+        (keras.layers.LSTM, LSTM, {"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
+        (keras.layers.LSTM, LSTM, {"activation": "linear", "recurrent_activation": "tanh"}),
+        (keras.layers.GRU, GRU, {"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
+        (keras.layers.SimpleRNN, RNN, {"activation": "sigmoid"}),
+    ):
         layer = layer_class(5, return_sequences=True, **options)
         expected = np.asarray(layer(x).detach().cpu().numpy())
         kernel, recurrent, bias = (np.asarray(w) for w in layer.get_weights())
         if ours is RNN:
-            model = RNN.from_keras(kernel, recurrent, bias, nonlinearity=options["activation"], batch_first=True)
+            model = RNN.from_keras(
+                kernel, recurrent, bias, nonlinearity=options["activation"], batch_first=True
+            )
         else:
             model = ours.from_keras(kernel, recurrent, bias, batch_first=True, **options)
-        np.testing.assert_allclose(model.forward(x).output, expected, atol=2e-6, err_msg=str(options))
+        np.testing.assert_allclose(
+            model.forward(x).output, expected, atol=2e-6, err_msg=str(options)
+        )

@@ -39,12 +39,16 @@ def run_case(case: dict[str, np.ndarray]) -> tuple:
     options = case_options(case)
     model_class = CLASSES[options.pop("model")]
     seed = options.pop("seed", 0)
-    params = {key.removeprefix("param/"): value for key, value in case.items() if key.startswith("param/")}
+    params = {
+        key.removeprefix("param/"): value for key, value in case.items() if key.startswith("param/")
+    }
     model = model_class.from_torch(params, **options)
     cell = model.has_cell
     states = (case["h0"], case["c0"]) if cell else (case["h0"],)
     trace = model.forward(case["x"], *states, training="dropout" in options, seed=seed)
-    grads = model.backward(trace, case["dh"], dh_n=case["dh_n"], **({"dc_n": case["dc_n"]} if cell else {}))
+    grads = model.backward(
+        trace, case["dh"], dh_n=case["dh_n"], **({"dc_n": case["dc_n"]} if cell else {})
+    )
     return model, trace, grads
 
 
@@ -80,8 +84,19 @@ def assert_matches_torch(case: dict[str, np.ndarray]) -> None:
 def test_fixture_records_torch_version():
     with np.load(FIXTURE) as archive:
         assert str(archive["torch_version"]).startswith("2.13.0")
-    assert set(CASES) >= {"lstm_f64", "lstm_f32", "lstm2_f64", "gru_f64", "gru2_f32", "rnn_f64", "rnn2_f32",
-                          "lstm-proj-bi2_f64", "rnn-relu2_f64", "lstm-dropout3_f64", "lstmcell_f64"}
+    assert set(CASES) >= {
+        "lstm_f64",
+        "lstm_f32",
+        "lstm2_f64",
+        "gru_f64",
+        "gru2_f32",
+        "rnn_f64",
+        "rnn2_f32",
+        "lstm-proj-bi2_f64",
+        "rnn-relu2_f64",
+        "lstm-dropout3_f64",
+        "lstmcell_f64",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -93,7 +108,9 @@ def test_fixture_comparison_detects_a_wrong_model():
     # The comparison must be able to fail: changing only b_hn (which sits inside
     # r * (W_hn h + b_hn)) must move the outputs away from PyTorch's.
     case = CASES["gru_f64"]
-    params = {key.removeprefix("param/"): value for key, value in case.items() if key.startswith("param/")}
+    params = {
+        key.removeprefix("param/"): value for key, value in case.items() if key.startswith("param/")
+    }
     model = GRU.from_torch(params)
     model.params["bias_hh_l0"][10:] += 0.5  # perturb b_hn only
     with pytest.raises(AssertionError):
@@ -128,7 +145,9 @@ def test_live_torch(model_name, layers):
     if cell:
         np.testing.assert_allclose(grads.c0, c0.grad.numpy(), atol=1e-12)
     for name, parameter in net.named_parameters():
-        np.testing.assert_allclose(grads.params[name], parameter.grad.numpy(), atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            grads.params[name], parameter.grad.numpy(), atol=1e-12, err_msg=name
+        )
 
 
 def test_live_torch_loads_our_state_dict():
@@ -154,9 +173,20 @@ def fixture_tool():
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", ["lstm-proj-bi2_f64", "lstm-nobias-bf_f64", "lstm-unbatched-bi_f64",
-                                  "gru-bi2_f64", "rnn-relu2_f64", "lstm-dropout3_f64", "gru-dropout-bi2_f64",
-                                  "lstmcell_f64", "grucell-nobias_f64"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "lstm-proj-bi2_f64",
+        "lstm-nobias-bf_f64",
+        "lstm-unbatched-bi_f64",
+        "gru-bi2_f64",
+        "rnn-relu2_f64",
+        "lstm-dropout3_f64",
+        "gru-dropout-bi2_f64",
+        "lstmcell_f64",
+        "grucell-nobias_f64",
+    ],
+)
 def test_live_torch_options(name):
     # The fixture generator run live, on other random weights and inputs.
     tool = fixture_tool()
@@ -169,8 +199,11 @@ def test_live_torch_options(name):
 def test_live_cell_step_matches_torch():
     torch = pytest.importorskip("torch")
     torch.manual_seed(3)
-    for torch_cell, ours, has_c in ((torch.nn.LSTMCell, LSTMCell, True), (torch.nn.GRUCell, GRUCell, False),
-                                    (torch.nn.RNNCell, RNNCell, False)):
+    for torch_cell, ours, has_c in (
+        (torch.nn.LSTMCell, LSTMCell, True),
+        (torch.nn.GRUCell, GRUCell, False),
+        (torch.nn.RNNCell, RNNCell, False),
+    ):
         net = torch_cell(3, 4).double()
         model = ours.from_torch(net.state_dict())
         assert type(model) is ours
@@ -195,7 +228,9 @@ def test_live_named_parameters_and_bfloat16():
     half = net.to(torch.bfloat16)
     model = LSTM.from_torch(half.state_dict())
     assert model.dtype == np.float32  # bfloat16 values are exact in float32
-    np.testing.assert_array_equal(model.params["weight_ih_l0"], half.weight_ih_l0.detach().float().numpy())
+    np.testing.assert_array_equal(
+        model.params["weight_ih_l0"], half.weight_ih_l0.detach().float().numpy()
+    )
 
 
 def test_fixture_comparison_detects_a_wrong_projection_or_direction():

@@ -12,8 +12,14 @@ import pytest
 from lstmfigs.sim import LSTM, RNN, tasks, train
 
 
-@pytest.mark.parametrize("make", [lambda s: tasks.FirstSymbol(lag=7, seed=s), lambda s: tasks.Adding(length=12, seed=s),
-                                  lambda s: tasks.Copy(lag=5, seed=s)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: tasks.FirstSymbol(lag=7, seed=s),
+        lambda s: tasks.Adding(length=12, seed=s),
+        lambda s: tasks.Copy(lag=5, seed=s),
+    ],
+)
 def test_tasks_are_seeded(make):
     first, again, other = make(3), make(3), make(4)
     for _ in range(2):  # the task's own stream advances identically
@@ -68,8 +74,15 @@ def test_trainer_is_deterministic_and_records_history():
     task = tasks.FirstSymbol(lag=8, seed=0)
 
     def run(seed):
-        return train.fit(LSTM(task.input_size, 8, seed=1), task, steps=25, eval_every=10, eval_batch=64,
-                         seed=seed, progress=False)
+        return train.fit(
+            LSTM(task.input_size, 8, seed=1),
+            task,
+            steps=25,
+            eval_every=10,
+            eval_batch=64,
+            seed=seed,
+            progress=False,
+        )
 
     first, again, other = run(0), run(0), run(1)
     np.testing.assert_array_equal(first.history["step"], [0, 10, 20, 25])
@@ -77,7 +90,9 @@ def test_trainer_is_deterministic_and_records_history():
         np.testing.assert_array_equal(first.history[key], again.history[key])
     for name, value in first.model.params.items():
         np.testing.assert_array_equal(value, again.model.params[name])
-    assert not np.array_equal(first.model.params["weight_hh_l0"], other.model.params["weight_hh_l0"])
+    assert not np.array_equal(
+        first.model.params["weight_hh_l0"], other.model.params["weight_hh_l0"]
+    )
     assert first.readout.weight.shape == (4, 8) and first.readout.bias.shape == (4,)
     x, y = task.sample(16)
     scores = first.evaluate(x, y)
@@ -94,7 +109,9 @@ def test_trainer_changes_the_model_in_place_and_lowers_loss():
     assert result.history["loss"][-1] < 0.5 * result.history["loss"][0]
 
 
-@pytest.mark.parametrize("task", [tasks.Adding(length=10, seed=0), tasks.Copy(lag=3, n_copy=2, seed=0)])
+@pytest.mark.parametrize(
+    "task", [tasks.Adding(length=10, seed=0), tasks.Copy(lag=3, n_copy=2, seed=0)]
+)
 def test_trainer_handles_regression_and_sequence_tasks(task):
     model = LSTM(task.input_size, 8, dtype="float64")
     result = train.fit(model, task, steps=40, eval_every=20, progress=False)

@@ -67,7 +67,9 @@ def test_from_keras_follows_keras_formulas(model_class):
     model = model_class.from_keras(kernel, recurrent, bias)
     assert model.dtype == np.float64 and model.input_size == 3 and model.hidden_size == 4
     x = np.random.default_rng(1).standard_normal((6, 2, 3))
-    np.testing.assert_allclose(model.forward(x).h, KERAS[model_class][0](x, kernel, recurrent, bias), atol=1e-13)
+    np.testing.assert_allclose(
+        model.forward(x).h, KERAS[model_class][0](x, kernel, recurrent, bias), atol=1e-13
+    )
 
 
 @pytest.mark.parametrize("model_class", [LSTM, GRU, RNN])
@@ -76,8 +78,12 @@ def test_keras_twin_of_a_pytorch_model_gives_the_same_outputs(model_class):
     kernel, recurrent, bias = twin.to_keras()
     x = np.random.default_rng(3).standard_normal((7, 2, 3))
     expected = twin.forward(x).h
-    np.testing.assert_allclose(KERAS[model_class][0](x, kernel, recurrent, bias), expected, atol=1e-13)
-    np.testing.assert_allclose(model_class.from_keras(kernel, recurrent, bias).forward(x).h, expected, atol=1e-13)
+    np.testing.assert_allclose(
+        KERAS[model_class][0](x, kernel, recurrent, bias), expected, atol=1e-13
+    )
+    np.testing.assert_allclose(
+        model_class.from_keras(kernel, recurrent, bias).forward(x).h, expected, atol=1e-13
+    )
 
 
 @pytest.mark.parametrize("model_class", [LSTM, GRU, RNN])
