@@ -704,6 +704,29 @@ class RecurrentModel:
         ``dh_n``/``dc_n``: optional gradients w.r.t. the final states, shaped like ``h_n``
         and ``c_n`` (``dc_n`` LSTM only).  Gradients flow down through the layers (and
         through the dropout masks the forward pass used).
+
+        Parameters
+        ----------
+        tr : ModelTrace
+            What ``forward(..., trace=True)`` of this model returned.
+        dh : array_like
+            dL/d(output), shaped like ``tr.output``, of the model's dtype.
+        dh_n : array_like, optional
+            dL/dh_n, shaped like ``tr.h_n``.
+        dc_n : array_like, optional
+            dL/dc_n, shaped like ``tr.c_n`` (models with a cell state only).
+
+        Returns
+        -------
+        Gradients
+            dL/dx, dL/dh0, dL/dc0, the parameters' gradients keyed like ``params``, and
+            the per-step norms of the gradients reaching h_t and c_t.
+
+        Raises
+        ------
+        LstmfigsError
+            For a trace without per-step values or of another model, or a gradient of the
+            wrong shape or dtype.
         """
         self._check_trace(tr)
         top = tr.layers[-1]
@@ -777,6 +800,26 @@ class RecurrentModel:
         sqrt(H_out) (the identity).  ``direction=1`` probes the reverse direction of a
         bidirectional model, whose time runs backwards: t_end defaults to 0 and
         ``norms[lag]`` is at t = t_end + lag.
+
+        Parameters
+        ----------
+        tr : ModelTrace
+            What ``forward(..., trace=True)`` of this model returned.
+        t_end : int, optional
+            The step probed, 0 <= t_end < T (default: the direction's last step).
+        direction : int, default: 0
+            0, or 1 for the reverse direction of a bidirectional model.
+        whole_state : bool, default: False
+            Perturb the whole state (h_t, c_t) instead of h_t alone.
+
+        Returns
+        -------
+        lags : ndarray
+            0, 1, ..., n - 1 (int), n being the number of steps back to the sequence's
+            start.
+        norms : ndarray
+            (n, B), of the model's dtype: ``norms[lag]`` the Frobenius norm of the
+            Jacobian ``lag`` steps back.
         """
         self._check_trace(tr)
         if direction not in range(self.num_directions):

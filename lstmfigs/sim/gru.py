@@ -73,6 +73,34 @@ class GRU(RecurrentModel):
     ``bidirectional`` (see :class:`~lstmfigs.sim._base.RecurrentModel`).  Keras options:
     ``activation`` (n, default ``"tanh"``) and ``recurrent_activation`` (r, z, default
     ``"sigmoid"``), as for :class:`~lstmfigs.sim.LSTM`.
+
+    Parameters
+    ----------
+    input_size : int
+        Features I of each step's input.
+    hidden_size : int
+        Units H of the hidden state.
+    num_layers : int, default: 1
+        Stacked layers; layer k > 0 reads the output of layer k - 1.
+    bias : bool, default: True
+        Whether the units have ``bias_ih`` and ``bias_hh``.
+    batch_first : bool, default: False
+        ``x`` (and ``forward``'s ``output``) as (B, T, ...) instead of (T, B, ...); traces
+        stay time-major.
+    dropout : float, default: 0.0
+        Probability 0 <= p < 1 of zeroing each layer's output but the last, applied only
+        by ``forward(..., training=True)``.
+    bidirectional : bool, default: False
+        Adds a reverse direction per layer (``*_reverse`` parameters).
+    dtype : {"float32", "float64"} or numpy float type, default: "float32"
+        The dtype of every parameter and of the inputs ``forward`` accepts.
+    seed : int, default: 0
+        Non-negative seed of PyTorch's default initialisation U(-1/sqrt(H), 1/sqrt(H)).
+    activation : str, default: "tanh"
+        Keras ``activation`` (the candidate n): one of ``sigmoid``, ``tanh``,
+        ``hard_sigmoid``, ``relu``, ``linear``.
+    recurrent_activation : str, default: "sigmoid"
+        Keras ``recurrent_activation`` (r and z), from the same list.
     """
 
     activation: str
@@ -117,7 +145,27 @@ class GRU(RecurrentModel):
     def forward(self, x: Any, h0: Any = None, trace: bool = True, *, training: bool = False,
                 seed: int = 0) -> GRUTrace:
         """Run over ``x`` ((T, B, I); (B, T, I) with ``batch_first``; (T, I) unbatched);
-        ``h0`` (layers * directions, B, H) or None (zeros); see :meth:`LSTM.forward`."""
+        ``h0`` (layers * directions, B, H) or None (zeros); see :meth:`LSTM.forward`.
+
+        Parameters
+        ----------
+        x : array_like
+            The input sequence, of exactly the model's dtype, finite, at least one step.
+        h0 : array_like, optional
+            Initial hidden states (layers * directions, B, H); zeros if None.
+        trace : bool, default: True
+            Record every gate and state of every step (needed by :meth:`backward`).
+        training : bool, default: False
+            Apply ``dropout`` between layers.
+        seed : int, default: 0
+            Seed of the dropout masks.
+
+        Returns
+        -------
+        GRUTrace
+            ``h_n`` and, with ``trace=True``, every layer's per-step values and ``output``
+            as ``torch.nn.GRU`` returns it.
+        """
         return self._run(x, h0, None, trace, training, seed)  # type: ignore[return-value]
 
     def _layer_forward(
@@ -225,7 +273,18 @@ class GRU(RecurrentModel):
 
 class GRUCell(CellMixin, GRU):
     """``torch.nn.GRUCell``: parameters ``weight_ih``, ``weight_hh``, ``bias_ih``,
-    ``bias_hh`` (no ``_l0``)."""
+    ``bias_hh`` (no ``_l0``).
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features I of the input and units H.
+    bias : bool, default: True
+        Whether the cell has ``bias_ih`` and ``bias_hh``.
+    **options
+        Other :class:`GRU` options except ``num_layers``, ``bidirectional`` and
+        ``dropout``.
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  **options: Any) -> None:
@@ -233,7 +292,20 @@ class GRUCell(CellMixin, GRU):
 
     def step(self, x: Any, hx: Any = None) -> np.ndarray:
         """``h'`` as ``torch.nn.GRUCell(x, h)``: ``x`` (B, I) or (I,), ``h`` (B, H) or
-        (H,) (zeros if None)."""
+        (H,) (zeros if None).
+
+        Parameters
+        ----------
+        x : array_like
+            One step's input (B, I), or (I,) unbatched, of the model's dtype.
+        hx : array_like, optional
+            The hidden state (B, H) or (H,); zeros if None.
+
+        Returns
+        -------
+        ndarray
+            The next hidden state, (B, H) or (H,) like ``x``.
+        """
         return self._one_step(x, (hx,)).h_n[0]  # type: ignore[no-any-return]
 
 

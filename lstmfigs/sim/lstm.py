@@ -154,6 +154,59 @@ class LSTM(RecurrentModel):
     to its negative (Tallec & Ollivier 2018), each wholly in ``bias_ih`` (``bias_hh`` 0 in
     those blocks).  ``forget_bias=b`` sets the effective forget bias to exactly b (``b`` in
     ``bias_ih``'s f block, 0 in ``bias_hh``'s).  Variant flags: see the module docstring.
+
+    Parameters
+    ----------
+    input_size : int
+        Features I of each step's input.
+    hidden_size : int
+        Units H of the cell state (and of h without ``proj_size``).
+    num_layers : int, default: 1
+        Stacked layers; layer k > 0 reads the output of layer k - 1.
+    bias : bool, default: True
+        Whether the units have ``bias_ih`` and ``bias_hh``.
+    batch_first : bool, default: False
+        ``x`` (and ``forward``'s ``output``) as (B, T, ...) instead of (T, B, ...); traces
+        stay time-major.
+    dropout : float, default: 0.0
+        Probability 0 <= p < 1 of zeroing each layer's output but the last, applied only
+        by ``forward(..., training=True)``.
+    bidirectional : bool, default: False
+        Adds a reverse direction per layer (``*_reverse`` parameters).
+    proj_size : int, default: 0
+        0 <= P < H: with P > 0, h is projected to size P by ``weight_hr_l{k}`` (P, H).
+    peephole : bool, default: False
+        Peephole connections (diagonal ``weight_ci``, ``weight_cf``, ``weight_co``).
+    coupled : bool, default: False
+        CIFG: the forget gate is 1 - i (needs both gates).
+    dtype : {"float32", "float64"} or numpy float type, default: "float32"
+        The dtype of every parameter and of the inputs ``forward`` accepts.
+    seed : int, default: 0
+        Non-negative seed of PyTorch's default initialisation U(-1/sqrt(H), 1/sqrt(H)).
+    init : {"pytorch", "chrono"}, default: "pytorch"
+        The initialisation of the biases (see above).
+    forget_bias : float, optional
+        The effective forget bias, set exactly (needs ``bias=True`` and a forget gate of
+        its own).
+    chrono_t_max : float, optional
+        Required with ``init="chrono"`` (and only then): the longest dependency in steps
+        the initialisation aims at, a number > 2.
+    input_gate, forget_gate, output_gate : bool, default: True
+        False fixes that gate to 1 (Greff et al.'s NIG, NFG, NOG).
+    input_activation : bool, default: True
+        False: the candidate g is its pre-activation (NIAF).
+    output_activation : bool, default: True
+        False: h = o * c (NOAF).
+    activation : str, default: "tanh"
+        Keras ``activation``: one of ``sigmoid``, ``tanh``, ``hard_sigmoid``, ``relu``,
+        ``linear``.
+    recurrent_activation : str, default: "sigmoid"
+        Keras ``recurrent_activation`` (the gates), from the same list.
+
+    Raises
+    ------
+    LstmfigsError
+        For a size, probability, dtype, seed or option out of range or inconsistent.
     """
 
     trace_class: ClassVar[type[ModelTrace]] = LSTMTrace
@@ -205,6 +258,20 @@ class LSTM(RecurrentModel):
         """The variant ``name`` of Greff et al. (2017): V, NIG, NFG, NOG, NIAF, NOAF, NP, CIFG.
 
         (FGR, full gate recurrence, is not implemented.)
+
+        Parameters
+        ----------
+        name : str
+            A key of ``GREFF_VARIANTS``.
+        input_size, hidden_size : int
+            As for :class:`LSTM`.
+        **options
+            Other :class:`LSTM` options; they override the variant's flags.
+
+        Returns
+        -------
+        LSTM
+            The model, freshly initialised.
         """
         if name not in GREFF_VARIANTS:
             raise LstmfigsError(f"name: expected one of {', '.join(GREFF_VARIANTS)}, got {name!r}")
@@ -319,6 +386,33 @@ class LSTM(RecurrentModel):
         ``trace=False`` keeps only the final states, walking time in bounded chunks, so
         memory does not grow with T (one direction, no dropout).  ``training=True`` applies
         dropout between layers with masks drawn from ``seed``.
+
+        Parameters
+        ----------
+        x : array_like
+            The input sequence, of exactly the model's dtype, finite, at least one step.
+        h0 : array_like, optional
+            Initial hidden states (layers * directions, B, H_out); zeros if None.
+        c0 : array_like, optional
+            Initial cell states (layers * directions, B, H); zeros if None.
+        trace : bool, default: True
+            Record every gate and state of every step (needed by :meth:`backward`).
+        training : bool, default: False
+            Apply ``dropout`` between layers.
+        seed : int, default: 0
+            Seed of the dropout masks.
+
+        Returns
+        -------
+        LSTMTrace
+            ``h_n``, ``c_n`` and, with ``trace=True``, every layer's per-step values and
+            ``output`` as ``torch.nn.LSTM`` returns it.
+
+        Raises
+        ------
+        LstmfigsError
+            For an input or state of the wrong shape or dtype, or with NaN or infinite
+            values.
         """
         return self._run(x, h0, c0, trace, training, seed)  # type: ignore[return-value]
 
@@ -498,7 +592,18 @@ class LSTM(RecurrentModel):
 
 class LSTMCell(CellMixin, LSTM):
     """``torch.nn.LSTMCell``: parameters ``weight_ih`` (4H, I), ``weight_hh`` (4H, H),
-    ``bias_ih``, ``bias_hh`` (4H,); the variant flags of :class:`LSTM` apply."""
+    ``bias_ih``, ``bias_hh`` (4H,); the variant flags of :class:`LSTM` apply.
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features I of the input and units H.
+    bias : bool, default: True
+        Whether the cell has ``bias_ih`` and ``bias_hh``.
+    **options
+        Other :class:`LSTM` options except those of several layers, directions or a
+        projection (``num_layers``, ``bidirectional``, ``proj_size``, ``dropout``).
+    """
 
     def __init__(
         self, input_size: int, hidden_size: int, bias: bool = True, **options: Any
@@ -507,7 +612,20 @@ class LSTMCell(CellMixin, LSTM):
 
     def step(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(h', c')`` as ``torch.nn.LSTMCell(x, (h, c))``: ``x`` (B, I) or (I,), ``h``,
-        ``c`` (B, H) or (H,) (zeros if ``hx`` is None)."""
+        ``c`` (B, H) or (H,) (zeros if ``hx`` is None).
+
+        Parameters
+        ----------
+        x : array_like
+            One step's input (B, I), or (I,) unbatched, of the model's dtype.
+        hx : (array_like, array_like), optional
+            The states ``(h, c)``, each (B, H) or (H,); zeros if None.
+
+        Returns
+        -------
+        h, c : ndarray
+            The next states, (B, H) or (H,) like ``x``.
+        """
         run = self._one_step(x, (None, None) if hx is None else tuple(hx))
         return run.h_n[0], run.c_n[0]
 

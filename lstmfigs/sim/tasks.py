@@ -51,6 +51,15 @@ class FirstSymbol(_Task):
     when the marker is on and then shut its input for ``lag`` steps of look-alike input:
     a gating job (an LSTM's input gate) that a tanh RNN, whose state every input moves, is
     bad at.  ``y`` (B,) int64 in [0, K).  Chance accuracy 1/K; baseline loss ln K.
+
+    Parameters
+    ----------
+    lag : int, default: 50
+        Steps of noise after the symbol (positive).
+    n_symbols : int, default: 4
+        Symbols K to choose from (at least 2).
+    seed : int, default: 0
+        Non-negative seed of the task's own generator (used by ``sample(rng=None)``).
     """
 
     lag: int = 50
@@ -87,6 +96,22 @@ class FirstSymbol(_Task):
     def sample(
         self, batch_size: int, rng: np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """A batch of fresh sequences.
+
+        Parameters
+        ----------
+        batch_size : int
+            Sequences B, a positive integer.
+        rng : numpy.random.Generator, optional
+            The stream to draw from (default: the task's own, seeded by ``seed``).
+
+        Returns
+        -------
+        x : ndarray
+            (T, B, K + 1) float32: one-hot symbols, the marker channel last.
+        y : ndarray
+            (B,) int64: the first symbol, in [0, K).
+        """
         batch = _checks.positive_int(batch_size, "batch_size")
         rng = self._generator(rng)
         symbols = rng.integers(0, self.n_symbols, size=(self.length, batch))
@@ -104,6 +129,15 @@ class Adding(_Task):
     ``x`` (T, B, 2), ``y`` (B,) float32.  Predicting the constant 1 gives MSE 1/6 ~ 0.167
     (``baseline_loss``).  Accuracy counts |prediction - y| < ``tolerance`` (0.04); the
     constant guess reaches 2 tol - tol^2 = 0.0784 (``chance``).
+
+    Parameters
+    ----------
+    length : int, default: 100
+        Steps T (at least 2).
+    seed : int, default: 0
+        Non-negative seed of the task's own generator (used by ``sample(rng=None)``).
+    tolerance : float, default: 0.04
+        The largest error |prediction - y| counted as right.
     """
 
     length: int = 100
@@ -126,6 +160,22 @@ class Adding(_Task):
     def sample(
         self, batch_size: int, rng: np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """A batch of fresh sequences.
+
+        Parameters
+        ----------
+        batch_size : int
+            Sequences B, a positive integer.
+        rng : numpy.random.Generator, optional
+            The stream to draw from (default: the task's own, seeded by ``seed``).
+
+        Returns
+        -------
+        x : ndarray
+            (T, B, 2) float32: the values and the markers.
+        y : ndarray
+            (B,) float32: the sum of the two marked values.
+        """
         batch = _checks.positive_int(batch_size, "batch_size")
         rng = self._generator(rng)
         half = self.length // 2
@@ -153,6 +203,17 @@ class Copy(_Task):
     lag + n_copy steps, then the symbols in order.  The memoryless baseline (blank, then
     uniform over the symbols) has cross-entropy n_copy ln(n_symbols) / T (10 ln 8 / (lag +
     20) by default) and accuracy (lag + n_copy + n_copy / n_symbols) / T.
+
+    Parameters
+    ----------
+    lag : int, default: 20
+        The delimiter comes ``lag`` steps after the last symbol (positive).
+    n_symbols : int, default: 8
+        Symbols to choose from (at least 2).
+    n_copy : int, default: 10
+        Symbols to copy (positive).
+    seed : int, default: 0
+        Non-negative seed of the task's own generator (used by ``sample(rng=None)``).
     """
 
     lag: int = 20
@@ -191,6 +252,23 @@ class Copy(_Task):
     def sample(
         self, batch_size: int, rng: np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """A batch of fresh sequences.
+
+        Parameters
+        ----------
+        batch_size : int
+            Sequences B, a positive integer.
+        rng : numpy.random.Generator, optional
+            The stream to draw from (default: the task's own, seeded by ``seed``).
+
+        Returns
+        -------
+        x : ndarray
+            (T, B, n_symbols + 2) float32: one-hot tokens (blank, symbols,
+            delimiter).
+        y : ndarray
+            (T, B) int64: the class at every step (0 blank, then the symbols).
+        """
         batch = _checks.positive_int(batch_size, "batch_size")
         rng = self._generator(rng)
         symbols = rng.integers(1, self.n_symbols + 1, size=(self.n_copy, batch))

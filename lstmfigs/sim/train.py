@@ -82,7 +82,21 @@ class TrainResult:
         return self.readout(hidden if self.task.kind == "sequence" else hidden[-1])
 
     def evaluate(self, x: Any, y: Any) -> dict[str, float]:
-        """Loss and accuracy of model + readout on inputs ``x`` (T, B, I), targets ``y``."""
+        """Loss and accuracy of model + readout on inputs ``x`` (T, B, I), targets ``y``.
+
+        Parameters
+        ----------
+        x : array_like
+            Input sequences (T, B, I), float32 or float64 (converted to the model's dtype).
+        y : array_like
+            Targets as the task's ``sample`` makes them: (B,), or (T, B) for a sequence
+            task.
+
+        Returns
+        -------
+        dict of str to float
+            ``"loss"`` (the training objective) and ``"accuracy"``.
+        """
         outputs = self._outputs(x)
         y = np.asarray(y)
         expected = outputs.shape[:-1]
@@ -92,7 +106,19 @@ class TrainResult:
         return {"loss": loss, "accuracy": accuracy}
 
     def predict(self, x: Any) -> np.ndarray:
-        """Predicted labels (B,) ((T, B) for sequence tasks), or values (B,) for regression."""
+        """Predicted labels (B,) ((T, B) for sequence tasks), or values (B,) for regression.
+
+        Parameters
+        ----------
+        x : array_like
+            Input sequences (T, B, I), float32 or float64 (converted to the model's dtype).
+
+        Returns
+        -------
+        ndarray
+            int64 labels (argmax of the readout), or the readout's values of the model's
+            dtype for a regression task.
+        """
         outputs = self._outputs(x)
         if self.task.kind == "regression":
             return np.asarray(outputs[..., 0])
@@ -143,6 +169,40 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
 
     ``clip``: maximum global gradient norm (None: no clipping).  ``progress``: a progress
     bar on stderr (None: only when stderr is a terminal).
+
+    Parameters
+    ----------
+    model : LSTM, GRU or RNN
+        A :mod:`lstmfigs.sim` network (not a ``*Cell``), trained in place.
+    task : FirstSymbol, Adding or Copy
+        A :mod:`lstmfigs.sim.tasks` task whose ``input_size`` is the model's.
+    steps : int, default: 300
+        Adam updates, one mini-batch each.
+    batch_size : int, default: 32
+        Sequences per training batch.
+    lr : float, default: 1e-2
+        Adam's learning rate (positive).
+    clip : float or None, default: 1.0
+        Maximum global gradient norm; None: no clipping.
+    seed : int, default: 0
+        Seed of the readout's initialisation, the training batches and the evaluation
+        batches.
+    eval_every : int, default: 10
+        Evaluate every this many steps (and after the last step).
+    eval_batch : int, default: 256
+        Sequences per evaluation batch (a fresh batch each time).
+    progress : bool, optional
+        Write a progress bar to stderr; default: when stderr is a terminal.
+
+    Returns
+    -------
+    TrainResult
+        The model, its readout and the evaluation history.
+
+    Raises
+    ------
+    LstmfigsError
+        For a setting out of range or a task whose input size differs from the model's.
     """
     steps = _checks.positive_int(steps, "steps")
     batch_size = _checks.positive_int(batch_size, "batch_size")
