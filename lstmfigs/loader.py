@@ -69,7 +69,17 @@ SETTINGS = ("nonlinearity", "activation", "recurrent_activation")
 @dataclass(frozen=True)
 class Weights:
     """A weights source with how to read it: which ``layer``, and the settings the file
-    does not record (see :data:`SETTINGS`).  Accepted wherever weights are (``weights=``)."""
+    does not record (see :data:`SETTINGS`).  Accepted wherever weights are (``weights=``).
+
+    Parameters
+    ----------
+    source : str, os.PathLike or mapping
+        The weights (see :func:`recurrent_layers`).
+    layer : str, optional
+        The recurrent layer to use (default: the only one).
+    nonlinearity, activation, recurrent_activation : str, optional
+        Settings the file does not record (see :func:`load_model`).
+    """
 
     source: Any
     layer: str | None = None
@@ -78,13 +88,28 @@ class Weights:
     recurrent_activation: str | None = None
 
     def settings(self) -> dict[str, str]:
+        """The settings given, by name.
+
+        Returns
+        -------
+        dict of str to str
+            The entries of :data:`SETTINGS` that are not None.
+        """
         return {key: getattr(self, key) for key in SETTINGS if getattr(self, key) is not None}
 
 
 @dataclass(frozen=True)
 class Inputs:
     """An inputs source with its layout: ``batch_first`` True for (B, T, I), False for
-    (T, B, I).  Accepted wherever inputs are (``inputs=``)."""
+    (T, B, I).  Accepted wherever inputs are (``inputs=``).
+
+    Parameters
+    ----------
+    source : str, os.PathLike or array_like
+        The inputs (see :func:`load_inputs`).
+    batch_first : bool, optional
+        The layout of a 3-D batch; None: not stated.
+    """
 
     source: Any
     batch_first: bool | None = None
@@ -125,7 +150,14 @@ class RecurrentLayer:
         return GATE_ORDERS[(self.framework, self.kind.removesuffix("Cell"))]
 
     def describe(self) -> str:
-        """One line for ``lstmfigs inspect``: name, kind, sizes, shapes, gate order, settings."""
+        """One line for ``lstmfigs inspect``: name, kind, sizes, shapes, gate order, settings.
+
+        Returns
+        -------
+        str
+            The line (``cannot be built: ...`` in place of the sizes when the weights do
+            not make a model).
+        """
         shapes = ", ".join(f"{key} {tuple(value.shape)}" for key, value in self.arrays.items())
         try:
             model = self.build()
@@ -145,7 +177,18 @@ class RecurrentLayer:
 
     def build(self, **settings: Any) -> RecurrentModel:
         """The simulator model of this layer; ``settings`` state what the file does not
-        record (see :data:`SETTINGS`) and must agree with what it does."""
+        record (see :data:`SETTINGS`) and must agree with what it does.
+
+        Parameters
+        ----------
+        **settings
+            Entries of :data:`SETTINGS`; None values are ignored.
+
+        Returns
+        -------
+        RecurrentModel
+            The :mod:`lstmfigs.sim` model of class ``kind`` with this layer's weights.
+        """
         options = dict(self.options)
         for key, value in settings.items():
             if value is None:
@@ -538,7 +581,22 @@ def recurrent_layers(weights: WeightsSource, *,
 
 
 def pick_layer(layers: list[RecurrentLayer], layer: str | None, where: str) -> RecurrentLayer:
-    """The layer named ``layer``, or the only one; else a one-line error listing the names."""
+    """The layer named ``layer``, or the only one; else a one-line error listing the names.
+
+    Parameters
+    ----------
+    layers : list of RecurrentLayer
+        What :func:`recurrent_layers` found.
+    layer : str or None
+        A layer's ``name`` or ``label``; None: the only layer.
+    where : str
+        How the error names the source (``"weights file 'x.pt'"``).
+
+    Returns
+    -------
+    RecurrentLayer
+        The layer chosen.
+    """
     names = ", ".join(item.label for item in layers)
     if layer is None:
         if len(layers) == 1:
@@ -557,13 +615,26 @@ def load_model(weights: WeightsSource, *, layer: str | None = None,
 
     Parameters
     ----------
-    weights : str, os.PathLike or mapping
-        See :func:`recurrent_layers`.
+    weights : str, os.PathLike, mapping or Weights
+        See :func:`recurrent_layers`; a :class:`Weights` also brings its ``layer`` and
+        settings (the arguments given here take precedence).
     layer : str, optional
         The recurrent layer to build (``lstmfigs inspect`` lists them); by default the only one.
     **settings
         What the file does not record: ``nonlinearity`` (a PyTorch RNN: ``"tanh"`` or
         ``"relu"``), ``activation``/``recurrent_activation`` (bare Keras weights).
+
+    Returns
+    -------
+    RecurrentModel
+        The :mod:`lstmfigs.sim` model of the chosen layer, with the file's weights and
+        dtype.
+
+    Raises
+    ------
+    LstmfigsError
+        One line naming the file (and layer): unreadable or unknown file, no or several
+        recurrent layers, unknown setting or one that contradicts the file.
     """
     if isinstance(weights, Weights):
         layer = weights.layer if layer is None else layer
@@ -600,7 +671,27 @@ def read_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
 def load_lstm(weights: WeightsSource, *, layer: str | None = None, **settings: Any) -> LSTM:
     """An :class:`~lstmfigs.sim.LSTM` from a weights file or mapping (see :func:`load_model`);
-    any other recurrent model is refused by name."""
+    any other recurrent model is refused by name.
+
+    Parameters
+    ----------
+    weights : str, os.PathLike, mapping or Weights
+        As for :func:`load_model`.
+    layer : str, optional
+        As for :func:`load_model`.
+    **settings
+        As for :func:`load_model`.
+
+    Returns
+    -------
+    LSTM
+        The model (an :class:`~lstmfigs.sim.LSTMCell` for a cell's weights).
+
+    Raises
+    ------
+    LstmfigsError
+        As :func:`load_model`, and when the layer is not an LSTM.
+    """
     model = load_model(weights, layer=layer, **settings)
     if not isinstance(model, LSTM):
         weights = weights.source if isinstance(weights, Weights) else weights
@@ -641,6 +732,29 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, 
     say is refused rather than guessed; an array passed in Python follows the simulator's
     time-major convention unless ``batch_first`` says otherwise.  An :class:`Inputs`
     carries its own ``batch_first``.
+
+    Parameters
+    ----------
+    inputs : str, os.PathLike, array_like or Inputs
+        A ``.npy`` or ``.csv`` file, or numbers: (T, I) or a batch of 3 dimensions.
+    input_size : int
+        Features I each step must have (the model's input size).
+    dtype : numpy dtype, default: numpy.float32
+        The dtype of the result.
+    batch_first : bool, optional
+        The layout of a 3-D batch: True (B, T, I), False (T, B, I); required for a 3-D
+        array read from a file.  Takes precedence over an :class:`Inputs`' own.
+
+    Returns
+    -------
+    ndarray
+        (T, B, I) of ``dtype``, finite; B = 1 for a single sequence.
+
+    Raises
+    ------
+    LstmfigsError
+        For an unreadable file, non-numeric, non-finite or wrongly shaped inputs, or a
+        3-D file without its layout.
     """
     if isinstance(inputs, Inputs):
         batch_first = inputs.batch_first if batch_first is None else batch_first
