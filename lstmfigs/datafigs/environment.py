@@ -12,6 +12,7 @@ import ctypes
 import datetime
 import functools
 import glob
+import importlib
 import os
 import platform
 from typing import Any
@@ -26,7 +27,9 @@ _OPENBLAS_CONFIG_SYMBOLS = ("scipy_openblas_get_config64_", "scipy_openblas_get_
 
 def _build_blas() -> str:
     try:
-        config = np.show_config(mode="dicts")  # type: ignore[func-returns-value]
+        # Typed as returning None in some NumPy versions' stubs: call it untyped.
+        show_config: Any = np.show_config
+        config = show_config(mode="dicts")
         blas = config["Build Dependencies"]["blas"]
         return f"{blas.get('name', '?')} {blas.get('version', '?')}"
     except Exception:  # noqa: BLE001 - an old or unusual NumPy build: say so, do not fail
@@ -54,10 +57,11 @@ def _runtime_openblas() -> str | None:
 
 def _numpy_simd() -> str:
     """The SIMD targets NumPy dispatches to on this CPU (``NPY_DISABLE_CPU_FEATURES`` honoured)."""
+    # Imported by name: which private module exists depends on the NumPy version.
     try:
-        from numpy._core import _multiarray_umath as core  # type: ignore[attr-defined]
+        core = importlib.import_module("numpy._core._multiarray_umath")
     except ImportError:  # pragma: no cover - NumPy 1.x
-        from numpy.core import _multiarray_umath as core  # type: ignore[no-redef]
+        core = importlib.import_module("numpy.core._multiarray_umath")
     features = getattr(core, "__cpu_features__", {})
     targets = getattr(core, "__cpu_dispatch__", [])
     active = [target for target in targets if features.get(target)]
