@@ -274,7 +274,18 @@ class RecurrentModel:
                 for name, shape in self.param_shapes().items()}
 
     def astype(self, dtype: Any) -> Self:
-        """A copy of the model computing in ``dtype`` (its parameters converted)."""
+        """A copy of the model computing in ``dtype`` (its parameters converted).
+
+        Parameters
+        ----------
+        dtype : {"float32", "float64"} or numpy float type
+            The copy's dtype.
+
+        Returns
+        -------
+        RecurrentModel
+            The copy, of the same class; the original is unchanged.
+        """
         clone = copy.copy(self)
         clone.dtype = _checks.resolve_dtype(dtype)
         clone.params = {name: value.astype(clone.dtype) for name, value in self.params.items()}
@@ -282,11 +293,30 @@ class RecurrentModel:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of the parameters under PyTorch's names (loadable by ``torch.nn.LSTM``
-        etc. after ``torch.from_numpy``; peephole weights have no PyTorch counterpart)."""
+        etc. after ``torch.from_numpy``; peephole weights have no PyTorch counterpart).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Every parameter, copied, in PyTorch's order and shapes, of the model's dtype.
+        """
         return {name: value.copy() for name, value in self.params.items()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Replace the parameters with ``state_dict`` (same names, shapes and dtype)."""
+        """Replace the parameters with ``state_dict`` (same names, shapes and dtype).
+
+        Parameters
+        ----------
+        state_dict : mapping of str to array_like
+            Exactly the names of :meth:`param_shapes`, with those shapes and the model's
+            dtype; the arrays are copied.
+
+        Raises
+        ------
+        LstmfigsError
+            For a missing or unexpected name, a wrong shape or dtype, or NaN or infinite
+            values; the model is then unchanged.
+        """
         new: dict[str, np.ndarray] = {}
         for name, shape in self.param_shapes().items():
             value = _checks.mapping_entry(state_dict, name, "state_dict")
@@ -309,7 +339,27 @@ class RecurrentModel:
         ``bidirectional``, ``proj_size`` and dtype come from the arrays; ``options`` are
         further constructor flags (``nonlinearity="relu"`` for a relu RNN: a state dict
         does not say).  A ``*Cell`` state dict (``weight_ih`` without ``_l0``) gives the
-        matching cell model (:class:`LSTMCell`, ...)."""
+        matching cell model (:class:`LSTMCell`, ...).
+
+        Parameters
+        ----------
+        state_dict : mapping, str or os.PathLike
+            The parameters under PyTorch's names, or an ``.npz`` file of them.
+        **options
+            Further constructor options; ``dtype`` converts every array explicitly (without
+            it, all must share the first one's dtype, float32 or float64).
+
+        Returns
+        -------
+        RecurrentModel
+            A model of this class (or its cell class) holding copies of the arrays.
+
+        Raises
+        ------
+        LstmfigsError
+            For an unreadable file, a missing or unexpected key, or arrays of inconsistent
+            shapes or dtypes.
+        """
         if isinstance(state_dict, (str, os.PathLike)):
             path = os.fspath(state_dict)
             try:
@@ -415,7 +465,32 @@ class RecurrentModel:
                    **options: Any) -> Self:
         """A one-layer model from Keras weights: ``kernel`` (I, G*H), ``recurrent_kernel``
         (H, G*H), ``bias`` in Keras block order (``None`` for ``use_bias=False``).  The
-        Keras bias goes into ``bias_ih_l0``; ``bias_hh_l0`` is zero."""
+        Keras bias goes into ``bias_ih_l0``; ``bias_hh_l0`` is zero (a GRU's bias is
+        (2, 3H), input and recurrent: Keras ``reset_after=True``).
+
+        Parameters
+        ----------
+        kernel : array_like
+            (I, G*H), G the number of gate blocks (LSTM 4, GRU 3, RNN 1).
+        recurrent_kernel : array_like
+            (H, G*H).
+        bias : array_like, optional
+            (G*H,), or (2, 3H) for a GRU; None: zero biases.
+        **options
+            Constructor options; ``dtype`` (default: ``kernel``'s) must be every array's
+            dtype.
+
+        Returns
+        -------
+        RecurrentModel
+            A one-layer model of this class.
+
+        Raises
+        ------
+        LstmfigsError
+            For arrays whose shapes do not fit together, or of another dtype than the
+            model's.
+        """
         kernel, recurrent_kernel = np.asarray(kernel), np.asarray(recurrent_kernel)
         inputs, hidden = cls._keras_layout(kernel, recurrent_kernel)
         model = cls(inputs, hidden, dtype=options.pop("dtype", kernel.dtype), **options)
@@ -446,7 +521,24 @@ class RecurrentModel:
 
     def to_keras(self, layer: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(kernel, recurrent_kernel, bias)`` of layer ``layer`` (forward direction) in
-        Keras layout and order."""
+        Keras layout and order.
+
+        Parameters
+        ----------
+        layer : int, default: 0
+            The layer, 0 <= layer < num_layers.
+
+        Returns
+        -------
+        kernel, recurrent_kernel, bias : ndarray
+            (I_layer, G*H), (H, G*H) and the bias: ``bias_ih + bias_hh`` (G*H,), or for a
+            GRU both stacked (2, 3H); zeros without biases.
+
+        Raises
+        ------
+        LstmfigsError
+            For a layer out of range, or a model with ``proj_size`` (Keras has none).
+        """
         if not 0 <= layer < self.num_layers:
             raise LstmfigsError(f"layer: expected 0 <= layer < {self.num_layers}, got {layer}")
         if self.proj_size:
