@@ -60,12 +60,29 @@ SEED_ALPHA = 0.35
 def symmetric_cmap(theme: Theme | None = None) -> Colormap:
     """The colour map for signed values on a symmetric scale: the theme's
     ``# lstmfigs-diverging-cmap`` (``RdBu_r`` in paper, ``berlin`` on dark slides, ``cividis``
-    in print, where no diverging map survives grayscale); ``RdBu_r`` outside a theme."""
+    in print, where no diverging map survives grayscale); ``RdBu_r`` outside a theme.
+
+    Parameters
+    ----------
+    theme : Theme, optional
+        The theme whose setting is read; None: ``RdBu_r``.
+
+    Returns
+    -------
+    Colormap
+    """
     name = theme.setting("diverging-cmap", "RdBu_r") if theme is not None else "RdBu_r"
     return mpl.colormaps[name]
 
 
 def sequential_cmap() -> Colormap:
+    """The colour map for values on a fixed scale such as gates in [0, 1].
+
+    Returns
+    -------
+    Colormap
+        The active style's ``image.cmap``.
+    """
     return mpl.colormaps[mpl.rcParams["image.cmap"]]
 
 
@@ -145,7 +162,13 @@ def _role_kwargs(role: str, *, scale: float = 1.0) -> dict[str, Any]:
 
 
 def reference_line_kwargs() -> dict[str, Any]:
-    """Chance levels and other reference lines: the operation role, thin and dashed."""
+    """Chance levels and other reference lines: the operation role, thin and dashed.
+
+    Returns
+    -------
+    dict of str to Any
+        ``color``, ``linestyle`` and ``linewidth`` for ``Axes.plot`` and ``Line2D``.
+    """
     style = role_style("operation")
     return {"color": style.color, "linestyle": (0, (4, 2)), "linewidth": style.linewidth * 0.8}
 
@@ -178,7 +201,18 @@ class InViewLocator(Locator):
 
 
 def keep_ticks_in_view(fig: Figure) -> Figure:
-    """Wrap every axis locator of ``fig`` in :class:`InViewLocator` (call when done drawing)."""
+    """Wrap every axis locator of ``fig`` in :class:`InViewLocator` (call when done drawing).
+
+    Parameters
+    ----------
+    fig : Figure
+        The finished figure; its major and minor locators are wrapped once.
+
+    Returns
+    -------
+    Figure
+        ``fig``.
+    """
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             for getter, setter in ((axis.get_major_locator, axis.set_major_locator),
@@ -190,7 +224,17 @@ def keep_ticks_in_view(fig: Figure) -> Figure:
 
 
 def few_ticks(axis: Any, count: int = 4, integer: bool = True) -> None:
-    """At most ``count`` ticks, all inside the limits: small panels must not crowd their labels."""
+    """At most ``count`` ticks, all inside the limits: small panels must not crowd their labels.
+
+    Parameters
+    ----------
+    axis : Axis
+        The x or y axis whose major locator is replaced.
+    count : int, default: 4
+        The most intervals between ticks (MaxNLocator's ``nbins``); at least 2 ticks.
+    integer : bool, default: True
+        Ticks at integers only.
+    """
     axis.set_major_locator(InViewLocator(MaxNLocator(nbins=count, integer=integer, min_n_ticks=2)))
 
 
