@@ -78,7 +78,7 @@ class TrainResult:
         x = np.asarray(x)
         if x.dtype != self.model.dtype and x.dtype in (np.float32, np.float64):
             x = x.astype(self.model.dtype)  # explicit: tasks make float32 inputs
-        hidden = self.model.forward(x).h
+        _, hidden = _forward(self.model, x)
         return self.readout(hidden if self.task.kind == "sequence" else hidden[-1])
 
     def evaluate(self, x: Any, y: Any) -> dict[str, float]:
@@ -162,6 +162,15 @@ def _progress_line(
     stream.flush()
 
 
+def _forward(model: Any, x: np.ndarray) -> tuple[Any, np.ndarray]:
+    """The trace of ``model`` on time-major task inputs ``x`` (T, B, I), and its output
+    (as ``torch.nn`` returns it) time-major: (T, B, D*H_out).  A batch-first model is
+    handed the batch as it expects and its output turned back."""
+    trace = model.forward(x.swapaxes(0, 1) if model.batch_first else x)
+    output = trace.output
+    return trace, output.swapaxes(0, 1) if model.batch_first else output
+
+
 def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: float = 1e-2,
         clip: float | None = 1.0, seed: int = 0, eval_every: int = 10, eval_batch: int = 256,
         progress: bool | None = None) -> TrainResult:
@@ -220,10 +229,13 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
     init_seed, batch_seed, eval_seed = np.random.SeedSequence(_checks.seed(seed)).spawn(3)
     batch_rng, eval_rng = np.random.default_rng(batch_seed), np.random.default_rng(eval_seed)
     outputs = 1 if task.kind == "regression" else task.n_classes
-    bound = 1.0 / np.sqrt(model.hidden_size)  # torch.nn.Linear's default init
+    # The readout sees what torch.nn returns as output: the last layer's h, both directions
+    # of a bidirectional model side by side, proj_size units each when projected.
+    features = model.output_size * model.num_directions
+    bound = 1.0 / np.sqrt(features)  # torch.nn.Linear's default init
     init_rng = np.random.default_rng(init_seed)
     readout = Readout(
-        weight=init_rng.uniform(-bound, bound, (outputs, model.hidden_size)).astype(model.dtype),
+        weight=init_rng.uniform(-bound, bound, (outputs, features)).astype(model.dtype),
         bias=init_rng.uniform(-bound, bound, outputs).astype(model.dtype))
     result = TrainResult(model=model, readout=readout, task=task)
     optimizer = _Adam(lr=float(lr))
@@ -255,19 +267,21 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
     for step in range(1, steps + 1):
         x, y = task.sample(batch_size, rng=batch_rng)
         x = x.astype(model.dtype, copy=False)
-        trace = model.forward(x)
-        hidden = trace.h if sequence else trace.h[-1]
+        trace, output = _forward(model, x)
+        hidden = output if sequence else output[-1]
         loss, d_outputs, _ = _objective(task, readout(hidden), y)
         window.append(loss)
         d_outputs = d_outputs.astype(model.dtype, copy=False)
-        flat_hidden = hidden.reshape(-1, model.hidden_size)
+        flat_hidden = hidden.reshape(-1, features)
         flat_d = d_outputs.reshape(-1, outputs)
         dh_selected = d_outputs @ readout.weight
         if sequence:
             dh = dh_selected
         else:
-            dh = np.zeros_like(trace.h)
+            dh = np.zeros_like(output)
             dh[-1] = dh_selected
+        if model.batch_first:
+            dh = dh.swapaxes(0, 1)
         grads = dict(model.backward(trace, dh).params)
         grads["readout.weight"] = flat_d.T @ flat_hidden
         grads["readout.bias"] = flat_d.sum(axis=0)

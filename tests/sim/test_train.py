@@ -121,6 +121,35 @@ def test_trainer_handles_regression_and_sequence_tasks(task):
     assert prediction.shape == ((5,) if task.kind == "regression" else (task.length, 5))
 
 
+
+@pytest.mark.parametrize(
+    "options, width",
+    [({"proj_size": 3}, 3), ({"bidirectional": True}, 16), ({"num_layers": 2}, 8)],
+)
+def test_the_readout_sees_the_models_output_as_torch_returns_it(options, width):
+    """A projected LSTM's h has proj_size units and a bidirectional one both directions side
+    by side: the readout is sized by what the model outputs, and the loss still falls."""
+    task = tasks.FirstSymbol(lag=3, seed=0)
+    model = LSTM(task.input_size, 8, dtype="float64", **options)
+    result = train.fit(model, task, steps=60, eval_every=20, progress=False)
+    assert result.readout.weight.shape == (task.n_classes, width)
+    assert result.history["loss"][-1] < 0.7 * result.history["loss"][0]
+    x, _ = task.sample(5)
+    assert result.predict(x).shape == (5,)
+
+
+@pytest.mark.parametrize("task", [tasks.FirstSymbol(lag=3, seed=0), tasks.Copy(lag=3, seed=0)])
+def test_a_batch_first_model_trains_exactly_as_its_time_major_twin(task):
+    """Tasks make time-major batches; a batch_first model is handed them as it expects."""
+    results = []
+    for batch_first in (False, True):
+        model = LSTM(task.input_size, 6, dtype="float64", batch_first=batch_first, seed=1)
+        results.append(train.fit(model, task, steps=20, eval_every=10, seed=3, progress=False))
+    np.testing.assert_array_equal(results[0].history["loss"], results[1].history["loss"])
+    np.testing.assert_array_equal(results[0].model.params["weight_hh_l0"],
+                                  results[1].model.params["weight_hh_l0"])
+
+
 def test_progress_bar_goes_to_stderr(monkeypatch):
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)
