@@ -119,8 +119,7 @@ def themes_command() -> None:
     from .themes import resolve_theme, theme_names
 
     for name in theme_names():
-        first = resolve_theme(name).sheets[-1].read_text(encoding="utf-8").splitlines()[0]
-        click.echo(f"{name:<12}  {first.split(':', 1)[-1].strip()}")
+        click.echo(f"{name:<12}  {resolve_theme(name).description}")
 
 
 def _formats(value: str) -> list[str]:

@@ -1,16 +1,17 @@
 """Roles: what an element of a figure *is*, never how it looks.
 
-A theme gives each role its look through the order of ``axes.prop_cycle`` in its style
-sheet: entry ``ROLES.index(role)`` of the cycle holds the role's ``color``, ``linestyle``
-and ``linewidth``.  Aliases let other cells reuse a look with their own name
-(a GRU's reset gate looks like an LSTM's forget gate).  No matplotlib import here: specs
-are validated without it.
+A theme's table (``styles/NAME.toml``, see :mod:`lstmfigs.themes`) gives each role of
+:data:`ROLES` its ``color``, ``linestyle`` and ``linewidth``; :func:`lstmfigs.themes.role_style`
+reads them by name.  Aliases let other cells reuse a look with their own name (a GRU's reset
+gate looks like an LSTM's forget gate).  No matplotlib import here: specs are validated
+without it.
 """
 
 from __future__ import annotations
 
-#: Role order = index into the theme's ``axes.prop_cycle``.  Append only: reordering
-#: would silently recolour every user's figures.
+#: Every role a theme styles.  The order is that of the colour cycle the style sheets
+#: generate from the tables (``axes.prop_cycle``), so a user's plot under a sheet draws its
+#: first line in the cell state's colour: append only.
 ROLES: tuple[str, ...] = (
     "cell_state",     # C_t and its wires
     "hidden_state",   # h_t and its wires
@@ -35,6 +36,21 @@ ROLE_ALIASES: dict[str, str] = {
 ALL_ROLES: tuple[str, ...] = ROLES + tuple(ROLE_ALIASES)
 
 
-def role_index(role: str) -> int:
-    """Index of ``role`` (or its alias) in the theme's property cycle."""
-    return ROLES.index(ROLE_ALIASES.get(role, role))
+def canonical_role(role: str) -> str:
+    """The role of :data:`ROLES` whose look ``role`` (a role or an alias) takes.
+
+    Parameters
+    ----------
+    role : str
+
+    Returns
+    -------
+    str
+    """
+    name = ROLE_ALIASES.get(role, role)
+    if name not in ROLES:
+        from .errors import UnknownNameError, did_you_mean
+
+        raise UnknownNameError(f"unknown role '{role}'{did_you_mean(role, ALL_ROLES)}; "
+                               f"roles: {', '.join(ALL_ROLES)}")
+    return name
