@@ -130,13 +130,41 @@ def parse_width(value: str | float) -> float:
     return to_inches(number, unit)
 
 
-def figsize(width: str | float, height_ratio: float = (math.sqrt(5) - 1) / 2,
-            nrows: int = 1, ncols: int = 1) -> tuple[float, float]:
-    """A figure size in inches: ``width`` (a venue, a length or inches) by a height
-    ``height_ratio`` times the width of one panel times ``nrows`` (golden ratio by default).
+#: The default height-to-width ratio of a panel: 1 / golden ratio.
+GOLDEN_RATIO = (math.sqrt(5) - 1) / 2
+
+
+def figsize(width: str | float, *, nrows: int = 1, ncols: int = 1,
+            ratio: float = GOLDEN_RATIO) -> tuple[float, float]:
+    """A figure size in inches for ``nrows`` x ``ncols`` panels across ``width``.
+
+    A pure function, as tueplots' ``figsizes``: the figure is ``width`` wide; each panel is
+    ``width / ncols`` wide and ``ratio`` times that tall, so the figure is ``nrows`` panels
+    tall.  Use it as ``plt.subplots(2, 3, figsize=figsize("ieee-text", nrows=2, ncols=3))``
+    or ``lstmfigs.figure(..., width=...)`` takes the width alone.
+
+    Parameters
+    ----------
+    width : str or float
+        A venue (``"ieee-column"``), a length (``"345pt"``, ``"88.9mm"``) or inches.
+    nrows, ncols : int
+        Panels down and across.
+    ratio : float
+        Height over width of one panel (1 / golden ratio by default).
+
+    Returns
+    -------
+    (float, float)
+        Width and height in inches.
 
     >>> figsize("ieee-column")                    # doctest: +ELLIPSIS
     (3.486..., 2.155...)
     """
     inches = parse_width(width)
-    return inches, inches / ncols * height_ratio * nrows
+    for name, count in (("nrows", nrows), ("ncols", ncols)):
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise LstmfigsError(f"{name} is a whole number of panels, 1 or more, not {count!r}")
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) \
+            or not math.isfinite(ratio) or ratio <= 0:
+        raise LstmfigsError(f"ratio is a positive height-to-width ratio, not {ratio!r}")
+    return inches, inches / ncols * ratio * nrows

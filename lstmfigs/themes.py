@@ -15,9 +15,9 @@ A table has up to five sections; every one but ``[theme]`` is optional::
     diverging-cmap = "RdBu_r"   # colour map for signed values on a symmetric scale
     kind = "font"               # only in font tables (font-NAME.toml), which stack last
 
-    [size]                      # figure.figsize
+    [size]                      # figure.figsize, through lstmfigs.sizes.figsize
     width = "ieee-column"       # a venue (lstmfigs.sizes.VENUES), a length or inches
-    height = 3.19               # inches
+    height = 3.19               # inches; or ratio = 0.5625 (height over width)
 
     [roles]                     # the look of each role of lstmfigs.roles.ROLES
     cell_state = { color = "#0072B2", linestyle = "-", linewidth = 1.6 }
@@ -161,7 +161,6 @@ def parse_table(text: str, name: str, path: Path, where: str) -> ThemeTable:
     ThemeTable
     """
     from .limits import MAX_LINEWIDTH_PT
-    from .sizes import parse_width
 
     try:
         data = tomllib.loads(text)
@@ -180,20 +179,13 @@ def parse_table(text: str, name: str, path: Path, where: str) -> ThemeTable:
                                f"{'one of ' + ', '.join(allowed) if allowed else 'text'}, "
                                f"not {value!r}")
     size = data.get("size", {})
-    for key, value in size.items():
-        _check_name(key, ("width", "height"), "[size] setting", where)
-    if size and set(size) != {"width", "height"}:
-        raise _fail(where, "[size] names both width and height")
+    for key in size:
+        _check_name(key, ("width", "height", "ratio"), "[size] setting", where)
+    if size and ("width" not in size or ("height" in size) == ("ratio" in size)):
+        raise _fail(where, "[size] names a width and either a height (inches) or a ratio "
+                           "(height over width)")
     if size:
-        try:
-            width = parse_width(size["width"])
-        except LstmfigsError as exc:
-            raise _fail(where, f"[size] width: {exc}") from None
-        height = size["height"]
-        if isinstance(height, bool) or not isinstance(height, (int, float)) \
-                or not math.isfinite(height) or height <= 0:
-            raise _fail(where, f"[size] height is a positive number of inches, not {height!r}")
-        size = {"width": size["width"], "height": float(height), "inches": width}
+        size = {"width": size["width"], "figsize": _figsize(size, where)}
     roles: dict[str, dict[str, Any]] = {}
     for role, fields in data.get("roles", {}).items():
         _check_name(role, ROLES, "role", where)
@@ -224,6 +216,23 @@ def parse_table(text: str, name: str, path: Path, where: str) -> ThemeTable:
                                f"{'[roles]' if key == 'axes.prop_cycle' else '[size]' if key == 'figure.figsize' else '[region]'}")
     return ThemeTable(name=name, path=path, settings=dict(settings), size=size, roles=roles,
                       region=region, rc=dict(rc))
+
+
+def _figsize(size: Mapping[str, Any], where: str) -> tuple[float, float]:
+    """``figure.figsize`` from a ``[size]`` section, through :func:`lstmfigs.sizes.figsize`."""
+    from .sizes import figsize
+
+    try:
+        if "ratio" in size:
+            return figsize(size["width"], ratio=size["ratio"])
+        width, _ = figsize(size["width"])
+    except LstmfigsError as exc:
+        raise _fail(where, f"[size]: {exc}") from None
+    height = size["height"]
+    if isinstance(height, bool) or not isinstance(height, (int, float)) \
+            or not math.isfinite(height) or height <= 0:
+        raise _fail(where, f"[size] height is a positive number of inches, not {height!r}")
+    return width, float(height)
 
 
 def _check_name(name: str, known: Iterable[str], what: str, where: str) -> None:
@@ -395,7 +404,7 @@ class _Merged:
         self.applied.append(table.path)
         self.settings.update(table.settings)
         if table.size:
-            self.params["figure.figsize"] = (table.size["inches"], table.size["height"])
+            self.params["figure.figsize"] = table.size["figsize"]
             width = table.size["width"]
             self.venue = width if isinstance(width, str) and width.strip().lower() in _venues() \
                 else None

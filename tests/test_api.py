@@ -36,9 +36,7 @@ def test_draw_into_a_users_axes():
 
     from lstmfigs.diagram.page import draw
     from lstmfigs.figures.diagrams import builtin_spec
-    from lstmfigs.themes import style_names
-
-    with matplotlib.style.context(style_names("paper")):
+    with matplotlib.style.context("lstmfigs.paper"):
         fig = Figure(figsize=(8, 3))
         left, right = fig.subplots(1, 2)
         right.set_axis_off()  # the other half of the user's figure

@@ -76,6 +76,6 @@ def test_eps_bounding_box_is_the_figure_size(tmp_path):
 
 
 def test_figsize_is_a_pure_function_of_venue_and_ratio():
-    width, height = figsize("ieee-column", height_ratio=0.5)
+    width, height = figsize("ieee-column", ratio=0.5)
     assert width == venue_width("ieee-column") and height == width / 2
-    assert figsize("345pt", height_ratio=0.5, nrows=2, ncols=2) == figsize("345pt", 0.5)
+    assert figsize("345pt", ratio=0.5, nrows=2, ncols=2) == figsize("345pt", ratio=0.5)

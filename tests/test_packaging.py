@@ -11,19 +11,20 @@ import matplotlib as mpl
 import matplotlib.style
 import pytest
 
-from lstmfigs.themes import resolve_theme, style_names
+from lstmfigs.themes import theme_context
 from tests.helpers import ROOT, theme_names
 
 
 @pytest.mark.parametrize("theme", theme_names())
 def test_every_theme_is_a_matplotlib_style_by_dotted_name(theme):
-    names = style_names(theme)
-    assert names[0] == "lstmfigs.paper" and names[-1] == f"lstmfigs.{theme}"
-    with matplotlib.style.context(names):
-        expected = resolve_theme(theme)
-        with matplotlib.style.context([str(p) for p in expected.sheets]):
+    """The sheet alone, on matplotlib's defaults, sets exactly what the theme sets."""
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        with matplotlib.style.context(f"lstmfigs.{theme}"):
+            alone = dict(mpl.rcParams)
+        with theme_context(theme):
             reference = dict(mpl.rcParams)
-        assert dict(mpl.rcParams) == reference
+    assert alone == reference
 
 
 def test_paper_alone_sets_the_camera_ready_params():
@@ -33,12 +34,13 @@ def test_paper_alone_sets_the_camera_ready_params():
         assert mpl.rcParams["text.usetex"] is False
 
 
-def test_styles_folder_is_the_single_source():
-    """lstmfigs/*.mplstyle are links to styles/*.mplstyle, one for one (in an unpacked
-    sdist, which holds no links, identical copies)."""
-    sheets = sorted(p.name for p in (ROOT / "styles").glob("*.mplstyle"))
-    links = sorted(p.name for p in (ROOT / "lstmfigs").glob("*.mplstyle"))
-    assert sheets == links
+@pytest.mark.parametrize("suffix", ["toml", "mplstyle"])
+def test_styles_folder_is_the_single_source(suffix):
+    """lstmfigs/*.toml (theme tables) and *.mplstyle (sheets) are links to styles/, one for
+    one (in an unpacked sdist, which holds no links, identical copies)."""
+    sheets = sorted(p.name for p in (ROOT / "styles").glob(f"*.{suffix}"))
+    links = sorted(p.name for p in (ROOT / "lstmfigs").glob(f"*.{suffix}"))
+    assert sheets and sheets == links
     from_sdist = (ROOT / "PKG-INFO").is_file()
     for name in links:
         link = ROOT / "lstmfigs" / name
@@ -74,7 +76,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_ships_style_sheets_as_real_files(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        for sheet in (ROOT / "styles").glob("*.mplstyle"):
+        for sheet in [*(ROOT / "styles").glob("*.mplstyle"), *(ROOT / "styles").glob("*.toml")]:
             member = f"lstmfigs/{sheet.name}"
             assert member in names
             assert archive.read(member) == sheet.read_bytes()
