@@ -322,3 +322,17 @@ def test_figsize_is_pure_and_divides_the_width_into_panels():
     for bad in ({"nrows": 0}, {"ncols": 1.5}, {"ratio": -1}, {"ratio": math.nan}):
         with pytest.raises(LstmfigsError):
             figsize(4.0, **bad)
+
+
+def test_the_readme_table_example_is_a_theme(tmp_path):
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"### Theme tables.*?```toml\n(.*?)```", readme, re.DOTALL).group(1)
+    table = tmp_path / "example.toml"
+    table.write_text(example)
+    theme, ieee = resolve_theme(str(table)), resolve_theme("ieee")
+    assert theme.venue == "ieee-column" and theme.params["figure.figsize"] == \
+        ieee.params["figure.figsize"]
+    assert theme.role("cell_state") == ieee.role("cell_state")
+    assert theme.params["font.size"] == 8 and theme.params["patch.linewidth"] == 0.6
