@@ -52,11 +52,10 @@ import contextvars
 import math
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .errors import LstmfigsError, UnknownNameError, did_you_mean
@@ -356,19 +355,35 @@ def _chain(table: ThemeTable, seen: tuple[str, ...] = ()) -> list[ThemeTable]:
 class Theme:
     """A resolved theme: every rcParam to apply, every role's look, the page settings.
 
-    ``params`` are applied in one ``matplotlib.style.context``; ``roles`` are what
-    :func:`role_style` returns; ``settings`` merge the tables' ``[theme]`` sections (later
-    ones win): ``page``, ``diverging-cmap``, ``description``.
+    :attr:`params` are applied in one ``matplotlib.style.context``; :attr:`roles` are what
+    :func:`role_style` returns; :attr:`settings` merge the tables' ``[theme]`` sections
+    (later ones win): ``page``, ``diverging-cmap``, ``description``.  Kept as tuples, so a
+    theme is immutable and a figure that carries one still pickles.
     """
 
     name: str
-    params: Mapping[str, Any]
-    roles: Mapping[str, RoleStyle]
-    settings: Mapping[str, str] = field(default_factory=dict)
+    param_items: tuple[tuple[str, Any], ...]
+    role_items: tuple[tuple[str, RoleStyle], ...]
+    setting_items: tuple[tuple[str, str], ...] = ()
     #: The venue (:data:`lstmfigs.sizes.VENUES`) whose width ``figure.figsize`` has, if any.
     venue: str | None = None
     #: The files it was read from, in order (tables and a user's sheets).
     sources: tuple[Path, ...] = ()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every rcParam the theme sets (a new dict)."""
+        return dict(self.param_items)
+
+    @property
+    def roles(self) -> dict[str, RoleStyle]:
+        """Every role of :data:`lstmfigs.roles.ROLES` and its look (a new dict)."""
+        return dict(self.role_items)
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The merged ``[theme]`` settings (a new dict)."""
+        return dict(self.setting_items)
 
     def setting(self, key: str, default: str) -> str:
         """The ``[theme]`` setting ``key`` (``page``, ``diverging-cmap``), or ``default``."""
@@ -433,9 +448,9 @@ class _Merged:
         params = dict(self.params)
         params["axes.prop_cycle"] = prop_cycle(roles)
         settings = {k: v for k, v in self.settings.items() if k not in ("extends", "kind")}
-        return Theme(name=name, params=MappingProxyType(params), roles=MappingProxyType(roles),
-                     settings=MappingProxyType(settings), venue=self.venue,
-                     sources=tuple(self.applied))
+        return Theme(name=name, param_items=tuple(params.items()),
+                     role_items=tuple(roles.items()), setting_items=tuple(settings.items()),
+                     venue=self.venue, sources=tuple(self.applied))
 
 
 def _venues() -> Mapping[str, Any]:
@@ -774,7 +789,7 @@ def theme_context(theme: str | Theme, *, width: float | None = None) -> Iterator
 
     resolved = theme if isinstance(theme, Theme) else resolve_theme(theme)
     width = check_width(width)
-    with matplotlib.style.context(dict(resolved.params)):
+    with matplotlib.style.context(resolved.params):
         check_theme_values(resolved.name)
         if width is not None:
             old_width, old_height = mpl.rcParams["figure.figsize"]

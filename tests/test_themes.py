@@ -336,3 +336,10 @@ def test_the_readme_table_example_is_a_theme(tmp_path):
         ieee.params["figure.figsize"]
     assert theme.role("cell_state") == ieee.role("cell_state")
     assert theme.params["font.size"] == 8 and theme.params["patch.linewidth"] == 0.6
+
+
+def test_a_figure_with_its_theme_still_pickles():
+    import pickle
+
+    fig = lstmfigs.figure("rnn-cell", theme="print")
+    assert pickle.loads(pickle.dumps(fig)).theme == fig.theme
