@@ -577,6 +577,10 @@ def read_user_sheet(path: Path) -> tuple[dict[str, str], tuple[tuple[str, Any], 
         if line.startswith(_HEADER) and ":" in line:
             key, _, value = line[len(_HEADER):].partition(":")
             key, value = key.strip(), value.strip()
+            if key == "extends":
+                raise _fail(where, f"a sheet extends nothing: stack it on the theme "
+                                   f"('{value}+{path.name}') or write a table with "
+                                   f"[theme] extends = \"{value}\"")
             if key not in _SHEET_HEADERS:
                 raise _fail(where, f"unknown setting '{_HEADER}{key}'"
                                    f"{did_you_mean(key, _SHEET_HEADERS)}")

@@ -258,6 +258,15 @@ def test_bad_user_tables_are_one_clear_error(tmp_path, text, words):
     assert words in str(error.value) and str(table) in str(error.value)
 
 
+def test_a_users_sheet_says_how_to_extend_a_theme(tmp_path):
+    sheet = tmp_path / "mine.mplstyle"
+    sheet.write_text("# lstmfigs-extends: ieee\nfont.size: 9\n")
+    with pytest.raises(LstmfigsError, match=r"'ieee\+mine.mplstyle'.*extends = \"ieee\""):
+        resolve_theme(str(sheet))
+    sheet.write_text("font.size: 9\n")
+    assert resolve_theme(f"ieee+{sheet}").params["font.size"] == 9.0
+
+
 def test_a_users_sheet_cannot_style_roles_through_the_cycle(tmp_path):
     sheet = tmp_path / "mine.mplstyle"
     sheet.write_text("axes.prop_cycle: cycler(color=['r', 'g'])\n")
