@@ -23,7 +23,7 @@ from .diagram.layout import DiagramLayout, Metrics, NodeGeometry, TextItem, Wire
 from .diagram.paint import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.panels import LEGEND_ROLES as LEGEND_ROLES  # tikz and pptx import it here
 from .errors import LstmfigsError
-from .themes import role_style
+from .themes import Theme, role_style
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Request
@@ -121,8 +121,8 @@ def _rgb(hex6: str) -> tuple[float, float, float]:
     return to_rgb("#" + hex6)
 
 
-def _look(role: str, metrics: Metrics) -> Look:
-    style = role_style(role)
+def _look(role: str, metrics: Metrics, theme: Theme | None) -> Look:
+    style = role_style(role, theme)
     # matplotlib's own dash lengths for this style at this width (scaled as it draws them).
     line = Line2D([], [], linestyle=style.linestyle, linewidth=style.linewidth)
     _offset, dashes = line._dash_pattern  # type: ignore[attr-defined]
@@ -171,7 +171,8 @@ def scene_of(fig: Any) -> Scene:
     layout: DiagramLayout = rendered.layout
     spec = layout.spec
     with mpl.rc_context(getattr(fig, "_rc", {})):
-        looks = {role: _look(role, layout.metrics) for role in _roles_used(layout)}
+        theme = getattr(fig, "theme", None)  # outside its theme_context now: say which
+        looks = {role: _look(role, layout.metrics, theme) for role in _roles_used(layout)}
         text_color = hex_color(mpl.rcParams["text.color"])
         background = hex_color(background_rgb())
         region_fill = hex_color(mpl.rcParams["patch.facecolor"])

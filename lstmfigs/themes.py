@@ -686,13 +686,26 @@ _ACTIVE: contextvars.ContextVar[Theme | None] = contextvars.ContextVar("lstmfigs
 
 
 def active_theme() -> Theme:
-    """The theme of the innermost :func:`theme_context`; the default theme outside one.
+    """The theme of the innermost :func:`theme_context`.
+
+    Outside one (a user's own Axes under ``plt.style.use("lstmfigs.slides-dark")``), the
+    built-in theme whose sheet is in use, recognised by its whole colour cycle, which the
+    sheet generates from the table; the default theme if none is.
 
     Returns
     -------
     Theme
     """
-    return _ACTIVE.get() or builtin_theme(DEFAULT_THEME)
+    theme = _ACTIVE.get()
+    if theme is not None:
+        return theme
+    import matplotlib as mpl
+
+    cycle = mpl.rcParams["axes.prop_cycle"]
+    for name in theme_names():
+        if builtin_theme(name).params["axes.prop_cycle"] == cycle:
+            return builtin_theme(name)
+    return builtin_theme(DEFAULT_THEME)
 
 
 def check_theme_values(theme_name: str) -> None:
@@ -807,19 +820,22 @@ def theme_context(theme: str | Theme, *, width: float | None = None) -> Iterator
             _ACTIVE.reset(token)
 
 
-def role_style(role: str) -> RoleStyle:
-    """The look of ``role`` in the active theme's table (:func:`active_theme`).
+def role_style(role: str, theme: Theme | None = None) -> RoleStyle:
+    """The look of ``role`` in a theme's table.
 
     Parameters
     ----------
     role : str
         A role of :data:`lstmfigs.roles.ALL_ROLES` (an alias takes its role's look).
+    theme : Theme, optional
+        The theme; by default the active one (:func:`active_theme`).  Code that replays a
+        figure's rcParams later (``fig._rc``) passes the figure's ``fig.theme``.
 
     Returns
     -------
     RoleStyle
     """
-    return active_theme().role(role)
+    return (theme or active_theme()).role(role)
 
 
 def new_figure(figsize: tuple[float, float] | None = None,

@@ -185,7 +185,8 @@ def test_aliases_take_their_roles_look_and_unknown_roles_are_errors():
 
 
 def test_the_active_theme_is_the_innermost_context_and_paper_outside():
-    assert active_theme().name == "paper"
+    with matplotlib.style.context("default"):
+        assert active_theme().name == "paper"
     with theme_context("slides-dark"):
         dark = role_style("input")
         with theme_context("print"):
@@ -193,6 +194,18 @@ def test_the_active_theme_is_the_innermost_context_and_paper_outside():
         assert role_style("input") == dark
     assert role_style("input").color == "#000000"
     assert dark.color == "#F2F2F2"
+
+
+def test_outside_a_context_the_sheet_in_use_is_recognised():
+    """A user's own Axes under a sheet (plt.style.use) get that theme's roles; under any
+    other style, the default theme's."""
+    for theme in THEMES:
+        with matplotlib.style.context(f"lstmfigs.{theme}"):
+            assert active_theme().roles == resolve_theme(theme).roles
+    with matplotlib.style.context("lstmfigs.slides-dark"):
+        assert role_style("input").color == "#F2F2F2"
+    with matplotlib.style.context("ggplot"):
+        assert active_theme().roles == resolve_theme("paper").roles
 
 
 def test_a_table_that_extends_changes_only_what_it_names():
