@@ -31,7 +31,7 @@ from lstmfigs.themes import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-THEMES = lstmfigs.themes()
+THEMES = lstmfigs.theme_names()
 
 
 # -- the tables and the sheets generated from them -----------------------------------------
