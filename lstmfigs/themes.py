@@ -35,12 +35,14 @@ A table that extends another changes only what it names: one field of one role, 
 The root, ``paper``, names every role in full and holds the camera-ready settings.  The
 colour cycle ``axes.prop_cycle`` is generated from ``[roles]`` in the order of
 :data:`lstmfigs.roles.ROLES`, so a user's plot under the sheet draws in the roles' colours;
-lstmfigs itself never reads the cycle: :func:`role_style` reads the table.  A theme names
-its venue when ``[size] width`` is one (:attr:`Theme.venue`).
+lstmfigs never takes a role's look from a cycle position: :func:`role_style` reads the
+table of the active theme (outside :func:`theme_context`, the whole cycle only tells which
+built-in sheet is in use).  A theme names its venue when ``[size] width`` is one
+(:attr:`Theme.venue`).
 
 A theme argument may stack several names with ``+`` (``"ieee+print"``: each later theme
 adds what its own table, and the tables it extends that are not applied yet, say), and may
-name a user's own table (``mine.toml``, same format, checked line by line) or a plain
+name a user's own table (``mine.toml``, same format, checked entry by entry) or a plain
 ``.mplstyle`` file (rcParams only, with optional ``# lstmfigs-page:``, ``# lstmfigs-venue:``
 and ``# lstmfigs-diverging-cmap:`` comment lines), applied in the order given.
 '''
@@ -117,7 +119,7 @@ class ThemeTable:
     name: str
     path: Path
     settings: Mapping[str, str]  # [theme]
-    size: Mapping[str, Any]  # [size]: width, height
+    size: Mapping[str, Any]  # [size]: its width as written, and the figsize it makes
     roles: Mapping[str, Mapping[str, Any]]  # [roles]: role -> the fields it names
     region: Mapping[str, Any]  # [region]
     rc: Mapping[str, Any]  # [rc]
