@@ -270,7 +270,8 @@ _COMPLETIONS = {"highlight": _complete_steps}
               help="Comma-separated: pdf, png, svg, pgf (data figures), eps, ps; gif, apng, "
                    "webp for animated figures; tikz and pptx editable (see README).")
 @click.option("--theme", default="paper", show_default=True, shell_complete=_complete_themes,
-              help="Theme name (see 'lstmfigs themes'), NAME+NAME, or a .toml theme table or .mplstyle file.")
+              help="Theme name (see 'lstmfigs themes'), NAME+NAME, or a .toml theme table "
+                   "or .mplstyle file.")
 @click.option("--font", type=click.Choice(["times", "cm", "sans"]), default=None,
               help="Text and maths font family (default: the theme's, matching its venue).")
 @click.option("--dpi", type=float, default=None, help="Raster resolution (default: the theme's).")

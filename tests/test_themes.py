@@ -7,7 +7,6 @@ import inspect
 import io
 import math
 import sys
-from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -29,9 +28,9 @@ from lstmfigs.themes import (
     table_names,
     theme_context,
 )
+from tests.helpers import ROOT, theme_names
 
-ROOT = Path(__file__).resolve().parents[1]
-THEMES = lstmfigs.theme_names()
+THEMES = theme_names()
 
 
 # -- the tables and the sheets generated from them -----------------------------------------
@@ -158,7 +157,7 @@ def test_the_colour_cycle_is_the_roles_in_order():
         with theme_context(theme):
             cycle = list(mpl.rcParams["axes.prop_cycle"])
             assert len(cycle) == len(ROLES)
-            for entry, role in zip(cycle, ROLES):
+            for entry, role in zip(cycle, ROLES, strict=True):
                 style = role_style(role)
                 assert to_rgb(entry["color"]) == to_rgb(style.color)
                 assert entry["linestyle"] == style.linestyle
