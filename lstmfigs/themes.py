@@ -213,8 +213,9 @@ def parse_table(text: str, name: str, path: Path, where: str) -> ThemeTable:
     rc = data.get("rc", {})
     for key in rc:
         if key in _GENERATED_RC:
-            raise _fail(where, f"{key} is not set in [rc]: it comes from "
-                               f"{'[roles]' if key == 'axes.prop_cycle' else '[size]' if key == 'figure.figsize' else '[region]'}")
+            section = {"axes.prop_cycle": "[roles]", "figure.figsize": "[size]"}.get(
+                key, "[region]")
+            raise _fail(where, f"{key} is not set in [rc]: it comes from {section}")
     return ThemeTable(name=name, path=path, settings=dict(settings), size=size, roles=roles,
                       region=region, rc=dict(rc))
 
@@ -669,8 +670,9 @@ def _sheet_value(value: Any) -> str:
     if hasattr(value, "by_key"):  # a cycler
         # Colours without their '#', which would start a comment in a sheet.
         by_key = value.by_key()
-        items = ", ".join(f"{key}={[_sheet_value(v) if key == 'color' else v for v in by_key[key]]!r}"
-                          for key in sorted(by_key, key=_cycle_order))
+        items = ", ".join(
+            f"{key}={[_sheet_value(v) if key == 'color' else v for v in by_key[key]]!r}"
+            for key in sorted(by_key, key=_cycle_order))
         return f"cycler({items})"
     text = str(value)
     return text.removeprefix("#")  # '#' would start a comment
