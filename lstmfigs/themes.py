@@ -847,8 +847,8 @@ def new_figure(figsize: tuple[float, float] | None = None,
     """A Figure that remembers its theme, so ``fig.savefig`` writes camera-ready files.
 
     Call inside :func:`theme_context`; no pyplot, so no global figure manager is involved.
-    It has no layout engine, whatever ``figure.constrained_layout.use`` says (the sheets
-    turn it on for users' plots): lstmfigs' figures place their axes themselves, and a data
+    It lays nothing out, whatever ``figure.constrained_layout.use`` says (the sheets turn
+    it on for users' plots): lstmfigs' figures place their axes themselves, and a data
     figure sets its engine explicitly.
 
     Parameters
@@ -862,6 +862,14 @@ def new_figure(figsize: tuple[float, float] | None = None,
     -------
     ThemedFigure
     """
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
     from .export import ThemedFigure
 
-    return ThemedFigure(figsize=figsize, theme=theme, layout="none")
+    fig = ThemedFigure(figsize=figsize, theme=theme, layout="none")
+    # Not None: matplotlib puts a figure's engine back after each savefig, and an engine of
+    # None would then be taken from figure.constrained_layout.use, which the theme turns on,
+    # so a second format would be laid out anew.  A placeholder is an explicit "none".
+    fig.set_layout_engine(PlaceHolderLayoutEngine(adjust_compatible=True,
+                                                  colorbar_gridspec=True))
+    return fig

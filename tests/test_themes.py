@@ -144,12 +144,20 @@ def test_without_constrained_layout_a_users_label_is_clipped():
 
 
 def test_lstmfigs_own_figures_keep_their_own_layout():
-    """The sheets turn constrained layout on for users; a diagram places its axes itself."""
+    """The sheets turn constrained layout on for users; a diagram places its axes itself,
+    also in the second and later formats it is saved in (matplotlib puts the engine back
+    after each save, from the theme's rcParams if the figure had none)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
     fig = lstmfigs.figure("lstm-cell", theme="ieee")
-    assert fig.get_layout_engine() is None
+    boxes = [ax.get_position().bounds for ax in fig.axes]
+    for fmt in ("pdf", "png", "svg"):
+        fig.savefig(io.BytesIO(), format=fmt)
+        assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine), fmt
+        assert [ax.get_position().bounds for ax in fig.axes] == boxes, fmt
     with theme_context("paper"):
         assert mpl.rcParams["figure.constrained_layout.use"] is True
-        assert new_figure().get_layout_engine() is None
+        assert not isinstance(new_figure().get_layout_engine(), ConstrainedLayoutEngine)
 
 
 def test_the_colour_cycle_is_the_roles_in_order():
