@@ -29,6 +29,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.ticker import Locator, MaxNLocator
 
+from ..sizes import figsize
 from ..themes import Theme, new_figure, role_style
 
 #: Role of each traced quantity (see :mod:`lstmfigs.roles`).
@@ -59,7 +60,7 @@ SEED_ALPHA = 0.35
 # ------------------------------------------------------------------------------ theme helpers
 def symmetric_cmap(theme: Theme | None = None) -> Colormap:
     """The colour map for signed values on a symmetric scale: the theme's
-    ``# lstmfigs-diverging-cmap`` (``RdBu_r`` in paper, ``berlin`` on dark slides, ``cividis``
+    ``diverging-cmap`` (``RdBu_r`` in paper, ``berlin`` on dark slides, ``cividis``
     in print, where no diverging map survives grayscale); ``RdBu_r`` outside a theme.
 
     Parameters
@@ -115,7 +116,7 @@ def themed_figure(theme: Theme | None, *, height_ratio: float | None = None,
         return fig
     width, height = mpl.rcParams["figure.figsize"]
     if height_ratio is not None and (theme is None or theme.page != "fixed"):
-        height = width * height_ratio
+        width, height = figsize(width, ratio=height_ratio)
     fig = new_figure(figsize=(width, height), theme=theme)
     fig.set_layout_engine("constrained")
     _OWN_LAYOUT.add(fig)  # see finish_figure

@@ -4,7 +4,7 @@ Geometry is decided elsewhere (:mod:`lstmfigs.diagram.layout` for the diagram,
 :mod:`lstmfigs.diagram.panels` for the page); this module only makes artists from it, and
 :func:`theme_metrics` reads the sizes the geometry needs from the theme, once.
 
-Every look comes from the active theme: role looks from ``axes.prop_cycle`` (via
+Every look comes from the active theme: role looks from its role table (via
 :func:`lstmfigs.themes.role_style`), text from ``font.*``/``text.color``, regions from
 ``patch.*`` and the background from ``figure.facecolor``.  Highlighting a step dims every
 element outside it towards the background (opaque blending, not alpha, so dimmed wires do
