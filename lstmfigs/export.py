@@ -281,8 +281,12 @@ def _folder_of(path: Path) -> Path:
     return folder
 
 
-def _write_temporary(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
-    """``write`` into a complete, synced temporary file beside ``path``; its name."""
+def _write_temporary(path: Path, write: Callable[[BinaryIO], Any], created: set[Path]) -> Path:
+    """``write`` into a complete, synced temporary file beside ``path``; its name.
+
+    The name is added to ``created`` the moment the file exists: an interrupt that lands
+    after this function returns but before the caller has renamed or recorded the file
+    still leaves the caller a name to clean up."""
     folder = _folder_of(path)
     temp = None
     try:
@@ -290,6 +294,7 @@ def _write_temporary(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
         # never in between: no temporary file escapes the clean-up below.
         with signals.deferred():
             temp, handle = _temporary(folder)
+            created.add(temp)
         with handle:
             write(handle)
             handle.flush()
@@ -298,6 +303,7 @@ def _write_temporary(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
         if temp is not None:
             handle.close()
             _unlink(temp)
+            created.discard(temp)
         if isinstance(exc, OSError):  # a full disk, a lost network folder: not a bug
             raise _cannot_write(path, exc, temp) from None
         raise
@@ -321,6 +327,7 @@ class Batch:
 
     def __init__(self) -> None:
         self._staged: dict[Path, Path] = {}  # target -> complete temporary file
+        self._temporaries: set[Path] = set()  # every temporary file made, staged or not yet
         self._made: list[Path] = []  # folders this batch created, outermost first
         self._cleaned: set[Path] = set()
 
@@ -347,10 +354,11 @@ class Batch:
         if folder not in self._cleaned:
             self._cleaned.add(folder)
             remove_stale_temporaries(folder)
-        temp = _write_temporary(path, write)
+        temp = _write_temporary(path, write, self._temporaries)
         previous = self._staged.pop(path, None)
         if previous is not None:  # written twice in one run: the last one counts
             _unlink(previous)
+            self._temporaries.discard(previous)
         self._staged[path] = temp
         return path
 
@@ -364,13 +372,15 @@ class Batch:
                 for path, temp in self._staged.items():
                     os.replace(temp, path)
                 self._staged.clear()
+                self._temporaries.clear()
         signals.check()
 
     def abort(self) -> None:
         """Remove every staged file and the folders this batch created (if empty)."""
-        for temp in self._staged.values():
+        for temp in self._temporaries | set(self._staged.values()):
             _unlink(temp)
         self._staged.clear()
+        self._temporaries.clear()
         for folder in reversed(self._made):
             try:
                 folder.rmdir()
@@ -444,13 +454,15 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], Any], *,
         return active.stage(path, write)
     if make_folder:
         _make_folder(path.parent)
-    temp = _write_temporary(path, write)
+    created: set[Path] = set()
     try:
+        temp = _write_temporary(path, write, created)
         os.replace(temp, path)
     except BaseException as exc:
-        _unlink(temp)
-        if isinstance(exc, OSError):
-            raise _cannot_write(path, exc, temp) from None
+        for leftover in created:  # after a rename, the temporary name is gone: a no-op
+            _unlink(leftover)
+        if isinstance(exc, OSError):  # the rename failed: a full disk, a lost folder
+            raise _cannot_write(path, exc, next(iter(created), None)) from None
         raise
     return path
 

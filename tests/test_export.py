@@ -10,6 +10,7 @@ import zlib
 import pytest
 
 import lstmfigs
+from lstmfigs import export
 from lstmfigs.errors import LstmfigsError
 from lstmfigs.export import atomic_write, save_figure
 from tests.helpers import theme_names
@@ -220,3 +221,25 @@ def test_a_cache_that_cannot_be_written_is_skipped_not_fatal(tmp_path, monkeypat
     monkeypatch.setenv(cache.ENV_CACHE_DIR, str(blocker))
     assert cache.store_job(next(iter(runs.shipped().runs.values()))) is False
     assert blocker.read_bytes() == b""
+
+
+@pytest.mark.parametrize("in_batch", [False, True])
+def test_an_interrupt_right_after_the_temporary_file_is_complete_leaves_nothing(
+        tmp_path, monkeypatch, in_batch):
+    """The window between a complete temporary file and its rename (or its entry in the
+    batch) is covered: the file's name is recorded the moment it exists."""
+    real = export._write_temporary
+
+    def then_interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "_write_temporary", then_interrupted)
+    target = tmp_path / "figure.bin"
+    with pytest.raises(KeyboardInterrupt):
+        if in_batch:
+            with export.batch():
+                export.atomic_write(target, lambda handle: handle.write(b"data"))
+        else:
+            export.atomic_write(target, lambda handle: handle.write(b"data"))
+    assert list(tmp_path.iterdir()) == []
