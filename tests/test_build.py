@@ -14,6 +14,7 @@ from lstmfigs import catalog, themes
 from lstmfigs.build import request
 from lstmfigs.cli import main
 from lstmfigs.diagram import tomlio
+from lstmfigs.figures.diagrams import builtin_spec
 from lstmfigs.options import DATA_OPTIONS, OPTIONS
 
 
@@ -148,7 +149,9 @@ def test_option_types_and_bounds_come_from_the_table(value, message):
 def test_spec_prints_the_stacked_chain():
     result = CliRunner().invoke(main, ["spec", "lstm-chain", "--layers", "2"])
     assert result.exit_code == 0, result.output
-    assert "name = 'lstm-chain-stacked'" in result.output
+    spec = tomlio.loads_spec(result.output, source="printed")
+    assert spec.name == "lstm-chain-2layers"
+    assert spec == builtin_spec("lstm-chain", layers=2)
 
 
 # -- bug: lstm-activity was listed as a diagram but had no storyboard --------------------------
