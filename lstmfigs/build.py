@@ -162,6 +162,7 @@ def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | N
     if entry is not None:
         spec = _builtin_spec(entry, checked)
     _check_highlight(name, spec, checked)
+    _check_panels(name, spec, checked)
     if width is not None and spec is not None and theme.page != "fixed" \
             and width < spec.min_width:
         raise LstmfigsError(f"diagram '{name}' needs a width of at least "
@@ -178,6 +179,19 @@ def _builtin_spec(entry: catalog.FigureEntry, options: dict[str, Any]) -> Diagra
 
     return catalog_spec(entry.name, **{k: v for k, v in options.items()
                                        if k in SPEC_SHAPING_OPTIONS})
+
+
+def _check_panels(name: str, spec: DiagramSpec | None, options: dict[str, Any]) -> None:
+    """A panel asked for by name must have something in it: ``legend=True`` on a diagram
+    without a notation legend (or ``equations=True`` without equations) would otherwise be
+    silently drawn without it."""
+    if spec is None:
+        return
+    for option, entries, what in (("legend", spec.legend, "notation legend"),
+                                  ("equations", spec.equations, "equations")):
+        if options.get(option) is True and not entries:
+            raise LstmfigsError(f"diagram '{name}' has no {what} to show ({option} asked "
+                                "for one)")
 
 
 def _check_highlight(name: str, spec: DiagramSpec | None, options: dict[str, Any]) -> None:

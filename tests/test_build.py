@@ -193,3 +193,15 @@ def test_a_data_figures_numbers_are_computed_once_for_figure_summary_and_data(
         expected = lstmfigs.data("lag-accuracy")
         assert set(written) == set(expected)
         assert all(np.array_equal(written[k], expected[k]) for k in expected)
+
+
+# -- bug: --legend on a diagram without a notation legend was silently ignored ----------------
+
+def test_a_panel_asked_for_on_a_diagram_without_one_is_an_error(tmp_path):
+    with pytest.raises(lstmfigs.LstmfigsError, match="has no notation legend to show"):
+        lstmfigs.figure("lstm-chain", layers=2, legend=True)
+    result = CliRunner().invoke(main, ["render", "lstm-chain", "--layers", "2", "--legend",
+                                       "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "has no notation legend" in result.output
+    assert list(tmp_path.iterdir()) == []
+    lstmfigs.figure("lstm-chain", layers=2, equations=True)  # it has equations

@@ -238,8 +238,7 @@ def gate_saturation(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     thresholds = {name: measure.saturation_thresholds(data, name) for name in panels}
     for ax, name in zip(axes, panels, strict=True):
         low, high = thresholds[name]
-        plot_saturation(data[f"{name}_low"], data[f"{name}_high"], gate=name, ax=ax,
-                        low_threshold=low, high_threshold=high)
+        plot_saturation(data[f"{name}_low"], data[f"{name}_high"], gate=name, ax=ax)
         ax.set_title(f"{GATE_NAMES[name]} ${name}_t$", loc="left")
     axes[0].set_ylabel(f"fraction $> {high:g}$")  # every panel's high threshold is 0.9
     lows = sorted({low for low, _ in thresholds.values()})

@@ -30,7 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import Locator, MaxNLocator
 
 from ..sizes import figsize
-from ..themes import Theme, new_figure, role_style
+from ..themes import Theme, active_theme, new_figure, role_style
 
 #: Role of each traced quantity (see :mod:`lstmfigs.roles`).
 QUANTITY_ROLES = {"f": "forget_gate", "i": "input_gate", "g": "candidate", "o": "output_gate",
@@ -61,18 +61,19 @@ SEED_ALPHA = 0.35
 def symmetric_cmap(theme: Theme | None = None) -> Colormap:
     """The colour map for signed values on a symmetric scale: the theme's
     ``diverging-cmap`` (``RdBu_r`` in paper, ``berlin`` on dark slides, ``cividis``
-    in print, where no diverging map survives grayscale); ``RdBu_r`` outside a theme.
+    in print, where no diverging map survives grayscale).
 
     Parameters
     ----------
     theme : Theme, optional
-        The theme whose setting is read; None: ``RdBu_r``.
+        The theme whose setting is read; None: the active one
+        (:func:`lstmfigs.themes.active_theme`, which also recognises a sheet in use).
 
     Returns
     -------
     Colormap
     """
-    name = theme.setting("diverging-cmap", "RdBu_r") if theme is not None else "RdBu_r"
+    name = (theme or active_theme()).setting("diverging-cmap", "RdBu_r")
     return mpl.colormaps[name]
 
 
@@ -542,24 +543,22 @@ def plot_series(time: np.ndarray, series: Mapping[str, np.ndarray], *, ax: Axes 
 
 # ------------------------------------------------------------------------------ saturation
 def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | None = None,
-                    low_threshold: float = 0.1, high_threshold: float = 0.9) -> Any:
+                    ) -> Any:
     """Karpathy, Johnson & Fei-Fei (2015): per unit, the fraction of steps its gate is
-    below ``low_threshold`` (x) against the fraction above ``high_threshold`` (y).
+    below a low threshold (x) against the fraction above a high one (y).
 
     Units on the dashed diagonal x + y = 1 are always saturated; near the origin, never.
 
     Parameters
     ----------
     low, high : ndarray
-        Per unit, the fraction of steps below ``low_threshold`` and above
-        ``high_threshold`` (H,), both in [0, 1].
+        Per unit, the fraction of steps below the low threshold and above the high one
+        (H,), both in [0, 1] (``lstmfigs.datafigs.measure`` computes them; the axis
+        labels, which name the thresholds, are the caller's).
     gate : str
         The quantity plotted (a key of ``QUANTITY_ROLES``: its role gives the colour).
     ax : Axes, optional
         Where to draw (a new themed figure's axes by default).
-    low_threshold, high_threshold : float, default: 0.1, 0.9
-        The thresholds behind ``low`` and ``high``.  Not used in the drawing (the
-        fractions come computed and the axes span [0, 1] whatever the thresholds).
 
     Returns
     -------

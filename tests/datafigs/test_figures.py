@@ -823,3 +823,15 @@ def test_an_interrupt_between_two_worker_threads_starting_is_not_an_internal_err
     monkeypatch.setattr(threading.Thread, "start", start_once)
     with pytest.raises(Interrupted):
         list(training._train_in_workers(["job-a", "job-b"], 2))
+
+
+def test_the_symmetric_colour_map_follows_the_active_theme():
+    """Called without a theme (a user's own heatmap), the colour map is the active theme's."""
+    from lstmfigs.datafigs.plots import symmetric_cmap
+    from lstmfigs.themes import theme_context
+
+    with theme_context("slides-dark"):
+        assert symmetric_cmap().name == "berlin"
+    with theme_context("print"):
+        assert symmetric_cmap().name == "cividis"
+    assert symmetric_cmap().name == "RdBu_r"
