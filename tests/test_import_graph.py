@@ -13,11 +13,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lstmfigs"
 
-#: Cycles inside the data figures, left to the refactor of that package (issue 10, "numbers
-#: once" and "one atomic writer"): they may go, none may be added.
-KNOWN_CYCLES = [
-    ["lstmfigs.datafigs.cache", "lstmfigs.datafigs.runs"],
-]
+#: Import cycles the package still has (none): they may go, none may be added.
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def _modules(package: Path) -> dict[str, tuple[Path, bool]]:

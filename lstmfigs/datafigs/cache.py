@@ -129,19 +129,3 @@ def store_job(run: TrainedRun) -> bool:
     except LstmfigsError:
         return False
     return True
-
-
-def load_named_runs(name: str) -> Any:
-    """The run set ``lstmfigs train --name NAME`` stored for this machine (see :mod:`.runs`)."""
-    from .runs import RunSet
-
-    path = named_runs_path(name)
-    if not os.path.lexists(path):
-        raise LstmfigsError(
-            f"no retrained runs named '{name}' in the cache for this lstmfigs, NumPy and BLAS "
-            f"({cache_dir()}); run 'lstmfigs train --name {name}' first, or give a path")
-    try:
-        return RunSet.load(path, origin=f"the cache ('{name}')")
-    except LstmfigsError as error:
-        raise LstmfigsError(f"{error}; run 'lstmfigs train --name {name}' to train the damaged "
-                            "runs again") from None

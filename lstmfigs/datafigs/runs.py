@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import safeio
 from ..errors import LstmfigsError
+from . import cache
 from .scenario import (
     MODEL_KINDS,
     SOLVED,
@@ -227,12 +228,23 @@ def resolve(runs: RunsSource) -> RunSet:
     if isinstance(runs, os.PathLike) or (isinstance(runs, str) and _looks_like_path(runs)):
         return RunSet.load(runs)
     if isinstance(runs, str):
-        from . import cache
-
-        named: RunSet = cache.load_named_runs(runs)
-        return named
+        return _named(runs)
     raise LstmfigsError(f"runs: expected 'shipped', a cache name, a path or a RunSet, "
                         f"got {type(runs).__name__}")
+
+
+def _named(name: str) -> RunSet:
+    """The run set ``lstmfigs train --name NAME`` stored in the cache for this machine."""
+    path = cache.named_runs_path(name)
+    if not os.path.lexists(path):
+        raise LstmfigsError(
+            f"no retrained runs named '{name}' in the cache for this lstmfigs, NumPy and BLAS "
+            f"({cache.cache_dir()}); run 'lstmfigs train --name {name}' first, or give a path")
+    try:
+        return RunSet.load(path, origin=f"the cache ('{name}')")
+    except LstmfigsError as error:
+        raise LstmfigsError(f"{error}; run 'lstmfigs train --name {name}' to train the damaged "
+                            "runs again") from None
 
 
 def _looks_like_path(text: str) -> bool:
