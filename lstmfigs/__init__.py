@@ -34,7 +34,18 @@ __all__ = [
 
 
 def names(kind: str | None = None) -> list[str]:
-    """Every built-in figure name (optionally only ``kind`` = "diagram" or "data")."""
+    """Every built-in figure name, diagrams first.
+
+    Parameters
+    ----------
+    kind : {"diagram", "data"}, optional
+        Only the figures of this kind.
+
+    Returns
+    -------
+    list of str
+        The names, as ``lstmfigs.figure`` and ``lstmfigs render`` take them.
+    """
     return [e.name for e in catalog.entries() if kind is None or e.kind == kind]
 
 
@@ -95,9 +106,24 @@ def data(name: str, **options: Any) -> dict[str, numpy.ndarray]:
 def save(fig: Figure, path: Any, *, editable: bool = False, **kwargs: Any) -> None:
     """Write ``fig`` to ``path`` atomically and reproducibly in the figure's theme.
 
-    The format follows the suffix (``.pdf``, ``.png``, ``.svg``).  ``editable=True``
-    (SVG only) keeps text as ``<text>`` with its font named and groups a diagram's elements
-    by id, role and step (:mod:`lstmfigs.svgedit`).
+    Parameters
+    ----------
+    fig : Figure
+        What :func:`figure` returned (any matplotlib Figure is accepted).
+    path : str or path
+        The file; its suffix gives the format (``.pdf``, ``.png``, ``.svg``, ``.eps``, ...).
+        The folder must exist.
+    editable : bool, default: False
+        SVG only: text kept as ``<text>`` with its font named, a diagram's elements
+        grouped by id, role and step (:mod:`lstmfigs.svgedit`).
+    **kwargs
+        ``format``, ``dpi`` (raster resolution, default the theme's) and ``transparent``.
+
+    Raises
+    ------
+    LstmfigsError
+        For an unknown format, an impossible size or resolution, or a file that cannot be
+        written (nothing is left behind).
     """
     if editable:
         from .svgedit import save_editable_svg
@@ -112,10 +138,25 @@ def save(fig: Figure, path: Any, *, editable: bool = False, **kwargs: Any) -> No
 
 
 def to_tikz(name: str, theme: str = "paper", **options: Any) -> str:
-    """The diagram ``name`` (or a ``.toml`` spec path) as a standalone-ready TikZ picture:
-    one style per role, nodes named by spec id, math labels in the document's fonts and
-    each highlight step a Beamer overlay (:mod:`lstmfigs.tikz`).  ``options`` as for
-    :func:`figure`."""
+    """The diagram ``name`` as a standalone-ready TikZ picture.
+
+    One style per role, nodes named by spec id, math labels in the document's fonts and
+    each highlight step a Beamer overlay (:mod:`lstmfigs.tikz`).
+
+    Parameters
+    ----------
+    name : str or path
+        A built-in diagram or a ``.toml`` spec file.
+    theme : str
+        The theme whose looks the styles take.
+    **options
+        As for :func:`figure`.
+
+    Returns
+    -------
+    str
+        The ``tikzpicture`` with its style definitions.
+    """
     from .build import request
     from .tikz import to_tikz as _to_tikz
 
@@ -123,7 +164,19 @@ def to_tikz(name: str, theme: str = "paper", **options: Any) -> str:
 
 
 def save_tikz(name: str, path: Any, theme: str = "paper", **options: Any) -> None:
-    """Write :func:`to_tikz` to ``path`` (``.tex``) atomically."""
+    """Write :func:`to_tikz` to ``path`` atomically.
+
+    Parameters
+    ----------
+    name : str or path
+        A built-in diagram or a ``.toml`` spec file.
+    path : str or path
+        The ``.tex`` file to write.
+    theme : str
+        The theme whose looks the styles take.
+    **options
+        As for :func:`figure`.
+    """
     from .build import request
     from .tikz import save_tikz as _save_tikz
 
@@ -131,9 +184,23 @@ def save_tikz(name: str, path: Any, theme: str = "paper", **options: Any) -> Non
 
 
 def save_pptx(name: str, path: Any, theme: str = "slides", **options: Any) -> None:
-    """Write figure ``name`` as a 16:9 PowerPoint deck: a diagram as native, editable
-    shapes with one slide a highlight step, any other figure as a picture (``dpi=``).
-    Needs the ``pptx`` extra (python-pptx); see :mod:`lstmfigs.powerpoint`."""
+    """Write figure ``name`` as a 16:9 PowerPoint deck.
+
+    A diagram becomes native, editable shapes, one slide per highlight step; any other
+    figure a picture.  Needs the ``pptx`` extra (python-pptx); see
+    :mod:`lstmfigs.powerpoint`.
+
+    Parameters
+    ----------
+    name : str or path
+        A built-in figure or a ``.toml`` spec file.
+    path : str or path
+        The ``.pptx`` file to write.
+    theme : str, default: "slides"
+        The theme of the slides.
+    **options
+        As for :func:`figure`, and ``dpi`` for pictures.
+    """
     from .build import request
     from .powerpoint import save_pptx as _save_pptx
 

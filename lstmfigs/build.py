@@ -25,15 +25,13 @@ from . import catalog
 from .diagram.spec import DiagramSpec, validate
 from .errors import LstmfigsError, UnknownNameError
 from .limits import check_dpi, check_width
-from .options import DATA_OPTIONS, SPEC_SHAPING_OPTIONS, check
+from .options import DATA_OPTIONS, DIAGRAM_OPTIONS, SPEC_SHAPING_OPTIONS, check
 from .themes import Theme, resolve_theme, theme_context, with_font
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     from matplotlib.figure import Figure
 
-#: The options of a diagram drawn from a spec file or a DiagramSpec.
-SPEC_OPTIONS = ("highlight", "legend", "equations")
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class Request:
     @property
     def accepted(self) -> tuple[str, ...]:
         """The names of the options this figure takes."""
-        return SPEC_OPTIONS if self.entry is None else self.entry.options
+        return DIAGRAM_OPTIONS if self.entry is None else self.entry.options
 
     @property
     def has_data(self) -> bool:
@@ -157,7 +155,7 @@ def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | N
              options: dict[str, Any]) -> Request:
     """The request, once its options are checked against the figure and its spec (a
     built-in diagram's spec follows its options: the chain's layers and steps)."""
-    accepted = SPEC_OPTIONS if entry is None else entry.options
+    accepted = DIAGRAM_OPTIONS if entry is None else entry.options
     checked = check(name, accepted, options)
     if entry is not None:
         spec = _builtin_spec(entry, checked)

@@ -19,7 +19,7 @@ import click
 from . import __version__, catalog
 from .errors import LstmfigsError, printable
 from .limits import MAX_FRAME_MS, MIN_FRAME_MS
-from .options import OPTIONS, SPEC_SHAPING_OPTIONS
+from .options import DIAGRAM_OPTIONS, OPTIONS, SPEC_SHAPING_OPTIONS
 
 #: A command function, as click's decorators take and return it.
 _Command = TypeVar("_Command", bound=Callable[..., Any])
@@ -411,7 +411,7 @@ def _targets(names: Sequence[str], given: dict[str, Any]) -> list[_Target]:
     """Each name looked up in the catalog once (unknown names fail first), with the options
     that apply to it: an option a named figure does not take is an error, one a figure
     swept in by 'all' does not take passes it by."""
-    from .build import SPEC_OPTIONS, is_spec_path
+    from .build import is_spec_path
     from .errors import UnknownNameError
 
     entries: dict[str, catalog.FigureEntry | None] = {}
@@ -422,7 +422,7 @@ def _targets(names: Sequence[str], given: dict[str, Any]) -> list[_Target]:
             entries[name] = None if is_spec_path(name) else catalog.get(name)
     targets = []
     for name, entry in entries.items():
-        accepted = SPEC_OPTIONS if entry is None else entry.options
+        accepted = DIAGRAM_OPTIONS if entry is None else entry.options
         explicit = name in names
         options: dict[str, Any] = {}
         for key, value in given.items():
@@ -591,7 +591,7 @@ def _file_stem(name: str, options: dict[str, Any]) -> str:
     """The output file name: the figure's (or spec's) name, plus what makes this render
     different.  Spec names are identifiers (letters, digits, '_' and '-'), so they cannot
     point outside the output folder."""
-    parts = [name] + [f"{options[key]}{key}" for key in ("layers", "steps")
+    parts = [name] + [f"{options[key]}{key}" for key in SPEC_SHAPING_OPTIONS
                       if options.get(key) not in (None, OPTIONS[key].default)]
     return "-".join(parts + ([options["highlight"]] if options.get("highlight") else []))
 

@@ -67,8 +67,8 @@ class Option:
 
 
 OPTIONS: dict[str, Option] = {option.name: option for option in (
-    Option("highlight", "look", "Diagrams: dim all but one step (forget, input, update, "
-           "output).", (str,), metavar="STEP"),
+    Option("highlight", "look", "Diagrams: dim all but one highlight step (the diagram's "
+           "own, e.g. lstm-cell's forget, input, update, output).", (str,), metavar="STEP"),
     Option("equations", "look", "Diagrams: the equations panel.", (bool,), negatable=True),
     Option("legend", "look", "Diagrams: the notation legend (default: as the spec says).",
            (bool,), negatable=True),
@@ -91,6 +91,9 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
 DATA_OPTIONS: tuple[str, ...] = tuple(n for n, o in OPTIONS.items() if o.kind == "data")
 #: The options that choose a diagram's spec (the unrolled chain's layers and steps).
 SPEC_SHAPING_OPTIONS: tuple[str, ...] = tuple(n for n, o in OPTIONS.items() if o.shapes_spec)
+#: The options of every diagram drawn from a spec (a catalog diagram adds ``width`` and
+#: what shapes its spec; a spec file or DiagramSpec takes exactly these).
+DIAGRAM_OPTIONS: tuple[str, ...] = ("highlight", "legend", "equations")
 
 
 def check(figure: str, accepted: tuple[str, ...], options: dict[str, Any]) -> dict[str, Any]:

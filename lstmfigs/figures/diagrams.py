@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from ..diagram.spec import DiagramSpec
 from ..diagram.tomlio import loads_spec
 from ..errors import LstmfigsError, UnknownNameError, did_you_mean
+from ..options import SPEC_SHAPING_OPTIONS
 from .chain import check_chain_options, stacked_chain, unrolled_cell
 from .variants import VARIANTS, SpecEdit, apply_edit
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The generated diagram, and the options that shape its spec (beyond the look options).
 CHAIN = "lstm-chain"
-CHAIN_OPTIONS = ("layers", "steps")
+CHAIN_OPTIONS = SPEC_SHAPING_OPTIONS
 
 _EDITS: dict[str, SpecEdit] = {edit.name: edit for edit in VARIANTS}
 

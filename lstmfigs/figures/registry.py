@@ -13,10 +13,12 @@ from functools import partial
 from typing import Any
 
 from ..catalog import FigureEntry, register
+from ..options import DIAGRAM_OPTIONS
 from .diagrams import CHAIN, CHAIN_OPTIONS, builtin_names, header
 
 #: The options every diagram drawn from a spec takes.
-DIAGRAM_OPTIONS = ("highlight", "legend", "equations", "width")
+#: Every diagram drawn from a spec takes these, and its page width.
+SPEC_DIAGRAM_OPTIONS = (*DIAGRAM_OPTIONS, "width")
 
 
 class SpecDiagramEntry(FigureEntry):
@@ -35,7 +37,7 @@ for _name in builtin_names():
         kind="diagram",
         summary=_header.title,
         target="lstmfigs.figures.diagrams:builtin_figure",
-        options=DIAGRAM_OPTIONS + (CHAIN_OPTIONS if _name == CHAIN else ()),
+        options=SPEC_DIAGRAM_OPTIONS + (CHAIN_OPTIONS if _name == CHAIN else ()),
         animated=bool(_header.steps),
     ))
 
