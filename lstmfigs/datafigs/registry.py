@@ -10,19 +10,19 @@ MODEL_OPTIONS = ("weights", "inputs", "runs", "width")
 #: Figures about the training runs take other runs (``lstmfigs train``) and the page width.
 SCENARIO_OPTIONS = ("runs", "width")
 
-_MODULE = "lstmfigs.datafigs"
 
-
-def _data_figure(name: str, summary: str, function: str, options: tuple[str, ...], *,
-                 has_summary: bool = True) -> None:
+def _data_figure(name: str, summary: str, options: tuple[str, ...], *, figure: str,
+                 data: str, summary_of: str | None) -> None:
+    """Register a data figure; targets are spelt out in full so that a grep for a function
+    finds its registration."""
     register(FigureEntry(
         name=name,
         kind="data",
         summary=summary,
-        target=f"{_MODULE}.figures:{function}",
+        target=figure,
         options=options,
-        data_target=f"{_MODULE}.measure:{function}_data",
-        summary_target=f"{_MODULE}.measure:{function}_summary" if has_summary else None,
+        data_target=data,
+        summary_target=summary_of,
     ))
 
 
@@ -30,31 +30,56 @@ _data_figure(
     "gate-heatmaps",
     "Units x time heatmaps of a model's gates and states "
     "(LSTM f, i, g, o, c, h; GRU r, z, n, h; RNN)",
-    "gate_heatmaps",
     MODEL_OPTIONS,
-    has_summary=False,
+    figure="lstmfigs.datafigs.figures:gate_heatmaps",
+    data="lstmfigs.datafigs.measure:gate_heatmaps_data",
+    summary_of=None,
 )
 _data_figure(
     "dynamics-dashboard",
     "Overview of an LSTM, GRU or RNN on one sequence: traces, gates, histograms, norms",
-    "dynamics_dashboard",
     MODEL_OPTIONS,
+    figure="lstmfigs.datafigs.figures:dynamics_dashboard",
+    data="lstmfigs.datafigs.measure:dynamics_dashboard_data",
+    summary_of="lstmfigs.datafigs.measure:dynamics_dashboard_summary",
 )
 _data_figure(
     "gradient-decay",
     "Gradient norm against lag (BPTT), RNN vs LSTM, trained and untrained",
-    "gradient_decay",
     (*SCENARIO_OPTIONS, "weights", "inputs"),
+    figure="lstmfigs.datafigs.figures:gradient_decay",
+    data="lstmfigs.datafigs.measure:gradient_decay_data",
+    summary_of="lstmfigs.datafigs.measure:gradient_decay_summary",
 )
-_data_figure("rnn-vs-lstm", "Hidden states of a trained RNN and LSTM on the same input",
-             "rnn_vs_lstm", ("inputs", "runs", "width"))
+_data_figure(
+    "rnn-vs-lstm",
+    "Hidden states of a trained RNN and LSTM on the same input",
+    ("inputs", "runs", "width"),
+    figure="lstmfigs.datafigs.figures:rnn_vs_lstm",
+    data="lstmfigs.datafigs.measure:rnn_vs_lstm_data",
+    summary_of="lstmfigs.datafigs.measure:rnn_vs_lstm_summary",
+)
 _data_figure(
     "gate-saturation",
     "Per-unit gate saturation (Karpathy et al. 2015): LSTM i, f, o; GRU r, z, n; RNN h",
-    "gate_saturation",
     MODEL_OPTIONS,
+    figure="lstmfigs.datafigs.figures:gate_saturation",
+    data="lstmfigs.datafigs.measure:gate_saturation_data",
+    summary_of="lstmfigs.datafigs.measure:gate_saturation_summary",
 )
-_data_figure("lag-accuracy", "Accuracy against lag on remember-the-first-symbol, RNN vs LSTM",
-             "lag_accuracy", SCENARIO_OPTIONS)
-_data_figure("learning-curves", "Loss and accuracy during training at lag 50, RNN vs LSTM",
-             "learning_curves", SCENARIO_OPTIONS)
+_data_figure(
+    "lag-accuracy",
+    "Accuracy against lag on remember-the-first-symbol, RNN vs LSTM",
+    SCENARIO_OPTIONS,
+    figure="lstmfigs.datafigs.figures:lag_accuracy",
+    data="lstmfigs.datafigs.measure:lag_accuracy_data",
+    summary_of="lstmfigs.datafigs.measure:lag_accuracy_summary",
+)
+_data_figure(
+    "learning-curves",
+    "Loss and accuracy during training at lag 50, RNN vs LSTM",
+    SCENARIO_OPTIONS,
+    figure="lstmfigs.datafigs.figures:learning_curves",
+    data="lstmfigs.datafigs.measure:learning_curves_data",
+    summary_of="lstmfigs.datafigs.measure:learning_curves_summary",
+)

@@ -2,8 +2,9 @@
 
 Every built-in diagram drawn from a spec gets its entry from the spec itself: the entry's
 summary is the spec's title, and it is animated (has a storyboard) when the spec has
-highlight steps.  Nothing here names a diagram; see :mod:`lstmfigs.figures.diagrams` for
-where diagrams are declared.
+highlight steps; see :mod:`lstmfigs.figures.diagrams` for where those diagrams are
+declared.  The one diagram not drawn from a spec, ``lstm-activity`` (a simulation's
+activity on the LSTM cell, built in :mod:`lstmfigs.animate`), is registered here by hand.
 """
 
 from __future__ import annotations
