@@ -11,7 +11,23 @@ from collections.abc import Iterable
 
 
 def did_you_mean(name: str, known: Iterable[str], n: int = 1) -> str:
-    """`` (did you mean 'x'?)`` for the nearest of ``known`` to ``name``, or ``""``."""
+    """`` (did you mean 'x'?)`` for the nearest of ``known`` to ``name``, or ``""``.
+
+    Parameters
+    ----------
+    name : str
+        The unknown name (anything else is turned into a string).
+    known : iterable of str
+        The names that exist.
+    n : int, default: 1
+        The most suggestions to make.
+
+    Returns
+    -------
+    str
+        ``" (did you mean 'x', 'y'?)"``, to append to a message, or ``""`` when nothing in
+        ``known`` is close.
+    """
     import difflib
 
     close = difflib.get_close_matches(str(name), list(known), n=n)
@@ -26,6 +42,16 @@ def printable(text: str) -> str:
     characters (zero-width spaces, U+FEFF, bidirectional overrides) and the surrogates of
     undecodable file-name bytes are shown as escapes (``\\x1b``, ``\\u202e``), so user data
     quoted in a message cannot rewrite the terminal or hide what it says.
+
+    Parameters
+    ----------
+    text : str
+        Any text (anything else is turned into a string).
+
+    Returns
+    -------
+    str
+        The text on one line, with the characters above escaped.
     """
     import unicodedata
 
@@ -75,6 +101,19 @@ class SpecError(LstmfigsError):
         return f"{prefix}: {self.message}" if prefix else self.message
 
     def located(self, source: str, line: int | None = None) -> SpecError:
-        """The same error, attributed to a file (and line, when known)."""
+        """The same error, attributed to a file (and line, when known).
+
+        Parameters
+        ----------
+        source : str
+            The file the spec came from.
+        line : int, optional
+            The line in ``source``; None keeps the error's own line.
+
+        Returns
+        -------
+        SpecError
+            A new error with the same message and field path.
+        """
         return SpecError(self.message, path=self.path, source=source,
                          line=line if line is not None else self.line)

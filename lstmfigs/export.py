@@ -65,6 +65,13 @@ class ThemedFigure(Figure):
                                            "macosx", "toolbar", "timezone"))}
 
     def draw(self, renderer: Any) -> None:
+        """Draw the figure under the rcParams of its theme, captured when it was made.
+
+        Parameters
+        ----------
+        renderer : RendererBase
+            The renderer to draw with, as for `.Figure.draw`.
+        """
         # Fonts, hatch widths and layout engines read rcParams while drawing, so a figure
         # shown in a notebook or checked before it is saved must draw under its theme too,
         # or the saved file would depend on what happened to it first.
@@ -93,7 +100,13 @@ class ThemedFigure(Figure):
 
     def show(self, warn: bool = True) -> None:
         """Show the figure: in a notebook, display it (once); elsewhere in a window of
-        pyplot's GUI backend if there is one, else warn (as matplotlib does), never raise."""
+        pyplot's GUI backend if there is one, else warn (as matplotlib does), never raise.
+
+        Parameters
+        ----------
+        warn : bool, default: True
+            Warn when there is no window to show the figure in.
+        """
         shell = _kernel_shell()
         if shell is not None:
             from IPython.display import display
@@ -116,6 +129,21 @@ class ThemedFigure(Figure):
         manager.show()
 
     def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
+        """`.Figure.savefig` under the figure's theme, with reproducible metadata.
+
+        Parameters
+        ----------
+        fname : str, path-like or file-like
+            Where to save, as for `.Figure.savefig`.
+        *args, **kwargs
+            Passed on to `.Figure.savefig`; a ``metadata`` dict is merged over the reproducible
+            defaults of PDF, SVG and PNG.
+
+        Raises
+        ------
+        LstmfigsError
+            If the figure's size, or a PNG's pixel count at the given ``dpi``, is out of bounds.
+        """
         fmt = kwargs.get("format") or _format_of(fname)
         if fmt in _REPRODUCIBLE_METADATA:
             metadata = dict(_REPRODUCIBLE_METADATA[fmt])
@@ -197,6 +225,25 @@ def _format_of(fname: Any) -> str | None:
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    """``fmt`` as a known format name: lower case, without a leading dot.
+
+    Parameters
+    ----------
+    fmt : str
+        A format or suffix (``"PDF"``, ``".png"``).
+    allowed : tuple of str, default: FORMATS
+        The formats accepted.
+
+    Returns
+    -------
+    str
+        The normalised name.
+
+    Raises
+    ------
+    LstmfigsError
+        If it is not one of ``allowed``.
+    """
     fmt = fmt.lower().lstrip(".")
     if fmt not in allowed:
         raise LstmfigsError(f"unknown format '{fmt}'; formats: {', '.join(allowed)}")
@@ -232,7 +279,13 @@ def _temporary(folder: Path) -> tuple[Path, BinaryIO]:
 def remove_stale_temporaries(folder: Path) -> None:
     """Remove temporary files that a killed lstmfigs process (SIGKILL, power loss) left in
     ``folder``: their process is gone and they are older than an hour.  (POSIX only: on
-    Windows, signal 0 is CTRL_C_EVENT, not a probe.)"""
+    Windows, signal 0 is CTRL_C_EVENT, not a probe.)
+
+    Parameters
+    ----------
+    folder : Path
+        The folder to clean; errors (an unreadable folder, a file that vanished) are ignored.
+    """
     if os.name != "posix":
         return
     now = time.time()
@@ -337,7 +390,23 @@ class Batch:
         return list(self._staged)
 
     def make_folder(self, folder: Path) -> Path:
-        """Create ``folder`` (and its parents) now; an aborted batch removes it again."""
+        """Create ``folder`` (and its parents) now; an aborted batch removes it again.
+
+        Parameters
+        ----------
+        folder : Path
+            The folder to create.
+
+        Returns
+        -------
+        Path
+            ``folder``.
+
+        Raises
+        ------
+        LstmfigsError
+            If it cannot be created.
+        """
         folder = Path(folder)
         missing = []
         probe = folder
@@ -349,6 +418,25 @@ class Batch:
         return folder
 
     def stage(self, path: Path, write: Callable[[BinaryIO], Any]) -> Path:
+        """Write ``path``'s content to a temporary file now, to be renamed at :meth:`commit`.
+
+        Parameters
+        ----------
+        path : Path
+            The target file; staged twice, the last content counts.
+        write : callable
+            Called once with the temporary file, open for writing bytes.
+
+        Returns
+        -------
+        Path
+            ``path``.
+
+        Raises
+        ------
+        LstmfigsError
+            If the folder is missing, ``path`` is a folder, or the file cannot be written.
+        """
         path = Path(path)
         folder = _folder_of(path)
         if folder not in self._cleaned:
@@ -469,7 +557,32 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], Any], *,
 
 def save_figure(fig: Figure, path: Any, *, format: str | None = None, dpi: float | None = None,
                 transparent: bool | None = None) -> Path:
-    """Write ``fig`` to ``path`` atomically and reproducibly; the format follows the suffix."""
+    """Write ``fig`` to ``path`` atomically and reproducibly; the format follows the suffix.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+    path : str or os.PathLike
+        The file to write.
+    format : str, optional
+        One of :data:`FORMATS`; None takes the suffix of ``path`` (PDF when it has none).
+    dpi : float, optional
+        Resolution of rasters; None for the theme's (or matplotlib's) ``savefig.dpi``.
+    transparent : bool, optional
+        A transparent background; None leaves it to ``savefig.transparent``.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    LstmfigsError
+        If an argument is invalid, the format unknown, the figure's size or pixel count out
+        of bounds, or the file cannot be written.
+    """
     if not isinstance(fig, Figure):
         raise LstmfigsError(f"expected a matplotlib Figure to save, got {type(fig).__name__}")
     path = _output_path(path)
@@ -496,7 +609,22 @@ def save_figure(fig: Figure, path: Any, *, format: str | None = None, dpi: float
 
 
 def check_savable(fig: Figure, fmt: str, dpi: float | None = None) -> None:
-    """``fig`` has a sane size, and as a raster stays within the pixel limit."""
+    """``fig`` has a sane size, and as a raster stays within the pixel limit.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+    fmt : str
+        The format, lower case.
+    dpi : float, optional
+        Resolution of a PNG; None for :func:`raster_dpi`'s default.
+
+    Raises
+    ------
+    LstmfigsError
+        If the figure's size is impossible or a PNG would exceed the pixel limit.
+    """
     width, height = (float(v) for v in fig.get_size_inches())
     check_figure_size(width, height)
     if fmt == "png":
@@ -505,7 +633,20 @@ def check_savable(fig: Figure, fmt: str, dpi: float | None = None) -> None:
 
 def raster_dpi(fig: Figure, dpi: float | None = None) -> float:
     """The resolution ``fig`` is rasterised at: ``dpi``, else its theme's ``savefig.dpi``
-    (``"figure"`` meaning the figure's own dpi)."""
+    (``"figure"`` meaning the figure's own dpi).
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+    dpi : float, optional
+        An explicit resolution, which wins.
+
+    Returns
+    -------
+    float
+        Dots per inch.
+    """
     if dpi is not None:
         return float(dpi)
     rc = fig._rc if isinstance(fig, ThemedFigure) else mpl.rcParams

@@ -130,7 +130,28 @@ def read_bytes(path: PathLike, what: str, limit: int) -> bytes:
 
 
 def read_text(path: PathLike, what: str, limit: int) -> str:
-    """A regular file of at most ``limit`` bytes as UTF-8 text (a BOM is dropped)."""
+    """A regular file of at most ``limit`` bytes as UTF-8 text (a BOM is dropped).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to read.
+    what : str
+        What the file is, for messages (``"spec"``).
+    limit : int
+        The most bytes to read.
+
+    Returns
+    -------
+    str
+        The file's text.
+
+    Raises
+    ------
+    LstmfigsError
+        If the file is missing, not a regular file, unreadable, larger than ``limit`` or not
+        UTF-8.
+    """
     data = read_bytes(path, what, limit)
     try:
         return data.decode("utf-8-sig")

@@ -56,13 +56,36 @@ def cache_dir() -> Path:
 
 def cache_key(parameters: Mapping[str, Any]) -> str:
     """A short, stable hash of ``parameters`` (JSON-serialisable) and of this machine's
-    numeric identity (lstmfigs, NumPy and its SIMD loops, BLAS and its kernels)."""
+    numeric identity (lstmfigs, NumPy and its SIMD loops, BLAS and its kernels).
+
+    Parameters
+    ----------
+    parameters : mapping of str to JSON-serialisable values
+        What, besides the machine, determines the entry's numbers.
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of a SHA-256 hash.
+    """
     payload = json.dumps({"parameters": dict(parameters), "identity": numeric_identity(),
                           "format": CACHE_FORMAT}, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
 def job_path(job: TrainingJob) -> Path:
+    """Where the cache entry of ``job`` is, ``jobs/{model}-lag{lag}-seed{seed}-{key}.npz``.
+
+    Parameters
+    ----------
+    job : TrainingJob
+        The training run the entry holds; all its fields go into the key.
+
+    Returns
+    -------
+    Path
+        The entry's path under :func:`cache_dir` (neither the file nor the folder need exist).
+    """
     return (
         cache_dir()
         / "jobs"
@@ -71,6 +94,23 @@ def job_path(job: TrainingJob) -> Path:
 
 
 def check_name(name: str) -> str:
+    """``name`` if it may name a run set in the cache (it becomes part of a file name).
+
+    Parameters
+    ----------
+    name : str
+        Up to 64 letters, digits, ``_``, ``-`` and ``.``, starting with a letter or digit.
+
+    Returns
+    -------
+    str
+        ``name`` unchanged.
+
+    Raises
+    ------
+    LstmfigsError
+        If ``name`` is not a string of that form.
+    """
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise LstmfigsError(f"run set name {name!r}: use up to 64 letters, digits, '_', '-' "
                             "and '.', starting with a letter or digit")
@@ -78,13 +118,41 @@ def check_name(name: str) -> str:
 
 
 def named_runs_path(name: str) -> Path:
+    """Where the run set named ``name`` is cached, ``runs/{name}-{key}.npz``.
+
+    Parameters
+    ----------
+    name : str
+        The run set's name (checked by :func:`check_name`).
+
+    Returns
+    -------
+    Path
+        The entry's path under :func:`cache_dir` (the file need not exist).
+
+    Raises
+    ------
+    LstmfigsError
+        If ``name`` is not a valid run set name.
+    """
     return cache_dir() / "runs" / f"{check_name(name)}-{cache_key({'name': name})}.npz"
 
 
 def load_job(job: TrainingJob) -> TrainedRun | None:
     """The cached run of ``job``, or None when it is missing or damaged in any way
     (unreadable, not a regular file, wrong keys, shapes or dtypes, NaN): then it is
-    trained again and the entry replaced."""
+    trained again and the entry replaced.
+
+    Parameters
+    ----------
+    job : TrainingJob
+        The training run to look up.
+
+    Returns
+    -------
+    TrainedRun or None
+        The cached run, or None when there is no usable entry.
+    """
     path = job_path(job)
     if not os.path.lexists(path):
         return None

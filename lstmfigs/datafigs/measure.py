@@ -78,7 +78,18 @@ class Recording:
         return int(self.states["h"].shape[-1])
 
     def sequence(self, index: int = 0) -> dict[str, np.ndarray]:
-        """Sequence ``index``: ``x`` (T, I) and each recorded quantity as (T, H)."""
+        """Sequence ``index``: ``x`` (T, I) and each recorded quantity as (T, H).
+
+        Parameters
+        ----------
+        index : int, default: 0
+            Which sequence of the batch (an index into the batch axis B).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``"x"`` and every key of :attr:`states`, each a view with the batch axis removed.
+        """
         return {"x": self.x[:, index], **{k: v[:, index] for k, v in self.states.items()}}
 
 

@@ -186,6 +186,13 @@ class InViewLocator(Locator):
         self.base = base
 
     def set_axis(self, axis: Any) -> None:
+        """Attach this locator, and the wrapped one, to ``axis``.
+
+        Parameters
+        ----------
+        axis : matplotlib.axis.Axis
+            The axis whose ticks are located.
+        """
         super().set_axis(axis)
         self.base.set_axis(axis)
 
@@ -197,6 +204,18 @@ class InViewLocator(Locator):
         return [float(tick) for tick in ticks[(ticks >= low - slack) & (ticks <= high + slack)]]
 
     def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
+        """The wrapped locator's ticks for ``vmin`` to ``vmax``, keeping those inside the range.
+
+        Parameters
+        ----------
+        vmin, vmax : float
+            The ends of the range, in either order.
+
+        Returns
+        -------
+        list of float
+            The ticks between ``vmin`` and ``vmax``, ends included.
+        """
         low, high = sorted((vmin, vmax))
         ticks = np.asarray(self.base.tick_values(vmin, vmax))
         return [float(tick) for tick in ticks[(ticks >= low) & (ticks <= high)]]

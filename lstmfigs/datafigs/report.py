@@ -21,7 +21,19 @@ def _significant(value: float) -> str:
 
 
 def outcome_markdown(run_set: RunSet | None = None) -> str:
-    """The measured outcome of ``run_set`` (the shipped runs by default) as Markdown."""
+    """The measured outcome of ``run_set`` (the shipped runs by default) as Markdown.
+
+    Parameters
+    ----------
+    run_set : RunSet, optional
+        The runs to report on; None for the shipped runs.
+
+    Returns
+    -------
+    str
+        Markdown paragraphs and a table (no trailing newline), as written between the
+        README's outcome markers.
+    """
     run_set = shipped() if run_set is None else run_set
     scenario = run_set.scenario
     seeds = len(scenario.seeds)
@@ -63,12 +75,47 @@ def outcome_markdown(run_set: RunSet | None = None) -> str:
 
 
 def replace_block(text: str, block: str) -> str:
-    """``text`` with what stands between the outcome markers replaced by ``block``."""
+    """``text`` with what stands between the outcome markers replaced by ``block``.
+
+    Parameters
+    ----------
+    text : str
+        A document holding the ``<!-- outcome:start -->`` and ``<!-- outcome:end -->``
+        markers, in that order.
+    block : str
+        What to put between them, on lines of its own.
+
+    Returns
+    -------
+    str
+        The new text; what lies outside the markers is unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` lacks either marker.
+    """
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{START}\n{block}\n{END}{tail}"
 
 
 def current_block(text: str) -> str:
-    """What stands between the outcome markers of ``text``."""
+    """What stands between the outcome markers of ``text``.
+
+    Parameters
+    ----------
+    text : str
+        A document holding the outcome markers, in order.
+
+    Returns
+    -------
+    str
+        What stands between them, without leading or trailing newlines.
+
+    Raises
+    ------
+    IndexError
+        If ``text`` lacks either marker.
+    """
     return text.split(START, 1)[1].split(END, 1)[0].strip("\n")

@@ -65,7 +65,26 @@ class RunSet:
 
     # ------------------------------------------------------------------ access
     def run(self, model: ModelKind, lag: int | None = None, seed: int | None = None) -> TrainedRun:
-        """One run; by default the representative run of ``model`` at the main lag."""
+        """One run; by default the representative run of ``model`` at the main lag.
+
+        Parameters
+        ----------
+        model : {"lstm", "rnn"}
+            The model kind.
+        lag : int, optional
+            The lag; None for the scenario's main lag.
+        seed : int, optional
+            The seed; None for :meth:`representative_seed` of ``model`` at ``lag``.
+
+        Returns
+        -------
+        TrainedRun
+
+        Raises
+        ------
+        LstmfigsError
+            If the set holds no such run.
+        """
         lag = self.scenario.main_lag if lag is None else lag
         seed = self.representative_seed(model, lag) if seed is None else seed
         try:
@@ -75,25 +94,80 @@ class RunSet:
                                 f"seed {seed}") from None
 
     def seed_runs(self, model: ModelKind, lag: int | None = None) -> list[TrainedRun]:
-        """The runs of every seed at ``lag`` (the main lag by default), in seed order."""
+        """The runs of every seed at ``lag`` (the main lag by default), in seed order.
+
+        Parameters
+        ----------
+        model : {"lstm", "rnn"}
+            The model kind.
+        lag : int, optional
+            The lag; None for the scenario's main lag.
+
+        Returns
+        -------
+        list of TrainedRun
+            One run per seed of the scenario.
+
+        Raises
+        ------
+        LstmfigsError
+            If the set lacks one of the runs.
+        """
         lag = self.scenario.main_lag if lag is None else lag
         return [self.run(model, lag, seed) for seed in self.scenario.seeds]
 
     def final(self, model: ModelKind, key: str = "accuracy") -> np.ndarray:
-        """The last evaluation's ``key`` (accuracy or loss) as (seeds, lags)."""
+        """The last evaluation's ``key`` (accuracy or loss) as (seeds, lags).
+
+        Parameters
+        ----------
+        model : {"lstm", "rnn"}
+            The model kind.
+        key : {"accuracy", "loss"}, default: "accuracy"
+            Which entry of each run's history.
+
+        Returns
+        -------
+        numpy.ndarray
+            Floats, one row per seed and one column per lag, in the scenario's order.
+        """
         return np.asarray([[float(self.runs[model, lag, seed].history[key][-1])
                             for lag in self.scenario.lags] for seed in self.scenario.seeds])
 
     def representative_seed(self, model: ModelKind, lag: int | None = None) -> int:
         """The seed whose final evaluation loss is the median of ``model``'s seeds at
-        ``lag`` (the lower middle one for an even count; ties go to the smaller seed)."""
+        ``lag`` (the lower middle one for an even count; ties go to the smaller seed).
+
+        Parameters
+        ----------
+        model : {"lstm", "rnn"}
+            The model kind.
+        lag : int, optional
+            The lag; None for the scenario's main lag.
+
+        Returns
+        -------
+        int
+            One of the scenario's seeds.
+        """
         lag = self.scenario.main_lag if lag is None else lag
         ranked = sorted(self.scenario.seeds,
                         key=lambda seed: (self.runs[model, lag, seed].final_loss, seed))
         return ranked[(len(ranked) - 1) // 2]
 
     def solved(self, model: ModelKind) -> np.ndarray:
-        """How many seeds solved each lag (final accuracy >= :data:`SOLVED`), (lags,)."""
+        """How many seeds solved each lag (final accuracy >= :data:`SOLVED`), (lags,).
+
+        Parameters
+        ----------
+        model : {"lstm", "rnn"}
+            The model kind.
+
+        Returns
+        -------
+        numpy.ndarray
+            Integer counts, one per lag of the scenario.
+        """
         return np.asarray((self.final(model) >= SOLVED).sum(axis=0))
 
     # ------------------------------------------------------------------ files
@@ -119,6 +193,28 @@ class RunSet:
     @classmethod
     def from_runs(cls, scenario: Scenario, runs: Mapping[TrainingJob, TrainedRun],
                   environment: dict[str, Any], origin: str) -> RunSet:
+        """A run set of the runs of every job of ``scenario``.
+
+        Parameters
+        ----------
+        scenario : Scenario
+            What was trained.
+        runs : mapping of TrainingJob to TrainedRun
+            The runs, keyed by their jobs; extra runs are kept, none may be missing.
+        environment : dict of str to Any
+            Where they were trained (copied).
+        origin : str
+            Where they came from, for messages.
+
+        Returns
+        -------
+        RunSet
+
+        Raises
+        ------
+        LstmfigsError
+            If a job of ``scenario`` has no run.
+        """
         by_key: dict[tuple[str, int, int], TrainedRun] = {
             (job.model, job.lag, job.seed): run for job, run in runs.items()}
         missing = [
@@ -130,7 +226,25 @@ class RunSet:
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], origin: str) -> RunSet:
-        """A run set from :meth:`to_arrays`' output, every array checked."""
+        """A run set from :meth:`to_arrays`' output, every array checked.
+
+        Parameters
+        ----------
+        arrays : mapping of str to numpy.ndarray
+            A ``meta`` record and, per model and run array, one array stacked as (lags, seeds, ...).
+        origin : str
+            Where they came from, for messages.
+
+        Returns
+        -------
+        RunSet
+
+        Raises
+        ------
+        LstmfigsError
+            If the meta record, the scenario, an array's presence, shape, dtype or values are
+            not what a run set of this format holds.
+        """
         where = f"runs from {origin}"
         meta = _meta(arrays, where)
         scenario = Scenario.from_dict(meta.get("scenario"), f"{where}: scenario")
@@ -162,7 +276,24 @@ class RunSet:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], origin: str | None = None) -> RunSet:
-        """Read a run set file (or the :data:`RUNS_FILE` in a folder), validated."""
+        """Read a run set file (or the :data:`RUNS_FILE` in a folder), validated.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A run set ``.npz`` file, or a folder holding :data:`RUNS_FILE`.
+        origin : str, optional
+            Where the runs came from, for messages; the quoted path by default.
+
+        Returns
+        -------
+        RunSet
+
+        Raises
+        ------
+        LstmfigsError
+            If the file cannot be read or does not hold a valid run set.
+        """
         path = Path(path)
         if path.is_dir():
             path = path / RUNS_FILE
@@ -220,6 +351,21 @@ def resolve(runs: RunsSource) -> RunSet:
     to a run set file or to a folder holding :data:`RUNS_FILE` (``lstmfigs train -o``).  Any
     other string: the name of a run set ``lstmfigs train --name NAME`` stored in the cache
     for this machine's lstmfigs, NumPy and BLAS (default name ``retrained``).
+
+    Parameters
+    ----------
+    runs : None, str, os.PathLike or RunSet
+        Which runs, as above.
+
+    Returns
+    -------
+    RunSet
+
+    Raises
+    ------
+    LstmfigsError
+        If ``runs`` is of another type, the file or cache entry is missing or damaged, or the
+        name is not a valid run set name.
     """
     if runs is None or (isinstance(runs, str) and runs == "shipped"):
         return shipped()

@@ -94,7 +94,20 @@ class TrainingJob:
 
 
 def evaluation_steps(steps: int, eval_every: int) -> list[int]:
-    """The steps at which the trainer evaluates (see :func:`lstmfigs.sim.train.fit`)."""
+    """The steps at which the trainer evaluates (see :func:`lstmfigs.sim.train.fit`).
+
+    Parameters
+    ----------
+    steps : int
+        Training steps.
+    eval_every : int
+        Evaluate after every this many steps.
+
+    Returns
+    -------
+    list of int
+        Step 0, every multiple of ``eval_every`` up to ``steps``, and ``steps`` itself, in order.
+    """
     return [0] + [s for s in range(1, steps + 1) if s % eval_every == 0 or s == steps]
 
 
@@ -110,7 +123,18 @@ class TrainedRun:
     history: dict[str, np.ndarray] = field(default_factory=dict)
 
     def model(self, dtype: str | None = None) -> LSTM | RNN:
-        """A fresh model holding the trained weights (``dtype`` converts explicitly)."""
+        """A fresh model holding the trained weights (``dtype`` converts explicitly).
+
+        Parameters
+        ----------
+        dtype : str, optional
+            A NumPy dtype name (``"float64"``); None keeps the dtype the job's model is built with.
+
+        Returns
+        -------
+        LSTM or RNN
+            A new model; the run is not changed.
+        """
         model = self.job.build_model()
         model.load_state_dict(self.state_dict)
         if dtype is not None and np.dtype(dtype) != model.dtype:
@@ -118,7 +142,18 @@ class TrainedRun:
         return model
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Predicted symbols (B,) for inputs ``x`` (T, B, I), through model and readout."""
+        """Predicted symbols (B,) for inputs ``x`` (T, B, I), through model and readout.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Inputs, (T, B, I); cast to float32.
+
+        Returns
+        -------
+        numpy.ndarray
+            For each sequence, the index of the readout's largest output at the last step.
+        """
         hidden = self.model().forward(x.astype(np.float32, copy=False)).h[-1]
         return np.asarray((hidden @ self.readout_weight.T + self.readout_bias).argmax(axis=-1))
 
@@ -142,7 +177,19 @@ class TrainedRun:
     @classmethod
     def from_arrays(cls, job: TrainingJob, arrays: dict[str, np.ndarray]) -> TrainedRun:
         """The inverse of :meth:`to_arrays`; the arrays must have passed
-        :func:`check_run_arrays`."""
+        :func:`check_run_arrays`.
+
+        Parameters
+        ----------
+        job : TrainingJob
+            The job the run belongs to.
+        arrays : dict of str to numpy.ndarray
+            The run's arrays under ``param/``, ``history/`` and ``readout/`` (not copied).
+
+        Returns
+        -------
+        TrainedRun
+        """
 
         def part(prefix: str) -> dict[str, np.ndarray]:
             return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
@@ -152,7 +199,19 @@ class TrainedRun:
 
 
 def expected_run_shapes(job: TrainingJob) -> dict[str, tuple[int, ...]]:
-    """The shape of every array a run of ``job`` holds (all float32)."""
+    """The shape of every array a run of ``job`` holds (all float32).
+
+    Parameters
+    ----------
+    job : TrainingJob
+        The job.
+
+    Returns
+    -------
+    dict of str to tuple of int
+        Shapes keyed ``param/{name}`` (the model's PyTorch names), ``history/{key}`` (E,)
+        and ``readout/weight`` (n_symbols, hidden_size), ``readout/bias`` (n_symbols,).
+    """
     shapes = {f"param/{name}": shape for name, shape in job.build_model().param_shapes().items()}
     shapes.update({f"history/{key}": (job.evaluations,) for key in HISTORY_KEYS})
     shapes["readout/weight"] = (job.n_symbols, job.hidden_size)
@@ -168,6 +227,25 @@ def check_run_arrays(
     Checked like user input: every key present, exact shape, dtype float32, finite values
     (``train_loss`` at step 0 is NaN by definition: nothing was trained yet), the
     evaluation steps the trainer uses, and accuracies in [0, 1].
+
+    Parameters
+    ----------
+    job : TrainingJob
+        The job the arrays should be a run of.
+    arrays : dict of str to numpy.ndarray
+        The arrays as read (keys as :func:`expected_run_shapes`).
+    where : str
+        Where they came from, to begin the error message.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The expected arrays only (extra keys are dropped).
+
+    Raises
+    ------
+    LstmfigsError
+        On the first check that fails.
     """
     checked: dict[str, np.ndarray] = {}
     for key, shape in expected_run_shapes(job).items():
@@ -191,7 +269,18 @@ def check_run_arrays(
 
 def train_job(job: TrainingJob) -> TrainedRun:
     """Train ``job`` from scratch (deterministic on one machine: the same job gives the
-    same bits there; another CPU or NumPy may give another model)."""
+    same bits there; another CPU or NumPy may give another model).
+
+    Parameters
+    ----------
+    job : TrainingJob
+        What to train.
+
+    Returns
+    -------
+    TrainedRun
+        The trained run, its arrays float32 as they are stored.
+    """
     model = job.build_model()
     result = train.fit(model, job.task, steps=job.steps, batch_size=job.batch_size, lr=job.lr,
                        clip=job.clip, seed=job.seed, eval_every=job.eval_every,
@@ -289,6 +378,21 @@ class Scenario:
         return f"{self.lstm_init} init"
 
     def job(self, model: ModelKind, lag: int | None = None, seed: int | None = None) -> TrainingJob:
+        """The training job for one model, lag and seed of this scenario.
+
+        Parameters
+        ----------
+        model : {"lstm", "rnn"}
+            The model kind.
+        lag : int, optional
+            The lag; None for :attr:`main_lag`.
+        seed : int, optional
+            The seed; None for the first of :attr:`seeds`.
+
+        Returns
+        -------
+        TrainingJob
+        """
         return TrainingJob(
             model=model, lag=self.main_lag if lag is None else lag,
             seed=self.seeds[0] if seed is None else seed, hidden_size=self.hidden_size,
@@ -303,18 +407,60 @@ class Scenario:
     def sample(
         self, lag: int | None = None, batch: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The fixed evaluation sequences ``(x (T, B, I) float32, symbols (B,))``."""
+        """The fixed evaluation sequences ``(x (T, B, I) float32, symbols (B,))``.
+
+        Parameters
+        ----------
+        lag : int, optional
+            The lag; None for :attr:`main_lag`.
+        batch : int, optional
+            How many sequences; None for :attr:`sample_batch`.
+
+        Returns
+        -------
+        x : numpy.ndarray
+            One-hot inputs, (T, B, I) float32.
+        symbols : numpy.ndarray
+            The symbol each sequence should recall, (B,).
+        """
         task = tasks.FirstSymbol(lag=self.main_lag if lag is None else lag,
                                  n_symbols=self.n_symbols, seed=self.sample_seed)
         return task.sample(self.sample_batch if batch is None else batch)
 
     def untrained_lstm(self, forget_bias: float, seed: int, dtype: str = "float64") -> LSTM:
         """PyTorch's default initialisation with the effective forget bias set to
-        ``forget_bias``."""
+        ``forget_bias``.
+
+        Parameters
+        ----------
+        forget_bias : float
+            The effective forget-gate bias.
+        seed : int
+            Seed of the initial weights.
+        dtype : str, default: "float64"
+            The model's dtype.
+
+        Returns
+        -------
+        LSTM
+        """
         return LSTM(self.input_size, self.hidden_size, seed=seed, dtype=dtype,
                     forget_bias=float(forget_bias))
 
     def untrained_rnn(self, seed: int, dtype: str = "float64") -> RNN:
+        """An RNN with PyTorch's default initialisation, of this scenario's sizes.
+
+        Parameters
+        ----------
+        seed : int
+            Seed of the initial weights.
+        dtype : str, default: "float64"
+            The model's dtype.
+
+        Returns
+        -------
+        RNN
+        """
         return RNN(self.input_size, self.hidden_size, seed=seed, dtype=dtype)
 
     def to_dict(self) -> dict[str, Any]:
@@ -322,7 +468,24 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, values: Any, where: str = "scenario") -> Scenario:
-        """A scenario from :meth:`to_dict`'s output (as read back from JSON), checked."""
+        """A scenario from :meth:`to_dict`'s output (as read back from JSON), checked.
+
+        Parameters
+        ----------
+        values : Any
+            A mapping of field names to values; lists become tuples.
+        where : str, default: "scenario"
+            Where the values came from, to begin error messages.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        LstmfigsError
+            If ``values`` is not a mapping, holds an unknown setting, or a value is invalid.
+        """
         if not isinstance(values, dict):
             raise LstmfigsError(f"{where}: expected a mapping of settings")
         known = {f.name: f for f in fields(cls)}

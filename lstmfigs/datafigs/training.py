@@ -47,12 +47,41 @@ def available_cores() -> int:
 
 
 def run_to_bytes(run: TrainedRun) -> bytes:
+    """``run`` as the bytes of an uncompressed ``.npz`` archive of :meth:`TrainedRun.to_arrays`.
+
+    Parameters
+    ----------
+    run : TrainedRun
+        A finished run.
+
+    Returns
+    -------
+    bytes
+    """
     buffer = io.BytesIO()  # np.savez needs a seekable file; a pipe is not
     np.savez(buffer, **run.to_arrays())  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
 def run_from_bytes(job: TrainingJob, data: bytes) -> TrainedRun:
+    """The run of ``job`` that :func:`run_to_bytes` encoded, every array checked.
+
+    Parameters
+    ----------
+    job : TrainingJob
+        The job the worker was given.
+    data : bytes
+        The ``.npz`` archive the worker sent.
+
+    Returns
+    -------
+    TrainedRun
+
+    Raises
+    ------
+    LstmfigsError
+        If ``data`` is not a readable archive or not a sane run of ``job``.
+    """
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
@@ -146,6 +175,26 @@ def train_runs(scenario: Scenario, *, workers: int | None = None, use_cache: boo
     and cached as each finishes, so an interrupted run resumes.  ``use_cache=False``
     trains everything and touches no cache.  ``progress`` (default: when ``stream``, stderr
     by default, is a terminal) draws a progress bar.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to train.
+    workers : int, optional
+        The most worker processes; None (or 0) for the available cores.
+    use_cache : bool, default: True
+        Read valid cache entries and store each new run.
+    progress : bool, optional
+        Draw a progress bar on ``stream``; None draws one when ``stream`` is a terminal.
+    stream : text file, optional
+        Where the progress bar goes; None for ``sys.stderr``.
+    origin : str, default: "training"
+        The run set's origin, for messages.
+
+    Returns
+    -------
+    RunSet
+        Every run of ``scenario``, with this machine's environment record.
     """
     stream = sys.stderr if stream is None else stream
     if progress is None:
@@ -225,7 +274,16 @@ def _train_in_workers(jobs: list[TrainingJob],
 
 
 def write_stream(run: TrainedRun, stream: BinaryIO) -> None:
-    """The worker's side of the protocol (see :class:`_Worker`)."""
+    """The worker's side of the protocol (see :class:`_Worker`).
+
+    Parameters
+    ----------
+    run : TrainedRun
+        The trained run.
+    stream : binary file
+        The worker's standard output: an 8-byte big-endian length, then
+        :func:`run_to_bytes`, then a flush.
+    """
     data = run_to_bytes(run)
     stream.write(len(data).to_bytes(8, "big"))
     stream.write(data)
