@@ -290,7 +290,30 @@ def _packed_frames(images: Iterable[Any], mode: str,
 def animation_bytes(images: Iterable[Any], duration_ms: int, fmt: str = "gif", *,
                     transparent: bool = False) -> bytes:
     """Frames (PIL images of one size, any iterable) as a looping ``gif``, ``apng`` or
-    ``webp``."""
+    ``webp``.
+
+    Parameters
+    ----------
+    images : iterable of PIL.Image.Image
+        The frames, all the same size.
+    duration_ms : int
+        How long each frame is shown, in milliseconds.
+    fmt : {"gif", "apng", "webp"}, default: "gif"
+        The file format (``gif`` goes through :func:`gif_bytes`).
+    transparent : bool, default: False
+        Keep the frames' alpha (RGBA) rather than flattening them to RGB.
+
+    Returns
+    -------
+    bytes
+        The encoded animation, looping forever.
+
+    Raises
+    ------
+    LstmfigsError
+        If ``fmt`` is unknown, Pillow lacks WebP support for ``webp``, or the frames are
+        none, too many or of different sizes.
+    """
     from PIL import Image
 
     if fmt == "gif":
@@ -331,6 +354,25 @@ def gif_bytes(images: Iterable[Any], duration_ms: int, *, transparent: bool = Fa
     from frame to frame, so nothing flickers, and the result is deterministic.  With
     ``transparent``, pixels less than half opaque become the one transparent index and the
     rest keep their own colour (GIF has no partial transparency).
+
+    Parameters
+    ----------
+    images : iterable of PIL.Image.Image
+        The frames, all the same size.
+    duration_ms : int
+        How long each frame is shown, in milliseconds.
+    transparent : bool, default: False
+        Read the frames as RGBA and keep a transparent index.
+
+    Returns
+    -------
+    bytes
+        The GIF file.
+
+    Raises
+    ------
+    LstmfigsError
+        If there are no frames, too many, or they differ in size.
     """
     from PIL import Image
 
@@ -386,6 +428,18 @@ def frame_steps(steps: int, limit: int | None = None) -> list[int]:
     run shows every k-th step from the first, k = ceil(steps / limit), and always its last
     step (in place of the last sampled one when the limit is reached): a 10,000-step run
     shows steps 1, 101, 201, ..., 9901 and 10000.
+
+    Parameters
+    ----------
+    steps : int
+        The number of time steps in the run.
+    limit : int, optional
+        The most frames to show; default :data:`~lstmfigs.limits.MAX_FRAMES`.
+
+    Returns
+    -------
+    list of int
+        Increasing 0-based time indices, at most ``limit`` of them.
     """
     from .limits import MAX_FRAMES
 
@@ -492,7 +546,30 @@ def run_activity(weights: Any = None, inputs: Any = None, model: Any = None) -> 
     """Run an LSTM (a model, ``weights`` as the data figures take them, or the default) on
     ``inputs`` (an array or a .npy/.csv file, time-major) and average each gate and state
     over the hidden units at every step.  Weights and inputs go through the one loader,
-    :mod:`lstmfigs.loader`."""
+    :mod:`lstmfigs.loader`.
+
+    Parameters
+    ----------
+    weights : optional
+        A weights file or mapping for :func:`lstmfigs.loader.load_lstm`; ignored when
+        ``model`` is given.  Default: the seeded untrained LSTM.
+    inputs : array-like or path, optional
+        The input sequence, time-major; default: the default run's sine wave.
+    model : `~lstmfigs.sim.LSTM`, optional
+        The model to run, in place of ``weights``.
+
+    Returns
+    -------
+    ActivityRun
+        Mean gate values (f, i, o) and mean magnitudes (g, tanh(c), h) at every step, for
+        batch element 0.
+
+    Raises
+    ------
+    LstmfigsError
+        If the inputs have more than :data:`~lstmfigs.limits.MAX_ACTIVITY_STEPS` steps, or
+        the weights or inputs cannot be loaded.
+    """
     from .loader import load_inputs, load_lstm
 
     default_model, default_x = default_model_and_input()
@@ -529,7 +606,20 @@ _GATE_ELEMENTS: Mapping[str, tuple[str, ...]] = {
 
 
 def activity_at(run: ActivityRun, step: int) -> dict[str, float]:
-    """Element id -> brightness in [0, 1] at time index ``step`` (0-based)."""
+    """Element id -> brightness in [0, 1] at time index ``step`` (0-based).
+
+    Parameters
+    ----------
+    run : ActivityRun
+        From :func:`run_activity`.
+    step : int
+        A 0-based time index.
+
+    Returns
+    -------
+    dict of str to float
+        Each gate's and state's diagram elements and its mean value, clipped to [0, 1].
+    """
     values = {name: float(getattr(run, name)[step]) for name in _GATE_ELEMENTS}
     return {element: min(1.0, max(0.0, values[name]))
             for name, elements in _GATE_ELEMENTS.items() for element in elements}
@@ -537,7 +627,20 @@ def activity_at(run: ActivityRun, step: int) -> dict[str, float]:
 
 def activity_spec(step: int, steps: int) -> Any:
     """lstm-cell with a caption below its right half: the step, and what colour strength
-    means (a data edit)."""
+    means (a data edit).
+
+    Parameters
+    ----------
+    step : int
+        The 0-based time index shown (the caption says ``step + 1``).
+    steps : int
+        The number of steps in the run.
+
+    Returns
+    -------
+    DiagramSpec
+        The ``lstm-activity`` spec, without highlight steps.
+    """
     from .diagram.spec import Label, replace_spec
     from .figures.diagrams import builtin_spec
 

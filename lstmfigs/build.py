@@ -78,19 +78,60 @@ class Request:
 
     def with_options(self, **changes: Any) -> Request:
         """This request with some options changed (None removes one), checked as the
-        first were: a storyboard's frames, a batch's options."""
+        first were: a storyboard's frames, a batch's options.
+
+        Parameters
+        ----------
+        **changes
+            Options to set; a value of None removes that option.
+
+        Returns
+        -------
+        Request
+            A new request (this one is unchanged).
+
+        Raises
+        ------
+        LstmfigsError
+            If an option is unknown or its value is not allowed.
+        """
         own_spec = self.spec if self.entry is None else None
         return _checked(self.name, self.entry, own_spec, self.theme, self.width, self.dpi,
                         {**self.options, **changes})
 
 
 def is_spec_path(name: Any) -> bool:
-    """Whether ``name`` names a ``.toml`` spec file (rather than a catalog figure)."""
+    """Whether ``name`` names a ``.toml`` spec file (rather than a catalog figure).
+
+    Parameters
+    ----------
+    name : Any
+        A figure name, a path, or anything else.
+
+    Returns
+    -------
+    bool
+        True for a str or path-like whose name ends in ``.toml`` (any case).
+    """
     return isinstance(name, (str, os.PathLike)) and os.fspath(name).lower().endswith(".toml")
 
 
 def check_name(name: Any) -> str:
-    """A figure name or spec path as a string; anything else is an :class:`LstmfigsError`."""
+    """A figure name or spec path as a string; anything else is an :class:`LstmfigsError`.
+
+    Parameters
+    ----------
+    name : str or os.PathLike
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    UnknownNameError
+        If ``name`` is not a non-empty string or a path.
+    """
     if isinstance(name, os.PathLike):
         name = os.fspath(name)
     if not isinstance(name, str) or not name:

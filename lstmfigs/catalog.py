@@ -115,7 +115,22 @@ def entries() -> list[FigureEntry]:
 
 
 def get(name: str) -> FigureEntry:
-    """The entry called ``name``; an unknown name raises with the nearest matches."""
+    """The entry called ``name``; an unknown name raises with the nearest matches.
+
+    Parameters
+    ----------
+    name : str
+        A figure's name, as ``lstmfigs list`` prints it.
+
+    Returns
+    -------
+    FigureEntry
+
+    Raises
+    ------
+    UnknownNameError
+        If there is no figure called ``name``.
+    """
     _ensure_loaded()
     try:
         return _CATALOG[name]

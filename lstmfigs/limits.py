@@ -50,7 +50,25 @@ def _number(value: Any) -> float | None:
 def check_width(width: Any, what: str = "width") -> float | None:
     """``width`` in inches, or None: a number (inches), a length with a unit (``345pt``,
     ``88.9mm``) or a venue name (``ieee-column``; see :mod:`lstmfigs.sizes`); anything else
-    is a :class:`LstmfigsError`."""
+    is a :class:`LstmfigsError`.
+
+    Parameters
+    ----------
+    width : str, float or None
+        The width to check.
+    what : str
+        What the width is, for the error message.
+
+    Returns
+    -------
+    float or None
+        The width in inches (None if ``width`` is None).
+
+    Raises
+    ------
+    LstmfigsError
+        If ``width`` cannot be read or is outside ``MIN_WIDTH`` to ``MAX_WIDTH`` inches.
+    """
     if width is None:
         return None
     if isinstance(width, str):
@@ -65,7 +83,25 @@ def check_width(width: Any, what: str = "width") -> float | None:
 
 
 def check_dpi(dpi: Any, what: str = "dpi") -> float | None:
-    """``dpi`` (dots per inch), or None; anything else is a :class:`LstmfigsError`."""
+    """``dpi`` (dots per inch), or None; anything else is a :class:`LstmfigsError`.
+
+    Parameters
+    ----------
+    dpi : float or None
+        The resolution to check.
+    what : str
+        What the resolution is, for the error message.
+
+    Returns
+    -------
+    float or None
+        ``dpi`` as a float (None if ``dpi`` is None).
+
+    Raises
+    ------
+    LstmfigsError
+        If ``dpi`` is not a finite number from ``MIN_DPI`` to ``MAX_DPI``.
+    """
     if dpi is None:
         return None
     number = _number(dpi)
@@ -75,7 +111,21 @@ def check_dpi(dpi: Any, what: str = "dpi") -> float | None:
 
 
 def check_figure_size(width: float, height: float, what: str = "the figure") -> None:
-    """A figure's physical size: both sides in bounds and a sane aspect ratio."""
+    """A figure's physical size: both sides in bounds and a sane aspect ratio.
+
+    Parameters
+    ----------
+    width, height : float
+        The figure's size in inches.
+    what : str
+        What is checked, for the error message.
+
+    Raises
+    ------
+    LstmfigsError
+        If a side is not finite and positive, is out of bounds, or the aspect ratio exceeds
+        ``MAX_ASPECT``.
+    """
     if not (math.isfinite(width) and math.isfinite(height)) or width <= 0 or height <= 0:
         raise LstmfigsError(f"impossible size for {what}: {width:g} x {height:g} in")
     if not MIN_WIDTH <= width <= MAX_WIDTH or not MIN_HEIGHT <= height <= MAX_HEIGHT:
@@ -92,7 +142,25 @@ def check_figure_size(width: float, height: float, what: str = "the figure") -> 
 
 def check_pixels(width: float, height: float, dpi: float, *, limit: int = MAX_PIXELS,
                  what: str = "the image") -> None:
-    """A raster of ``width`` x ``height`` inches at ``dpi`` stays under ``limit`` pixels."""
+    """A raster of ``width`` x ``height`` inches at ``dpi`` stays under ``limit`` pixels.
+
+    Parameters
+    ----------
+    width, height : float
+        The size in inches.
+    dpi : float
+        Dots per inch.
+    limit : int, default: MAX_PIXELS
+        The most pixels allowed.
+    what : str
+        What is checked, for the error message.
+
+    Raises
+    ------
+    LstmfigsError
+        If the image would have more than ``limit`` pixels (the message gives the largest dpi
+        that fits).
+    """
     pixels = (width * dpi) * (height * dpi)
     if not math.isfinite(pixels) or pixels > limit:
         most = math.sqrt(limit / (width * height)) if width > 0 and height > 0 else 0

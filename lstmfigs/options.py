@@ -51,7 +51,24 @@ class Option:
         return f"--{self.name}" if self.flag == "" else self.flag
 
     def check(self, value: Any) -> Any:
-        """``value`` if it is of this option's type and in its bounds (None: not given)."""
+        """``value`` if it is of this option's type and in its bounds (None: not given).
+
+        Parameters
+        ----------
+        value : Any
+            The given value, or None.
+
+        Returns
+        -------
+        Any
+            ``value`` unchanged.
+
+        Raises
+        ------
+        LstmfigsError
+            If ``value`` is not of the option's types (a bool is not an int unless bool is
+            allowed) or an int is outside its bounds.
+        """
         if value is None or self.types is None:
             return value
         # True is an int to Python, not a number of layers to a user.

@@ -86,7 +86,19 @@ class _Unsupported(Exception):
 
 
 def math_runs(text: str) -> list[Run] | None:
-    """``text`` (mathtext) as runs of Unicode, or None where the converter cannot say it."""
+    """``text`` (mathtext) as runs of Unicode, or None where the converter cannot say it.
+
+    Parameters
+    ----------
+    text : str
+        Mathtext; without balanced ``$`` pairs it is one plain run.
+
+    Returns
+    -------
+    list of (str, bool, str) or None
+        Runs of (text, italic, baseline: ``""``, ``"sub"`` or ``"sup"``), neighbours
+        alike merged; None if the math uses something the converter does not know.
+    """
     parts = re.split(r"(?<!\\)\$", text)
     if len(parts) < 3 or len(parts) % 2 == 0:
         return [(text.replace("\\$", "$"), False, "")]

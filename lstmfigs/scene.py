@@ -101,19 +101,70 @@ class Scene:
                 self.origin[1] + self.figure_size[1] / self.scale)
 
     def active(self, steps: tuple[str, ...], highlight: str | None) -> bool:
+        """Whether a part in ``steps`` is drawn at full strength under ``highlight``.
+
+        Parameters
+        ----------
+        steps : tuple of str
+            The steps a part belongs to.
+        highlight : str or None
+            The highlighted step, or None (nothing dimmed).
+
+        Returns
+        -------
+        bool
+            True if ``highlight`` is None or is one of ``steps``.
+        """
         return highlight is None or highlight in steps
 
     def dim(self, color: str, steps: tuple[str, ...], highlight: str | None) -> str:
-        """``color``, or dimmed towards the background when outside ``highlight``."""
+        """``color``, or dimmed towards the background when outside ``highlight``.
+
+        Parameters
+        ----------
+        color : str
+            A six-digit hex colour without ``#``.
+        steps : tuple of str
+            The steps the part belongs to.
+        highlight : str or None
+            The highlighted step, or None.
+
+        Returns
+        -------
+        str
+            ``color`` itself when the part is active, else :meth:`dimmed`'s hex colour.
+        """
         return color if self.active(steps, highlight) else self.dimmed(color)
 
     def dimmed(self, color: str) -> str:
-        """``color`` blended :data:`DIM` of the way to the background (opaquely)."""
+        """``color`` blended :data:`DIM` of the way to the background (opaquely).
+
+        Parameters
+        ----------
+        color : str
+            A six-digit hex colour without ``#``.
+
+        Returns
+        -------
+        str
+            A six-digit upper-case hex colour without ``#``.
+        """
         rgb, bg = _rgb(color), _rgb(self.background)
         return hex_color(tuple(c + (b - c) * DIM for c, b in zip(rgb, bg, strict=True)))
 
 
 def hex_color(color: Any) -> str:
+    """A Matplotlib colour as six upper-case hex digits without ``#`` (``"1F77B4"``).
+
+    Parameters
+    ----------
+    color : color
+        Anything :func:`matplotlib.colors.to_hex` reads.
+
+    Returns
+    -------
+    str
+    """
     return to_hex(color).lstrip("#").upper()
 
 
@@ -164,7 +215,23 @@ def build_scene(req: Request) -> Scene:
 
 
 def scene_of(fig: Any) -> Scene:
-    """The scene of a figure made by :func:`lstmfigs.diagram.page.diagram_figure`."""
+    """The scene of a figure made by :func:`lstmfigs.diagram.page.diagram_figure`.
+
+    Parameters
+    ----------
+    fig : `~matplotlib.figure.Figure`
+        A figure with a ``lstmfigs_diagram`` attribute.
+
+    Returns
+    -------
+    Scene
+        What the figure draws, in the terms the TikZ and PowerPoint writers use.
+
+    Raises
+    ------
+    LstmfigsError
+        If ``fig`` is not a rendered diagram.
+    """
     rendered = getattr(fig, "lstmfigs_diagram", None)
     if rendered is None:
         raise LstmfigsError("this figure is not a rendered diagram")

@@ -86,7 +86,25 @@ _LENGTH = re.compile(r"^\s*([-+]?(?:[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?|nan|infi
 
 
 def to_inches(value: float, unit: str) -> float:
-    """``value`` ``unit`` (in, pt, bp, cm, mm) in inches."""
+    """``value`` ``unit`` (in, pt, bp, cm, mm) in inches.
+
+    Parameters
+    ----------
+    value : float
+        A length in ``unit``.
+    unit : str
+        ``in``, ``pt``, ``bp``, ``cm`` or ``mm``.
+
+    Returns
+    -------
+    float
+        The length in inches.
+
+    Raises
+    ------
+    LstmfigsError
+        If ``unit`` is not one of these.
+    """
     try:
         return value * UNITS[unit]
     except KeyError:
@@ -94,12 +112,37 @@ def to_inches(value: float, unit: str) -> float:
 
 
 def points(inches: float) -> float:
-    """Inches in TeX points."""
+    """Inches in TeX points.
+
+    Parameters
+    ----------
+    inches : float
+
+    Returns
+    -------
+    float
+        The length in TeX points (72.27 per inch).
+    """
     return inches * TEX_PT_PER_INCH
 
 
 def venue_width(name: str) -> float:
-    """The width of venue ``name`` (``ieee-column``, ``neurips-text``, ...) in inches."""
+    """The width of venue ``name`` (``ieee-column``, ``neurips-text``, ...) in inches.
+
+    Parameters
+    ----------
+    name : str
+        A venue in :data:`VENUES`.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    LstmfigsError
+        If ``name`` is not a known venue (the message suggests near names).
+    """
     try:
         return VENUES[name].inches
     except KeyError:
@@ -109,7 +152,24 @@ def venue_width(name: str) -> float:
 
 def parse_width(value: str | float) -> float:
     """A width in inches from a number (inches), a length with a unit (``345pt``,
-    ``88.9mm``, ``3.5in``) or a venue name (``ieee-column``)."""
+    ``88.9mm``, ``3.5in``) or a venue name (``ieee-column``).
+
+    Parameters
+    ----------
+    value : str or float
+        Inches, a length such as ``"345pt"`` (a bare number in a string is inches) or a venue.
+
+    Returns
+    -------
+    float
+        The width in inches.
+
+    Raises
+    ------
+    LstmfigsError
+        If ``value`` is a bool, neither a number nor a string, unreadable, or not a positive
+        finite length.
+    """
     if isinstance(value, bool):
         raise LstmfigsError(f"a width is a length such as 3.5in or 345pt, not {value!r}")
     if isinstance(value, (int, float)):

@@ -141,7 +141,18 @@ def _regroup(svg: bytes, classes: dict[str, str], generic: str) -> bytes:
 
 
 def editable_svg(fig: Any) -> bytes:
-    """The editable SVG of ``fig`` (any lstmfigs figure; diagrams also get their groups)."""
+    """The editable SVG of ``fig`` (any lstmfigs figure; diagrams also get their groups).
+
+    Parameters
+    ----------
+    fig : `~matplotlib.figure.Figure`
+        The figure to save; its gids and rcParams are restored afterwards.
+
+    Returns
+    -------
+    bytes
+        The SVG document, text kept as text (``svg.fonttype`` ``none``).
+    """
     import matplotlib as mpl
 
     gids, classes = _tag_artists(fig)
@@ -166,7 +177,25 @@ def editable_svg(fig: Any) -> bytes:
 
 
 def save_editable_svg(fig: Any, path: Any) -> Path:
-    """Write :func:`editable_svg` to ``path`` atomically."""
+    """Write :func:`editable_svg` to ``path`` atomically.
+
+    Parameters
+    ----------
+    fig : `~matplotlib.figure.Figure`
+        The figure to save.
+    path : str or path-like
+        The file to write; its suffix must be ``.svg``.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    LstmfigsError
+        If ``path`` does not end in ``.svg``.
+    """
     path = Path(path)
     if path.suffix.lower() != ".svg":
         raise LstmfigsError(f"an editable SVG needs a .svg file name, not '{path.name}'")

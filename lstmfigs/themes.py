@@ -389,7 +389,19 @@ class Theme:
         return dict(self.setting_items)
 
     def setting(self, key: str, default: str) -> str:
-        """The ``[theme]`` setting ``key`` (``page``, ``diverging-cmap``), or ``default``."""
+        """The ``[theme]`` setting ``key`` (``page``, ``diverging-cmap``), or ``default``.
+
+        Parameters
+        ----------
+        key : str
+            A ``[theme]`` setting's name.
+        default : str
+            What to return when the theme does not set ``key``.
+
+        Returns
+        -------
+        str
+        """
         return self.settings.get(key, default)
 
     @property
@@ -402,7 +414,22 @@ class Theme:
         return self.setting("description", "")
 
     def role(self, role: str) -> RoleStyle:
-        """The look of ``role`` (or of the role it is an alias of)."""
+        """The look of ``role`` (or of the role it is an alias of).
+
+        Parameters
+        ----------
+        role : str
+            A role's name or an alias of one.
+
+        Returns
+        -------
+        RoleStyle
+
+        Raises
+        ------
+        KeyError
+            If the theme has no such role.
+        """
         return self.roles[canonical_role(role)]
 
 
@@ -516,7 +543,17 @@ def resolve_theme(theme: str) -> Theme:
 
 @cache
 def builtin_theme(name: str) -> Theme:
-    """The built-in theme ``name`` alone (cached: built-in tables do not change)."""
+    """The built-in theme ``name`` alone (cached: built-in tables do not change).
+
+    Parameters
+    ----------
+    name : str
+        A built-in theme's name (``paper``, ...).
+
+    Returns
+    -------
+    Theme
+    """
     return resolve_theme(name)
 
 

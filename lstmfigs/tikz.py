@@ -48,7 +48,18 @@ _ANCHOR_V = {"top": "north", "bottom": "south", "center": "", "baseline": "base"
 
 def latex_text(text: str) -> str:
     """Mathtext as LaTeX: ``$...$`` parts pass through (mathtext is LaTeX's math syntax,
-    and a validated spec holds only math that mathtext parses), the rest is escaped."""
+    and a validated spec holds only math that mathtext parses), the rest is escaped.
+
+    Parameters
+    ----------
+    text : str
+        Mathtext; without balanced ``$`` pairs it is all plain text.
+
+    Returns
+    -------
+    str
+        LaTeX source.
+    """
     parts, current, escaped = [], "", False
     for char in text:
         if escaped:
@@ -371,7 +382,22 @@ class _Writer:
 
 
 def scene_tikz(scene: Scene, name: str, theme: str = "paper") -> str:
-    """The TikZ source of a scene (see the module docstring)."""
+    """The TikZ source of a scene (see the module docstring).
+
+    Parameters
+    ----------
+    scene : Scene
+        From :func:`lstmfigs.scene.scene_of`.
+    name : str
+        The figure's name, for the header.
+    theme : str, default: "paper"
+        The theme's name, for the header.
+
+    Returns
+    -------
+    str
+        The TikZ source, ending in a newline.
+    """
     writer = _Writer(scene, name)
     writer.header(theme)
     writer.body()

@@ -90,19 +90,64 @@ class Metrics:
         return self.legend_font_size / 72
 
     def linewidth(self, role: str) -> float:
-        """The line width of ``role`` in points."""
+        """The line width of ``role`` in points.
+
+        Parameters
+        ----------
+        role : str
+            A canonical role name.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        KeyError
+            If the metrics have no line width for ``role``.
+        """
         return self.linewidths[role]
 
     def head_length(self, role: str) -> float:
-        """The length of an arrowhead on a wire of ``role``, in inches."""
+        """The length of an arrowhead on a wire of ``role``, in inches.
+
+        Parameters
+        ----------
+        role : str
+            The wire's role.
+
+        Returns
+        -------
+        float
+        """
         return (HEAD_LENGTH_PT + HEAD_PER_LINEWIDTH * self.linewidth(role)) / 72
 
     def dot_size(self, role: str) -> float:
-        """The diameter of a copy dot of ``role``, in points, without the marker edge."""
+        """The diameter of a copy dot of ``role``, in points, without the marker edge.
+
+        Parameters
+        ----------
+        role : str
+            The wire's role.
+
+        Returns
+        -------
+        float
+        """
         return DOT_PER_LINEWIDTH * self.linewidth(role) + DOT_SIZE_PT
 
     def dot_radius(self, role: str) -> float:
-        """The radius of a copy dot of ``role`` as drawn (edge included), in points."""
+        """The radius of a copy dot of ``role`` as drawn (edge included), in points.
+
+        Parameters
+        ----------
+        role : str
+            The wire's role.
+
+        Returns
+        -------
+        float
+        """
         return (self.dot_size(role) + self.marker_edge_width) / 2
 
 
@@ -117,7 +162,19 @@ class NodeGeometry:
     shape: str  # "box", "circle", "stadium", "block" or "point"
 
     def port(self, key: str) -> Point:
-        """Where port ``key`` is: a side's midpoint, or a block's named port on its side."""
+        """Where port ``key`` is: a side's midpoint, or a block's named port on its side.
+
+        Parameters
+        ----------
+        key : str
+            A side (``n``, ``s``, ``e``, ``w``) or the name of one of the node's ports, as
+            :func:`~lstmfigs.diagram.spec.resolve_port` returns it.
+
+        Returns
+        -------
+        (float, float)
+            The point in diagram units.
+        """
         named = next((p for p in self.node.ports if p.name == key), None)
         side = named.side if named else key
         dx, dy = SIDES[side]
@@ -196,7 +253,17 @@ class TextItem:
     size: tuple[float, float] = (0.0, 0.0)
 
     def box(self, scale: float) -> tuple[float, float, float, float]:
-        """Where the text's box lies, in diagram units at ``scale``: (x0, y0, x1, y1)."""
+        """Where the text's box lies, in diagram units at ``scale``: (x0, y0, x1, y1).
+
+        Parameters
+        ----------
+        scale : float
+            Inches per diagram unit.
+
+        Returns
+        -------
+        (float, float, float, float)
+        """
         x0, y0, x1, y1 = _text_box(self, self.size)
         ax, ay = self.anchor
         return (ax + x0 / scale, ay + y0 / scale, ax + x1 / scale, ay + y1 / scale)

@@ -41,6 +41,24 @@ class RenderedDiagram:
 
 
 def check_highlight(spec: DiagramSpec, highlight: str | None) -> str | None:
+    """``highlight`` if it is one of ``spec``'s steps; None or empty means no highlight.
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        The diagram.
+    highlight : str or None
+        A step's name, or None or ``""`` for none.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    UnknownNameError
+        If ``highlight`` is not one of ``spec.steps``.
+    """
     if highlight is None or highlight == "":
         return None
     if highlight not in spec.steps:
@@ -52,7 +70,27 @@ def check_highlight(spec: DiagramSpec, highlight: str | None) -> str | None:
 
 def check_activity(spec: DiagramSpec, activity: Mapping[str, float] | None
                    ) -> dict[str, float] | None:
-    """Activity values name existing nodes or wires and lie in [0, 1]."""
+    """Activity values name existing nodes or wires and lie in [0, 1].
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        The diagram.
+    activity : mapping of str to float, or None
+        Node ids or wire ids (:meth:`DiagramSpec.wire_id`) and their values.
+
+    Returns
+    -------
+    dict of str to float, or None
+        The values as floats (None if ``activity`` is None).
+
+    Raises
+    ------
+    UnknownNameError
+        If a key names no node or wire of ``spec``.
+    LstmfigsError
+        If a value is not a finite number in [0, 1].
+    """
     if activity is None:
         return None
     known = {n.id for n in spec.nodes} | {spec.wire_id(i) for i in range(len(spec.wires))}
@@ -161,7 +199,24 @@ def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: s
     """Everything rendering ``spec`` would check, without writing a file: its mathtext at
     the font sizes of every built-in theme, and full renders in ``theme`` (as drawn by
     default, and with the legend and equations on) saved in memory in every format, so
-    ``lstmfigs validate`` passes exactly what ``lstmfigs render`` can draw."""
+    ``lstmfigs validate`` passes exactly what ``lstmfigs render`` can draw.
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        The diagram to check.
+    theme : str or Theme, default: "paper"
+        The theme the full renders use.
+    source : str, optional
+        The spec's file name, for error messages.
+
+    Raises
+    ------
+    SpecError
+        If some mathtext cannot be drawn at a built-in theme's font size.
+    LstmfigsError
+        If a render would be impossible to save (size or pixel limits).
+    """
     import io
 
     from ..export import FORMATS, check_savable

@@ -181,12 +181,38 @@ class DiagramSpec:
 
     # -- lookups ---------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
+        """The node with id ``node_id``.
+
+        Parameters
+        ----------
+        node_id : str
+
+        Returns
+        -------
+        Node
+
+        Raises
+        ------
+        SpecError
+            If no node has that id.
+        """
         for node in self.nodes:
             if node.id == node_id:
                 return node
         raise SpecError(f"no node named '{node_id}'")
 
     def wire_id(self, index: int) -> str:
+        """The id of wire ``index``: its own, or ``SOURCE->TARGET``.
+
+        Parameters
+        ----------
+        index : int
+            The wire's index in :attr:`wires`.
+
+        Returns
+        -------
+        str
+        """
         wire = self.wires[index]
         return wire.id or f"{wire.source}->{wire.target}"
 
@@ -197,7 +223,22 @@ class DiagramSpec:
     # -- construction from untrusted data ---------------------------------------------
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DiagramSpec:
-        """Build and validate a spec from plain data (as parsed from TOML)."""
+        """Build and validate a spec from plain data (as parsed from TOML).
+
+        Parameters
+        ----------
+        data : mapping
+            The spec's tables and keys.
+
+        Returns
+        -------
+        DiagramSpec
+
+        Raises
+        ------
+        SpecError
+            If the data is not a valid spec (the error gives the path of the bad field).
+        """
         return validate(_Reader(data, "").build_spec())
 
     def to_dict(self) -> dict[str, Any]:
@@ -460,13 +501,35 @@ _REFUSED_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible format c
 
 def is_math_text(text: str) -> bool:
     """Whether matplotlib treats ``text`` as mathtext: an even, non-zero number of
-    unescaped dollars (``cbook.is_math_text``); ``a$b\\$`` is plain text."""
+    unescaped dollars (``cbook.is_math_text``); ``a$b\\$`` is plain text.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool
+    """
     dollars = text.count("$") - text.count(r"\$")
     return dollars > 0 and dollars % 2 == 0
 
 
 def check_text(text: str, path: str) -> None:
-    """Text every backend can draw: bounded length, no invisible or control characters."""
+    """Text every backend can draw: bounded length, no invisible or control characters.
+
+    Parameters
+    ----------
+    text : str
+        The text to check.
+    path : str
+        Where the text is in the spec (``nodes[0].label``), for the error.
+
+    Raises
+    ------
+    SpecError
+        If ``text`` is longer than :data:`MAX_TEXT_CHARS` or has a refused character.
+    """
     import unicodedata
 
     if len(text) > MAX_TEXT_CHARS:
@@ -516,7 +579,21 @@ def _math_nesting(text: str) -> int:
 
 
 def check_mathtext(text: str, path: str) -> None:
-    """Reject text that matplotlib's mathtext cannot parse (only when it is mathtext)."""
+    """Reject text that matplotlib's mathtext cannot parse (only when it is mathtext).
+
+    Parameters
+    ----------
+    text : str
+        The text to check (first with :func:`check_text`).
+    path : str
+        Where the text is in the spec, for the error.
+
+    Raises
+    ------
+    SpecError
+        If the text is refused by :func:`check_text`, its math nests too deeply, or
+        mathtext cannot parse it.
+    """
     check_text(text, path)
     if not is_math_text(text):
         return
@@ -537,13 +614,42 @@ def check_mathtext(text: str, path: str) -> None:
 # -- whole-spec validation ----------------------------------------------------------------
 
 def parse_port(ref: str) -> tuple[str, str]:
+    """A port reference ``NODE.PORT`` (or ``NODE``) split into node id and port.
+
+    Parameters
+    ----------
+    ref : str
+        A wire's ``source`` or ``target``.
+
+    Returns
+    -------
+    (str, str)
+        The node id and the port (``""`` when ``ref`` has no dot).
+    """
     node_id, dot, port = ref.partition(".")
     return node_id, (port if dot else "")
 
 
 def resolve_port(node: Node, port: str) -> str:
     """The canonical name of ``port`` on ``node``: its side (n/s/e/w) for the four sides
-    and their aliases (``in``/``out``), or the name of one of a block's named ports."""
+    and their aliases (``in``/``out``), or the name of one of a block's named ports.
+
+    Parameters
+    ----------
+    node : Node
+        The node the port is on.
+    port : str
+        A side, an alias of one, or a named port.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    SpecError
+        If ``node`` has no such port.
+    """
     side = PORT_ALIASES[node.kind].get(port, port)
     if side in SIDES or any(p.name == side for p in node.ports):
         return side
@@ -552,7 +658,24 @@ def resolve_port(node: Node, port: str) -> str:
 
 
 def port_side(node: Node, port: str) -> str:
-    """The side (n/s/e/w) a port is on: the direction a wire leaves or enters by."""
+    """The side (n/s/e/w) a port is on: the direction a wire leaves or enters by.
+
+    Parameters
+    ----------
+    node : Node
+        The node the port is on.
+    port : str
+        A side, an alias of one, or a named port.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    SpecError
+        If ``node`` has no such port.
+    """
     key = resolve_port(node, port)
     return key if key in SIDES else next(p.side for p in node.ports if p.name == key)
 
@@ -713,7 +836,24 @@ def _to_plain(value: Any) -> Any:
 
 
 def replace_spec(spec: DiagramSpec, **changes: Any) -> DiagramSpec:
-    """A validated copy of ``spec`` with top-level fields replaced (for building variants)."""
+    """A validated copy of ``spec`` with top-level fields replaced (for building variants).
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        The spec to copy.
+    **changes
+        Fields of :class:`DiagramSpec` and their new values.
+
+    Returns
+    -------
+    DiagramSpec
+
+    Raises
+    ------
+    SpecError
+        If the changed spec is not valid.
+    """
     from dataclasses import replace
 
     return validate(replace(spec, **changes))

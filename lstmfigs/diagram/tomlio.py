@@ -26,6 +26,25 @@ MAX_NESTING = 8
 
 
 def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
+    """Parse and validate spec TOML ``text``.
+
+    Parameters
+    ----------
+    text : str
+        The TOML text.
+    source : str, default: "<string>"
+        Where the text came from, for error messages.
+
+    Returns
+    -------
+    DiagramSpec
+
+    Raises
+    ------
+    SpecError
+        If ``text`` is not a string, is not TOML, nests too deeply, or is not a valid spec
+        (located by source and line where possible).
+    """
     if not isinstance(text, str):
         raise SpecError(f"a spec is TOML text, not {type(text).__name__}", source=source)
     _check_bracket_depth(text, source)
@@ -44,7 +63,23 @@ def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
 
 def load_spec(path: str | Path) -> DiagramSpec:
     """Read and validate the spec file ``path``: a regular file of at most
-    :data:`MAX_SPEC_BYTES` bytes of UTF-8 TOML (FIFOs and devices are refused unread)."""
+    :data:`MAX_SPEC_BYTES` bytes of UTF-8 TOML (FIFOs and devices are refused unread).
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec file.
+
+    Returns
+    -------
+    DiagramSpec
+
+    Raises
+    ------
+    SpecError
+        If the file cannot be read (missing, not a regular file, too large, not UTF-8)
+        or is not a valid spec.
+    """
     from ..errors import LstmfigsError
     from ..safeio import read_text
 
@@ -150,7 +185,17 @@ _TABLES = ("regions", "nodes", "wires", "labels", "legend", "equations")
 
 
 def dumps_spec(spec: DiagramSpec) -> str:
-    """The spec as TOML text; ``loads_spec(dumps_spec(s)) == s``."""
+    """The spec as TOML text; ``loads_spec(dumps_spec(s)) == s``.
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+
+    Returns
+    -------
+    str
+        TOML text, ending in a newline.
+    """
     data = spec.to_dict()
     out = [f"# lstmfigs diagram spec '{spec.name}'. Render: lstmfigs render FILE.toml",
            ""]

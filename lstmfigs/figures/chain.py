@@ -82,7 +82,19 @@ def check_chain_options(layers: Any, steps: Any) -> tuple[int, int]:
 
 def chain_name(layers: int, steps: int) -> str:
     """The spec's name: ``lstm-chain``, ``lstm-chain-2layers``, ``lstm-chain-3layers-4steps``
-    (the default of each option left out, as in the file names ``lstmfigs render`` writes)."""
+    (the default of each option left out, as in the file names ``lstmfigs render`` writes).
+
+    Parameters
+    ----------
+    layers : int
+        Stacked layers.
+    steps : int
+        Time steps.
+
+    Returns
+    -------
+    str
+    """
     parts = ["lstm-chain"] + ([f"{layers}layers"] if layers != LAYERS[2] else []) \
         + ([f"{steps}steps"] if steps != STEPS[2] else [])
     return "-".join(parts)

@@ -165,7 +165,30 @@ def lstm_equations(*, peephole: bool = True, input_gate: bool = True, forget: st
                    output_gate: bool = True, input_activation: bool = True,
                    output_activation: bool = True, gate_recurrence: bool = False,
                    ) -> tuple[Table, ...]:
-    """The equations panel of an LSTM variant (``forget``: "gate", "none" or "coupled")."""
+    """The equations panel of an LSTM variant (``forget``: "gate", "none" or "coupled").
+
+    Parameters
+    ----------
+    peephole : bool, default: True
+        Gates also read the cell state.
+    input_gate : bool, default: True
+        Whether there is an input gate.
+    forget : {"gate", "none", "coupled"}, default: "gate"
+        A forget gate, none (the cell state is kept whole), or f = 1 - i.
+    output_gate : bool, default: True
+        Whether there is an output gate.
+    input_activation : bool, default: True
+        tanh on the candidate.
+    output_activation : bool, default: True
+        tanh on the cell state before the output gate.
+    gate_recurrence : bool, default: False
+        Gates also read the previous step's gate values.
+
+    Returns
+    -------
+    tuple of mapping
+        One ``{"text": ..., "steps": [...]}`` table per equation, in order.
+    """
 
     def gate(name: str, symbol: str, peep: str, step: str) -> Table:
         line = _gate(name, symbol, peep=peep if peephole else "", step=step)
