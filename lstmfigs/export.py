@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import os
 import re
 import secrets
@@ -248,6 +249,22 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     if fmt not in allowed:
         raise LstmfigsError(f"unknown format '{fmt}'; formats: {', '.join(allowed)}")
     return fmt
+
+
+class _QuietFontTimestamps(logging.Filter):
+    """Drop fontTools' warning that a font's 'created'/'modified' timestamp "seems very low".
+
+    The Computer Modern fonts matplotlib ships (BaKoMa's cmr10, ...) carry timestamps from
+    before 1970 in their ``head`` table; fontTools warns about them each time a PDF embeds
+    a subset, which put lines on stderr on every PDF render.  The timestamps are the
+    font's own and harmless, and only this one message is dropped.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "timestamp seems very low" not in record.getMessage()
+
+
+logging.getLogger("fontTools.ttLib.tables._h_e_a_d").addFilter(_QuietFontTimestamps())
 
 
 #: Temporary files are ``.lstmfigs-PID-XXXXXXXX.tmp`` in the target folder: short, so any

@@ -243,3 +243,17 @@ def test_an_interrupt_right_after_the_temporary_file_is_complete_leaves_nothing(
         else:
             export.atomic_write(target, lambda handle: handle.write(b"data"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pdf_render_prints_nothing_on_stderr(tmp_path):
+    """Embedding Computer Modern made fontTools warn about the fonts' pre-1970 timestamps,
+    several lines on stderr per PDF; a render's stderr is for errors only."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "lstmfigs", "render", "lstm-cell", "--format", "pdf",
+         "-o", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert (tmp_path / "lstm-cell.pdf").exists()
