@@ -79,6 +79,12 @@ class UnknownNameError(LstmfigsError):
     """An unknown figure, theme, format, highlight step or option."""
 
 
+class DefinitionError(LstmfigsError):
+    """A cell definition that cannot be parsed or checked: the message names the cell, the
+    equation and the column (``cell 'lstm', equation 5 (c = f * c_prev + i * g), column 9:
+    ...``)."""
+
+
 class SpecError(LstmfigsError):
     """A diagram spec that cannot be loaded, validated or laid out.
 
