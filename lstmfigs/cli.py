@@ -122,6 +122,21 @@ def themes_command() -> None:
         click.echo(f"{name:<12}  {resolve_theme(name).description}")
 
 
+@main.command("cells")
+@click.argument("name", required=False)
+def cells_command(name: str | None) -> None:
+    """List the built-in cell definitions, or print one (NAME) as TOML to edit."""
+    from . import cells
+
+    if name is not None:
+        click.echo(cells.builtin(name).source, nl=False)
+        return
+    known = cells.names()
+    width = max(len(n) for n in known)
+    for known_name in known:
+        click.echo(f"{known_name:<{width}}  {cells.builtin(known_name).title}")
+
+
 def _formats(value: str) -> list[str]:
     from .export import ANIMATED_FORMATS, EDITABLE_FORMATS, FORMATS
 
@@ -623,11 +638,14 @@ def spec_command(name: str, **spec_options: Any) -> None:
 @click.option("--theme", default="paper", show_default=True,
               help="Also draw the spec in this theme (every format, in memory).")
 def validate_command(files: tuple[str, ...], theme: str) -> None:
-    """Check diagram spec files as rendering would, without writing anything.
+    """Check diagram spec files as rendering would, and cell definitions, without writing
+    anything.
 
     Each spec is drawn in memory, as render draws it and with its legend and equations, in
-    every format, and its mathtext is parsed at the font sizes of every built-in theme.
+    every format, and its mathtext is parsed at the font sizes of every built-in theme. A
+    cell definition (a file with ``states`` and ``equations``) is parsed and checked.
     """
+    from . import cells
     from .diagram.page import check_drawable
     from .diagram.tomlio import load_spec
     from .themes import resolve_theme
@@ -635,6 +653,11 @@ def validate_command(files: tuple[str, ...], theme: str) -> None:
     resolved = resolve_theme(theme)
     lines = []
     for file in files:
+        if cells.is_definition_file(file):
+            cell = cells.load(file)
+            lines.append(f"{file}: ok (cell {cell.name!r}: {len(cell.equations)} equations, "
+                         f"{len(cell.parameters)} parameters)")
+            continue
         spec = load_spec(file)
         check_drawable(spec, resolved, source=file)
         lines.append(f"{file}: ok ({len(spec.nodes)} nodes, {len(spec.wires)} wires)")

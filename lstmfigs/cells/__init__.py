@@ -19,7 +19,8 @@ from pathlib import Path
 from ..errors import DefinitionError, UnknownNameError, did_you_mean, printable
 from .definition import MAX_DEFINITION_BYTES, Cell, Parameter, Size
 
-__all__ = ["Cell", "Parameter", "Size", "builtin", "load", "names", "resolve"]
+__all__ = ["Cell", "Parameter", "Size", "builtin", "is_definition_file", "load", "names",
+           "resolve"]
 
 
 def _builtin_folder() -> Path:
@@ -117,3 +118,29 @@ def resolve(cell: str | os.PathLike[str] | Cell) -> Cell:
     if isinstance(cell, os.PathLike) or text.endswith(".toml") or os.sep in text:
         return load(text)
     return builtin(text)
+
+
+def is_definition_file(path: str | os.PathLike[str]) -> bool:
+    """Whether the TOML file ``path`` holds a cell definition (top-level ``states`` and
+    ``equations``) rather than a diagram spec; False for anything unreadable, which the
+    spec loader then reports.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    bool
+    """
+    import re
+
+    from .. import safeio
+    from ..errors import LstmfigsError
+
+    try:
+        text = safeio.read_text(path, "file", MAX_DEFINITION_BYTES)
+    except LstmfigsError:
+        return False
+    keys = set(re.findall(r"^\s*([A-Za-z_]+)\s*=", text.split("\n[", 1)[0], re.MULTILINE))
+    return {"states", "equations"} <= keys

@@ -3,7 +3,11 @@ located messages, and shape inference."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lstmfigs import cells
 from lstmfigs.cells import Cell
@@ -147,3 +151,19 @@ def test_huge_definitions_are_refused_quickly():
         Cell.from_toml("#" * 300_000)
     with pytest.raises(DefinitionError, match="more than 200 equations"):
         define(*[f"a{k} = x" for k in range(201)], "h = x")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="hxWbcf_prev()[]+-*/@,.0123456789 =sigmodtanhlu'\"{}:;\\", max_size=60))
+def test_any_equation_text_is_a_cell_or_one_clear_error(text):
+    try:
+        define(text if text.startswith("h") else f"h = {text}")
+    except DefinitionError as error:
+        assert "\n" not in str(error)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_toml_text_is_a_cell_or_one_clear_error(text):
+    with contextlib.suppress(DefinitionError):
+        Cell.from_toml(text)
