@@ -37,7 +37,7 @@ from .syntax import (
 )
 
 if TYPE_CHECKING:
-    from .simulate import CellModel  # type: ignore[import-not-found]
+    from .simulate import CellModel
 
 #: Bounds on a definition (hostile input must end quickly in one clear error).
 MAX_DEFINITION_BYTES = 200_000
