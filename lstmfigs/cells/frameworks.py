@@ -29,7 +29,6 @@ that built-in's, so a renamed copy of ``lstm.toml`` works and an edited one is r
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,10 +96,17 @@ def _signature(cell: Cell) -> tuple[Any, ...]:
     return (tuple(cell.inputs), tuple(cell.states), cell.output, tuple(equations))
 
 
-@functools.cache
+_BUILTIN_SIGNATURES: dict[str, tuple[Any, ...]] = {}
+
+
 def _builtin_signature(name: str, cell_class: type[Cell]) -> tuple[Any, ...]:
-    text = (resources.files(__package__) / "builtin" / f"{name}.toml").read_text("utf-8")
-    return _signature(cell_class.from_toml(text, origin=f"builtin/{name}.toml"))
+    """The signature of the built-in ``name`` (parsed once; ``cell_class`` is ``Cell``,
+    passed in because definition.py imports this module)."""
+    if name not in _BUILTIN_SIGNATURES:
+        text = (resources.files(__package__) / "builtin" / f"{name}.toml").read_text("utf-8")
+        cell = cell_class.from_toml(text, origin=f"{name}.toml")
+        _BUILTIN_SIGNATURES[name] = _signature(cell)
+    return _BUILTIN_SIGNATURES[name]
 
 
 def layout_of(cell: Cell) -> tuple[str, TorchLayout]:
