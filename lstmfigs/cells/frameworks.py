@@ -224,7 +224,7 @@ def _layer(cell: Cell, layout: TorchLayout, reader: _Reader, suffix: str, hidden
 
 
 def from_torch(cell: Cell, state_dict: Mapping[str, Any] | str | os.PathLike[str], *,
-               dtype: Any = None) -> CellModel:
+               dtype: Any = None, **options: Any) -> CellModel:
     """A model of ``cell`` holding the weights of a PyTorch state dict.
 
     Sizes, layer count and dtype come from the arrays: ``weight_ih_l{k}``,
@@ -242,6 +242,9 @@ def from_torch(cell: Cell, state_dict: Mapping[str, Any] | str | os.PathLike[str
     dtype : {"float32", "float64"}, optional
         Convert every array to this dtype; without it all must share the first one's
         dtype, float32 or float64 (nothing is converted silently).
+    **options
+        None other is taken (sizes, layers and weights all come from the state dict): any
+        is refused with a clear error rather than silently ignored or overwritten.
 
     Returns
     -------
@@ -256,6 +259,10 @@ def from_torch(cell: Cell, state_dict: Mapping[str, Any] | str | os.PathLike[str
         bidirectional or projected (``proj_size``) LSTM, which one-direction definitions
         without a projection cannot hold; for nonzero weights of a gate the cell lacks.
     """
+    if options:
+        raise LstmfigsError(f"from_torch: unexpected option {next(iter(options))!r} (sizes, "
+                            "layer count and weights come from the state dict; only dtype= "
+                            "is taken)")
     name, layout = layout_of(cell)
     arrays = _arrays(state_dict)
     cell_keys = "weight_ih" in arrays and "weight_ih_l0" not in arrays

@@ -136,3 +136,8 @@ def test_from_torch_refuses_mixed_dtypes_unless_asked_to_convert() -> None:
 def test_from_torch_refuses_a_missing_peephole() -> None:
     with pytest.raises(LstmfigsError, match="missing key 'weight_ci_l0'"):
         cells.builtin("lstm-peephole").from_torch(_lstm_state_dict())
+
+
+def test_from_torch_refuses_options_it_would_ignore() -> None:
+    with pytest.raises(LstmfigsError, match="unexpected option 'forget_bias'"):
+        cells.builtin("lstm").from_torch(_lstm_state_dict(), forget_bias=1.0)
