@@ -191,3 +191,23 @@ def test_builtin_matches_torch(file: str, name: str) -> None:
         assert grads.params[key].dtype == dtype
         np.testing.assert_allclose(grads.params[key], expected_params[key], **tol,
                                    err_msg=f"gradient of {key}")
+
+
+def test_from_torch_reads_an_npz_file_and_converts_only_when_asked(tmp_path: Path) -> None:
+    case = _case("torch_reference.npz", "lstm_f32")
+    state_dict = {key[len("param/"):]: value for key, value in case.items()
+                  if key.startswith("param/")}
+    path = tmp_path / "weights.npz"
+    np.savez(path, **state_dict)
+    cell = cells.builtin("lstm")
+    from_file, in_memory = cell.from_torch(path), cell.from_torch(state_dict)
+    assert from_file.params.keys() == in_memory.params.keys()
+    for key, value in in_memory.params.items():
+        assert value.dtype == np.float32
+        np.testing.assert_array_equal(from_file.params[key], value)
+    # Converted before anything is computed (b = b_ih + b_hh is summed in float64).
+    converted = cell.from_torch(state_dict, dtype="float64")
+    wide = cell.from_torch({key: value.astype(np.float64) for key, value in state_dict.items()})
+    for key, value in converted.params.items():
+        assert value.dtype == np.float64
+        np.testing.assert_array_equal(value, wide.params[key])

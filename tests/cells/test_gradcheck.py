@@ -139,7 +139,7 @@ def _loss(model: Any, x: np.ndarray, initial: dict[str, np.ndarray], dh: np.ndar
     return total + sum(float(np.sum(trace.final[key] * value)) for key, value in d_final.items())
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=100, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(definition=definitions(), layers=st.integers(1, 2), steps=st.integers(1, 4),
        inputs=st.integers(1, 3), hidden=st.integers(1, 3), seed=st.integers(0, 2**16))
