@@ -279,10 +279,13 @@ def from_torch(cell: Cell, state_dict: Mapping[str, Any] | str | os.PathLike[str
     recurrent = _checks.mapping_entry(arrays, f"weight_hh{key0}", "state_dict")
     blocks = len(layout.blocks)
     if first.ndim != 2 or recurrent.ndim != 2 or not first.shape[0] \
-            or first.shape[0] % blocks or recurrent.shape[0] != first.shape[0]:
+            or recurrent.shape != (blocks * recurrent.shape[1], recurrent.shape[1]) \
+            or first.shape[0] != recurrent.shape[0]:
+        # (A GRU's (3H, H) weight_hh read as an LSTM's lands here: H columns, not 4H rows.)
         raise LstmfigsError(
             f"state_dict: expected weight_ih ({blocks}*H, I) and weight_hh ({blocks}*H, H) "
-            f"for {layout.module} ({name}), got {first.shape} and {recurrent.shape}")
+            f"for {layout.module} ({name}), got {first.shape} and {recurrent.shape}; "
+            "weights of another module?")
     hidden, input_size = first.shape[0] // blocks, first.shape[1]
     num_layers = 1
     while not cell_keys and f"weight_ih_l{num_layers}" in arrays:

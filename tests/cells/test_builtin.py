@@ -118,6 +118,9 @@ def test_from_torch_refuses_weights_of_a_gate_the_variant_lacks() -> None:
     ({"weight_ih_l0": np.zeros((10, 2)), "weight_hh_l0": np.zeros((10, 2))},
      r"expected weight_ih \(4\*H, I\)"),
     ({"weight_hh_l0": np.zeros((12, 3))}, "missing key 'weight_ih_l0'"),
+    # A GRU of 4 units: 12 rows would pass as an LSTM of 3, but weight_hh has 4 columns.
+    ({"weight_ih_l0": np.zeros((12, 2)), "weight_hh_l0": np.zeros((12, 4))},
+     r"got \(12, 2\) and \(12, 4\); weights of another module"),
     (42, "expected a mapping"),
     ("no-such-file.npz", "state_dict: weights file 'no-such-file.npz' does not exist"),
 ])
