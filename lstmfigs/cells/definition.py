@@ -401,7 +401,7 @@ class Cell:
         -------
         CellModel
         """
-        from .frameworks import from_torch  # type: ignore[import-not-found]
+        from .frameworks import from_torch
 
         return from_torch(self, state_dict, **options)
 
