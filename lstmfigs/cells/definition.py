@@ -54,8 +54,6 @@ KEYS = ("name", "title", "inputs", "states", "output", "equations", "symbols", "
 INITS = ("uniform", "zeros", "ones")
 #: Suffix naming a state's value at the previous step.
 PREV = "_prev"
-#: Functions whose outputs lie in [0, 1]: a quantity they produce is a gate.
-GATE_FUNCTIONS = ("sigmoid", "hard_sigmoid")
 
 
 @dataclass(frozen=True)
@@ -359,8 +357,26 @@ class Cell:
 
     @property
     def gates(self) -> tuple[str, ...]:
-        """The quantities that are gates: outputs of a sigmoid (values in [0, 1])."""
-        return tuple(q for q in self.quantities if self.activation(q) in GATE_FUNCTIONS)
+        """The quantities that are gates: those whose values provably lie in [0, 1]
+        (outputs of a sigmoid, and such as CIFG's ``f = 1 - i``)."""
+        return tuple(q for q in self.quantities if _within_unit(self.value_range(q)))
+
+    def value_range(self, name: str) -> tuple[float, float]:
+        """Bounds on the values of ``name`` that hold whatever the parameters and inputs,
+        by interval arithmetic over its equation (a state's previous value is taken to lie
+        in the range of its equation).
+
+        Parameters
+        ----------
+        name : str
+            A defined quantity, an input, a parameter or a ``NAME_prev``.
+
+        Returns
+        -------
+        (float, float)
+            The lower and upper bound (possibly infinite).
+        """
+        return _Ranges(self).of(name)
 
     def is_parameter(self, name: str) -> bool:
         """Whether ``name`` is one of the cell's parameters."""
@@ -404,6 +420,78 @@ class Cell:
         from .frameworks import from_torch
 
         return from_torch(self, state_dict, **options)
+
+
+# -- value ranges ----------------------------------------------------------------------
+
+_UNBOUNDED = (-math.inf, math.inf)
+#: The image of each one-argument function over the whole real line.
+_FUNCTION_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0),
+    "exp": (0.0, math.inf), "relu": (0.0, math.inf), "softplus": (0.0, math.inf),
+    "sqrt": (0.0, math.inf), "abs": (0.0, math.inf), "log": _UNBOUNDED,
+    "silu": (-0.2785, math.inf),
+}
+
+
+def _within_unit(bounds: tuple[float, float]) -> bool:
+    return 0.0 <= bounds[0] and bounds[1] <= 1.0 and bounds[0] < bounds[1]
+
+
+def _product(a: float, b: float) -> float:
+    return 0.0 if a == 0.0 or b == 0.0 else a * b
+
+
+class _Ranges:
+    """Interval arithmetic over a cell's equations (for :meth:`Cell.value_range`)."""
+
+    def __init__(self, cell: Cell):
+        self.cell = cell
+        self.busy: set[str] = set()
+        self.known: dict[str, tuple[float, float]] = {}
+
+    def of(self, name: str) -> tuple[float, float]:
+        base = name[:-len(PREV)] if name.endswith(PREV) else name
+        if base not in self.cell.quantities:
+            return _UNBOUNDED
+        if base in self.busy:
+            return _UNBOUNDED
+        if base not in self.known:
+            self.busy.add(base)
+            self.known[base] = self.expr(self.cell.equation(base).expr)
+            self.busy.discard(base)
+        return self.known[base]
+
+    def expr(self, expr: Expr) -> tuple[float, float]:
+        if isinstance(expr, Number):
+            return (expr.value, expr.value)
+        if isinstance(expr, Name):
+            return self.of(expr.name)
+        if isinstance(expr, Neg):
+            low, high = self.expr(expr.operand)
+            return (-high, -low)
+        if isinstance(expr, Call):
+            if expr.func in _FUNCTION_RANGES:
+                return _FUNCTION_RANGES[expr.func]
+            (a_low, a_high), (b_low, b_high) = (self.expr(arg) for arg in expr.args)
+            if expr.func == "maximum":
+                return (max(a_low, b_low), max(a_high, b_high))
+            if expr.func == "minimum":
+                return (min(a_low, b_low), min(a_high, b_high))
+            return self.times((a_low, a_high), (b_low, b_high))  # outer
+        if isinstance(expr, BinOp) and expr.op in "+-*":
+            a, b = self.expr(expr.left), self.expr(expr.right)
+            if expr.op == "+":
+                return (a[0] + b[0], a[1] + b[1])
+            if expr.op == "-":
+                return (a[0] - b[1], a[1] - b[0])
+            return self.times(a, b)
+        return _UNBOUNDED
+
+    @staticmethod
+    def times(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+        corners = [_product(x, y) for x in a for y in b]
+        return (min(corners), max(corners))
 
 
 # -- checking --------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def test_builtin_lstm_matches_the_issue_format():
     assert cell.gates == ("f", "i", "o")
     assert cell.activation("g") == "tanh" and cell.activation("c") is None
     assert shapes_of(cell)["W_f"] == ["H", "H+I"] and shapes_of(cell)["b_f"] == ["H"]
-    assert cell.symbols == {"g": r"\tilde{C}", "c": "C"}
+    assert cell.symbols == {"g": r"\tilde{C}", "c": "C", "W_g": "W_C", "b_g": "b_C"}
     assert cell.dependencies("c") == ("f", "c_prev", "i", "g")
     assert "lstm" in cells.names()
     # TOML round trip through the generated source of a Python definition
@@ -167,3 +167,15 @@ def test_any_equation_text_is_a_cell_or_one_clear_error(text):
 def test_any_toml_text_is_a_cell_or_one_clear_error(text):
     with contextlib.suppress(DefinitionError):
         Cell.from_toml(text)
+
+
+def test_gates_are_the_quantities_provably_in_the_unit_interval():
+    assert cells.builtin("lstm-cifg").gates == ("f", "i", "o")     # f = 1 - i
+    assert cells.builtin("gru").gates == ("r", "z")
+    assert cells.builtin("rnn").gates == ()
+    cell = define("a = exp(W @ x)", "s = sigmoid(U @ x)", "p = s * (1 - s)",
+                  "h = minimum(a, 1) * h_prev + p * tanh(V @ x)")
+    assert cell.gates == ("s", "p")
+    assert cell.value_range("a") == (0.0, float("inf"))
+    assert cell.value_range("h") == (float("-inf"), float("inf"))  # through h_prev
+    assert cells.builtin("lstm").value_range("h") == (-1.0, 1.0)
