@@ -140,8 +140,9 @@ def step_names(cell: Cell) -> tuple[str, ...]:
 
 
 def equation_steps(cell: Cell) -> dict[str, tuple[str, ...]]:
-    """The steps in which each equation is lit: those that produce its quantity (see
-    :attr:`Step.produced`).
+    """The steps in which each equation is lit: those that explain its quantity, or, for a
+    quantity no step explains (the LSTM's candidate ``g`` by default, FGR's ``u``), those
+    that produce it (see :attr:`Step.produced`).
 
     Parameters
     ----------
@@ -152,10 +153,13 @@ def equation_steps(cell: Cell) -> dict[str, tuple[str, ...]]:
     -------
     dict of str to tuple of str
         Every quantity (in the definition's order) to its steps, in step order (empty for
-        a quantity no step explains).
+        a quantity no step computes).
     """
     steps = derive_steps(cell)
-    return {q: tuple(step.name for step in steps if q in step.produced) for q in cell.quantities}
+    explained = {q for step in steps for q in step.quantities}
+    return {q: tuple(step.name for step in steps
+                     if q in (step.quantities if q in explained else step.produced))
+            for q in cell.quantities}
 
 
 def is_previous(cell: Cell, name: str) -> bool:

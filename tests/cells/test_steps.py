@@ -59,6 +59,20 @@ def test_steps_override_the_defaults():
     assert equation_steps(_bare_lstm(steps={"a": ["f"], "b": ["f", "c"]}))["f"] == ("a", "b")
 
 
+def test_an_equation_is_lit_in_the_step_that_explains_it():
+    # CIFG: f = 1 - i.  The forget step computes i on its way (no earlier step did), but
+    # i's equation is the input step's.
+    cifg = cells.Cell.from_equations(
+        ["f = 1 - i", "i = sigmoid(W_i @ [h_prev, x] + b_i)",
+         "g = tanh(W_g @ [h_prev, x] + b_g)", "c = f * c_prev + i * g",
+         "o = sigmoid(W_o @ [h_prev, x] + b_o)", "h = o * tanh(c)"],
+        name="cifg", states=("c", "h"), output="h",
+        steps={"forget": ["f"], "input": ["i", "g"], "update": ["c"], "output": ["o", "h"]})
+    forget = derive_steps(cifg)[0]
+    assert forget.produced == ("f", "i") and "i" in forget.lit
+    assert equation_steps(cifg)["i"] == ("input",)
+
+
 def test_a_cell_with_one_possible_step_has_none():
     rnn = cells.Cell.from_equations(["h = tanh(W @ [h_prev, x] + b)"], name="rnn",
                                     states=("h",), output="h")
