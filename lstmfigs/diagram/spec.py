@@ -4,8 +4,10 @@ A :class:`DiagramSpec` lists nodes (gate boxes, pointwise operations, branch dot
 concatenation points, terminals where signals enter or leave), wires between named ports
 (``"forget_gate.n"``), free labels, regions (the cell body), legend entries and equations.
 It holds no colours and no sizes in inches: every element has a *role*, and the active
-theme decides how a role looks.  Coordinates are in diagram units (the renderer scales them
-to the theme's width).
+theme decides how a role looks.  A spec may name the cell definition it draws (``cell =
+'lstm'``, a built-in of :mod:`lstmfigs.cells`): its equations panel and its list of highlight
+steps are then generated from the definition unless the spec gives them.  Coordinates are
+in diagram units (the renderer scales them to the theme's width).
 
 The same structure is what a TOML spec file contains (see :mod:`lstmfigs.diagram.tomlio`);
 :meth:`DiagramSpec.from_dict` is the single, strict entry point for untrusted data: unknown
@@ -158,11 +160,14 @@ class Equation:
 
 @dataclass(frozen=True)
 class DiagramSpec:
-    """A whole diagram.  ``steps`` are the highlight steps in reading order."""
+    """A whole diagram.  ``steps`` are the highlight steps in reading order.  ``cell`` names
+    the built-in cell definition the diagram draws (empty: none); the equations panel and
+    the steps come from it when the spec's data does not give them."""
 
     name: str
     title: str = ""
     description: str = ""
+    cell: str = ""
     nodes: tuple[Node, ...] = ()
     wires: tuple[Wire, ...] = ()
     labels: tuple[Label, ...] = ()
@@ -244,6 +249,9 @@ class DiagramSpec:
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal spec."""
         plain: dict[str, Any] = _to_plain(self)
+        if self.cell:  # explicit, even when empty: absent, they would come from the cell
+            plain["steps"] = list(self.steps)
+            plain["equations"] = _to_plain(self.equations)
         return plain
 
 
@@ -360,27 +368,54 @@ class _Reader:
 
     # -- element builders ---------------------------------------------------------
     def build_spec(self) -> DiagramSpec:
-        self.check_keys(["name", "title", "description", "steps", "max_unit", "min_width",
-                         "nodes", "wires", "labels", "regions", "legend", "equations"])
+        self.check_keys(["name", "title", "description", "cell", "steps", "max_unit",
+                         "min_width", "nodes", "wires", "labels", "regions", "legend",
+                         "equations"])
         min_width = self.number("min_width", 0.0, positive=True)
         if min_width > MAX_WIDTH_INCHES:
             raise SpecError(f"{min_width:g} in is wider than any figure "
                             f"(at most {MAX_WIDTH_INCHES:g} in)", path=self._at("min_width"))
+        cell = self.identifier("cell", "")
+        steps, equations = self.identifiers("steps"), self.tables("equations")
+        if cell:
+            steps, equations = self.from_cell(cell, steps, equations)
         return DiagramSpec(
             max_unit=self.number("max_unit", 0.0, positive=True),
             min_width=min_width,
             name=self.identifier("name"),
             title=self.string("title", ""),
             description=self.string("description", ""),
+            cell=cell,
             # Step names become parts of file names (lstm-cell-forget.png): identifiers only.
-            steps=self.identifiers("steps"),
+            steps=steps,
             nodes=tuple(r.build_node() for r in self.tables("nodes")),
             wires=tuple(r.build_wire() for r in self.tables("wires")),
             labels=tuple(r.build_label() for r in self.tables("labels")),
             regions=tuple(r.build_region() for r in self.tables("regions")),
             legend=tuple(r.build_legend() for r in self.tables("legend")),
-            equations=tuple(r.build_equation() for r in self.tables("equations")),
+            equations=tuple(r.build_equation() for r in equations),
         )
+
+    def from_cell(self, name: str, steps: tuple[str, ...], equations: list[_Reader],
+                  ) -> tuple[tuple[str, ...], list[_Reader]]:
+        """The steps and equations of the spec of built-in cell ``name``: the spec's own
+        where it gives them, else generated from the definition."""
+        from .. import cells
+        from ..cells.equations import panel
+        from ..cells.steps import step_names
+        from ..errors import LstmfigsError
+
+        try:
+            definition = cells.builtin(name)
+        except LstmfigsError as exc:
+            raise SpecError(str(exc), path=self._at("cell")) from None
+        if "steps" not in self.data:
+            steps = step_names(definition)
+        if "equations" not in self.data:
+            generated = [{"text": text, "steps": list(lit)} for text, lit in panel(definition)]
+            equations = [_Reader(line, f"{self._at('cell')}:equations[{index}]")
+                         for index, line in enumerate(generated)]
+        return steps, equations
 
     def build_node(self) -> Node:
         self.check_keys(["id", "kind", "at", "label", "role", "size", "label_side", "steps",

@@ -180,7 +180,7 @@ def _line_of(text: str, path: str) -> int | None:
 
 # -- writing --------------------------------------------------------------------------------
 
-_ORDER = ("name", "title", "description", "steps", "max_unit", "min_width")
+_ORDER = ("name", "title", "description", "cell", "steps", "max_unit", "min_width")
 _TABLES = ("regions", "nodes", "wires", "labels", "legend", "equations")
 
 

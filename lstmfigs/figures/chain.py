@@ -237,6 +237,7 @@ def unrolled_cell(steps: int) -> SpecEdit:
                     "h flowing from one step to the next.",
         remove=tuple(remove),
         drop_steps=("forget", "input", "update", "output"),
+        cell="",  # the chain's panel is the recurrence, not the cell's equations
         spec_fields={"min_width": _min_width(right_end - far_left, ONE_LAYER_MIN_UNIT,
                                                 floor=5.0)},
         equations=({"text": ONE_LAYER_EQUATION},),

@@ -85,14 +85,23 @@ def header(name: str) -> Header:
     """
     if name in _EDITS:
         edit = _EDITS[name]
-        base = header(edit.base)
-        steps = edit.spec_fields.get("steps", base.steps)
+        steps = header(edit.base).steps if edit.cell is None else _cell_steps(edit.cell)
+        steps = edit.spec_fields.get("steps", steps)
         return Header(name, edit.title, tuple(s for s in steps if s not in edit.drop_steps))
     if name == CHAIN:
         chain = unrolled_cell(check_chain_options(None, None)[1])
         return Header(name, chain.title, ())
     data = tomllib.loads(_spec_text(name))
-    return Header(name, str(data.get("title", "")), tuple(data.get("steps", ())))
+    steps = data["steps"] if "steps" in data else _cell_steps(data.get("cell", ""))
+    return Header(name, str(data.get("title", "")), tuple(steps))
+
+
+def _cell_steps(cell: str) -> tuple[str, ...]:
+    """The highlight steps of built-in cell definition ``cell`` (none for ``""``)."""
+    from .. import cells
+    from ..cells.steps import step_names
+
+    return step_names(cells.builtin(cell)) if cell else ()
 
 
 def _spec_text(name: str) -> str:

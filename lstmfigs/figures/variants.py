@@ -1,10 +1,11 @@
 """LSTM variants as *edits* of a built-in spec: data, never drawing code.
 
 A :class:`SpecEdit` says which elements of a base spec to remove, which fields to change,
-what to add (tables in the TOML shape, ``from``/``to`` for wires) and which equations the
-variant has.  :func:`apply_edit` works on the base's plain data and rebuilds the result
-through :meth:`DiagramSpec.from_dict`, so an edit is validated exactly like a user's TOML
-file.  ``lstmfigs spec lstm-nig`` prints the full, edited spec: a user never sees edits.
+what to add (tables in the TOML shape, ``from``/``to`` for wires) and which cell definition
+the variant draws (its equations panel and highlight steps come from that definition).
+:func:`apply_edit` works on the base's plain data and rebuilds the result through
+:meth:`DiagramSpec.from_dict`, so an edit is validated exactly like a user's TOML file.
+``lstmfigs spec lstm-nig`` prints the full, edited spec: a user never sees edits.
 
 The peephole LSTM (Gers & Schmidhuber 2000: the input and forget gates see ``c_{t-1}``, the
 output gate sees ``c_t``) edits ``lstm-cell``.  The eight variants of Greff et al. (2017, "LSTM:
@@ -49,6 +50,7 @@ class SpecEdit:
     change: Mapping[str, Table] = field(default_factory=dict)
     add: Mapping[str, tuple[Table, ...]] = field(default_factory=dict)
     drop_steps: tuple[str, ...] = ()
+    cell: str | None = None
     equations: tuple[Table, ...] | None = None
     spec_fields: Table = field(default_factory=dict)
 
@@ -99,6 +101,12 @@ def apply_edit(base: DiagramSpec, edit: SpecEdit) -> DiagramSpec:
         wire.update(edit.change.get(_wire_key(wire), {}))
     for group, tables in edit.add.items():
         data[group] = data.get(group, []) + [dict(t) for t in tables]
+    if edit.cell is not None:  # the new cell's panel and steps (or the edit's own)
+        data.pop("equations", None)
+        data.pop("steps", None)
+        data.pop("cell", None)
+        if edit.cell:
+            data["cell"] = edit.cell
     if edit.drop_steps:
         _drop_steps(data, set(edit.drop_steps))
     if edit.equations is not None:
@@ -127,7 +135,8 @@ def _ids(data: Table) -> set[str]:
 
 
 def _drop_steps(data: dict[str, Any], steps: set[str]) -> None:
-    data["steps"] = [s for s in data.get("steps", []) if s not in steps]
+    if "steps" in data:  # absent, they come from the cell
+        data["steps"] = [s for s in data["steps"] if s not in steps]
     for group in ("nodes", "wires", "labels", "regions", "equations"):
         for item in data.get(group, []):
             if "steps" in item:
@@ -136,86 +145,8 @@ def _drop_steps(data: dict[str, Any], steps: set[str]) -> None:
                     del item["steps"]
 
 
-# -- the equations, line by line (mathtext) --------------------------------------------------
-
-_GATE_INPUT = r"W_{g}\,[h_{t-1}, x_t]"
-
-
-def _gate(name: str, symbol: str, act: str = r"\sigma", peep: str = "", step: str = "",
-          ) -> Table:
-    """``name_t = act(W_symbol [h_{t-1}, x_t] (+ peephole) + b_symbol)``."""
-    weights = _GATE_INPUT.replace("{g}", "{" + symbol + "}")
-    inner = f"{weights}{peep} + b_{{{symbol}}}"
-    text = f"${name} = {act}({inner})$" if act else f"${name} = {inner}$"
-    return {"text": text, "steps": [step]} if step else {"text": text}
-
-
-F_PEEP = r" + w_{cf} \odot C_{t-1}"
-I_PEEP = r" + w_{ci} \odot C_{t-1}"
-O_PEEP = r" + w_{co} \odot C_t"
-CANDIDATE = r"\tilde{C}_t"
-#: FGR: every gate also sees all gates' previous activations.  Writing them into the
-#: gates' input u_t (W u_t = W_h h + W_x x + R [i, f, o]_{t-1}, a block matrix) keeps the
-#: lines short enough for a slide.
+#: FGR's terminal for the gates' previous activations (the definition's u_t collects them).
 PREVIOUS_GATES = "[i, f, o]_{t-1}"
-GATE_INPUT_FGR = "u_t"
-
-
-def lstm_equations(*, peephole: bool = True, input_gate: bool = True, forget: str = "gate",
-                   output_gate: bool = True, input_activation: bool = True,
-                   output_activation: bool = True, gate_recurrence: bool = False,
-                   ) -> tuple[Table, ...]:
-    """The equations panel of an LSTM variant (``forget``: "gate", "none" or "coupled").
-
-    Parameters
-    ----------
-    peephole : bool, default: True
-        Gates also read the cell state.
-    input_gate : bool, default: True
-        Whether there is an input gate.
-    forget : {"gate", "none", "coupled"}, default: "gate"
-        A forget gate, none (the cell state is kept whole), or f = 1 - i.
-    output_gate : bool, default: True
-        Whether there is an output gate.
-    input_activation : bool, default: True
-        tanh on the candidate.
-    output_activation : bool, default: True
-        tanh on the cell state before the output gate.
-    gate_recurrence : bool, default: False
-        Gates also read the previous step's gate values.
-
-    Returns
-    -------
-    tuple of mapping
-        One ``{"text": ..., "steps": [...]}`` table per equation, in order.
-    """
-
-    def gate(name: str, symbol: str, peep: str, step: str) -> Table:
-        line = _gate(name, symbol, peep=peep if peephole else "", step=step)
-        if gate_recurrence:
-            line = {**line, "text": line["text"].replace("[h_{t-1}, x_t]", GATE_INPUT_FGR)}
-        return line
-
-    lines: list[Table] = []
-    if gate_recurrence:
-        lines.append({"text": f"${GATE_INPUT_FGR} = [h_{{t-1}}, x_t, i_{{t-1}}, f_{{t-1}}, "
-                              "o_{t-1}]$", "steps": ["forget", "input", "output"]})
-    if forget == "gate":
-        lines.append(gate("f_t", "f", F_PEEP, "forget"))
-    elif forget == "coupled":
-        lines.append({"text": "$f_t = 1 - i_t$", "steps": ["forget"]})
-    if input_gate:
-        lines.append(gate("i_t", "i", I_PEEP, "input"))
-    lines.append(_gate(CANDIDATE, "C", act=r"\tanh" if input_activation else "", step="input"))
-    kept = "" if forget == "none" else r"f_t \odot "
-    added = r"i_t \odot " if input_gate else ""
-    lines.append({"text": f"$C_t = {kept}C_{{t-1}} + {added}{CANDIDATE}$", "steps": ["update"]})
-    if output_gate:
-        lines.append(gate("o_t", "o", O_PEEP, "output"))
-    cell_out = r"\tanh(C_t)" if output_activation else "C_t"
-    gated = r"o_t \odot " if output_gate else ""
-    lines.append({"text": f"$h_t = {gated}{cell_out}$", "steps": ["output"]})
-    return tuple(lines)
 
 
 # -- the peephole LSTM: lstm-cell plus three peephole connections -----------------------------
@@ -267,12 +198,13 @@ PEEPHOLE = SpecEdit(
              "role": "peephole", "steps": ["output"]},
         ),
     },
-    equations=lstm_equations(),
+    cell="lstm-peephole",
 )
 
 
 def _greff(code: str, summary: str, **edit: Any) -> SpecEdit:
     return SpecEdit(name=f"lstm-{code.lower()}", base="lstm-peephole",
+                    cell=f"lstm-{code.lower()}",
                     title=f"LSTM variant {code} (Greff et al. 2017): {summary.split(':')[0]}",
                     description=f"{code}: the peephole LSTM with {summary}.", **edit)
 
@@ -293,7 +225,6 @@ VARIANTS: tuple[SpecEdit, ...] = (
             {"id": "peephole_f", "from": "peep_prev.s", "to": "forget_gate.w",
              "role": "peephole", "steps": ["forget"]},
         )},
-        equations=lstm_equations(input_gate=False),
     ),
     _greff(
         "NFG", "no forget gate (f_t = 1): the old cell state is kept whole",
@@ -307,7 +238,6 @@ VARIANTS: tuple[SpecEdit, ...] = (
              "role": "peephole", "steps": ["input"]},
         )},
         drop_steps=("forget",),
-        equations=lstm_equations(forget="none"),
     ),
     _greff(
         "NOG", "no output gate (o_t = 1): h_t = tanh(C_t)",
@@ -319,12 +249,10 @@ VARIANTS: tuple[SpecEdit, ...] = (
             {"from": "cell_tanh.s", "to": "hidden_branch.w", "role": "hidden_state",
              "steps": ["output"]},
         )},
-        equations=lstm_equations(output_gate=False),
     ),
     _greff(
         "NIAF", "no input activation function: the candidate is a linear layer",
         change={"candidate": {"label": "linear"}},
-        equations=lstm_equations(input_activation=False),
     ),
     _greff(
         "NOAF", "no output activation function: h_t = o_t * C_t",
@@ -333,13 +261,13 @@ VARIANTS: tuple[SpecEdit, ...] = (
             {"from": "cell_branch.s", "to": "output_mul.n", "role": "cell_state",
              "steps": ["output"]},
         )},
-        equations=lstm_equations(output_activation=False),
     ),
     SpecEdit(
         name="lstm-np", base="lstm-cell",
         title="LSTM variant NP (Greff et al. 2017): no peepholes, the standard LSTM",
         description="NP: the peephole LSTM without peepholes, which is the standard LSTM "
                     "of lstm-cell (and of PyTorch).",
+        cell="lstm-np",
     ),
     _greff(
         "CIFG", "coupled input and forget gates: f_t = 1 - i_t",
@@ -374,7 +302,6 @@ VARIANTS: tuple[SpecEdit, ...] = (
                  "role": "peephole", "steps": ["input"]},
             ),
         },
-        equations=lstm_equations(forget="coupled"),
     ),
 )
 
@@ -407,6 +334,5 @@ VARIANTS += (
                  "via": [[3.75, 1.7]], "steps": ["forget"]},
             ),
         },
-        equations=lstm_equations(gate_recurrence=True),
     ),
 )

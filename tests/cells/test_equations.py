@@ -124,3 +124,35 @@ w_i = ["I"]
 def test_every_builtin_panel_is_mathtext(name):
     for line in equation_lines(cells.builtin(name)):
         check_mathtext(line, name)
+
+
+# -- a diagram spec that names its cell gets its panel and steps from it ----------------------
+
+def _spec(**fields):
+    from lstmfigs.diagram.spec import DiagramSpec
+
+    return DiagramSpec.from_dict({"name": "mine", "nodes": [
+        {"id": "x_in", "kind": "terminal", "at": [0, 0], "label": "$x_t$"}], **fields})
+
+
+def test_a_spec_naming_a_cell_gets_its_panel_and_steps():
+    from lstmfigs.cells.steps import step_names
+
+    spec = _spec(cell="lstm")
+    lstm = cells.builtin("lstm")
+    assert [(e.text, e.steps) for e in spec.equations] == list(panel(lstm))
+    assert spec.steps == step_names(lstm)
+    assert type(spec).from_dict(spec.to_dict()) == spec  # printed, it reads back the same
+
+
+def test_a_spec_keeps_its_own_panel_and_steps():
+    spec = _spec(cell="lstm", steps=[], equations=[{"text": "$h_t = f(h_{t-1})$"}])
+    assert spec.steps == () and [e.text for e in spec.equations] == ["$h_t = f(h_{t-1})$"]
+    assert type(spec).from_dict(spec.to_dict()) == spec
+
+
+def test_an_unknown_cell_is_a_spec_error():
+    from lstmfigs.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"cell: unknown cell 'lstn' \(did you mean 'lstm'\?\)"):
+        _spec(cell="lstn")
