@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from .definition import PREV, Cell
-from .steps import equation_steps, is_previous
+from .steps import equation_steps, is_previous, step_names
 from .syntax import BinOp, Call, Concat, Expr, Name, Neg, Number
 
 #: Time indices: the step being computed and the one before.
@@ -242,7 +242,13 @@ def equation_lines(cell: Cell) -> tuple[str, ...]:
 
 
 def panel(cell: Cell) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The equations panel of ``cell``: each line with the highlight steps that light it.
+    """The equations panel of ``cell``: each line with the highlight steps that light it,
+    in the order of the steps.
+
+    A step-by-step build then lights the panel from the top down: the LSTM's ``c`` (step
+    ``update``) comes before ``o`` (step ``output``) even where the definition lists ``o``
+    first.  Lines are stable within a step, and a line no step lights stays after the line
+    that precedes it in the definition.
 
     Parameters
     ----------
@@ -252,12 +258,18 @@ def panel(cell: Cell) -> tuple[tuple[str, tuple[str, ...]], ...]:
     Returns
     -------
     tuple of (str, tuple of str)
-        ``(mathtext line, steps)`` per equation, in the definition's order; the steps are
-        those of :func:`lstmfigs.cells.steps.equation_steps`.
+        ``(mathtext line, steps)`` per equation; the steps are those of
+        :func:`lstmfigs.cells.steps.equation_steps`.
     """
-    steps = equation_steps(cell)
-    return tuple((line, steps[equation.target])
-                 for line, equation in zip(equation_lines(cell), cell.equations, strict=True))
+    lit = equation_steps(cell)
+    order = {name: index for index, name in enumerate(step_names(cell))}
+    keys: list[int] = []
+    for equation in cell.equations:
+        steps = lit[equation.target]
+        keys.append(order[steps[0]] if steps else (keys[-1] if keys else -1))
+    lines = zip(keys, equation_lines(cell), cell.equations, strict=True)
+    return tuple((line, lit[equation.target])
+                 for _, line, equation in sorted(lines, key=lambda item: item[0]))
 
 
 __all__ = ["FUNCTION_NAMES", "FUNCTION_TEMPLATES", "base_symbol", "equation_lines",

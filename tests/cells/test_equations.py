@@ -156,3 +156,18 @@ def test_an_unknown_cell_is_a_spec_error():
 
     with pytest.raises(SpecError, match=r"cell: unknown cell 'lstn' \(did you mean 'lstm'\?\)"):
         _spec(cell="lstn")
+
+
+def test_the_panel_follows_the_steps():
+    # The LSTM lists o before c; the panel reads in the order of the build.
+    text = LSTM.replace('  "c = f * c_prev + i * g",\n', "").replace(
+        '  "h = o * tanh(c)",', '  "c = f * c_prev + i * g",\n  "h = o * tanh(c)",')
+    cell = cells.Cell.from_toml(text)
+    assert [q.target for q in cell.equations] == ["f", "i", "g", "o", "c", "h"]
+    assert panel(cell) == HAND_WRITTEN_LSTM_PANEL
+    # Without steps, the definition's order; a line no step lights keeps its neighbour.
+    rnn = _cell("a = tanh(W_a @ [h_prev, x])", "h = a * h_prev")
+    assert [line for line, _ in panel(rnn)] == list(equation_lines(rnn))
+    late = _cell("z = sigmoid(W_z @ [h_prev, x])", "n = tanh(W_n @ [h_prev, x])",
+                 "m = n * n", "h = z * m + h_prev", steps={"first": ["h"], "second": ["z"]})
+    assert [line.split(" =")[0] for line, _ in panel(late)] == ["$n_t", "$m_t", "$h_t", "$z_t"]
