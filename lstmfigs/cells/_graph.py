@@ -329,7 +329,13 @@ class Graph:
                 stored.add(index)
             if node.op in READS_OPERANDS or node.op == "fused":
                 stored.update(a for a in node.args if self.phase[a] == "step")
-        return {i for i in stored if self.nodes[i].op != "prev"}
+        # A slice is a view of its product: keeping the slice means keeping the product.
+        kept: set[int] = set()
+        for index in stored:
+            while self.nodes[index].op == "slice":
+                index = self.nodes[index].args[0]
+            kept.add(index)
+        return {i for i in kept if self.nodes[i].op != "prev"}
 
 
 # -- forward rules ---------------------------------------------------------------------
@@ -465,7 +471,7 @@ def gradients(node: Node, nodes: Sequence[Node], grad: Array, values: Sequence[A
         return [None if not n else reduce(grad * factor, node, arg)
                 for factor, n, arg in zip(local, need, args, strict=True)]
     if op in FUNCTIONS or op == "pow":
-        return [reduce(grad * local_derivative(node, values[0], out), node, args[0])
+        return [reduce(grad * local_derivative(node, values[0], out, grad.dtype), node, args[0])
                 if need[0] else None]
     if op == "matmul":
         return _matmul_gradients(args[0], args[1], values[0], values[1], grad, need)
@@ -502,9 +508,10 @@ def reduce_lead(grad: Array, arg: Node) -> Array:
     return grad.sum(axis=axes) if axes else grad
 
 
-def local_derivative(node: Node, x: Array, y: Array | None) -> Array:
-    """The derivative of the elementwise function of ``node`` at ``x`` (value ``y``)."""
-    op, dtype = node.op, x.dtype if y is None else y.dtype
+def local_derivative(node: Node, x: Array, y: Array | None, dtype: np.dtype[Any]) -> Array:
+    """The derivative of the elementwise function of ``node`` at ``x`` (value ``y``; each
+    rule reads only what :data:`READS_OUTPUT` and :data:`READS_OPERANDS` say)."""
+    op = node.op
     one = dtype.type(1)
     if op == "neg":
         return np.asarray(-one)

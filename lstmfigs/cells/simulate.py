@@ -23,7 +23,7 @@ Layer 0's parameters have the definition's names (``W_f``); layer k >= 1 adds ``
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import LstmfigsError
 from ..sim import _checks
-from . import _graph
+from . import _graph, _plan
 from ._graph import Array, Graph
 from .syntax import BinOp, Call, Expr, Name, Neg
 
@@ -145,6 +145,8 @@ class _Work:
     hoisted: dict[int, Array]
     stored: dict[int, Array]
     weights: dict[int, Array]  # fused node -> stacked weights (rows, m)
+    #: state -> (T + 1, B, *shape): the initial state, then the state after each step.
+    states: dict[str, Array] = field(default_factory=dict)
 
 
 class CellModel:
@@ -203,6 +205,7 @@ class CellModel:
             raise LstmfigsError(f"cell {cell.name!r}: the simulator takes cells with one "
                                 f"input; this one has {', '.join(cell.inputs)}")
         self.sizes = self._declared_sizes(sizes)
+        self._structures: dict[int, _plan.Structure] = {}
         self._graphs: list[Graph] = []
         for layer in range(self.num_layers):
             self._graphs.append(self._graph(self._layer_sizes(layer)))
@@ -464,15 +467,22 @@ class CellModel:
         final = {s: np.stack([lt.final[s] for lt in layers]) for s in self.cell.states}
         return CellTrace(layers, final, self.cell.output)
 
+    def _structure(self, graph: Graph) -> _plan.Structure:
+        structure = self._structures.get(id(graph))
+        if structure is None:
+            structure = self._structures[id(graph)] = _plan.Structure(graph)
+        return structure
+
     def _layer_forward(self, layer: int, x: Array, initial: dict[str, Array]) -> LayerTrace:
         graph, params, dtype = self._graphs[layer], self._layer_params(layer), self.dtype
+        structure = self._structure(graph)
         nodes = graph.nodes
         steps, batch = x.shape[0], x.shape[1]
         work = _Work(graph, params, {}, {}, {}, {})
         for index, spec in graph.fused.items():
             work.weights[index] = np.concatenate(
                 [_param_part(params[ref], rows, cols) for ref, rows, cols in spec.members])
-        static, hoisted, stored = work.static, work.hoisted, work.stored
+        static, hoisted = work.static, work.hoisted
         for index in graph.static_nodes:
             node = nodes[index]
             if node.op == "param":
@@ -494,33 +504,71 @@ class CellModel:
                 hoisted[index] = _graph.apply(node, nodes, args, dtype)
         for index, value in list(hoisted.items()):
             hoisted[index] = value.reshape(steps, batch, *value.shape[1:])
-        for index in graph.stored:
-            stored[index] = np.empty((steps, batch, *nodes[index].shape), dtype)
-        prev_nodes = {nodes[i].ref: i for i in graph.step_nodes if nodes[i].op == "prev"}
-        state_nodes = {s: graph.targets[s] for s in self.cell.states}
+        for state in self.cell.states:
+            shape = nodes[structure.state_nodes[state]].shape
+            work.states[state] = np.empty((steps + 1, batch, *shape), dtype)
+            work.states[state][0] = initial[state]
+        frames = self._value_frames(work, structure, steps, batch, forward=True)
         weights_t = {index: np.ascontiguousarray(w.T) for index, w in work.weights.items()}
-        values: dict[int, Array] = dict(static)
-        for t in range(steps):
-            for index in hoisted:
-                values[index] = hoisted[index][t]
-            for state, index in prev_nodes.items():
-                values[index] = initial[state] if t == 0 else _at(work, state_nodes[state],
-                                                                  t - 1, initial, state)
-            for index in graph.step_nodes:
-                node = nodes[index]
-                if node.op == "prev":
-                    continue
-                if node.op == "fused":
-                    value = np.matmul(values[node.args[0]], weights_t[index])
-                else:
-                    value = _graph.apply(node, nodes, [values[a] for a in node.args], dtype)
-                values[index] = value
-                if index in stored:
-                    stored[index][t] = value
-        named = {name: _sequence(work, index, steps, batch, initial, _state_of(graph, index))
-                 for name, index in graph.targets.items()}
+        ops = [_plan.forward_op(graph, index, weights_t, dtype)
+               for index in structure.forward_steps]
+        # States whose node is not theirs alone are copied into their sequence.
+        for state, index in structure.state_nodes.items():
+            if structure.owners.get(index) != state:
+                slot = frames.size
+                frames.size += 1
+                frames.sequences.append((slot, work.states[state][1:]))
+                ops.append(_plan.copy_op(index, slot))
+        _run(frames, ops, range(steps))
+        named: dict[str, Array] = {}
+        for name, index in graph.targets.items():
+            sequence = _sequence(work, index, steps, batch, _state_of(graph, index))
+            assert sequence is not None  # every target is kept
+            named[name] = sequence
+        for state in self.cell.states:
+            named[state] = work.states[state][1:]
         final = {state: named[state][-1] for state in self.cell.states}
         return LayerTrace(x, initial, final, named, work)
+
+    def _value_frames(self, work: _Work, structure: _plan.Structure, steps: int, batch: int,
+                      *, forward: bool) -> _plan.Frames:
+        """Slots 0..N-1 of the loops: every node's value (see :mod:`_plan`).  The forward
+        pass allocates the stored sequences and the scratch buffers; backward reads the
+        stored sequences (other step values are not needed there)."""
+        graph = work.graph
+        nodes = graph.nodes
+        frames = _plan.Frames(len(nodes))
+        frames.constant.update(work.static)
+        frames.sequences.extend(work.hoisted.items())
+        sequence_of: dict[int, Array] = {}
+        for index in graph.step_nodes:
+            node = nodes[index]
+            value: Array | None = None
+            if node.op == "prev":
+                sequence_of[index] = work.states[node.ref][:-1]
+            elif index in structure.owners:
+                sequence_of[index] = work.states[structure.owners[index]][1:]
+            elif node.op == "slice":
+                parent = node.args[0]
+                assert node.rows is not None
+                rows = slice(node.rows[0], node.rows[1])
+                if parent in sequence_of:
+                    sequence_of[index] = sequence_of[parent][..., rows]
+                elif frames.constant.get(parent) is not None:
+                    value = frames.constant[parent][..., rows]
+            elif index in graph.stored:
+                if forward:
+                    work.stored[index] = np.empty((steps, batch, *node.shape), self.dtype)
+                sequence_of[index] = work.stored[index]
+            elif forward:
+                value = np.empty((batch, *node.shape), self.dtype)
+            if index in sequence_of:
+                if forward and index not in work.stored and node.op != "prev":
+                    work.stored[index] = sequence_of[index]
+                frames.sequences.append((index, sequence_of[index]))
+            else:
+                frames.constant[index] = value
+        return frames
 
     # -- backward ----------------------------------------------------------------------
 
@@ -572,123 +620,81 @@ class CellModel:
 
     def _layer_backward(self, trace: LayerTrace, upstream: Array | None,
                         d_final: dict[str, Array], *, stop: int | None = None,
-                        need_params: bool = True, probe: Array | None = None,
+                        probe: Array | None = None,
                         norms: dict[str, Array] | None = None) -> LayerGradients:
         """BPTT through one layer over its first ``stop`` steps.
 
-        ``upstream`` (T, B, *out) is dL/d(output) (None: zero); ``d_final`` seeds the
-        states leaving step ``stop - 1``.  ``probe`` (S, B, *out) seeds the output of step
-        ``stop - 1`` with leading probe axes (Jacobian norms): then ``need_params`` is
-        False, nothing but the state gradients is propagated, and ``norms[state][t]``
-        receives the per-sample norm of dL/ds_t (state t perturbed alone) instead of the
-        ``states`` sequences.
+        ``upstream`` (T, B, *out) is dL/d(output); ``d_final`` seeds the states leaving
+        the last step.  With ``probe`` (S, B, *out) instead, the output of step ``stop -
+        1`` is seeded with leading probe axes (Jacobian norms): only the state gradients
+        are propagated and ``norms[state][t]`` receives the per-sample norm of
+        d output / d state_t (the other states at t held fixed).
         """
-        work, cell = trace.work, self.cell
-        graph, nodes, dtype = work.graph, work.graph.nodes, self.dtype
+        work, cell, dtype = trace.work, self.cell, self.dtype
+        graph, nodes = work.graph, work.graph.nodes
+        structure = self._structure(graph)
         steps = trace.x.shape[0] if stop is None else stop
         batch = trace.x.shape[1]
-        prev_nodes = {nodes[i].ref: i for i in graph.step_nodes if nodes[i].op == "prev"}
-        state_nodes = {s: graph.targets[s] for s in cell.states}
+        train = probe is None
+        lead = (batch,) if train else probe.shape[:2]  # type: ignore[union-attr]
+        frames = self._value_frames(work, structure, steps, batch, forward=False)
         output_node = graph.targets[cell.output]
-        weights = work.weights
-        # Gradients reaching hoisted nodes, per step, and static nodes, summed over steps.
-        hoisted_grads: dict[int, Array] = {}
-        static_grads: dict[int, Array] = {}
-        deferred: dict[int, Array] = {}  # fused step node -> its gradient at every step
-        if need_params:
-            for index in graph.fused:
-                if graph.phase[index] == "step":
-                    deferred[index] = np.zeros((steps, batch, nodes[index].shape[0]), dtype)
-        state_totals = {s: np.zeros((steps, batch, *nodes[state_nodes[s]].shape), dtype)
-                        for s in cell.states} if norms is None else {}
-        carry = dict(d_final)
-        values: dict[int, Array] = dict(work.static)
-
-        def accumulate(grads: dict[int, Array], index: int, grad: Array, t: int) -> None:
-            phase = graph.phase[index]
-            if phase == "hoisted":
-                if not need_params:
-                    return
-                if index not in hoisted_grads:
-                    hoisted_grads[index] = np.zeros(
-                        (steps, batch, *nodes[index].shape), dtype)
-                hoisted_grads[index][t] += grad
-            elif phase == "static":
-                if not need_params:
-                    return
-                static_grads[index] = static_grads[index] + grad if index in static_grads \
-                    else grad
-            else:
-                grads[index] = grads[index] + grad if index in grads else grad
-
-        for t in range(steps - 1, -1, -1):
-            for index in work.hoisted:
-                values[index] = work.hoisted[index][t]
-            for state, index in prev_nodes.items():
-                values[index] = trace.initial[state] if t == 0 else _at(
-                    work, state_nodes[state], t - 1, trace.initial, state)
-            for index in work.stored:
-                values[index] = work.stored[index][t]
-            grads: dict[int, Array] = {}
-            if upstream is not None:
-                accumulate(grads, output_node, upstream[t], t)
-            if probe is not None and t == steps - 1:
-                accumulate(grads, output_node, probe, t)
-            for state in cell.states:
-                if state in carry:
-                    accumulate(grads, state_nodes[state], carry[state], t)
-            for index in reversed(graph.step_nodes):
-                grad = grads.get(index)
-                node = nodes[index]
-                if grad is None or node.op == "prev":
-                    continue
-                if node.op == "slice":
-                    _slice_backward(grads, node, nodes, grad)
-                    continue
-                if node.op == "fused":
-                    accumulate(grads, node.args[0], grad @ weights[index], t)
-                    if index in deferred:
-                        deferred[index][t] = grad
-                    continue
-                need = [graph.phase[a] == "step" or need_params for a in node.args]
-                arg_values = [values.get(a) for a in node.args]
-                arg_grads = _graph.gradients(node, nodes, grad, arg_values,  # type: ignore[arg-type]
-                                             values.get(index), need)
-                for arg, arg_grad in zip(node.args, arg_grads, strict=True):
-                    if arg_grad is not None:
-                        accumulate(grads, arg, arg_grad, t)
-            for state, index in state_nodes.items():
-                total = grads.get(index)
-                if total is None:
-                    continue
-                if norms is None:
-                    state_totals[state][t] = total
-            carry = {}
-            for state, index in prev_nodes.items():
-                if index in grads:
-                    carry[state] = grads[index]
-            if norms is not None and t > 0:
-                for state in cell.states:
-                    norms[state][t - 1] = _norm(carry[state], 1) if state in carry else 0
-        if not need_params:
-            return LayerGradients(trace.x, carry, {}, {})
-        initial = {s: np.broadcast_to(carry[s], trace.initial[s].shape).copy() if s in carry
+        seeds: dict[int, Any] = {}
+        if train:
+            assert upstream is not None
+            seeds[output_node] = upstream
+        else:
+            assert probe is not None
+            seeds[output_node] = _plan.Sparse(steps - 1, probe, np.zeros_like(probe))
+        for state, index in structure.state_nodes.items():
+            if state in d_final and state not in structure.prev_nodes:
+                final = d_final[state]
+                seeds_for = seeds.get(index)
+                if seeds_for is None:
+                    seeds[index] = _plan.Sparse(steps - 1, final, np.zeros_like(final))
+        plan = _plan.backward_plan(structure, frames, steps, lead, dtype, work.weights,
+                                   train=train, seeds=seeds)
+        for state, value in plan.carry.items():
+            if state in d_final:
+                value[...] = d_final[state]
+        after = None
+        if norms is not None:
+            def after(t: int) -> None:
+                if t > 0:
+                    for state in cell.states:
+                        if state in plan.carry:
+                            norms[state][t - 1] = _norm(plan.carry[state], 1)
+        _run(frames, plan.ops, range(steps - 1, -1, -1), after)
+        if not train:
+            return LayerGradients(trace.x, {}, {}, {})
+        initial = {s: plan.carry[s].copy() if s in plan.carry
                    else np.zeros_like(trace.initial[s]) for s in cell.states}
-        params = self._parameter_gradients(work, hoisted_grads, static_grads, deferred, trace,
-                                           steps, batch)
+        states = {}
+        for state, index in structure.state_nodes.items():
+            root = structure.root(index)
+            states[state] = plan.sequences[root] if root in plan.sequences \
+                else np.zeros((steps, batch, *nodes[index].shape), dtype)
+        gradient_of = {index: plan.sequences[structure.root(index)]
+                       for index in plan.grad_slot
+                       if structure.root(index) in plan.sequences
+                       and nodes[index].op != "slice"}
+        params = self._parameter_gradients(work, structure, gradient_of, steps, batch)
         input_node = next((i for i in graph.hoisted_nodes if nodes[i].op == "input"), None)
-        dx = hoisted_grads.get(input_node) if input_node is not None else None
+        dx = gradient_of.get(input_node) if input_node is not None else None
         if dx is None:
             dx = np.zeros_like(trace.x)
-        return LayerGradients(dx, initial, params, state_totals)
+        return LayerGradients(dx, initial, params, states)
 
-    def _parameter_gradients(self, work: _Work, hoisted_grads: dict[int, Array],
-                             static_grads: dict[int, Array], deferred: dict[int, Array],
-                             trace: LayerTrace, steps: int, batch: int) -> dict[str, Array]:
-        """Backward through the hoisted nodes (all steps at once), the deferred weight
-        gradients of fused step products, and the static nodes; the parameters' gradients."""
+    def _parameter_gradients(self, work: _Work, structure: _plan.Structure,
+                             gradient_of: dict[int, Array], steps: int,
+                             batch: int) -> dict[str, Array]:
+        """The parameters' gradients, each taken once over all steps: from the gradients
+        ``gradient_of`` (T, B, ...) of the step nodes reading parameters (one product
+        per fused group), then backward through the hoisted nodes (all steps at once) and
+        the static nodes."""
         graph, nodes, dtype = work.graph, work.graph.nodes, self.dtype
         params = {name: np.zeros_like(value) for name, value in work.params.items()}
+        static_grads: dict[int, Array] = {}
 
         def add_static(index: int, grad: Array) -> None:
             static_grads[index] = static_grads[index] + grad if index in static_grads else grad
@@ -699,13 +705,38 @@ class CellModel:
                 part = grad_weights[spec.offsets[k]:spec.offsets[k + 1]]
                 _param_part(params[ref], rows, cols)[...] += part
 
-        for index, grad in deferred.items():
-            operand = _sequence(work, nodes[index].args[0], steps, batch, trace.initial,
-                                _state_of(graph, nodes[index].args[0]))
-            add_member_grads(index, grad.reshape(steps * batch, -1).T
-                             @ operand.reshape(steps * batch, -1))
+        def values(index: int) -> Array | None:
+            sequence = _sequence(work, index, steps, batch, _state_of(graph, index))
+            if sequence is None or index in work.static:
+                return sequence if sequence is None else work.static[index]
+            return sequence.reshape(steps * batch, *sequence.shape[2:])
+
+        for index in graph.step_nodes:
+            node = nodes[index]
+            if index not in gradient_of:
+                continue
+            grad = gradient_of[index].reshape(steps * batch, *node.shape)
+            if node.op == "fused":
+                operand = values(node.args[0])
+                assert operand is not None
+                add_member_grads(index, grad.T @ operand)
+                continue
+            need = [graph.phase[a] == "static" for a in node.args]
+            if not any(need):
+                continue
+            arg_grads = _graph.gradients(node, nodes, grad,
+                                         [values(a) for a in node.args],  # type: ignore[misc]
+                                         values(index), need)
+            for arg, arg_grad in zip(node.args, arg_grads, strict=True):
+                if arg_grad is not None:
+                    add_static(arg, arg_grad)
+        # What the loop left at the hoisted nodes it reached (a hoisted node sharing the
+        # buffer of another hoisted node gets its gradient below, not from the loop).
         flat = {index: grad.reshape(steps * batch, *grad.shape[2:])
-                for index, grad in hoisted_grads.items()}
+                for index, grad in gradient_of.items() if graph.phase[index] == "hoisted"
+                and graph.phase[structure.alias.get(index, index)] != "hoisted"
+                or graph.phase[index] == "hoisted" and index not in structure.alias}
+        owned: set[int] = set()  # gradients this pass made (the others are shared)
         hoisted_values = {index: value.reshape(steps * batch, *value.shape[2:])
                           for index, value in work.hoisted.items()}
         for index in reversed(graph.hoisted_nodes):
@@ -714,6 +745,10 @@ class CellModel:
             if hoisted_grad is None or node.op == "input":
                 continue
             if node.op == "slice":
+                fused = node.args[0]
+                if fused in flat and fused not in owned:
+                    flat[fused] = flat[fused].copy()
+                owned.add(fused)
                 _slice_backward(flat, node, nodes, hoisted_grad)
                 continue
             if node.op == "fused":
@@ -733,7 +768,7 @@ class CellModel:
                 else:
                     flat[arg] = flat[arg] + arg_grad if arg in flat else arg_grad
         for index, grad in flat.items():
-            hoisted_grads[index] = grad.reshape(steps, batch, *grad.shape[1:])
+            gradient_of[index] = grad.reshape(steps, batch, *grad.shape[1:])
         for index in reversed(graph.static_nodes):
             static_grad = static_grads.get(index)
             node = nodes[index]
@@ -804,7 +839,7 @@ class CellModel:
         eye = np.eye(width, dtype=self.dtype).reshape(width, 1, *out_shape)
         seeds = np.ascontiguousarray(np.broadcast_to(eye, (width, batch, *out_shape)))
         norms = {s: np.zeros((t_end + 1, batch), self.dtype) for s in cell.states}
-        self._layer_backward(trace, None, {}, stop=t_end + 1, need_params=False,
+        self._layer_backward(trace, None, {}, stop=t_end + 1,
                              probe=seeds, norms=norms)
         lag0 = self._lag_zero(trace, t_end, seeds)
         for state in cell.states:
@@ -830,6 +865,9 @@ class CellModel:
             values[index] = work.hoisted[index][t]
         for index in work.stored:
             values[index] = work.stored[index][t]
+        for index in graph.step_nodes:
+            if nodes[index].op == "prev":
+                values[index] = work.states[nodes[index].ref][t]
         grads: dict[int, Array] = {output_node: seeds}
         for index in reversed(graph.step_nodes):
             grad = grads.get(index)
@@ -883,40 +921,34 @@ def _state_of(graph: Graph, index: int) -> str | None:
     return node.ref if node.op == "prev" else None
 
 
-def _at(work: _Work, index: int, t: int, initial: Mapping[str, Array], state: str) -> Array:
-    """The value of node ``index`` at step ``t`` (a node a state is set to)."""
-    graph = work.graph
-    node = graph.nodes[index]
-    if index in work.stored:
-        return np.asarray(work.stored[index][t])
-    if index in work.hoisted:
-        return np.asarray(work.hoisted[index][t])
-    if index in work.static:
-        return work.static[index]
-    if node.op == "prev":
-        return initial[node.ref] if t == 0 else _at(
-            work, graph.targets[node.ref], t - 1, initial, node.ref)
-    raise AssertionError(f"no value of node {index} ({node.op}) for state {state}")
-
-
 def _sequence(work: _Work, index: int, steps: int, batch: int,
-              initial: Mapping[str, Array], state: str | None) -> Array:
-    """The values of node ``index`` at every step, (T, B, *shape)."""
-    graph = work.graph
-    node = graph.nodes[index]
+              state: str | None) -> Array | None:
+    """The values of node ``index`` at every step, (T, B, *shape) (None for a step node
+    whose values are not kept)."""
+    node = work.graph.nodes[index]
     if index in work.stored:
         return work.stored[index]
     if index in work.hoisted:
         return work.hoisted[index]
     if index in work.static:
         return np.broadcast_to(work.static[index], (steps, batch, *node.shape))
-    assert node.op == "prev" and state is not None
-    own = _sequence(work, graph.targets[state], steps, batch, initial,
-                    _state_of(graph, graph.targets[state]))
-    previous = np.empty((steps, batch, *node.shape), own.dtype)
-    previous[0] = initial[state]
-    previous[1:] = own[:-1]
-    return previous
+    if state is not None:
+        return work.states[state][:-1]
+    return None
+
+
+def _run(frames: _plan.Frames, ops: list[_plan.Op], times: range,
+         after: Callable[[int], None] | None = None) -> None:
+    """The loop over time: fill each step's views into the frame, run the operations."""
+    frame = frames.base()
+    sequences = frames.sequences
+    for t in times:
+        for slot, sequence in sequences:
+            frame[slot] = sequence[t]
+        for op in ops:
+            op(frame)
+        if after is not None:
+            after(t)
 
 
 def _norm(values: Array, probe_axes: int) -> Array:

@@ -1,0 +1,415 @@
+"""The per-step loops of :mod:`lstmfigs.cells.simulate`: the step nodes of a compiled
+:class:`~lstmfigs.cells._graph.Graph` turned into short lists of NumPy calls on buffers
+allocated once per call.
+
+The time of a small recurrent network goes into Python and NumPy call overhead, so the
+loops are planned ahead, once per graph:
+
+* every node's value has a fixed place: a slot of a sequence ``(T, B, ...)`` when
+  backward reads it (a state's values and previous values share one ``(T + 1, B, ...)``
+  array, offset by a step, so ``h_prev`` is a view and never a copy), a view of its fused
+  product for a slice, or one scratch buffer reused at every step;
+* every operation writes into its place with ``out=``;
+* gradients have places too: a node whose only consumer is a sum shares its consumer's
+  gradient buffer (no copy); the first contribution to a gradient writes it, later ones
+  add; gradients w.r.t. parameters are never formed per step: the nodes that read a
+  parameter keep their gradient at every step and the parameter's gradient is taken once,
+  over all steps, after the loop.
+
+Each operation is a closure over slot numbers; a *frame* (one array per node) is updated
+at every step with the current views of the sequences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _graph
+from ._graph import Array, Graph
+
+#: Elementwise functions with a NumPy ufunc taking ``out=``.
+UFUNCS: dict[str, Any] = {"neg": np.negative, "tanh": np.tanh, "exp": np.exp, "log": np.log,
+                          "sqrt": np.sqrt, "abs": np.abs}
+BINARY_UFUNCS: dict[str, Any] = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                                 "div": np.divide, "maximum": np.maximum,
+                                 "minimum": np.minimum}
+Frame = list[Any]
+Op = Callable[[Frame], object]
+
+
+class Sparse:
+    """A sequence that is ``value`` at step ``last`` and ``zero`` elsewhere (a probe)."""
+
+    def __init__(self, last: int, value: Array, zero: Array) -> None:
+        self.last, self.value, self.zero = last, value, zero
+
+    def __getitem__(self, t: int) -> Array:
+        return self.value if t == self.last else self.zero
+
+
+@dataclass
+class Frames:
+    """Slots of one loop: ``constant[i]`` arrays fixed for the whole loop, ``sequences``
+    ``(slot, array)`` pairs whose step-t view ``array[t]`` fills the slot at step t."""
+
+    size: int
+    constant: dict[int, Any] = field(default_factory=dict)
+    sequences: list[tuple[int, Any]] = field(default_factory=list)
+
+    def base(self) -> Frame:
+        frame: Frame = [None] * self.size
+        for slot, value in self.constant.items():
+            frame[slot] = value
+        return frame
+
+
+class Structure:
+    """What is planned once per graph: the places of values (forward) and gradients
+    (backward), and the order of gradient contributions.
+
+    Parameters
+    ----------
+    graph : Graph
+        The compiled cell.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        nodes = graph.nodes
+        cell = graph.cell
+        self.state_nodes = {s: graph.targets[s] for s in cell.states}
+        self.prev_nodes = {nodes[i].ref: i for i in graph.step_nodes if nodes[i].op == "prev"}
+        # A state's own node writes straight into the state's sequence when it is a step
+        # operation computing only that state.
+        owners: dict[int, str] = {}
+        for state, index in self.state_nodes.items():
+            node = nodes[index]
+            if graph.phase[index] == "step" and node.op not in ("prev", "slice") \
+                    and index not in owners:
+                owners[index] = state
+        self.owners = owners
+        self.forward_steps = [i for i in graph.step_nodes if nodes[i].op not in ("prev", "slice")]
+        # Nodes whose gradient matters: ancestors of the output and of the states.
+        seeds = {graph.targets[cell.output], *self.state_nodes.values()}
+        needed: set[int] = set()
+        stack = list(seeds)
+        while stack:
+            index = stack.pop()
+            if index in needed:
+                continue
+            needed.add(index)
+            stack.extend(nodes[index].args)
+        self.needed = needed
+        self.consumers: dict[int, list[int]] = {i: [] for i in needed}
+        for index in needed:
+            for arg in nodes[index].args:
+                self.consumers[arg].append(index)
+        self.backward_steps = [i for i in reversed(graph.step_nodes) if i in needed
+                               and nodes[i].op not in ("prev",)]
+        self.alias = self._aliases(seeds)
+
+    def _aliases(self, seeds: set[int]) -> dict[int, int]:
+        """Node -> the node whose gradient buffer it shares: a node used once, by a sum,
+        has the sum's gradient."""
+        graph, nodes = self.graph, self.graph.nodes
+        alias: dict[int, int] = {}
+        for index in self.needed:
+            node = nodes[index]
+            users = self.consumers[index]
+            if len(users) != 1 or index in seeds or node.op in ("prev", "slice") \
+                    or graph.phase[index] == "static":
+                continue
+            user = nodes[users[0]]
+            if user.op not in ("add", "sub") or user.args.count(index) != 1 \
+                    or (user.op == "sub" and user.args[1] == index) \
+                    or node.shape != user.shape or node.batched != user.batched:
+                continue
+            alias[index] = users[0]
+        return alias
+
+    def root(self, index: int) -> int:
+        """The node owning the gradient buffer of ``index`` (after aliases)."""
+        while index in self.alias:
+            index = self.alias[index]
+        return index
+
+
+def sigmoid_into(x: Array, out: Array) -> None:
+    """The logistic function of ``x`` into ``out`` (as ``sim._activations.sigmoid``)."""
+    half = out.dtype.type(0.5)
+    np.multiply(x, half, out=out)
+    np.tanh(out, out=out)
+    out *= half
+    out += half
+
+
+def forward_op(graph: Graph, index: int, weights_t: dict[int, Array],
+               dtype: np.dtype[Any]) -> Op:
+    """The closure computing node ``index`` into its slot."""
+    nodes = graph.nodes
+    node = nodes[index]
+    op, args, o = node.op, node.args, index
+    if op == "fused":
+        w = weights_t[index]
+        a = args[0]
+        return lambda f: np.matmul(f[a], w, out=f[o])
+    if op in BINARY_UFUNCS and all(len(nodes[i].shape) == len(node.shape) for i in args):
+        fn, a, b = BINARY_UFUNCS[op], args[0], args[1]
+        return lambda f: fn(f[a], f[b], out=f[o])
+    if op == "sigmoid":
+        a = args[0]
+        return lambda f: sigmoid_into(f[a], f[o])
+    if op in UFUNCS:
+        fn, a = UFUNCS[op], args[0]
+        return lambda f: fn(f[a], out=f[o])
+    arg_nodes = tuple(args)
+
+    def generic(f: Frame) -> None:
+        f[o][...] = _graph.apply(node, nodes, [f[i] for i in arg_nodes], dtype)
+    return generic
+
+
+@dataclass
+class Backward:
+    """The places of one backward loop: ``grads[i]`` is the slot of node i's gradient;
+    ``sequences`` the gradient sequences kept over all steps (node -> (T, ...) array)."""
+
+    ops: list[Op]
+    frames: Frames
+    grad_slot: dict[int, int]
+    sequences: dict[int, Array]
+    carry: dict[str, Array]
+
+
+def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[int, ...],
+                  dtype: np.dtype[Any], weights: dict[int, Array], *, train: bool,
+                  seeds: dict[int, Any]) -> Backward:
+    """The backward loop's operations, in order, and its gradient places.
+
+    ``frames`` already holds the forward values' slots (0..N-1); gradient slots are added
+    after them.  ``seeds`` maps a node to a sequence of seeds (its step-t view is added to
+    the node's gradient at step t); the states' carries are seeded too.  ``train``:
+    gradients reach the hoisted nodes (kept per step), the parameters (through the
+    gradients of the nodes reading them, kept per step) and the states' totals.
+    """
+    graph, nodes = structure.graph, structure.graph.nodes
+    needed, consumers = structure.needed, structure.consumers
+    size = len(nodes)
+    grad_slot: dict[int, int] = {}
+    sequences: dict[int, Array] = {}
+
+    def wants_sequence(index: int) -> bool:
+        phase = graph.phase[index]
+        if phase == "hoisted":
+            return True
+        if not train:
+            return False
+        node = nodes[index]
+        if node.op == "fused" or index in structure.state_nodes.values():
+            return True
+        return any(graph.phase[a] == "static" for a in node.args)
+
+    # Buffers per root (after aliases), views for slices.
+    roots: dict[int, list[int]] = {}
+    for index in needed:
+        if graph.phase[index] == "static" or nodes[index].op == "slice":
+            continue
+        if graph.phase[index] == "hoisted" and not train:
+            continue
+        roots.setdefault(structure.root(index), []).append(index)
+    carry: dict[str, Array] = {}
+    buffers: dict[int, Any] = {}
+    for root, members in roots.items():
+        shape = nodes[root].shape
+        if nodes[root].op == "prev":
+            carry[nodes[root].ref] = buffers[root] = np.zeros((*lead, *shape), dtype)
+        elif any(wants_sequence(m) for m in members):
+            buffers[root] = sequences[root] = np.zeros((steps, *lead, *shape), dtype)
+        else:
+            buffers[root] = np.zeros((*lead, *shape), dtype)
+    slot = size
+
+    def place(index: int, value: Any, sequence: bool) -> None:
+        nonlocal slot
+        grad_slot[index] = slot
+        if sequence:
+            frames.sequences.append((slot, value))
+        else:
+            frames.constant[slot] = value
+        slot += 1
+
+    for root, members in roots.items():
+        for member in members:
+            place(member, buffers[root], root in sequences)
+    # Slices: views of their parent's gradient (parents come later in the graph, so walk
+    # in reverse creation order: a parent's place is known before its slices').
+    for index in sorted((i for i in needed if nodes[i].op == "slice"
+                         and (train or graph.phase[i] == "step")), reverse=True):
+        parent = nodes[index].args[0]
+        rows = nodes[index].rows
+        assert rows is not None
+        root = structure.root(parent)
+        base = buffers[root]
+        if root in sequences:
+            place(index, base[..., rows[0]:rows[1]], True)
+        else:
+            place(index, base[..., rows[0]:rows[1]], False)
+    frames.size = slot
+
+    # Contributions, in processing order: seeds, then each node's rule for its operands.
+    written: set[int] = set()  # roots (or slices) already holding a contribution this step
+    def users(root: int, slices: bool) -> bool:
+        return any((nodes[c].op == "slice") == slices and structure.alias.get(m) != c
+                   for m in roots[root] for c in consumers.get(m, []))
+    # A buffer written both through slices and as a whole is zeroed at each step, and
+    # then only added to.
+    mixed = {root for root in buffers if users(root, True) and users(root, False)}
+    ops: list[Op] = []
+    for root in mixed:
+        ops.append(_zero_op(grad_slot[root]))
+        written.add(root)
+
+    def region(index: int) -> int:
+        node = nodes[index]
+        if node.op == "slice":
+            parent_root = structure.root(node.args[0])
+            return parent_root if parent_root in mixed else -index - 1
+        return structure.root(index)
+
+    def contribute(index: int, make: Callable[[int, bool], Op]) -> None:
+        """Add the operation writing (first) or adding (later) a contribution to
+        ``index``'s gradient."""
+        if index not in grad_slot:
+            return
+        key = region(index)
+        first = key not in written
+        written.add(key)
+        ops.append(make(grad_slot[index], first))
+
+    tmp_cache: dict[tuple[int, ...], Array] = {}
+
+    def temporary(shape: tuple[int, ...]) -> Array:
+        if shape not in tmp_cache:
+            tmp_cache[shape] = np.empty(shape, dtype)
+        return tmp_cache[shape]
+
+    seed_slot = slot
+    for node_index, sequence in seeds.items():
+        frames.sequences.append((seed_slot, sequence))
+        contribute(node_index, _copy_rule(seed_slot))
+        seed_slot += 1
+    for state, index in structure.state_nodes.items():
+        prev = structure.prev_nodes.get(state)
+        if prev is not None and prev in grad_slot:
+            contribute(index, _copy_rule(grad_slot[prev]))
+    frames.size = seed_slot
+
+    for index in structure.backward_steps:
+        node = nodes[index]
+        if index not in grad_slot or node.op == "slice":
+            continue
+        g = grad_slot[index]
+        for position, arg in enumerate(node.args):
+            if arg not in grad_slot or structure.alias.get(arg) == index:
+                continue
+            contribute(arg, _rule(index, nodes, position, g, weights, temporary))
+    return Backward(ops, frames, grad_slot, sequences, carry)
+
+
+def _rule(index: int, nodes: Sequence[_graph.Node], position: int, g: int,
+          weights: dict[int, Array],
+          temporary: Callable[[tuple[int, ...]], Array]) -> Callable[[int, bool], Op]:
+    """How the gradient (slot ``g``) of node ``index`` reaches its operand at
+    ``position``: a maker of the operation writing (first) or adding (later) into the
+    operand's gradient slot.  Values are read from the slots of the nodes' indices."""
+    node = nodes[index]
+    op, args = node.op, node.args
+    same_rank = all(len(nodes[a].shape) == len(node.shape) for a in args)
+    all_batched = all(nodes[a].batched for a in args)
+    if op in ("add", "sub", "neg") and same_rank and nodes[args[position]].batched:
+        return _copy_rule(g, negate=op == "neg" or (op == "sub" and position == 1))
+    if op == "mul" and same_rank and all_batched:
+        other = args[1 - position]
+
+        def make_mul(slot: int, first: bool) -> Op:
+            if first:
+                return lambda f: np.multiply(f[g], f[other], out=f[slot])
+
+            def add(f: Frame) -> None:
+                tmp = temporary(f[slot].shape)
+                np.multiply(f[g], f[other], out=tmp)
+                np.add(f[slot], tmp, out=f[slot])
+            return add
+        return make_mul
+    if op in ("sigmoid", "tanh"):
+        logistic = op == "sigmoid"
+
+        def make_activation(slot: int, first: bool) -> Op:
+            def run(f: Frame) -> None:
+                value = f[index]
+                target = f[slot] if first else temporary(f[slot].shape)
+                unit = value.dtype.type(1)
+                if logistic:  # y (1 - y)
+                    np.subtract(unit, value, out=target)
+                    target *= value
+                else:  # 1 - y^2
+                    np.multiply(value, value, out=target)
+                    np.subtract(unit, target, out=target)
+                target *= f[g]
+                if not first:
+                    np.add(f[slot], target, out=f[slot])
+            return run
+        return make_activation
+    if op == "fused":
+        w = weights[index]
+
+        def make_fused(slot: int, first: bool) -> Op:
+            if first:
+                return lambda f: np.matmul(f[g], w, out=f[slot])
+
+            def add(f: Frame) -> None:
+                tmp = temporary(f[slot].shape)
+                np.matmul(f[g], w, out=tmp)
+                np.add(f[slot], tmp, out=f[slot])
+            return add
+        return make_fused
+    need = [i == position for i in range(len(args))]
+
+    def make_generic(slot: int, first: bool) -> Op:
+        # Any other rule: the graph's (allocating) one, then written or added.
+        def run(f: Frame) -> None:
+            value = _graph.gradients(node, nodes, f[g], [f[a] for a in args], f[index],
+                                     need)[position]
+            assert value is not None
+            if first:
+                f[slot][...] = value
+            else:
+                f[slot] += value
+        return run
+    return make_generic
+
+
+def _zero_op(slot: int) -> Op:
+    """Zero slot ``slot``."""
+    return lambda f: f[slot].fill(0)
+
+
+def copy_op(source: int, target: int) -> Op:
+    """Copy slot ``source`` into slot ``target``."""
+    return lambda f: np.copyto(f[target], f[source])
+
+
+def _copy_rule(source: int, negate: bool = False) -> Callable[[int, bool], Op]:
+    """Write or add (the negative of) slot ``source``."""
+    def make(slot: int, first: bool) -> Op:
+        if first:
+            if negate:
+                return lambda f: np.negative(f[source], out=f[slot])
+            return lambda f: np.copyto(f[slot], f[source])
+        fn = np.subtract if negate else np.add
+        return lambda f: fn(f[slot], f[source], out=f[slot])
+    return make
