@@ -113,6 +113,9 @@ class Graph:
             equation = cell.equations[position]
             self.targets[equation.target] = self._expr(equation.expr)
         self._fuse()
+        for _ in range(4 * len(self.nodes)):
+            if not self._merge():
+                break
         self.phase = [self._phase(index) for index in range(len(self.nodes))]
         self.consumers: list[list[int]] = [[] for _ in self.nodes]
         for index, node in enumerate(self.nodes):
@@ -244,6 +247,33 @@ class Graph:
             total = self._operation("neg", (total,))
         return total
 
+    def _consumers(self) -> dict[int, list[int]]:
+        """The consumers of every node some target depends on (a node using another twice
+        is listed twice)."""
+        consumers: dict[int, list[int]] = {}
+        for index in sorted(self._live()):
+            consumers.setdefault(index, [])
+            for arg in self.nodes[index].args:
+                consumers.setdefault(arg, []).append(index)
+        return consumers
+
+    def _signature(self, index: int, consumers: dict[int, list[int]]) -> tuple[str, ...]:
+        """The operations a value flows through while it has one consumer, sums with
+        state-free terms left out: members of a fused product with equal signatures get
+        adjacent rows, so that the operations after the product can be merged too."""
+        signature: list[str] = []
+        for _ in range(8):
+            users = consumers.get(index, [])
+            if len(users) != 1:
+                break
+            user = self.nodes[users[0]]
+            others = [a for a in user.args if a != index]
+            if not (user.op in ("add", "sub") and others
+                    and not any(self.varying[a] for a in others)):
+                signature.append(user.op)
+            index = users[0]
+        return tuple(signature)
+
     def _fuse(self) -> None:
         """Replace products of parameters with one operand by slices of one fused product
         (see the module docstring)."""
@@ -255,8 +285,10 @@ class Graph:
             if left.op == "param" and len(left.shape) == 2 and right.batched \
                     and len(right.shape) == 1:
                 groups.setdefault(node.args[1], []).append(index)
+        consumers = self._consumers()
         replace: dict[int, int] = {}
-        for operand, members in groups.items():
+        for operand, unordered in groups.items():
+            members = sorted(unordered, key=lambda m: self._signature(m, consumers))
             offsets = [0]
             for member in members:
                 offsets.append(offsets[-1] + self.nodes[member].shape[0])
@@ -268,12 +300,113 @@ class Graph:
                                   number=float(len(self.fused))))
             self.fused[fused] = spec
             for k, member in enumerate(members):
-                replace[member] = self.add(Node("slice", (fused,), self.nodes[member].shape,
-                                                True, rows=(offsets[k], offsets[k + 1])))
+                replace[member] = fused if len(members) == 1 else self.add(Node(
+                    "slice", (fused,), self.nodes[member].shape, True,
+                    rows=(offsets[k], offsets[k + 1])))
+        self._rebuild(replace)
+
+    def _merge(self) -> bool:
+        """Merge the operations applied alike to adjacent rows of one product: e.g. the
+        sums ``slice_k + bias_k`` of all gates become one sum with the stacked biases, and
+        the sigmoids of the gates one sigmoid over their rows.  True if anything merged."""
+        consumers = self._consumers()
+        slices: dict[int, list[int]] = {}
+        for index in consumers:
+            node = self.nodes[index]
+            if node.op == "slice":
+                slices.setdefault(node.args[0], []).append(index)
+        replace: dict[int, int] = {}
+        for parent, members in slices.items():
+            members.sort(key=lambda m: self.nodes[m].rows or (0, 0))
+            run: list[int] = []
+            for member in [*members, -1]:
+                if member >= 0 and run and self._mergeable(run[-1], member, consumers):
+                    run.append(member)
+                    continue
+                if len(run) > 1 and not any(consumers[m][0] in replace for m in run):
+                    self._merge_run(parent, run, consumers, replace)
+                run = [member]
+            if replace:
+                break  # one group per pass: the graph changes under the others
+        self._rebuild(replace)
+        return bool(replace)
+
+    def _mergeable(self, a: int, b: int, consumers: dict[int, list[int]]) -> bool:
+        """Whether slices ``a`` and ``b`` (adjacent rows) feed operations that merge."""
+        rows_a, rows_b = self.nodes[a].rows, self.nodes[b].rows
+        if rows_a is None or rows_b is None or rows_a[1] != rows_b[0]:
+            return False
+        if len(consumers[a]) != 1 or len(consumers[b]) != 1:
+            return False
+        ua, ub = self.nodes[consumers[a][0]], self.nodes[consumers[b][0]]
+        if ua.op != ub.op or ua.args.count(a) != 1 or ub.args.count(b) != 1 \
+                or ua.args.index(a) != ub.args.index(b) or ua.number != ub.number:
+            return False
+        if ua.op in FUNCTIONS or ua.op == "pow":
+            return True
+        if ua.op not in BINARY_FUNCTIONS:
+            return False
+        other_a = ua.args[1 - ua.args.index(a)]
+        other_b = ub.args[1 - ub.args.index(b)]
+        na, nb = self.nodes[other_a], self.nodes[other_b]
+        if other_a == other_b:
+            return na.shape == ()
+        if na.shape != self.nodes[a].shape or nb.shape != self.nodes[b].shape:
+            return False
+        if na.op == "slice" and nb.op == "slice" and na.args == nb.args:
+            return True  # rows of one node (contiguity checked when stacking)
+        return not self.varying[other_a] and not self.varying[other_b] \
+            and na.batched == nb.batched
+
+    def _merge_run(self, parent: int, run: list[int], consumers: dict[int, list[int]],
+                   replace: dict[int, int]) -> None:
+        first, last = self.nodes[run[0]].rows, self.nodes[run[-1]].rows
+        assert first is not None and last is not None
+        start, stop = first[0], last[1]
+        width = stop - start
+        operand = parent if (start, stop) == (0, self.nodes[parent].shape[0]) else self.add(
+            Node("slice", (parent,), (width,), True, rows=(start, stop)))
+        users = [consumers[m][0] for m in run]
+        template = self.nodes[users[0]]
+        position = template.args.index(run[0])
+        if len(template.args) == 1:
+            args: tuple[int, ...] = (operand,)
+        else:
+            others = [self.nodes[u].args[1 - position] for u in users]
+            other = self._stack(others)
+            args = (operand, other) if position == 0 else (other, operand)
+        merged = self.add(Node(template.op, args, (width,), True, number=template.number))
+        for member, user in zip(run, users, strict=True):
+            rows = self.nodes[member].rows
+            assert rows is not None
+            replace[user] = self.add(Node("slice", (merged,), self.nodes[user].shape, True,
+                                          rows=(rows[0] - start, rows[1] - start)))
+
+    def _stack(self, items: list[int]) -> int:
+        """One node holding ``items`` one after the other: the items themselves if they
+        are the same scalar, a slice if they are adjacent rows of one node, else a
+        concatenation (computed before the loop: the items hold no state)."""
+        if len(set(items)) == 1:
+            return items[0]
+        nodes = [self.nodes[i] for i in items]
+        if all(n.op == "slice" and n.args == nodes[0].args for n in nodes) and all(
+                a.rows is not None and b.rows is not None and a.rows[1] == b.rows[0]
+                for a, b in zip(nodes, nodes[1:], strict=False)):
+            parent = nodes[0].args[0]
+            first, last = nodes[0].rows, nodes[-1].rows
+            assert first is not None and last is not None
+            if (first[0], last[1]) == (0, self.nodes[parent].shape[0]):
+                return parent
+            return self.add(Node("slice", (parent,), (last[1] - first[0],), True,
+                                 rows=(first[0], last[1])))
+        width = sum(n.shape[0] for n in nodes)
+        return self.add(Node("concat", tuple(items), (width,), nodes[0].batched))
+
+    def _rebuild(self, replace: dict[int, int]) -> None:
+        """Rebuild the graph from the targets with nodes replaced, operands first (an
+        iterative post-order walk: definitions may nest deeply)."""
         if not replace:
             return
-        # Rebuild the graph from the targets with the products replaced, operands first
-        # (an iterative post-order walk: definitions may nest deeply).
         old_nodes, old_fused = self.nodes, self.fused
         self.nodes, self._index, self.varying, self.fused = [], {}, [], {}
         mapping: dict[int, int] = {}

@@ -39,6 +39,8 @@ BINARY_UFUNCS: dict[str, Any] = {"add": np.add, "sub": np.subtract, "mul": np.mu
                                  "minimum": np.minimum}
 Frame = list[Any]
 Op = Callable[[Frame], object]
+#: Elements per chunk of precomputed local derivatives: small enough to stay in cache.
+CHUNK_ELEMENTS = 1 << 16
 
 
 class Sparse:
@@ -51,6 +53,44 @@ class Sparse:
         return self.value if t == self.last else self.zero
 
 
+class Alternate:
+    """Two buffers used in turn: step t gets ``pair[(t + shift) % 2]``."""
+
+    def __init__(self, pair: tuple[Array, Array], shift: int) -> None:
+        self.pair, self.shift = pair, shift
+
+    def __getitem__(self, t: int) -> Array:
+        return self.pair[(t + self.shift) % 2]
+
+
+class Factors:
+    """The local derivative of an activation at each step, computed from its values
+    (T, B, ...) for a chunk of steps at a time (backward walks time downwards): y (1 - y)
+    for a sigmoid, 1 - y^2 for tanh.  Two whole-chunk calls replace two calls per step."""
+
+    def __init__(self, values: Array, op: str) -> None:
+        self.values, self.logistic = values, op == "sigmoid"
+        per_step = max(1, int(np.prod(values.shape[1:])))
+        self.chunk = max(1, min(values.shape[0], CHUNK_ELEMENTS // per_step))
+        self.buffer = np.empty((self.chunk, *values.shape[1:]), values.dtype)
+        self.start = self.stop = 0
+
+    def __getitem__(self, t: int) -> Array:
+        if not self.start <= t < self.stop:
+            self.stop = t + 1
+            self.start = max(0, self.stop - self.chunk)
+            y = self.values[self.start:self.stop]
+            out = self.buffer[:self.stop - self.start]
+            unit = y.dtype.type(1)
+            if self.logistic:
+                np.subtract(unit, y, out=out)
+                out *= y
+            else:
+                np.multiply(y, y, out=out)
+                np.subtract(unit, out, out=out)
+        return np.asarray(self.buffer[t - self.start])
+
+
 @dataclass
 class Frames:
     """Slots of one loop: ``constant[i]`` arrays fixed for the whole loop, ``sequences``
@@ -59,6 +99,8 @@ class Frames:
     size: int
     constant: dict[int, Any] = field(default_factory=dict)
     sequences: list[tuple[int, Any]] = field(default_factory=list)
+    #: Every value sequence by node, also those the loop does not refresh.
+    full: dict[int, Any] = field(default_factory=dict)
 
     def base(self) -> Frame:
         frame: Frame = [None] * self.size
@@ -111,6 +153,18 @@ class Structure:
         self.backward_steps = [i for i in reversed(graph.step_nodes) if i in needed
                                and nodes[i].op not in ("prev",)]
         self.alias = self._aliases(seeds)
+        # The values each loop reads: forward, the operations' operands and results (and
+        # the states' nodes, copied into their sequences); backward, what the rules read.
+        self.forward_reads = {*self.state_nodes.values()}
+        for index in self.forward_steps:
+            self.forward_reads.update((index, *nodes[index].args))
+        self.backward_reads: set[int] = set()
+        for index in self.backward_steps:
+            node = nodes[index]
+            if node.op in _graph.READS_OPERANDS:
+                self.backward_reads.update(node.args)
+            if node.op in _graph.READS_OUTPUT:
+                self.backward_reads.add(index)
 
     def _aliases(self, seeds: set[int]) -> dict[int, int]:
         """Node -> the node whose gradient buffer it shares: a node used once, by a sum,
@@ -157,7 +211,7 @@ def forward_op(graph: Graph, index: int, weights_t: dict[int, Array],
         w = weights_t[index]
         a = args[0]
         return lambda f: np.matmul(f[a], w, out=f[o])
-    if op in BINARY_UFUNCS and all(len(nodes[i].shape) == len(node.shape) for i in args):
+    if op in BINARY_UFUNCS and all(_broadcasts(nodes[i], node) for i in args):
         fn, a, b = BINARY_UFUNCS[op], args[0], args[1]
         return lambda f: fn(f[a], f[b], out=f[o])
     if op == "sigmoid":
@@ -175,14 +229,16 @@ def forward_op(graph: Graph, index: int, weights_t: dict[int, Array],
 
 @dataclass
 class Backward:
-    """The places of one backward loop: ``grads[i]`` is the slot of node i's gradient;
-    ``sequences`` the gradient sequences kept over all steps (node -> (T, ...) array)."""
+    """One backward loop: its operations and frame slots, ``grad_slot[i]`` the slot of
+    node i's gradient, ``sequences`` the gradients kept over all steps (root node -> (T,
+    ...) array) and ``carry`` each state's pair of carried-gradient buffers (see
+    :class:`Alternate`)."""
 
     ops: list[Op]
     frames: Frames
     grad_slot: dict[int, int]
     sequences: dict[int, Array]
-    carry: dict[str, Array]
+    carry: dict[str, tuple[Array, Array]]
 
 
 def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[int, ...],
@@ -215,18 +271,24 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
 
     # Buffers per root (after aliases), views for slices.
     roots: dict[int, list[int]] = {}
+    sequences_of_prev: dict[int, Alternate] = {}
     for index in needed:
         if graph.phase[index] == "static" or nodes[index].op == "slice":
             continue
         if graph.phase[index] == "hoisted" and not train:
             continue
         roots.setdefault(structure.root(index), []).append(index)
-    carry: dict[str, Array] = {}
+    carry: dict[str, tuple[Array, Array]] = {}
     buffers: dict[int, Any] = {}
     for root, members in roots.items():
         shape = nodes[root].shape
         if nodes[root].op == "prev":
-            carry[nodes[root].ref] = buffers[root] = np.zeros((*lead, *shape), dtype)
+            # Two buffers used in turn: step t writes the gradient of the state it was given
+            # into one while its seed (what step t + 1 wrote) is read from the other.
+            pair = (np.zeros((*lead, *shape), dtype), np.zeros((*lead, *shape), dtype))
+            carry[nodes[root].ref] = pair
+            buffers[root] = Alternate(pair, 0)
+            sequences_of_prev[root] = buffers[root]
         elif any(wants_sequence(m) for m in members):
             buffers[root] = sequences[root] = np.zeros((steps, *lead, *shape), dtype)
         else:
@@ -243,8 +305,10 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
         slot += 1
 
     for root, members in roots.items():
+        # One slot per buffer: the nodes sharing it share the slot.
+        place(root, buffers[root], root in sequences or root in sequences_of_prev)
         for member in members:
-            place(member, buffers[root], root in sequences)
+            grad_slot[member] = grad_slot[root]
     # Slices: views of their parent's gradient (parents come later in the graph, so walk
     # in reverse creation order: a parent's place is known before its slices').
     for index in sorted((i for i in needed if nodes[i].op == "slice"
@@ -290,6 +354,17 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
         written.add(key)
         ops.append(make(grad_slot[index], first))
 
+    factor_slots: dict[int, int] = {}
+
+    def factor(index: int) -> int:
+        """The slot of the local derivative of activation ``index`` at each step."""
+        nonlocal slot
+        if index not in factor_slots:
+            factor_slots[index] = slot
+            frames.sequences.append((slot, Factors(frames.full[index], nodes[index].op)))
+            slot += 1
+        return factor_slots[index]
+
     tmp_cache: dict[tuple[int, ...], Array] = {}
 
     def temporary(shape: tuple[int, ...]) -> Array:
@@ -297,18 +372,35 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
             tmp_cache[shape] = np.empty(shape, dtype)
         return tmp_cache[shape]
 
-    seed_slot = slot
+    # Seeds (dL/d output, the carried state gradients) enter a node's gradient just before
+    # its own rules run, after the contributions of its consumers: the first of those then
+    # writes, and two seeds of an untouched gradient are added in one call.
+    pending: dict[int, list[int]] = {}
+
+    def seed(index: int, source: Any) -> None:
+        nonlocal slot
+        frames.sequences.append((slot, source))
+        pending.setdefault(index, []).append(slot)
+        slot += 1
+
     for node_index, sequence in seeds.items():
-        frames.sequences.append((seed_slot, sequence))
-        contribute(node_index, _copy_rule(seed_slot))
-        seed_slot += 1
+        seed(node_index, sequence)
     for state, index in structure.state_nodes.items():
         prev = structure.prev_nodes.get(state)
         if prev is not None and prev in grad_slot:
-            contribute(index, _copy_rule(grad_slot[prev]))
-    frames.size = seed_slot
+            seed(index, Alternate(carry[state], 1))
+
+    def release(index: int) -> None:
+        sources = pending.pop(index, [])
+        if len(sources) >= 2 and index in grad_slot and region(index) not in written:
+            written.add(region(index))
+            ops.append(_sum_op(sources[0], sources[1], grad_slot[index]))
+            sources = sources[2:]
+        for source in sources:
+            contribute(index, _copy_rule(source))
 
     for index in structure.backward_steps:
+        release(index)
         node = nodes[index]
         if index not in grad_slot or node.op == "slice":
             continue
@@ -316,54 +408,33 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
         for position, arg in enumerate(node.args):
             if arg not in grad_slot or structure.alias.get(arg) == index:
                 continue
-            contribute(arg, _rule(index, nodes, position, g, weights, temporary))
+            contribute(arg, _rule(index, nodes, position, g, weights, temporary, factor))
+    for index in list(pending):
+        release(index)
+    frames.size = slot
     return Backward(ops, frames, grad_slot, sequences, carry)
 
 
 def _rule(index: int, nodes: Sequence[_graph.Node], position: int, g: int,
-          weights: dict[int, Array],
-          temporary: Callable[[tuple[int, ...]], Array]) -> Callable[[int, bool], Op]:
+          weights: dict[int, Array], temporary: Callable[[tuple[int, ...]], Array],
+          factor: Callable[[int], int]) -> Callable[[int, bool], Op]:
     """How the gradient (slot ``g``) of node ``index`` reaches its operand at
     ``position``: a maker of the operation writing (first) or adding (later) into the
     operand's gradient slot.  Values are read from the slots of the nodes' indices."""
     node = nodes[index]
     op, args = node.op, node.args
-    same_rank = all(len(nodes[a].shape) == len(node.shape) for a in args)
-    all_batched = all(nodes[a].batched for a in args)
-    if op in ("add", "sub", "neg") and same_rank and nodes[args[position]].batched:
+    # The fast rules need the operand to have the result's shape (no reduction) and the
+    # other operand to broadcast as it is.
+    target = nodes[args[position]]
+    simple = target.batched and len(target.shape) == len(node.shape) \
+        and all(_broadcasts(nodes[a], node) for a in args)
+    if op in ("add", "sub", "neg") and simple:
         return _copy_rule(g, negate=op == "neg" or (op == "sub" and position == 1))
-    if op == "mul" and same_rank and all_batched:
-        other = args[1 - position]
-
-        def make_mul(slot: int, first: bool) -> Op:
-            if first:
-                return lambda f: np.multiply(f[g], f[other], out=f[slot])
-
-            def add(f: Frame) -> None:
-                tmp = temporary(f[slot].shape)
-                np.multiply(f[g], f[other], out=tmp)
-                np.add(f[slot], tmp, out=f[slot])
-            return add
-        return make_mul
     if op in ("sigmoid", "tanh"):
-        logistic = op == "sigmoid"
-
-        def make_activation(slot: int, first: bool) -> Op:
-            def run(f: Frame) -> None:
-                value = f[index]
-                target = f[slot] if first else temporary(f[slot].shape)
-                unit = value.dtype.type(1)
-                if logistic:  # y (1 - y)
-                    np.subtract(unit, value, out=target)
-                    target *= value
-                else:  # 1 - y^2
-                    np.multiply(value, value, out=target)
-                    np.subtract(unit, target, out=target)
-                target *= f[g]
-                if not first:
-                    np.add(f[slot], target, out=f[slot])
-            return run
-        return make_activation
+        # The local derivative comes precomputed for a chunk of steps (see Factors).
+        return _product_rule(g, factor(index), temporary)
+    if op == "mul" and simple:
+        return _product_rule(g, args[1 - position], temporary)
     if op == "fused":
         w = weights[index]
 
@@ -391,6 +462,33 @@ def _rule(index: int, nodes: Sequence[_graph.Node], position: int, g: int,
                 f[slot] += value
         return run
     return make_generic
+
+
+def _product_rule(g: int, other: int,
+                  temporary: Callable[[tuple[int, ...]], Array]) -> Callable[[int, bool], Op]:
+    """Write or add ``f[g] * f[other]``."""
+    def make(slot: int, first: bool) -> Op:
+        if first:
+            return lambda f: np.multiply(f[g], f[other], out=f[slot])
+
+        def add(f: Frame) -> None:
+            tmp = temporary(f[slot].shape)
+            np.multiply(f[g], f[other], out=tmp)
+            np.add(f[slot], tmp, out=f[slot])
+        return add
+    return make
+
+
+def _sum_op(a: int, b: int, target: int) -> Op:
+    """Write ``f[a] + f[b]``."""
+    return lambda f: np.add(f[a], f[b], out=f[target])
+
+
+def _broadcasts(operand: _graph.Node, result: _graph.Node) -> bool:
+    """Whether ``operand``'s array broadcasts against ``result``'s without reshaping: the
+    same rank, or an unbatched scalar."""
+    return len(operand.shape) == len(result.shape) or (not operand.batched
+                                                       and not operand.shape)
 
 
 def _zero_op(slot: int) -> Op:

@@ -539,7 +539,9 @@ class CellModel:
         nodes = graph.nodes
         frames = _plan.Frames(len(nodes))
         frames.constant.update(work.static)
-        frames.sequences.extend(work.hoisted.items())
+        # Only what the loop reads is refreshed at every step.
+        reads = structure.forward_reads if forward else structure.backward_reads
+        frames.sequences.extend((i, v) for i, v in work.hoisted.items() if i in reads)
         sequence_of: dict[int, Array] = {}
         for index in graph.step_nodes:
             node = nodes[index]
@@ -563,9 +565,11 @@ class CellModel:
             elif forward:
                 value = np.empty((batch, *node.shape), self.dtype)
             if index in sequence_of:
+                frames.full[index] = sequence_of[index]
                 if forward and index not in work.stored and node.op != "prev":
                     work.stored[index] = sequence_of[index]
-                frames.sequences.append((index, sequence_of[index]))
+                if index in reads:
+                    frames.sequences.append((index, sequence_of[index]))
             else:
                 frames.constant[index] = value
         return frames
@@ -654,20 +658,20 @@ class CellModel:
                     seeds[index] = _plan.Sparse(steps - 1, final, np.zeros_like(final))
         plan = _plan.backward_plan(structure, frames, steps, lead, dtype, work.weights,
                                    train=train, seeds=seeds)
-        for state, value in plan.carry.items():
+        for state, pair in plan.carry.items():
             if state in d_final:
-                value[...] = d_final[state]
+                pair[steps % 2][...] = d_final[state]  # read by the last step
         after = None
         if norms is not None:
             def after(t: int) -> None:
                 if t > 0:
                     for state in cell.states:
                         if state in plan.carry:
-                            norms[state][t - 1] = _norm(plan.carry[state], 1)
+                            norms[state][t - 1] = _norm(plan.carry[state][t % 2], 1)
         _run(frames, plan.ops, range(steps - 1, -1, -1), after)
         if not train:
             return LayerGradients(trace.x, {}, {}, {})
-        initial = {s: plan.carry[s].copy() if s in plan.carry
+        initial = {s: plan.carry[s][0].copy() if s in plan.carry
                    else np.zeros_like(trace.initial[s]) for s in cell.states}
         states = {}
         for state, index in structure.state_nodes.items():
