@@ -153,6 +153,8 @@ class Structure:
         self.backward_steps = [i for i in reversed(graph.step_nodes) if i in needed
                                and nodes[i].op not in ("prev",)]
         self.alias = self._aliases(seeds)
+        #: States whose previous value matters: their gradient is carried between steps.
+        self.carried = {state for state, prev in self.prev_nodes.items() if prev in needed}
         # The values each loop reads: forward, the operations' operands and results (and
         # the states' nodes, copied into their sequences); backward, what the rules read.
         self.forward_reads = {*self.state_nodes.values()}
@@ -243,12 +245,12 @@ class Backward:
 
 def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[int, ...],
                   dtype: np.dtype[Any], weights: dict[int, Array], *, train: bool,
-                  seeds: dict[int, Any]) -> Backward:
+                  seeds: list[tuple[int, Any]]) -> Backward:
     """The backward loop's operations, in order, and its gradient places.
 
     ``frames`` already holds the forward values' slots (0..N-1); gradient slots are added
-    after them.  ``seeds`` maps a node to a sequence of seeds (its step-t view is added to
-    the node's gradient at step t); the states' carries are seeded too.  ``train``:
+    after them.  ``seeds`` pairs a node with a sequence of seeds (its step-t view is added
+    to the node's gradient at step t); the states' carries are seeded too.  ``train``:
     gradients reach the hoisted nodes (kept per step), the parameters (through the
     gradients of the nodes reading them, kept per step) and the states' totals.
     """
@@ -309,40 +311,50 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
         place(root, buffers[root], root in sequences or root in sequences_of_prev)
         for member in members:
             grad_slot[member] = grad_slot[root]
-    # Slices: views of their parent's gradient (parents come later in the graph, so walk
-    # in reverse creation order: a parent's place is known before its slices').
-    for index in sorted((i for i in needed if nodes[i].op == "slice"
-                         and (train or graph.phase[i] == "step")), reverse=True):
+    # Slices: views of their parent's gradient (a parent, maybe itself a slice, precedes
+    # its slices in the graph).
+    views: dict[int, tuple[Any, bool]] = {root: (buffers[root], root in sequences)
+                                          for root in buffers}
+    for index in sorted(i for i in needed if nodes[i].op == "slice"
+                        and (train or graph.phase[i] == "step")):
         parent = nodes[index].args[0]
         rows = nodes[index].rows
         assert rows is not None
-        root = structure.root(parent)
-        base = buffers[root]
-        if root in sequences:
-            place(index, base[..., rows[0]:rows[1]], True)
-        else:
-            place(index, base[..., rows[0]:rows[1]], False)
+        base, sequence = views[parent if nodes[parent].op == "slice"
+                               else structure.root(parent)]
+        views[index] = (base[..., rows[0]:rows[1]], sequence)
+        place(index, *views[index])
     frames.size = slot
 
     # Contributions, in processing order: seeds, then each node's rule for its operands.
-    written: set[int] = set()  # roots (or slices) already holding a contribution this step
-    def users(root: int, slices: bool) -> bool:
+    written: set[int] = set()  # regions already holding a contribution this step
+
+    def holders(index: int) -> list[int]:
+        return roots[index] if index in roots else [index]
+
+    def users(index: int, slices: bool) -> bool:
         return any((nodes[c].op == "slice") == slices and structure.alias.get(m) != c
-                   for m in roots[root] for c in consumers.get(m, []))
-    # A buffer written both through slices and as a whole is zeroed at each step, and
+                   for m in holders(index) for c in consumers.get(m, []))
+    # A gradient written both through slices and as a whole is zeroed at each step, and
     # then only added to.
-    mixed = {root for root in buffers if users(root, True) and users(root, False)}
+    mixed = {index for index in views if users(index, True) and users(index, False)}
     ops: list[Op] = []
-    for root in mixed:
-        ops.append(_zero_op(grad_slot[root]))
-        written.add(root)
+    for index in mixed:
+        ops.append(_zero_op(grad_slot[index]))
+        written.add(index)
 
     def region(index: int) -> int:
-        node = nodes[index]
-        if node.op == "slice":
-            parent_root = structure.root(node.args[0])
-            return parent_root if parent_root in mixed else -index - 1
-        return structure.root(index)
+        """What a contribution to ``index`` writes: its buffer, or for a slice the slice
+        itself unless an enclosing gradient is zeroed at each step."""
+        if nodes[index].op != "slice":
+            return structure.root(index)
+        enclosing = index
+        while nodes[enclosing].op == "slice":
+            parent = nodes[enclosing].args[0]
+            enclosing = parent if nodes[parent].op == "slice" else structure.root(parent)
+            if enclosing in mixed:
+                return enclosing
+        return index
 
     def contribute(index: int, make: Callable[[int, bool], Op]) -> None:
         """Add the operation writing (first) or adding (later) a contribution to
@@ -383,7 +395,7 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
         pending.setdefault(index, []).append(slot)
         slot += 1
 
-    for node_index, sequence in seeds.items():
+    for node_index, sequence in seeds:
         seed(node_index, sequence)
     for state, index in structure.state_nodes.items():
         prev = structure.prev_nodes.get(state)

@@ -643,19 +643,18 @@ class CellModel:
         lead = (batch,) if train else probe.shape[:2]  # type: ignore[union-attr]
         frames = self._value_frames(work, structure, steps, batch, forward=False)
         output_node = graph.targets[cell.output]
-        seeds: dict[int, Any] = {}
+        seeds: list[tuple[int, Any]] = []
         if train:
             assert upstream is not None
-            seeds[output_node] = upstream
+            seeds.append((output_node, upstream))
         else:
             assert probe is not None
-            seeds[output_node] = _plan.Sparse(steps - 1, probe, np.zeros_like(probe))
+            seeds.append((output_node, _plan.Sparse(steps - 1, probe, np.zeros_like(probe))))
         for state, index in structure.state_nodes.items():
-            if state in d_final and state not in structure.prev_nodes:
+            # A state read at the next step gets d_final through its carry (below).
+            if state in d_final and state not in structure.carried:
                 final = d_final[state]
-                seeds_for = seeds.get(index)
-                if seeds_for is None:
-                    seeds[index] = _plan.Sparse(steps - 1, final, np.zeros_like(final))
+                seeds.append((index, _plan.Sparse(steps - 1, final, np.zeros_like(final))))
         plan = _plan.backward_plan(structure, frames, steps, lead, dtype, work.weights,
                                    train=train, seeds=seeds)
         for state, pair in plan.carry.items():
