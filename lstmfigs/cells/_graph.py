@@ -21,6 +21,10 @@ hand-fused LSTM:
 * Products of parameters with the same operand (``W_f[:, :H] @ h_prev``, ``W_i[:, :H] @
   h_prev``, ...) are *fused*: one product with the stacked weights, whose rows the
   members read as views.  The gradient w.r.t. the operand is then one product too.
+* Operations applied alike to adjacent rows of a fused product are *merged*: the four
+  sums ``slice_k + bias_k`` become one sum with the stacked biases (a concatenation made
+  before the loop), the three gates' sigmoids one sigmoid.  The members of a fused
+  product are ordered so that those followed by the same operations are adjacent.
 * Gradients w.r.t. parameters of step nodes are taken once over all steps after the loop
   (one product for a fused group), from the per-step gradients of those nodes.
 

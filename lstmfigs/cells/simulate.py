@@ -883,16 +883,19 @@ class CellModel:
             if node.op == "slice":
                 _slice_backward(grads, node, nodes, grad)
                 continue
+            reached = [graph.phase[a] == "step" or a in state_nodes for a in node.args]
             if node.op == "fused":
                 args_grads: list[Array | None] = [grad @ work.weights[index]]
             else:
-                need = [graph.phase[a] == "step" for a in node.args]
                 args_grads = _graph.gradients(node, nodes, grad,
                                               [values.get(a) for a in node.args],  # type: ignore[misc]
-                                              values.get(index), need)
-            for arg, arg_grad in zip(node.args, args_grads, strict=True):
-                if arg_grad is not None and graph.phase[arg] == "step":
+                                              values.get(index), reached)
+            for arg, arg_grad, wanted in zip(node.args, args_grads, reached, strict=True):
+                if arg_grad is not None and wanted:
                     grads[arg] = grads[arg] + arg_grad if arg in grads else arg_grad
+        for index, state in state_nodes.items():  # states computed before the loop
+            if graph.phase[index] != "step" and index in grads:
+                result[state] = _norm(grads[index], 1)
         return result
 
 

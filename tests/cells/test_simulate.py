@@ -59,8 +59,17 @@ FUNCTIONS = Cell.from_equations([
     parameters={"W_a": ["H", "H+I"], "b_a": ["H"], "w_s": ["H"], "c_s": [], "U": ["H", "I"],
                 "V": ["H", "H"]})
 
+#: An output that is not a state (a readout), a state that does not read its previous
+#: value, and a quantity no gradient reaches.
+READOUT = Cell.from_equations([
+    "h = tanh(W @ [h_prev, x] + b)",
+    "m = sigmoid(U @ x)",
+    "unused = tanh(Z @ x)",
+    "y = tanh(V @ h) * m",
+], name="readout", states=["h", "m"], output="y", shapes={"unused": ["H"], "y": ["H"]})
+
 CELLS = {"lstm": cells.builtin("lstm"), "rnn": RNN, "gru": GRU, "peephole": PEEPHOLE,
-         "matrix": MATRIX, "functions": FUNCTIONS}
+         "matrix": MATRIX, "functions": FUNCTIONS, "readout": READOUT}
 
 
 def numeric_gradient(array, loss, eps=1e-6):
@@ -153,7 +162,7 @@ def test_lstm_definition_equals_the_hand_written_lstm(dtype):
     assert norms.norms.dtype == np.dtype(dtype)
 
 
-@pytest.mark.parametrize("name", ["matrix", "functions", "gru"])
+@pytest.mark.parametrize("name", ["matrix", "functions", "gru", "readout"])
 def test_jacobian_norms_match_finite_differences(name):
     cell = CELLS[name]
     model = cell.model(input_size=3, hidden_size=3, seed=5)
@@ -245,3 +254,38 @@ def test_clear_errors():
         cells.builtin("lstm").model(5, 4).backward(tr, np.zeros((2, 1, 4)))
     with pytest.raises(LstmfigsError, match="t_end"):
         model.jacobian_norms(tr, t_end=2)
+
+
+def test_lstm_step_is_fused_and_merged():
+    """The LSTM definition runs as the hand-fused LSTM does: the input projection and
+    biases of all steps before the loop, one recurrent product for the four gates, one sum
+    and one sigmoid for the three gates (nine operations per step in all)."""
+    model = cells.builtin("lstm").model(input_size=3, hidden_size=4)
+    graph = model._graphs[0]
+    step_ops = [graph.nodes[i].op for i in model._structure(graph).forward_steps]
+    assert step_ops.count("fused") == 1 and len(step_ops) == 9
+    assert sorted(step_ops) == sorted(["fused", "add", "sigmoid", "tanh", "mul", "mul",
+                                       "add", "tanh", "mul"])
+    (fused,) = (i for i in graph.step_nodes if graph.nodes[i].op == "fused")
+    assert graph.nodes[fused].shape == (16,)
+    assert [graph.nodes[i].op for i in graph.hoisted_nodes].count("fused") == 1
+
+
+def test_jacobian_norms_at_lag_zero():
+    model = READOUT.model(input_size=3, hidden_size=4, seed=2)
+    x = np.random.default_rng(3).standard_normal((5, 2, 3))
+    norms = model.jacobian_norms(x)
+    tr = model.forward(x)
+    # d y / d h at the last step: diag(tanh'(.) * m) V, and y does not depend on m's
+    # state value through another path than m itself: dy/dm = diag(tanh(V h)).
+    t = -1
+    inner = model.params["V"] @ tr["h"][t][..., None]
+    slope = (1 - np.tanh(inner[..., 0]) ** 2) * tr["m"][t]
+    jac_h = slope[:, :, None] * model.params["V"][None]
+    np.testing.assert_allclose(norms.states["h"][0], np.sqrt((jac_h ** 2).sum(axis=(1, 2))))
+    np.testing.assert_allclose(norms.states["m"][0],
+                               np.sqrt((np.tanh(inner[..., 0]) ** 2).sum(axis=1)))
+    lstm = cells.builtin("lstm").model(input_size=3, hidden_size=4)
+    lstm_norms = lstm.jacobian_norms(x)
+    np.testing.assert_allclose(lstm_norms.states["h"][0], 2.0)
+    np.testing.assert_allclose(lstm_norms.states["c"][0], 0.0)
