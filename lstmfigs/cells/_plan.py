@@ -153,6 +153,25 @@ class Structure:
         self.backward_steps = [i for i in reversed(graph.step_nodes) if i in needed
                                and nodes[i].op not in ("prev",)]
         self.alias = self._aliases(seeds)
+        #: Sums computed before the loop in place of their first operand: an intermediate
+        #: (not an input, a view or a quantity) used only there, whose value backward does
+        #: not read (e.g. the input projection, to which the biases are added).
+        targets = set(graph.targets.values())
+        live_users: dict[int, int] = {}
+        for index in graph.live:
+            for arg in nodes[index].args:
+                live_users[arg] = live_users.get(arg, 0) + 1
+        self.in_place: set[int] = set()
+        for index in graph.hoisted_nodes:
+            node = nodes[index]
+            if node.op not in ("add", "sub"):
+                continue
+            first = node.args[0]
+            operand = nodes[first]
+            if graph.phase[first] == "hoisted" and operand.op not in ("input", "slice") \
+                    and operand.op not in _graph.READS_OUTPUT and first not in targets \
+                    and live_users.get(first) == 1 and operand.shape == node.shape:
+                self.in_place.add(index)
         #: States whose previous value matters: their gradient is carried between steps.
         self.carried = {state for state, prev in self.prev_nodes.items() if prev in needed}
         # The values each loop reads: forward, the operations' operands and results (and

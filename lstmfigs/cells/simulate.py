@@ -500,6 +500,8 @@ class CellModel:
             args = [static[a] if a in static else hoisted[a] for a in node.args]
             if node.op == "fused":
                 hoisted[index] = args[0] @ work.weights[index].T
+            elif index in structure.in_place:
+                hoisted[index] = _plan.BINARY_UFUNCS[node.op](*args, out=args[0])
             else:
                 hoisted[index] = _graph.apply(node, nodes, args, dtype)
         for index, value in list(hoisted.items()):
