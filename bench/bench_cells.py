@@ -1,6 +1,6 @@
-"""Time forward + backward of the generic simulator (lstmfigs.cells) running the LSTM, GRU
-and RNN definitions against the hand-written lstmfigs.sim models holding the same weights
-(float32, one BLAS thread, same process) and print the ratio table.
+"""Time forward + backward of the generic simulator (lstmfigs.cells) running the built-in
+LSTM, GRU and RNN definitions against the hand-written lstmfigs.sim models holding the
+same weights (float32, one BLAS thread, same process) and print the ratio table.
 
     python bench/bench_cells.py             # both sizes of bench_lstm.py, 5 / 20 rounds
     python bench/bench_cells.py --quick     # fewer rounds
@@ -29,43 +29,11 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lstmfigs import cells  # noqa: E402
-from lstmfigs.cells import Cell  # noqa: E402
 from lstmfigs.sim import GRU, LSTM, RNN  # noqa: E402
 
 SIZES = {"large": (1000, 64, 32, 256), "small": (200, 1, 8, 32)}  # (T, B, I, H)
 
-#: The definitions, in PyTorch's block layout so that torch-style weights map one to one.
-DEFINITIONS = {
-    "lstm": lambda: cells.builtin("lstm"),
-    "gru": lambda: Cell.from_equations([
-        "r = sigmoid(W_ir @ x + b_ir + W_hr @ h_prev + b_hr)",
-        "z = sigmoid(W_iz @ x + b_iz + W_hz @ h_prev + b_hz)",
-        "n = tanh(W_in @ x + b_in + r * (W_hn @ h_prev + b_hn))",
-        "h = (1 - z) * n + z * h_prev",
-    ], name="gru", states=["h"], output="h"),
-    "rnn": lambda: Cell.from_equations(["h = tanh(W @ [h_prev, x] + b)"], name="rnn",
-                                       states=["h"], output="h"),
-}
 HAND_WRITTEN: dict[str, Any] = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
-
-
-def torch_layout(name: str, params: dict[str, np.ndarray], hidden: int) -> dict[str, Any]:
-    """The generic model's weights as the hand-written model's state dict."""
-    if name == "lstm":
-        stacked = np.concatenate([params[f"W_{k}"] for k in "ifgo"])
-        return {"weight_ih_l0": np.ascontiguousarray(stacked[:, hidden:]),
-                "weight_hh_l0": np.ascontiguousarray(stacked[:, :hidden]),
-                "bias_ih_l0": np.concatenate([params[f"b_{k}"] for k in "ifgo"]),
-                "bias_hh_l0": np.zeros(4 * hidden, stacked.dtype)}
-    if name == "gru":
-        return {f"weight_{side}_l0": np.concatenate([params[f"W_{side[0]}{k}"] for k in "rzn"])
-                for side in ("ih", "hh")} | {
-                f"bias_{side}_l0": np.concatenate([params[f"b_{side[0]}{k}"] for k in "rzn"])
-                for side in ("ih", "hh")}
-    weight = params["W"]
-    return {"weight_ih_l0": np.ascontiguousarray(weight[:, hidden:]),
-            "weight_hh_l0": np.ascontiguousarray(weight[:, :hidden]),
-            "bias_ih_l0": params["b"], "bias_hh_l0": np.zeros(hidden, weight.dtype)}
 
 
 def alternate(runs: list[Callable[[], object]], rounds: int) -> list[list[float]]:
@@ -81,8 +49,8 @@ def alternate(runs: list[Callable[[], object]], rounds: int) -> list[list[float]
 
 def bench(name: str, steps: int, batch: int, inputs: int, hidden: int,
           rounds: int) -> tuple[float, float]:
-    generic = DEFINITIONS[name]().model(inputs, hidden, seed=0, dtype="float32")
-    reference = HAND_WRITTEN[name].from_torch(torch_layout(name, generic.params, hidden))
+    reference = HAND_WRITTEN[name](inputs, hidden, seed=0, dtype="float32")
+    generic = cells.builtin(name).from_torch(reference.state_dict())
     rng = np.random.default_rng(0)
     x = rng.standard_normal((steps, batch, inputs)).astype(np.float32)
     dh = rng.standard_normal((steps, batch, hidden)).astype(np.float32)

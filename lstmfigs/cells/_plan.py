@@ -43,24 +43,16 @@ Op = Callable[[Frame], object]
 CHUNK_ELEMENTS = 1 << 16
 
 
-class Sparse:
-    """A sequence that is ``value`` at step ``last`` and ``zero`` elsewhere (a probe)."""
-
-    def __init__(self, last: int, value: Array, zero: Array) -> None:
-        self.last, self.value, self.zero = last, value, zero
-
-    def __getitem__(self, t: int) -> Array:
-        return self.value if t == self.last else self.zero
+def sparse(steps: int, value: Array) -> list[Array]:
+    """A sequence that is ``value`` at the last step and zero before (a probe, or the
+    gradient of a final state): a list, so that a step's entry costs no call."""
+    zero = np.zeros_like(value)
+    return [zero] * (steps - 1) + [value]
 
 
-class Alternate:
+def alternate(pair: tuple[Array, Array], steps: int, shift: int) -> list[Array]:
     """Two buffers used in turn: step t gets ``pair[(t + shift) % 2]``."""
-
-    def __init__(self, pair: tuple[Array, Array], shift: int) -> None:
-        self.pair, self.shift = pair, shift
-
-    def __getitem__(self, t: int) -> Array:
-        return self.pair[(t + self.shift) % 2]
+    return [pair[(t + shift) % 2] for t in range(steps)]
 
 
 class Factors:
@@ -253,7 +245,7 @@ class Backward:
     """One backward loop: its operations and frame slots, ``grad_slot[i]`` the slot of
     node i's gradient, ``sequences`` the gradients kept over all steps (root node -> (T,
     ...) array) and ``carry`` each state's pair of carried-gradient buffers (see
-    :class:`Alternate`)."""
+    :func:`alternate`)."""
 
     ops: list[Op]
     frames: Frames
@@ -292,7 +284,7 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
 
     # Buffers per root (after aliases), views for slices.
     roots: dict[int, list[int]] = {}
-    sequences_of_prev: dict[int, Alternate] = {}
+    sequences_of_prev: dict[int, list[Array]] = {}
     for index in needed:
         if graph.phase[index] == "static" or nodes[index].op == "slice":
             continue
@@ -308,7 +300,7 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
             # into one while its seed (what step t + 1 wrote) is read from the other.
             pair = (np.zeros((*lead, *shape), dtype), np.zeros((*lead, *shape), dtype))
             carry[nodes[root].ref] = pair
-            buffers[root] = Alternate(pair, 0)
+            buffers[root] = alternate(pair, steps, 0)
             sequences_of_prev[root] = buffers[root]
         elif any(wants_sequence(m) for m in members):
             buffers[root] = sequences[root] = np.zeros((steps, *lead, *shape), dtype)
@@ -419,7 +411,7 @@ def backward_plan(structure: Structure, frames: Frames, steps: int, lead: tuple[
     for state, index in structure.state_nodes.items():
         prev = structure.prev_nodes.get(state)
         if prev is not None and prev in grad_slot:
-            seed(index, Alternate(carry[state], 1))
+            seed(index, alternate(carry[state], steps, 1))
 
     def release(index: int) -> None:
         sources = pending.pop(index, [])

@@ -651,12 +651,12 @@ class CellModel:
             seeds.append((output_node, upstream))
         else:
             assert probe is not None
-            seeds.append((output_node, _plan.Sparse(steps - 1, probe, np.zeros_like(probe))))
+            seeds.append((output_node, _plan.sparse(steps, probe)))
         for state, index in structure.state_nodes.items():
             # A state read at the next step gets d_final through its carry (below).
             if state in d_final and state not in structure.carried:
                 final = d_final[state]
-                seeds.append((index, _plan.Sparse(steps - 1, final, np.zeros_like(final))))
+                seeds.append((index, _plan.sparse(steps, final)))
         plan = _plan.backward_plan(structure, frames, steps, lead, dtype, work.weights,
                                    train=train, seeds=seeds)
         for state, pair in plan.carry.items():
