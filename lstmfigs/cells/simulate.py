@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 __all__ = ["CellGradients", "CellModel", "CellTrace", "JacobianNorms", "LayerGradients",
            "LayerTrace"]
 
+#: Most parameter values a model may hold (all layers): 2**28 is 1 GiB in float32.  Sizes
+#: beyond it are a mistake, refused with a clear error rather than a MemoryError.
+MAX_PARAMETERS = 1 << 28
+
 
 @dataclass
 class LayerTrace:
@@ -209,6 +213,11 @@ class CellModel:
         self._graphs: list[Graph] = []
         for layer in range(self.num_layers):
             self._graphs.append(self._graph(self._layer_sizes(layer)))
+        count = sum(int(np.prod(shape, dtype=np.float64))
+                    for shape in self.param_shapes().values())
+        if count > MAX_PARAMETERS:
+            raise LstmfigsError(f"cell {cell.name!r}: {count:.3g} parameters at these sizes "
+                                f"(the most is {MAX_PARAMETERS:.3g}); choose smaller sizes")
         if init != "pytorch":
             raise LstmfigsError(f"init: expected 'pytorch', got {init!r}")
         self.params = self._initial_params(np.random.default_rng(seed))

@@ -254,6 +254,10 @@ def test_clear_errors():
         cells.builtin("lstm").model(5, 4).backward(tr, np.zeros((2, 1, 4)))
     with pytest.raises(LstmfigsError, match="t_end"):
         model.jacobian_norms(tr, t_end=2)
+    with pytest.raises(LstmfigsError, match="parameters at these sizes"):
+        cells.builtin("lstm").model(input_size=10, hidden_size=10**6)
+    with pytest.raises(LstmfigsError, match="'N' is not a declared size"):
+        cells.builtin("lstm").model(3, 4, sizes={"N": 3})
 
 
 def test_lstm_step_is_fused_and_merged():
