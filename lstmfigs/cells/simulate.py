@@ -47,19 +47,29 @@ MAX_PARAMETERS = 1 << 28
 
 
 @dataclass
-class LayerTrace:
+class LayerTrace(Mapping[str, Array]):
     """Every named quantity of one layer at every step.
 
-    ``x`` the layer's input (T, B, *input shape); ``initial`` and ``final`` the states
-    entering the first step and leaving the last, ``{state: (B, *shape)}``; ``values``
-    ``{name: (T, B, *shape)}`` for every quantity the equations define (states included).
+    ``lt[name]`` (or ``quantities[name]``) is (T, B, *shape) for every quantity the equations
+    define (states included); ``x`` the layer's input (T, B, *input shape); ``initial``
+    and ``final`` the states entering the first step and leaving the last, ``{state: (B,
+    *shape)}``.
     """
 
     x: Array
     initial: dict[str, Array]
     final: dict[str, Array]
-    values: dict[str, Array]
+    quantities: dict[str, Array]
     work: _Work = field(repr=False)
+
+    def __getitem__(self, name: str) -> Array:
+        return self.quantities[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.quantities)
+
+    def __len__(self) -> int:
+        return len(self.quantities)
 
 
 @dataclass
@@ -76,21 +86,18 @@ class CellTrace(Mapping[str, Array]):
     output_name: str
 
     def __getitem__(self, name: str) -> Array:
-        values = self.layers[-1].values
-        if name not in values:
-            raise KeyError(name)
-        return values[name]
+        return self.layers[-1][name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.layers[-1].values)
+        return iter(self.layers[-1])
 
     def __len__(self) -> int:
-        return len(self.layers[-1].values)
+        return len(self.layers[-1])
 
     @property
     def output(self) -> Array:
         """The last layer's output quantity, (T, B, *shape)."""
-        return self.layers[-1].values[self.output_name]
+        return self.layers[-1][self.output_name]
 
 
 @dataclass
@@ -472,7 +479,7 @@ class CellModel:
             trace = self._layer_forward(layer, layer_input,
                                         {s: v[layer] for s, v in states.items()})
             layers.append(trace)
-            layer_input = trace.values[self.cell.output]
+            layer_input = trace[self.cell.output]
         final = {s: np.stack([lt.final[s] for lt in layers]) for s in self.cell.states}
         return CellTrace(layers, final, self.cell.output)
 

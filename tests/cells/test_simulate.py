@@ -176,10 +176,10 @@ def test_jacobian_norms_match_finite_differences(name):
         for sample in range(2):
             squares = {}
             for state in cell.states:
-                value = tr.layers[0].values[state][start, sample].copy()
+                value = tr.layers[0][state][start, sample].copy()
 
                 def output(v=value, s=state, start=start, sample=sample):
-                    initial = {k: tr.layers[0].values[k][start][None].copy()
+                    initial = {k: tr.layers[0][k][start][None].copy()
                                for k in cell.states}
                     initial[s][0, sample] = v
                     run = model.forward(x[start + 1:4], initial)
@@ -210,6 +210,12 @@ def test_float32_is_never_upcast():
 def test_params_layers_and_inits():
     model = cells.builtin("lstm").model(input_size=5, hidden_size=16, num_layers=2, seed=0)
     assert model.params["W_f"].shape == (16, 21) and model.params["W_f_l1"].shape == (16, 32)
+    tr = model.forward(np.ones((3, 2, 5)))
+    assert set(tr) == {"f", "i", "g", "o", "c", "h"} and tr["c"].shape == (3, 2, 16)
+    assert tr.layers[0]["h"].shape == (3, 2, 16) and tr.final["c"].shape == (2, 2, 16)
+    np.testing.assert_array_equal(tr.layers[1].x, tr.layers[0]["h"])
+    np.testing.assert_array_equal(tr.output, tr.layers[1]["h"])
+    np.testing.assert_array_equal(tr.final["h"][1], tr["h"][-1])
     bound = 1 / 4
     assert all(np.abs(v).max() <= bound for v in model.params.values())
     again = cells.builtin("lstm").model(input_size=5, hidden_size=16, num_layers=2, seed=0,
