@@ -347,13 +347,14 @@ class CellModel:
                                 f"{', '.join(cell.gates) or 'none'}); name it with "
                                 "forget_gate=/input_gate=")
         expr = cell.equation(gate).expr
-        assert isinstance(expr, Call)
         biases = tuple(name for sign, name in _sum_names(expr.args[0], 1)
                        if sign > 0 and name in cell.parameters
-                       and len(cell.parameters[name].shape) == 1)
+                       and len(cell.parameters[name].shape) == 1) \
+            if isinstance(expr, Call) and len(expr.args) == 1 else ()
         if not biases:
-            raise LstmfigsError(f"{option}: gate {gate!r} has no bias (a vector parameter "
-                                f"added in {cell.equation(gate).text!r})")
+            raise LstmfigsError(f"{option}: gate {gate!r} has no bias of its own (a vector "
+                                f"parameter added inside the activation of "
+                                f"{cell.equation(gate).text!r})")
         return biases
 
     def _set_bias(self, gate: str, option: str, layer: int, value: Array | float) -> None:

@@ -243,6 +243,12 @@ def test_clear_errors():
                                   name="nobias", states=["h"], output="h")
     with pytest.raises(LstmfigsError, match="gate 'f' has no bias"):
         no_bias.model(3, 4, forget_bias=1.0)
+    coupled = Cell.from_equations(["i = sigmoid(W @ [h_prev, x] + b)", "f = 1 - i",
+                                   "h = f * h_prev + i * tanh(U @ x)"],
+                                  name="coupled", states=["h"], output="h")
+    assert "f" in coupled.gates  # a gate by its range, but computed from another gate
+    with pytest.raises(LstmfigsError, match="gate 'f' has no bias of its own"):
+        coupled.model(3, 4, forget_bias=1.0)
     with pytest.raises(LstmfigsError, match=r"x: expected shape \(T, B, 5\)"):
         model.forward(np.zeros((3, 5)))
     with pytest.raises(LstmfigsError, match="missing key 'b_o'"):
