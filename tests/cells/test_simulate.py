@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lstmfigs import cells
 from lstmfigs.cells import Cell
 from lstmfigs.errors import LstmfigsError
 from lstmfigs.sim import LSTM
+
+from .test_gradcheck import definitions
 
 RNN = Cell.from_equations(["h = tanh(W @ [h_prev, x] + b)"], name="rnn", states=["h"],
                           output="h")
@@ -162,37 +166,55 @@ def test_lstm_definition_equals_the_hand_written_lstm(dtype):
     assert norms.norms.dtype == np.dtype(dtype)
 
 
-@pytest.mark.parametrize("name", ["matrix", "functions", "gru", "readout"])
-def test_jacobian_norms_match_finite_differences(name):
-    cell = CELLS[name]
-    model = cell.model(input_size=3, hidden_size=3, seed=5)
-    rng = np.random.default_rng(6)
-    x = rng.standard_normal((5, 2, 3))
+def assert_jacobian_norms(model, x, t_end, lags):
+    """``model.jacobian_norms`` at ``lags`` against central differences: each state of
+    the last step before the lag perturbed, the rest of the sequence run again."""
+    cell = model.cell
     tr = model.forward(x)
-    norms = model.jacobian_norms(x, t_end=3)
-    assert norms.norms.shape == (4, 2) and list(norms.lags) == [0, 1, 2, 3]
-    for lag in (1, 3):
-        start = 3 - lag
-        for sample in range(2):
+    norms = model.jacobian_norms(x, t_end=t_end)
+    assert norms.norms.shape == (t_end + 1, x.shape[1])
+    assert list(norms.lags) == list(range(t_end + 1))
+    for lag in lags:
+        start = t_end - lag
+        for sample in range(x.shape[1]):
             squares = {}
             for state in cell.states:
                 value = tr.layers[0][state][start, sample].copy()
 
-                def output(v=value, s=state, start=start, sample=sample):
-                    initial = {k: tr.layers[0][k][start][None].copy()
-                               for k in cell.states}
+                def output(v, s=state, start=start, sample=sample):
+                    initial = {k: tr.layers[0][k][start][None].copy() for k in cell.states}
                     initial[s][0, sample] = v
-                    run = model.forward(x[start + 1:4], initial)
+                    run = model.forward(x[start + 1:t_end + 1], initial)
                     return run.output[-1, sample].copy()
 
-                jac = np.stack([(lambda d: (output(value + d) - output(value - d)) / 2e-6)(
-                    np.eye(value.size).reshape(value.size, *value.shape)[k] * 1e-6)
-                    for k in range(value.size)])
+                steps = np.eye(value.size).reshape(value.size, *value.shape) * 1e-6
+                jac = np.stack([(output(value + d) - output(value - d)) / 2e-6 for d in steps])
                 squares[state] = float(np.square(jac).sum())
                 assert norms.states[state][lag, sample] == pytest.approx(
                     np.sqrt(squares[state]), rel=1e-6, abs=1e-8)
             assert norms.norms[lag, sample] == pytest.approx(np.sqrt(sum(squares.values())),
-                                                             rel=1e-6)
+                                                             rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize("name", ["matrix", "functions", "gru", "readout"])
+def test_jacobian_norms_match_finite_differences(name):
+    model = CELLS[name].model(input_size=3, hidden_size=3, seed=5)
+    x = np.random.default_rng(6).standard_normal((5, 2, 3))
+    assert_jacobian_norms(model, x, 3, (1, 3))
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(definition=definitions(), steps=st.integers(2, 4), seed=st.integers(0, 2**16))
+def test_jacobian_norms_of_random_definitions(definition, steps, seed):
+    """The probes of jacobian_norms run the same per-step plans as backward, with extra
+    leading axes: random definitions (tests/cells/test_gradcheck.py's) check them."""
+    name, states, equations, shapes = definition
+    cell = Cell.from_equations(equations, name=name, states=states, output="h",
+                               shapes=shapes)
+    model = cell.model(2, 2, seed=seed)
+    x = np.random.default_rng(seed).standard_normal((steps, 2, 2))
+    assert_jacobian_norms(model, x, steps - 1, range(1, steps))
 
 
 def test_float32_is_never_upcast():
