@@ -327,3 +327,20 @@ def test_jacobian_norms_at_lag_zero():
     lstm_norms = lstm.jacobian_norms(x)
     np.testing.assert_allclose(lstm_norms.states["h"][0], 2.0)
     np.testing.assert_allclose(lstm_norms.states["c"][0], 0.0)
+
+
+@pytest.mark.parametrize("name", cells.names())
+def test_backward_is_repeatable_and_leaves_the_trace_alone(name):
+    """Buffers are planned per call: a second backward (after Jacobian probes) gives the
+    same gradients and no call writes into the trace."""
+    model = cells.builtin(name).model(3, 4, num_layers=2, seed=1)
+    x = np.random.default_rng(0).standard_normal((6, 2, 3))
+    tr = model.forward(x)
+    before = {key: value.copy() for key, value in tr.items()}
+    dh = np.ones_like(tr.output)
+    first = model.backward(tr, dh)
+    model.jacobian_norms(tr)
+    second = model.backward(tr, dh)
+    assert all(np.array_equal(before[key], tr[key]) for key in before)
+    assert all(np.array_equal(first.params[key], second.params[key]) for key in first.params)
+    np.testing.assert_array_equal(first.x, second.x)
