@@ -69,7 +69,8 @@ class Request:
         return self.entry is not None and self.entry.data_target is not None
 
     def data_options(self) -> dict[str, Any]:
-        """The options that choose the numbers (``weights``, ``inputs``, ``runs``)."""
+        """The options that choose the numbers (``weights``, ``inputs``, ``runs``, ``cell``,
+        ``train``)."""
         return {k: v for k, v in self.options.items() if k in DATA_OPTIONS}
 
     def look_options(self) -> dict[str, Any]:
@@ -198,6 +199,18 @@ def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | N
     built-in diagram's spec follows its options: the chain's layers and steps)."""
     accepted = DIAGRAM_OPTIONS if entry is None else entry.options
     checked = check(name, accepted, options)
+    if "cell" in checked:  # a definition is read and checked once, before anything is drawn
+        from .cells import Cell
+        from .cells import resolve as resolve_cell
+
+        if not isinstance(checked["cell"], (str, os.PathLike, Cell)):
+            raise LstmfigsError(f"option cell must be a built-in cell's name, a .toml path or "
+                                f"a Cell, not {checked['cell']!r:.60}")
+        checked["cell"] = resolve_cell(checked["cell"])
+    if checked.get("train"):  # a cell that cannot be trained fails before anything is drawn
+        from .datafigs.measure import which_cell
+
+        which_cell(checked.get("cell"), checked.get("weights"), True)
     if entry is not None:
         spec = _builtin_spec(entry, checked)
     _check_highlight(name, spec, checked)

@@ -604,10 +604,12 @@ def _render_storyboard(req: Request, folder: Path, stem: str, formats: list[str]
 
 def _file_stem(name: str, options: dict[str, Any]) -> str:
     """The output file name: the figure's (or spec's) name, plus what makes this render
-    different.  Spec names are identifiers (letters, digits, '_' and '-'), so they cannot
-    point outside the output folder."""
-    parts = [name] + [f"{options[key]}{key}" for key in SPEC_SHAPING_OPTIONS
-                      if options.get(key) not in (None, OPTIONS[key].default)]
+    different (a data figure's cell: its name).  Spec and cell names are identifiers
+    (letters, digits, '_' and '-'), so they cannot point outside the output folder."""
+    cell = options.get("cell")
+    parts = [name] + ([cell.name] if cell is not None else []) + [
+        f"{options[key]}{key}" for key in SPEC_SHAPING_OPTIONS
+        if options.get(key) not in (None, OPTIONS[key].default)]
     return "-".join(parts + ([options["highlight"]] if options.get("highlight") else []))
 
 

@@ -102,6 +102,12 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
     Option("runs", "data", "Data figures: the trained runs to draw from: 'shipped' (default), "
            "a name given to 'lstmfigs train --name', or a file or folder written by "
            "'lstmfigs train -o'.", None, metavar="SOURCE"),
+    Option("cell", "data", "Data figures: the cell shown, a built-in definition (lstm, rnn, "
+           "gru, ...) or a .toml definition file; its own gates and states are drawn.", None,
+           metavar="NAME|PATH"),
+    Option("train", "data", "Data figures of a cell without shipped weights: train it on "
+           "remember-the-first-symbol (the scenario of --runs), with a progress bar; runs "
+           "are cached.", (bool,), negatable=True),
 )}
 
 #: The options that choose a data figure's numbers (everything else is about looks).

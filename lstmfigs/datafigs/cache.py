@@ -7,7 +7,8 @@ it dispatches to here, and the BLAS library with the kernels it picked for this 
 (:func:`lstmfigs.datafigs.environment.numeric_identity`):
 
 * ``jobs/{model}-lag{lag}-seed{seed}-{key}.npz``: one training run, so an interrupted
-  ``lstmfigs train`` resumes where it stopped;
+  ``lstmfigs train`` resumes where it stopped (a cell trained from its definition,
+  :mod:`.cellruns`: ``jobs/cell-{name}-...``, its definition in the key);
 * ``runs/{name}-{key}.npz``: a whole run set (:mod:`.runs`) named by ``lstmfigs train --name``.
 
 Entries are read like user input (:mod:`lstmfigs.safeio`: regular files only, bounded,
@@ -32,7 +33,7 @@ from typing import Any
 from .. import safeio
 from ..errors import LstmfigsError
 from .environment import numeric_identity
-from .scenario import TrainedRun, TrainingJob, check_run_arrays
+from .scenario import Job, TrainedRun, check_run_arrays
 
 #: Bump when the layout of a cache entry changes.
 CACHE_FORMAT = 2
@@ -73,13 +74,14 @@ def cache_key(parameters: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def job_path(job: TrainingJob) -> Path:
+def job_path(job: Job) -> Path:
     """Where the cache entry of ``job`` is, ``jobs/{model}-lag{lag}-seed{seed}-{key}.npz``.
 
     Parameters
     ----------
-    job : TrainingJob
-        The training run the entry holds; all its fields go into the key.
+    job : TrainingJob or CellJob
+        The training run the entry holds; all its fields go into the key (a cell's
+        definition included).
 
     Returns
     -------
@@ -138,7 +140,7 @@ def named_runs_path(name: str) -> Path:
     return cache_dir() / "runs" / f"{check_name(name)}-{cache_key({'name': name})}.npz"
 
 
-def load_job(job: TrainingJob) -> TrainedRun | None:
+def load_job(job: Job) -> TrainedRun | None:
     """The cached run of ``job``, or None when it is missing or damaged in any way
     (unreadable, not a regular file, wrong keys, shapes or dtypes, NaN): then it is
     trained again and the entry replaced.

@@ -16,15 +16,15 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..themes import Theme
-from . import measure, usermodel
+from . import cellfigures, measure, usermodel
 from .plots import (
     GATE_NAMES,
     QUANTITY_ROLES,
     STEP_LABEL,
     add_colorbar,
+    decade_axis,
     few_ticks,
     finish_dashboard,
     finish_figure,
@@ -65,6 +65,8 @@ def gate_heatmaps(*, theme: Theme | None = None, data: Data, fig: Figure | None 
     -------
     Figure
     """
+    if "cell" in data:  # a cell from its definition
+        return cellfigures.gate_heatmaps(data, theme=theme, fig=fig)
     if "f" not in data:  # a user's GRU or RNN
         return usermodel.gate_heatmaps(data, theme=theme, fig=fig)
     wide = wide_page(theme)
@@ -119,6 +121,8 @@ def dynamics_dashboard(*, theme: Theme | None = None, data: Data,
     -------
     Figure
     """
+    if "cell" in data:  # a cell from its definition
+        return cellfigures.dynamics_dashboard(data, theme=theme, fig=fig)
     if measure.model_kind(data) != "LSTM":
         return usermodel.dynamics_dashboard(data, theme=theme, fig=fig)
     fig = themed_figure(theme, height_ratio=0.9, fig=fig)
@@ -232,6 +236,8 @@ def gate_saturation(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     -------
     Figure
     """
+    if "cell" in data:  # a cell from its definition
+        return cellfigures.gate_saturation(data, theme=theme, fig=fig)
     panels = measure.saturation_panels(data)
     fig = themed_figure(theme, height_ratio=0.42, fig=fig)
     axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
@@ -273,19 +279,15 @@ def gradient_decay(*, theme: Theme | None = None, data: Data, fig: Figure | None
     -------
     Figure
     """
+    if "curves" in data:  # a cell from its definition
+        return cellfigures.gradient_decay(data, theme=theme, fig=fig)
     if "whole" in data:
         return usermodel.gradient_decay(data, theme=theme, fig=fig)
     curves = measure.decay_curves_of(data)
     fig = themed_figure(theme, height_ratio=0.78, fig=fig)
     ax = fig.add_subplot()
     lines = plot_gradient_decay(data, curves, ax=ax)
-    low, high = _decade_range(data, curves)
-    ax.set_ylim(10.0 ** low, 10.0 ** high)
-    # A label every few decades (the curves span dozens), at round multiples.
-    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if (high - low) / s <= 6)
-    exponents = np.arange(np.ceil(low / step) * step, high + 1, step)
-    ax.yaxis.set_major_locator(FixedLocator((10.0 ** exponents).tolist()))
-    ax.yaxis.set_minor_locator(NullLocator())
+    decade_axis(ax, *_decade_range(data, curves))
     ax.set_xlabel("lag $k$ (steps back from the last step $T$)")
     ax.set_ylabel(r"$\Vert \partial h_T / \partial s_{T-k} \Vert_F$")
     few_ticks(ax.xaxis, 6)
@@ -335,7 +337,8 @@ def lag_accuracy(*, theme: Theme | None = None, data: Data, fig: Figure | None =
     lines = []
     # Where both models are perfect their lines coincide: distinct markers (the RNN's
     # smaller, on top) keep both visible.
-    for kind, marker in (("lstm", "o"), ("rnn", "s")):
+    kinds = (("lstm", "o"), ("rnn", "s")) + ((("cell", "^"),) if "cell_seeds" in data else ())
+    for kind, marker in kinds:
         lines.append(plot_seed_curves(data["lag"], data[f"{kind}_seeds"], data[kind], model=kind,
                                       label=_model_label(kind, data), ax=ax,
                                       marker=marker, markersize=1.0 if kind == "lstm" else 0.6))
@@ -354,6 +357,8 @@ def lag_accuracy(*, theme: Theme | None = None, data: Data, fig: Figure | None =
 
 
 def _model_label(kind: str, data: Data) -> str:
+    if kind == "cell":
+        return str(data["cell_label"])
     if kind == "lstm":
         return f"LSTM, {int(data['hidden_size'])} units ({data['lstm_label']})"
     return f"RNN, {int(data['hidden_size'])} units"
@@ -386,7 +391,7 @@ def learning_curves(*, theme: Theme | None = None, data: Data, fig: Figure | Non
     fig = themed_figure(theme, height_ratio=0.5 if wide_page(theme) else 0.9, fig=fig)
     loss_ax, accuracy_ax = fig.subplots(1, 2, sharex=True)
     lines = []
-    for kind in ("lstm", "rnn"):
+    for kind in ("lstm", "rnn", "cell") if "cell_loss" in data else ("lstm", "rnn"):
         plot_seed_curves(data["step"], data[f"{kind}_loss_seeds"], data[f"{kind}_loss"],
                          model=kind, ax=loss_ax)
         lines.append(plot_seed_curves(data["step"], data[f"{kind}_accuracy_seeds"],

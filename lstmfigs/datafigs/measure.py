@@ -24,6 +24,8 @@ from ..errors import LstmfigsError
 from ..loader import InputsSource, WeightsSource, load_inputs, load_model
 from ..sim import GRU, LSTM, RNN, tasks
 from ..sim._base import RecurrentModel
+from . import cellmeasure
+from .cellruns import CellChoice, choose
 from .runs import RunSet, RunsSource, resolve
 from .scenario import MODEL_KINDS, SOLVED, Scenario
 
@@ -165,9 +167,9 @@ def _default_inputs(model: RecurrentModel, scenario: Scenario) -> tuple[np.ndarr
 
 
 def record(weights: WeightsSource | None = None, inputs: InputsSource | None = None,
-           runs: RunsSource = None) -> Recording:
-    """Run the representative trained LSTM (or the user's model in ``weights``: an LSTM,
-    GRU or RNN) over the scenario's sequences (or ``inputs``).
+           runs: RunsSource = None, shipped: str = "lstm") -> Recording:
+    """Run the representative trained LSTM (the RNN with ``shipped="rnn"``, or the user's
+    model in ``weights``: an LSTM, GRU or RNN) over the scenario's sequences (or ``inputs``).
 
     Parameters
     ----------
@@ -179,6 +181,8 @@ def record(weights: WeightsSource | None = None, inputs: InputsSource | None = N
         remember-the-first-symbol sequences.
     runs : RunsSource
         The run set (the shipped one by default).
+    shipped : {"lstm", "rnn"}, default: "lstm"
+        Without ``weights``: which of the run set's models.
 
     Returns
     -------
@@ -191,9 +195,10 @@ def record(weights: WeightsSource | None = None, inputs: InputsSource | None = N
     seed: int | None = None
     model: Any
     if weights is None:
-        seed = run_set.representative_seed("lstm")
-        model = run_set.run("lstm", seed=seed).model()
-        source = (f"LSTM ({scenario.hidden_size} units) trained on remember-the-first-symbol, "
+        seed = run_set.representative_seed(shipped)
+        model = run_set.run(shipped, seed=seed).model()
+        source = (f"{shipped.upper()} ({scenario.hidden_size} units) trained on "
+                  "remember-the-first-symbol, "
                   f"lag {scenario.main_lag}, seed {seed} (the median of {len(scenario.seeds)} "
                   f"seeds' final loss), from {run_set.origin}")
     else:
@@ -213,6 +218,49 @@ def record(weights: WeightsSource | None = None, inputs: InputsSource | None = N
                      activations=_activations(model), seed=seed)
 
 
+def which_cell(cell: Any, weights: Any, train: bool | None) -> tuple[CellChoice | None, str]:
+    """What ``cell=`` (with ``weights=`` and ``train=``) asks a data figure to show.
+
+    Parameters
+    ----------
+    cell : None, str, os.PathLike or Cell
+        The ``cell`` option.
+    weights : optional
+        The ``weights`` option.
+    train : bool, optional
+        The ``train`` option.
+
+    Returns
+    -------
+    (CellChoice or None, str)
+        The cell to simulate from its definition (None: the figure's own models draw it),
+        and which shipped model shows otherwise (``"lstm"`` or ``"rnn"``).
+
+    Raises
+    ------
+    LstmfigsError
+        If ``train`` is asked of a model whose trained weights ship or are given, or the
+        weights are not of the built-in cell named.
+    """
+    choice = choose(cell)
+    builtin = None if choice is None else choice.builtin
+    if train and weights is not None:
+        raise LstmfigsError("train (--train) trains a cell from its definition; give weights "
+                            "or train, not both")
+    if train and (builtin in MODEL_KINDS or choice is None):
+        raise LstmfigsError(f"train (--train): the {(builtin or 'lstm').upper()} draws from its "
+                            "shipped runs ('lstmfigs train' retrains the scenario); train is "
+                            "for a cell (--cell) without shipped weights")
+    if choice is None or (weights is None and choice.shipped is not None):
+        return None, (choice.shipped if choice is not None and choice.shipped else "lstm")
+    if weights is not None and builtin is not None:
+        kind = kind_of(load_model(weights))
+        if kind.lower() != builtin:
+            raise LstmfigsError(f"weights hold a {kind}, but cell= names '{builtin}'")
+        return None, builtin
+    return choice, "lstm"
+
+
 def _with_symbol(data: dict[str, np.ndarray], recording: Recording) -> dict[str, np.ndarray]:
     if recording.symbol_step is not None:
         data["symbol_step"] = np.asarray(recording.symbol_step)
@@ -222,13 +270,17 @@ def _with_symbol(data: dict[str, np.ndarray], recording: Recording) -> dict[str,
 
 
 def gate_heatmaps_data(*, weights: WeightsSource | None = None, inputs: InputsSource | None = None,
-                       runs: RunsSource = None) -> dict[str, np.ndarray]:
+                       runs: RunsSource = None, cell: Any = None,
+                       train: bool | None = None) -> dict[str, np.ndarray]:
     """The numbers of ``gate-heatmaps``: one sequence's gates and states.
 
     Parameters
     ----------
     weights, inputs, runs
         See :func:`record`.
+    cell, train
+        A cell from its definition (see :func:`which_cell`): then
+        :func:`.cellmeasure.gate_heatmaps_data`'s numbers.
 
     Returns
     -------
@@ -237,7 +289,11 @@ def gate_heatmaps_data(*, weights: WeightsSource | None = None, inputs: InputsSo
         f, i, g, o, c, h (LSTM), r, z, n, h (GRU) or a, h (RNN); ``symbol_step`` for
         built-in inputs and ``seed`` for the built-in model.
     """
-    recording = record(weights, inputs, runs)
+    choice, shipped = which_cell(cell, weights, train)
+    if choice is not None:
+        return cellmeasure.gate_heatmaps_data(choice, weights=weights, inputs=inputs,
+                                              runs=runs, train=train)
+    recording = record(weights, inputs, runs, shipped)
     return _with_symbol({"time": np.arange(recording.steps), **recording.sequence(0)}, recording)
 
 
@@ -278,13 +334,17 @@ def model_kind(data: Mapping[str, np.ndarray]) -> str:
 
 def dynamics_dashboard_data(*, weights: WeightsSource | None = None,
                             inputs: InputsSource | None = None,
-                            runs: RunsSource = None) -> dict[str, np.ndarray]:
+                            runs: RunsSource = None, cell: Any = None,
+                            train: bool | None = None) -> dict[str, np.ndarray]:
     """The numbers of ``dynamics-dashboard`` for the first sequence.
 
     Parameters
     ----------
     weights, inputs, runs
         See :func:`record`.
+    cell, train
+        A cell from its definition (see :func:`which_cell`): then
+        :func:`.cellmeasure.dynamics_dashboard_data`'s numbers.
 
     Returns
     -------
@@ -296,7 +356,11 @@ def dynamics_dashboard_data(*, weights: WeightsSource | None = None,
         Euclidean norms of the states; ``source`` (a sentence: which model ran);
         ``symbol_step`` and ``seed`` as for :func:`gate_heatmaps_data`.
     """
-    recording = record(weights, inputs, runs)
+    choice, shipped = which_cell(cell, weights, train)
+    if choice is not None:
+        return cellmeasure.dynamics_dashboard_data(choice, weights=weights, inputs=inputs,
+                                                   runs=runs, train=train)
+    recording = record(weights, inputs, runs, shipped)
     seq = recording.sequence(0)
     kind = recording.kind
     traced = ("h", {"LSTM": "c", "GRU": "n", "RNN": "a"}[kind])
@@ -325,6 +389,8 @@ def dynamics_dashboard_summary(data: Mapping[str, np.ndarray]) -> dict[str, floa
         ``source``, ``steps``, ``units``, ``{gate}_mean``/``{gate}_std`` and
         ``{state}_final_min``/``{state}_final_max``, four significant digits.
     """
+    if "cell" in data:
+        return cellmeasure.dynamics_dashboard_summary(data)
     kind = model_kind(data)
     summary: dict[str, float | str] = {"source": str(data["source"]), "steps": len(data["time"]),
                                        "units": int(data["h"].shape[-1])}
@@ -367,6 +433,8 @@ def gate_saturation_data(
     weights: WeightsSource | None = None,
     inputs: InputsSource | None = None,
     runs: RunsSource = None,
+    cell: Any = None,
+    train: bool | None = None,
 ) -> dict[str, np.ndarray]:
     """The numbers of ``gate-saturation``, per unit over every step of every sequence.
 
@@ -383,9 +451,14 @@ def gate_saturation_data(
         the unit is below its low threshold and ``{name}_high`` the fraction above its high
         one (:func:`saturation_thresholds`); ``{name}_signed`` (True) for a quantity on
         [-1, 1] (tanh).  A quantity whose activation does not saturate (relu, linear) has no
-        panel; a model with none is an error.
+        panel; a model with none is an error.  A cell from its definition (``cell``,
+        ``train``; see :func:`which_cell`): :func:`.cellmeasure.gate_saturation_data`.
     """
-    recording = record(weights, inputs, runs)
+    choice, shipped = which_cell(cell, weights, train)
+    if choice is not None:
+        return cellmeasure.gate_saturation_data(choice, weights=weights, inputs=inputs,
+                                                runs=runs, train=train)
+    recording = record(weights, inputs, runs, shipped)
     data: dict[str, np.ndarray] = {"low": np.asarray(LOW), "high": np.asarray(HIGH)}
     for name in SATURATION_PANELS[recording.kind]:
         value_range = ACTIVATION_RANGES.get(recording.activations[name])
@@ -434,6 +507,8 @@ def gate_saturation_summary(data: Mapping[str, np.ndarray]) -> dict[str, float |
         ``{name}_units_mostly_below_{low}``, ``{name}_units_mostly_above_{high}`` and
         ``{name}_units`` for each panel.
     """
+    if "cell" in data:
+        return cellmeasure.gate_saturation_summary(data)
     summary: dict[str, float | str] = {}
     for name in saturation_panels(data):
         low, high = data[f"{name}_low"], data[f"{name}_high"]
@@ -592,7 +667,7 @@ def _gradient_decay(run_set: RunSet) -> dict[str, np.ndarray]:
         rows: dict[str, list[np.ndarray]] = {}
         for seed in scenario.seeds:
             if curve.trained:
-                model = run_set.run(curve.model, seed=seed).model(dtype="float64")  # type: ignore[arg-type]
+                model = run_set.run(curve.model, seed=seed).model(dtype="float64")
             elif curve.model == "lstm":
                 model = scenario.untrained_lstm(curve.forget_bias or 0.0, seed)
             else:
@@ -637,7 +712,8 @@ def _user_gradient_decay(weights: WeightsSource, inputs: InputsSource | None,
 
 
 def gradient_decay_data(*, runs: RunsSource = None, weights: WeightsSource | None = None,
-                        inputs: InputsSource | None = None) -> dict[str, np.ndarray]:
+                        inputs: InputsSource | None = None, cell: Any = None,
+                        train: bool | None = None) -> dict[str, np.ndarray]:
     """The numbers of ``gradient-decay``: gradient norm against lag by exact BPTT in float64.
 
     Parameters
@@ -646,6 +722,9 @@ def gradient_decay_data(*, runs: RunsSource = None, weights: WeightsSource | Non
         The run set (the shipped one by default).
     weights, inputs : optional
         A user's model and its sequences (see :func:`record`), measured instead.
+    cell, train
+        A cell from its definition (see :func:`which_cell`): then
+        :func:`.cellmeasure.gradient_decay_data`'s numbers.
 
     Returns
     -------
@@ -664,6 +743,10 @@ def gradient_decay_data(*, runs: RunsSource = None, weights: WeightsSource | Non
         ``whole_low``/``whole_high`` their quartiles; for an LSTM also ``via_h`` (c held
         fixed); ``sequences``; ``model`` (a description).  Last layer, forward direction.
     """
+    choice, shipped = which_cell(cell, weights, train)
+    if choice is not None:
+        return cellmeasure.gradient_decay_data(choice, weights=weights, inputs=inputs,
+                                               runs=runs, train=train)
     if weights is not None:
         return _user_gradient_decay(weights, inputs, runs)
     return {key: value.copy() for key, value in _gradient_decay(resolve(runs)).items()}
@@ -681,6 +764,8 @@ def gradient_decay_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | 
     -------
     dict of str to float or str
     """
+    if "curves" in data:  # a cell from its definition
+        return cellmeasure.gradient_decay_summary(data)
     if "whole" in data:  # a user's model
         last = int(data["lag"][-1])
         summary: dict[str, float | str] = {
@@ -706,7 +791,8 @@ def _scenario_labels(scenario: Scenario) -> dict[str, np.ndarray]:
             "lstm_label": np.asarray(scenario.lstm_label)}
 
 
-def lag_accuracy_data(*, runs: RunsSource = None) -> dict[str, np.ndarray]:
+def lag_accuracy_data(*, runs: RunsSource = None, cell: Any = None,
+                      train: bool | None = None) -> dict[str, np.ndarray]:
     """The numbers of ``lag-accuracy``: final accuracy (the trainer's last evaluation, on
     fresh sequences) at each lag.
 
@@ -714,6 +800,9 @@ def lag_accuracy_data(*, runs: RunsSource = None) -> dict[str, np.ndarray]:
     ----------
     runs : RunsSource
         The run set (the shipped one by default).
+    cell, train
+        A cell from its definition, trained at every lag (see :func:`which_cell` and
+        :func:`.cellmeasure.lag_accuracy_data`), drawn beside the LSTM and RNN.
 
     Returns
     -------
@@ -723,6 +812,9 @@ def lag_accuracy_data(*, runs: RunsSource = None) -> dict[str, np.ndarray]:
         accuracy reaches ``solved_at`` (0.9); ``chance`` the chance level 1/K; the scenario's
         ``hidden_size``, ``updates`` (training steps) and ``lstm_label``.
     """
+    choice, _ = which_cell(cell, None, train)
+    if choice is not None:
+        return cellmeasure.lag_accuracy_data(choice, runs=runs, train=train)
     run_set = resolve(runs)
     scenario = run_set.scenario
     data: dict[str, np.ndarray] = {"lag": np.asarray(scenario.lags),
@@ -751,7 +843,7 @@ def lag_accuracy_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | st
     """
     seeds = len(data["seed"])
     summary: dict[str, float | str] = {"chance": _round(float(data["chance"]))}
-    for kind in MODEL_KINDS:
+    for kind in (*MODEL_KINDS, "cell") if "cell_seeds" in data else MODEL_KINDS:
         for lag, accuracy, solved in zip(data["lag"], data[kind], data[f"{kind}_solved"],
                                          strict=True):
             summary[f"{kind}_lag{lag}"] = (f"median accuracy {_round(float(accuracy)):g}, "
@@ -759,13 +851,17 @@ def lag_accuracy_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | st
     return summary
 
 
-def learning_curves_data(*, runs: RunsSource = None) -> dict[str, np.ndarray]:
+def learning_curves_data(*, runs: RunsSource = None, cell: Any = None,
+                         train: bool | None = None) -> dict[str, np.ndarray]:
     """The numbers of ``learning-curves``: the trainer's history at the main lag.
 
     Parameters
     ----------
     runs : RunsSource
         The run set (the shipped one by default).
+    cell, train
+        A cell from its definition, trained at the main lag (see :func:`which_cell` and
+        :func:`.cellmeasure.learning_curves_data`), drawn beside the LSTM and RNN.
 
     Returns
     -------
@@ -775,6 +871,9 @@ def learning_curves_data(*, runs: RunsSource = None) -> dict[str, np.ndarray]:
         input-blind guess); ``lag``; the scenario's ``hidden_size``, ``updates`` and
         ``lstm_label``.
     """
+    choice, _ = which_cell(cell, None, train)
+    if choice is not None:
+        return cellmeasure.learning_curves_data(choice, runs=runs, train=train)
     run_set = resolve(runs)
     scenario = run_set.scenario
     data: dict[str, np.ndarray] = {"lag": np.asarray(scenario.main_lag),
@@ -804,7 +903,7 @@ def learning_curves_summary(data: Mapping[str, np.ndarray]) -> dict[str, float |
     dict of str to float or str
     """
     summary: dict[str, float | str] = {"lag": int(data["lag"]), "steps": int(data["step"][-1])}
-    for kind in MODEL_KINDS:
+    for kind in (*MODEL_KINDS, "cell") if "cell_loss" in data else MODEL_KINDS:
         summary[f"{kind}_final_accuracy_median"] = _round(data[f"{kind}_accuracy"][-1])
         summary[f"{kind}_final_loss_median"] = _round(data[f"{kind}_loss"][-1])
     return summary

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
-from matplotlib.ticker import Locator, MaxNLocator
+from matplotlib.ticker import FixedLocator, Locator, MaxNLocator, NullLocator
 
 from ..sizes import figsize
 from ..themes import Theme, active_theme, new_figure, role_style
@@ -36,8 +36,9 @@ from ..themes import Theme, active_theme, new_figure, role_style
 QUANTITY_ROLES = {"f": "forget_gate", "i": "input_gate", "g": "candidate", "o": "output_gate",
                   "c": "cell_state", "h": "hidden_state", "x": "input",
                   "r": "reset_gate", "z": "update_gate", "n": "candidate", "a": "layer"}
-#: How each model's curves look (see the module docstring).
-MODEL_ROLES = {"lstm": "cell_state", "rnn": "hidden_state"}
+#: How each model's curves look (see the module docstring); ``cell``: a cell trained from
+#: its definition, drawn beside them.
+MODEL_ROLES = {"lstm": "cell_state", "rnn": "hidden_state", "cell": "output_gate"}
 #: What each quantity is called in titles: an LSTM's, a GRU's (r, z, n) and an RNN's (a).
 GATE_NAMES = {"f": "forget gate", "i": "input gate", "g": "candidate", "o": "output gate",
               "c": "cell state", "h": "hidden state", "r": "reset gate", "z": "update gate",
@@ -322,6 +323,24 @@ def space_panels(fig: Figure, *, wspace: float | None = None, hspace: float | No
             engine.set(hspace=hspace)
 
 
+def decade_axis(ax: Axes, low: int, high: int) -> None:
+    """A log y axis from 10**low to 10**high labelled every few decades (curves that span
+    dozens of decades get a label every 2, 5, 10, ... of them), at round multiples.
+
+    Parameters
+    ----------
+    ax : Axes
+        The panel (its y scale already logarithmic).
+    low, high : int
+        The exponents of the ends.
+    """
+    ax.set_ylim(10.0 ** low, 10.0 ** high)
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if (high - low) / s <= 6)
+    exponents = np.arange(np.ceil(low / step) * step, high + 1, step)
+    ax.yaxis.set_major_locator(FixedLocator((10.0 ** exponents).tolist()))
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
 def symmetric_ticks(limit: float) -> list[float]:
     """Ticks -a, 0, a for a symmetric scale [-limit, limit], a rounded to two digits inside it.
 
@@ -490,6 +509,8 @@ def plot_gate_histograms(
     ax: Axes | None = None,
     bins: int = 20,
     value_range: tuple[float, float] = (0.0, 1.0),
+    roles: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Distribution of each gate's activations (all units, all steps) on ``value_range``.
 
@@ -503,6 +524,10 @@ def plot_gate_histograms(
         Bins across ``value_range``.
     value_range : (float, float)
         The range shown: [0, 1] for gates, [-1, 1] for a tanh layer.
+    roles : mapping of str to str, optional
+        The role of each key (default: its entry in ``QUANTITY_ROLES``).
+    labels : mapping of str to str, optional
+        Legend labels by key (default: ``$name_t$``).
 
     Returns
     -------
@@ -519,8 +544,8 @@ def plot_gate_histograms(
             bins=edges.tolist(),
             weights=weights,
             histtype="step",
-            label=f"${name}_t$",
-            **_role_kwargs(QUANTITY_ROLES[name], scale=0.8),
+            label=(labels or {}).get(name, f"${name}_t$"),
+            **_role_kwargs((roles or QUANTITY_ROLES)[name], scale=0.8),
         )
         drawn[name] = patches
     ax.set_xlim(*value_range)
@@ -530,7 +555,8 @@ def plot_gate_histograms(
 
 
 def plot_series(time: np.ndarray, series: Mapping[str, np.ndarray], *, ax: Axes | None = None,
-                labels: Mapping[str, str] | None = None) -> dict[str, Line2D]:
+                labels: Mapping[str, str] | None = None,
+                roles: Mapping[str, str] | None = None) -> dict[str, Line2D]:
     """One line per entry of ``series`` against ``time``, in the role of its key.
 
     Parameters
@@ -544,6 +570,8 @@ def plot_series(time: np.ndarray, series: Mapping[str, np.ndarray], *, ax: Axes 
         Where to draw (a new themed figure's axes by default).
     labels : mapping of str to str, optional
         Legend labels by key (default: ``$name_t$``).
+    roles : mapping of str to str, optional
+        The role of each key (default: its entry in ``QUANTITY_ROLES``).
 
     Returns
     -------
@@ -554,7 +582,7 @@ def plot_series(time: np.ndarray, series: Mapping[str, np.ndarray], *, ax: Axes 
     lines = {}
     for name, values in series.items():
         (lines[name],) = ax.plot(time, values, label=(labels or {}).get(name, f"${name}_t$"),
-                                 **_role_kwargs(QUANTITY_ROLES[name], scale=0.8))
+                                 **_role_kwargs((roles or QUANTITY_ROLES)[name], scale=0.8))
     few_ticks(ax.xaxis, 5)
     few_ticks(ax.yaxis, 3, integer=False)
     return lines
@@ -562,7 +590,7 @@ def plot_series(time: np.ndarray, series: Mapping[str, np.ndarray], *, ax: Axes 
 
 # ------------------------------------------------------------------------------ saturation
 def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | None = None,
-                    ) -> Any:
+                    role: str | None = None) -> Any:
     """Karpathy, Johnson & Fei-Fei (2015): per unit, the fraction of steps its gate is
     below a low threshold (x) against the fraction above a high one (y).
 
@@ -578,6 +606,8 @@ def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | 
         The quantity plotted (a key of ``QUANTITY_ROLES``: its role gives the colour).
     ax : Axes, optional
         Where to draw (a new themed figure's axes by default).
+    role : str, optional
+        The role whose colour the points take, instead of ``gate``'s.
 
     Returns
     -------
@@ -586,7 +616,7 @@ def plot_saturation(low: np.ndarray, high: np.ndarray, *, gate: str, ax: Axes | 
     """
     ax = _axes(ax)
     ax.plot([0, 1], [1, 0], **reference_line_kwargs())
-    style = role_style(QUANTITY_ROLES[gate])
+    style = role_style(role or QUANTITY_ROLES[gate])
     # Marker area follows the text size, so points stay visible on a slide.
     points = ax.scatter(low, high, s=(0.55 * mpl.rcParams["font.size"]) ** 2,
                         color=style.color, alpha=0.8, linewidths=0, clip_on=False, zorder=3)

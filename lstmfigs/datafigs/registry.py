@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from ..catalog import FigureEntry, register
 
-#: Figures that show one model take the user's own (LSTM, GRU or RNN) and input sequence.
-MODEL_OPTIONS = ("weights", "inputs", "runs", "width")
-#: Figures about the training runs take other runs (``lstmfigs train``) and the page width.
-SCENARIO_OPTIONS = ("runs", "width")
+#: Figures that show one model take the user's own (LSTM, GRU or RNN) and input sequence,
+#: or a cell from its definition (untrained, given its weights, or trained on request).
+MODEL_OPTIONS = ("weights", "inputs", "runs", "cell", "train", "width")
+#: Figures about the training runs take other runs (``lstmfigs train``), a cell trained on
+#: request beside the scenario's models, and the page width.
+SCENARIO_OPTIONS = ("runs", "cell", "train", "width")
 
 
 def _data_figure(name: str, summary: str, options: tuple[str, ...], *, figure: str,
@@ -29,7 +31,7 @@ def _data_figure(name: str, summary: str, options: tuple[str, ...], *, figure: s
 _data_figure(
     "gate-heatmaps",
     "Units x time heatmaps of a model's gates and states "
-    "(LSTM f, i, g, o, c, h; GRU r, z, n, h; RNN)",
+    "(LSTM f, i, g, o, c, h; GRU r, z, n, h; RNN; any cell's own)",
     MODEL_OPTIONS,
     figure="lstmfigs.datafigs.figures:gate_heatmaps",
     data="lstmfigs.datafigs.measure:gate_heatmaps_data",
@@ -37,7 +39,8 @@ _data_figure(
 )
 _data_figure(
     "dynamics-dashboard",
-    "Overview of an LSTM, GRU or RNN on one sequence: traces, gates, histograms, norms",
+    "Overview of an LSTM, GRU, RNN or any cell on one sequence: traces, gates, histograms, "
+    "norms",
     MODEL_OPTIONS,
     figure="lstmfigs.datafigs.figures:dynamics_dashboard",
     data="lstmfigs.datafigs.measure:dynamics_dashboard_data",
@@ -45,7 +48,8 @@ _data_figure(
 )
 _data_figure(
     "gradient-decay",
-    "Gradient norm against lag (BPTT), RNN vs LSTM, trained and untrained",
+    "Gradient norm against lag (BPTT) over the whole state, RNN vs LSTM (or a cell), "
+    "trained and untrained",
     (*SCENARIO_OPTIONS, "weights", "inputs"),
     figure="lstmfigs.datafigs.figures:gradient_decay",
     data="lstmfigs.datafigs.measure:gradient_decay_data",
@@ -61,7 +65,8 @@ _data_figure(
 )
 _data_figure(
     "gate-saturation",
-    "Per-unit gate saturation (Karpathy et al. 2015): LSTM i, f, o; GRU r, z, n; RNN h",
+    "Per-unit gate saturation (Karpathy et al. 2015): LSTM i, f, o; GRU r, z, n; RNN h; "
+    "a cell's gates and tanh layers",
     MODEL_OPTIONS,
     figure="lstmfigs.datafigs.figures:gate_saturation",
     data="lstmfigs.datafigs.measure:gate_saturation_data",
@@ -69,7 +74,7 @@ _data_figure(
 )
 _data_figure(
     "lag-accuracy",
-    "Accuracy against lag on remember-the-first-symbol, RNN vs LSTM",
+    "Accuracy against lag on remember-the-first-symbol, RNN vs LSTM (and a cell)",
     SCENARIO_OPTIONS,
     figure="lstmfigs.datafigs.figures:lag_accuracy",
     data="lstmfigs.datafigs.measure:lag_accuracy_data",
@@ -77,7 +82,7 @@ _data_figure(
 )
 _data_figure(
     "learning-curves",
-    "Loss and accuracy during training at lag 50, RNN vs LSTM",
+    "Loss and accuracy during training at lag 50, RNN vs LSTM (and a cell)",
     SCENARIO_OPTIONS,
     figure="lstmfigs.datafigs.figures:learning_curves",
     data="lstmfigs.datafigs.measure:learning_curves_data",

@@ -34,7 +34,6 @@ from . import cache
 from .scenario import (
     MODEL_KINDS,
     SOLVED,
-    ModelKind,
     Scenario,
     TrainedRun,
     TrainingJob,
@@ -64,13 +63,13 @@ class RunSet:
     runs: dict[tuple[str, int, int], TrainedRun] = field(repr=False)
 
     # ------------------------------------------------------------------ access
-    def run(self, model: ModelKind, lag: int | None = None, seed: int | None = None) -> TrainedRun:
+    def run(self, model: str, lag: int | None = None, seed: int | None = None) -> TrainedRun:
         """One run; by default the representative run of ``model`` at the main lag.
 
         Parameters
         ----------
-        model : {"lstm", "rnn"}
-            The model kind.
+        model : {"lstm", "rnn", "cell"}
+            The model kind (``"cell"``: a cell's runs, :mod:`.cellruns`).
         lag : int, optional
             The lag; None for the scenario's main lag.
         seed : int, optional
@@ -93,13 +92,13 @@ class RunSet:
             raise LstmfigsError(f"runs from {self.origin}: no {model} run at lag {lag}, "
                                 f"seed {seed}") from None
 
-    def seed_runs(self, model: ModelKind, lag: int | None = None) -> list[TrainedRun]:
+    def seed_runs(self, model: str, lag: int | None = None) -> list[TrainedRun]:
         """The runs of every seed at ``lag`` (the main lag by default), in seed order.
 
         Parameters
         ----------
-        model : {"lstm", "rnn"}
-            The model kind.
+        model : {"lstm", "rnn", "cell"}
+            The model kind (``"cell"``: a cell's runs, :mod:`.cellruns`).
         lag : int, optional
             The lag; None for the scenario's main lag.
 
@@ -116,13 +115,13 @@ class RunSet:
         lag = self.scenario.main_lag if lag is None else lag
         return [self.run(model, lag, seed) for seed in self.scenario.seeds]
 
-    def final(self, model: ModelKind, key: str = "accuracy") -> np.ndarray:
+    def final(self, model: str, key: str = "accuracy") -> np.ndarray:
         """The last evaluation's ``key`` (accuracy or loss) as (seeds, lags).
 
         Parameters
         ----------
-        model : {"lstm", "rnn"}
-            The model kind.
+        model : {"lstm", "rnn", "cell"}
+            The model kind (``"cell"``: a cell's runs, :mod:`.cellruns`).
         key : {"accuracy", "loss"}, default: "accuracy"
             Which entry of each run's history.
 
@@ -134,14 +133,14 @@ class RunSet:
         return np.asarray([[float(self.runs[model, lag, seed].history[key][-1])
                             for lag in self.scenario.lags] for seed in self.scenario.seeds])
 
-    def representative_seed(self, model: ModelKind, lag: int | None = None) -> int:
+    def representative_seed(self, model: str, lag: int | None = None) -> int:
         """The seed whose final evaluation loss is the median of ``model``'s seeds at
         ``lag`` (the lower middle one for an even count; ties go to the smaller seed).
 
         Parameters
         ----------
-        model : {"lstm", "rnn"}
-            The model kind.
+        model : {"lstm", "rnn", "cell"}
+            The model kind (``"cell"``: a cell's runs, :mod:`.cellruns`).
         lag : int, optional
             The lag; None for the scenario's main lag.
 
@@ -155,13 +154,13 @@ class RunSet:
                         key=lambda seed: (self.runs[model, lag, seed].final_loss, seed))
         return ranked[(len(ranked) - 1) // 2]
 
-    def solved(self, model: ModelKind) -> np.ndarray:
+    def solved(self, model: str) -> np.ndarray:
         """How many seeds solved each lag (final accuracy >= :data:`SOLVED`), (lags,).
 
         Parameters
         ----------
-        model : {"lstm", "rnn"}
-            The model kind.
+        model : {"lstm", "rnn", "cell"}
+            The model kind (``"cell"``: a cell's runs, :mod:`.cellruns`).
 
         Returns
         -------

@@ -30,7 +30,7 @@ Choices, and why:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
@@ -46,6 +46,45 @@ LSTM_INITS = ("chrono", "pytorch", "forget-bias")
 SOLVED = 0.9
 #: What one training history holds, each (E,) at the evaluation steps.
 HISTORY_KEYS = ("step", "loss", "accuracy", "train_loss")
+
+
+class Job(Protocol):
+    """What the trainer, the cache and the run files need of a training run: a
+    :class:`TrainingJob` of the scenario's LSTM or RNN, or a
+    :class:`~lstmfigs.datafigs.cellruns.CellJob` of a cell from its definition; both are
+    frozen dataclasses (their fields make the cache key)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def lag(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def hidden_size(self) -> int: ...
+    @property
+    def n_symbols(self) -> int: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def lr(self) -> float: ...
+    @property
+    def clip(self) -> float: ...
+    @property
+    def eval_every(self) -> int: ...
+    @property
+    def eval_batch(self) -> int: ...
+    @property
+    def task(self) -> tasks.FirstSymbol: ...
+    @property
+    def cost(self) -> float: ...
+    @property
+    def evaluations(self) -> int: ...
+    def build_model(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -116,7 +155,7 @@ class TrainedRun:
     """A finished run: the trained weights (PyTorch names), the readout and the history
     (``step``, ``loss``, ``accuracy`` on fresh evaluation batches, ``train_loss``)."""
 
-    job: TrainingJob
+    job: Job
     state_dict: dict[str, np.ndarray]
     readout_weight: np.ndarray
     readout_bias: np.ndarray
@@ -135,7 +174,7 @@ class TrainedRun:
         LSTM or RNN
             A new model; the run is not changed.
         """
-        model = self.job.build_model()
+        model: LSTM | RNN = self.job.build_model()
         model.load_state_dict(self.state_dict)
         if dtype is not None and np.dtype(dtype) != model.dtype:
             model = type(model).from_torch(self.state_dict, dtype=dtype)
@@ -175,13 +214,13 @@ class TrainedRun:
         return {key: np.asarray(value, dtype=np.float32) for key, value in arrays.items()}
 
     @classmethod
-    def from_arrays(cls, job: TrainingJob, arrays: dict[str, np.ndarray]) -> TrainedRun:
+    def from_arrays(cls, job: Job, arrays: dict[str, np.ndarray]) -> TrainedRun:
         """The inverse of :meth:`to_arrays`; the arrays must have passed
         :func:`check_run_arrays`.
 
         Parameters
         ----------
-        job : TrainingJob
+        job : TrainingJob or CellJob
             The job the run belongs to.
         arrays : dict of str to numpy.ndarray
             The run's arrays under ``param/``, ``history/`` and ``readout/`` (not copied).
@@ -198,7 +237,7 @@ class TrainedRun:
                    readout_bias=arrays["readout/bias"], history=part("history/"))
 
 
-def expected_run_shapes(job: TrainingJob) -> dict[str, tuple[int, ...]]:
+def expected_run_shapes(job: Job) -> dict[str, tuple[int, ...]]:
     """The shape of every array a run of ``job`` holds (all float32).
 
     Parameters
@@ -220,7 +259,7 @@ def expected_run_shapes(job: TrainingJob) -> dict[str, tuple[int, ...]]:
 
 
 def check_run_arrays(
-    job: TrainingJob, arrays: dict[str, np.ndarray], where: str
+    job: Job, arrays: dict[str, np.ndarray], where: str
 ) -> dict[str, np.ndarray]:
     """``arrays`` if they are a complete, sane run of ``job``; else a one-line error.
 
@@ -267,7 +306,7 @@ def check_run_arrays(
     return checked
 
 
-def train_job(job: TrainingJob) -> TrainedRun:
+def train_job(job: Job) -> TrainedRun:
     """Train ``job`` from scratch (deterministic on one machine: the same job gives the
     same bits there; another CPU or NumPy may give another model).
 

@@ -22,19 +22,21 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, TypeVar
 
 import numpy as np
 
 from ..errors import LstmfigsError
 from . import cache, environment
 from .runs import RunSet
-from .scenario import Scenario, TrainedRun, TrainingJob, check_run_arrays, train_job
+from .scenario import Job, Scenario, TrainedRun, TrainingJob, check_run_arrays, train_job
 
 #: Thread-count variables a BLAS library reads at start-up; workers get one thread each.
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: A job of either kind (the scenario's models, or a cell from its definition).
+_AnyJob = TypeVar("_AnyJob", bound=Job)
 #: The most one worker's answer may hold.
 _MAX_REPLY = 64 * 2**20
 
@@ -63,7 +65,7 @@ def run_to_bytes(run: TrainedRun) -> bytes:
     return buffer.getvalue()
 
 
-def run_from_bytes(job: TrainingJob, data: bytes) -> TrainedRun:
+def run_from_bytes(job: Job, data: bytes) -> TrainedRun:
     """The run of ``job`` that :func:`run_to_bytes` encoded, every array checked.
 
     Parameters
@@ -102,7 +104,7 @@ class _Worker:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, env=env)
 
-    def train(self, job: TrainingJob) -> TrainedRun:
+    def train(self, job: Job) -> TrainedRun:
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
         try:
@@ -132,14 +134,14 @@ class _Worker:
 class _Progress:
     """``[#####.....] 12/120 runs  1m05s, about 3m left`` on one rewritten stderr line."""
 
-    def __init__(self, jobs: list[TrainingJob], stream: TextIO | None) -> None:
+    def __init__(self, jobs: Sequence[Job], stream: TextIO | None) -> None:
         self.total = sum(job.cost for job in jobs)
         self.count, self.done_cost, self.started = len(jobs), 0.0, time.monotonic()
         self.finished = 0
         self.stream = stream
         self.show()
 
-    def advance(self, job: TrainingJob) -> None:
+    def advance(self, job: Job) -> None:
         self.finished += 1
         self.done_cost += job.cost
         self.show()
@@ -216,8 +218,8 @@ def train_runs(scenario: Scenario, *, workers: int | None = None, use_cache: boo
     return RunSet.from_runs(scenario, found, environment.record(), origin)
 
 
-def _train_in_workers(jobs: list[TrainingJob],
-                      count: int) -> Iterator[tuple[TrainingJob, TrainedRun]]:
+def _train_in_workers(jobs: Sequence[_AnyJob],
+                      count: int) -> Iterator[tuple[_AnyJob, TrainedRun]]:
     """Yield ``(job, run)`` as workers finish them (longest first).
 
     Why plain subprocesses rather than multiprocessing: a spawned multiprocessing worker
@@ -228,10 +230,10 @@ def _train_in_workers(jobs: list[TrainingJob],
     """
     if not jobs:
         return
-    pending: queue.Queue[TrainingJob] = queue.Queue()
+    pending: queue.Queue[_AnyJob] = queue.Queue()
     for job in jobs:
         pending.put(job)
-    done: queue.Queue[tuple[TrainingJob, TrainedRun | None]] = queue.Queue()
+    done: queue.Queue[tuple[_AnyJob, TrainedRun | None]] = queue.Queue()
     workers = [_Worker() for _ in range(max(1, min(count, len(jobs))))]
     stop = threading.Event()
 

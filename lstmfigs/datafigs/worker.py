@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from .scenario import TrainingJob, train_job
+from .scenario import Job, TrainingJob, train_job
 from .training import write_stream
 
 #: prctl(2) option: the signal this process gets when its parent dies.
@@ -30,11 +30,20 @@ def _die_with_parent() -> None:
         sys.exit(1)
 
 
+def _job(fields: dict[str, object]) -> Job:
+    """A job from its JSON fields: a cell's (it carries its definition) or a model's."""
+    if "cell_source" in fields:
+        from .cellruns import CellJob
+
+        return CellJob(**fields)  # type: ignore[arg-type]
+    return TrainingJob(**fields)  # type: ignore[arg-type]
+
+
 def main() -> None:
     _die_with_parent()
     for line in sys.stdin.buffer:
         if line.strip():
-            write_stream(train_job(TrainingJob(**json.loads(line))), sys.stdout.buffer)
+            write_stream(train_job(_job(json.loads(line))), sys.stdout.buffer)
 
 
 if __name__ == "__main__":
