@@ -93,12 +93,13 @@ def _rows(data: Data) -> list[tuple[str, str, str, str, float]]:
 
 
 def _heatmap(fig: Figure, ax: Any, data: Data, row: tuple[str, str, str, str, float],
-             theme: Theme | None) -> Any:
+             theme: Theme | None, colorbar: bool = True) -> Any:
     name, _, _, scale, limit = row
     signed = scale != "gate"
     image = plot_unit_heatmap(data[f"cell/{name}"], ax=ax, signed=signed, limit=limit,
                               theme=theme)
-    add_colorbar(fig, image, ax, symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0])
+    if colorbar:
+        add_colorbar(fig, image, ax, symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0])
     return image
 
 
@@ -184,7 +185,7 @@ def dynamics_dashboard(data: Data, *, theme: Theme | None, fig: Figure | None) -
     handles: list[Any] = []
     time_axes: list[Any] = []
     count = math.ceil((3 + len(traced[:2]) + len(shown) + bool(gates)) / 3)
-    page = themed_figure(theme, height_ratio=0.3 * count, fig=fig)
+    page = themed_figure(theme, height_ratio=0.28 * count + 0.14, fig=fig)
 
     def draw_input(ax: Any) -> None:
         image = plot_unit_heatmap(data["x"], ax=ax, signed=False, limit=None, theme=theme)
@@ -201,9 +202,13 @@ def dynamics_dashboard(data: Data, *, theme: Theme | None, fig: Figure | None) -
             time_axes.append(ax)
         return draw
 
+    gate_images: list[tuple[Any, Any]] = []
+
     def draw_heatmap(name: str) -> Any:
         def draw(ax: Any) -> None:
-            _heatmap(page, ax, data, rows[name], theme)
+            image = _heatmap(page, ax, data, rows[name], theme, colorbar=name not in gates)
+            if name in gates:  # the gates share one scale, [0, 1]: one colour bar after them
+                gate_images.append((ax, image))
             ax.set_title(_title(rows[name][2], rows[name][1]), loc="left")
             ax.set_ylabel("unit")
             time_axes.append(ax)
@@ -255,12 +260,11 @@ def dynamics_dashboard(data: Data, *, theme: Theme | None, fig: Figure | None) -
     # A grid of its own for each row: a colour bar narrows its own panel, not the column.
     # (The last row also holds the x labels: more room, so its panels are as tall.)
     outer = page.add_gridspec(count, 1, height_ratios=[1.0] * (count - 1) + [1.3])
-    axes = [page.add_subplot(outer[row].subgridspec(1, 3)[0, column])
-            for row in range(count) for column in range(3)]
-    for ax, draw in zip(axes, panels, strict=False):
-        draw(ax)
-    for ax in axes[len(panels):]:
-        ax.remove()  # no empty frames (nor their tick labels) at the end
+    grids = [outer[row].subgridspec(1, 3) for row in range(count)]
+    for index, draw in enumerate(panels):  # no axes where no panel is (no empty frames)
+        draw(page.add_subplot(grids[index // 3][0, index % 3]))
+    if gate_images:
+        add_colorbar(page, gate_images[-1][1], [ax for ax, _ in gate_images], [0.0, 0.5, 1.0])
     symbol = int(data["symbol_step"]) if "symbol_step" in data else None
     return finish_dashboard(page, time_axes, last=int(time[-1]), symbol=symbol,
                             handles=handles)

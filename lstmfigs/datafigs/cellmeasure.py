@@ -461,9 +461,7 @@ def whole_state_norms(model: CellNetwork,
         Each state's (T, B).
     """
     result = model.model.jacobian_norms(x)
-    lags, whole, per_state = result[0], result[1], result[2]
-    del lags
-    return np.asarray(whole), {name: np.asarray(value) for name, value in per_state.items()}
+    return result.norms, result.states
 
 
 def _probe(scenario: Scenario) -> np.ndarray:

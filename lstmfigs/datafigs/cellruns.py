@@ -28,6 +28,7 @@ from .scenario import MODEL_KINDS, Scenario, TrainedRun, evaluation_steps
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..cells import Cell
+    from ..cells.simulate import CellGradients, CellTrace
     from .runs import RunSet
 
 #: The key of a trained cell's runs in a :class:`~lstmfigs.datafigs.runs.RunSet`.
@@ -149,15 +150,45 @@ class CellNetwork:
         return {name: value.copy() for name, value in self.params.items()}
 
     def load_state_dict(self, arrays: dict[str, np.ndarray]) -> None:
-        """Load parameters by name (exact names and shapes; the model's dtype kept)."""
+        """Load parameters by name.
+
+        Parameters
+        ----------
+        arrays : dict of str to ndarray
+            Every parameter, of its exact shape and of the model's dtype.
+        """
         self.model.load_params(arrays)
 
-    def forward(self, x: np.ndarray) -> Any:
-        """The model's trace over ``x`` (T, B, I)."""
+    def forward(self, x: np.ndarray) -> CellTrace:
+        """Run the cell.
+
+        Parameters
+        ----------
+        x : ndarray
+            Sequences (T, B, I) of the model's dtype.
+
+        Returns
+        -------
+        CellTrace
+            Every quantity at every step; ``output`` (T, B, H).
+        """
         return self.model.forward(x)
 
-    def backward(self, trace: Any, dh: np.ndarray) -> Any:
-        """Exact BPTT from ``dh`` (T, B, H), the gradient of the loss by the output."""
+    def backward(self, trace: CellTrace, dh: np.ndarray) -> CellGradients:
+        """Exact BPTT.
+
+        Parameters
+        ----------
+        trace : CellTrace
+            What :meth:`forward` returned.
+        dh : ndarray
+            The gradient of the loss by the output (T, B, H).
+
+        Returns
+        -------
+        CellGradients
+            ``params`` by name, as the trainer updates them.
+        """
         return self.model.backward(trace, dh)
 
 
@@ -360,12 +391,22 @@ def with_trained_cell(run_set: RunSet, cell: Cell, lags: tuple[int, ...] | None 
             stream.write(f"training cell '{cell.name}': {len(missing)} run(s) "
                          f"({len(found)} cached)\n")
         bar = training._Progress(missing, stream if progress else None)
+        diverged = (f"training cell '{cell.name}' diverged: its numbers overflowed to inf or "
+                    "NaN; nothing was cached for the runs that did not finish")
         try:
             for job, run in training._train_in_workers(
                     missing, workers or training.available_cores()):
+                if not all(np.isfinite(value).all() for value in run.state_dict.values()):
+                    raise LstmfigsError(f"{diverged} (lag {job.lag}, seed {job.seed})")
                 found[job] = run
                 cache.store_job(run)
                 bar.advance(job)
+        except FloatingPointError as error:
+            raise LstmfigsError(f"{diverged} ({error})") from None
+        except LstmfigsError as error:  # the simulator refuses the overflowed values
+            if "NaN or infinite" not in str(error) or str(error).startswith(diverged):
+                raise
+            raise LstmfigsError(f"{diverged} ({error})") from None
         finally:
             bar.close()
     runs = dict(run_set.runs)

@@ -25,6 +25,7 @@ from lstmfigs.datafigs.runs import shipped
 from lstmfigs.datafigs.scenario import Scenario
 from lstmfigs.errors import LstmfigsError
 from lstmfigs.themes import theme_context
+from tests.helpers import BASELINE, IMAGE_DPI, IMAGE_TOLERANCE, image_compare
 
 HERE = Path(__file__).parent / "cells"
 FIXTURES = {name: HERE / f"{name}.toml" for name in ("slstm-nostab", "mingru", "indrnn")}
@@ -291,3 +292,63 @@ def test_a_fifo_or_an_unknown_builtin_is_refused_unread(tmp_path):
         assert len(result.output.strip().splitlines()) == 1
     with pytest.raises(LstmfigsError, match="option cell must be"):
         lstmfigs.figure("gate-heatmaps", cell=3)
+
+
+# ------------------------------------------------------------------------------ images
+#: Figures of untrained cells: forward passes and Jacobians of fixed weights, the same on
+#: every machine to rounding (CI runs them again under AVX2 emulation).
+CELL_IMAGES = (("gate-heatmaps", "slstm-nostab"), ("dynamics-dashboard", "mingru"),
+               ("gradient-decay", "indrnn"))
+
+
+@pytest.mark.portability
+@pytest.mark.parametrize("figure, name", [
+    pytest.param(figure, name, marks=image_compare(f"datafig-{figure}-{name}-paper.png"),
+                 id=f"{figure}-{name}") for figure, name in CELL_IMAGES])
+def test_cell_image(figure, name):
+    fig = lstmfigs.figure(figure, theme="paper", cell=FIXTURES[name])
+    clean(fig, "paper")
+    return fig
+
+
+def _forget_gate_as_signed(data):
+    data = dict(data)
+    index = list(data["quantities"]).index("f")
+    data["scales"] = data["scales"].copy()
+    data["scales"][index] = "signed"
+    return data
+
+
+def _rnn_curve_lost(data):
+    keep = [index for index, key in enumerate(data["curves"]) if key != "rnn"]
+    return {**data, **{key: data[key][keep] for key in ("curves", "labels", "kinds")}}
+
+
+@pytest.mark.portability
+@pytest.mark.parametrize("figure, name, defect", [
+    ("gate-heatmaps", "slstm-nostab", _forget_gate_as_signed),
+    ("gradient-decay", "indrnn", _rnn_curve_lost),
+], ids=["gate-on-a-symmetric-scale", "lost-curve"])
+def test_a_changed_cell_figure_fails_its_image_comparison(figure, name, defect, tmp_path):
+    """A gate drawn on the wrong scale, or a curve lost, must fail the comparison that
+    passes for the figure as it is."""
+    from matplotlib.testing.compare import compare_images
+
+    from lstmfigs.build import build, compute_data, request
+
+    baseline = BASELINE / f"datafig-{figure}-{name}-paper.png"
+    req = request(figure, "paper", cell=FIXTURES[name])
+    data = compute_data(req)
+    good, bad = tmp_path / "good.png", tmp_path / "bad.png"
+    build(req, data=data).savefig(good, dpi=IMAGE_DPI)
+    build(req, data=defect(data)).savefig(bad, dpi=IMAGE_DPI)
+    assert compare_images(str(baseline), str(good), tol=IMAGE_TOLERANCE) is None
+    assert compare_images(str(baseline), str(bad), tol=IMAGE_TOLERANCE) is not None
+
+
+def test_a_cell_whose_training_diverges_is_one_line_and_caches_nothing(tiny_runs, empty_cache):
+    exploding = cells.Cell.from_equations(["h = exp(W @ [h_prev, x] + 30 * h_prev + b)"],
+                                          name="exploding", states=("h",), output="h")
+    with np.errstate(all="ignore"), pytest.raises(LstmfigsError, match="diverged"):
+        lstmfigs.data("learning-curves", cell=exploding, runs=tiny_runs, train=True)
+    assert not list(empty_cache.glob("jobs/cell-exploding-*"))
