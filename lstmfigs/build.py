@@ -207,10 +207,6 @@ def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | N
             raise LstmfigsError(f"option cell must be a built-in cell's name, a .toml path or "
                                 f"a Cell, not {checked['cell']!r:.60}")
         checked["cell"] = resolve_cell(checked["cell"])
-    if checked.get("train"):  # a cell that cannot be trained fails before anything is drawn
-        from .datafigs.measure import which_cell
-
-        which_cell(checked.get("cell"), checked.get("weights"), True)
     if entry is not None:
         spec = _builtin_spec(entry, checked)
     _check_highlight(name, spec, checked)

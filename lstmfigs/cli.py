@@ -466,6 +466,7 @@ def _plan_jobs(targets: list[_Target], theme: Any, width: str | None, dpi: float
         swept_highlight = None if explicit else options.pop("highlight", None)
         req = request(name if entry is None else entry, theme, width=width, dpi=dpi,
                       **options)
+        _check_training(req)
         if swept_highlight is not None and req.spec is not None \
                 and swept_highlight in req.spec.steps:
             req = req.with_options(highlight=swept_highlight)
@@ -499,6 +500,22 @@ def _plan_jobs(targets: list[_Target], theme: Any, width: str | None, dpi: float
         written[stem] = name
         jobs.append(_Job(req, stem))
     return jobs
+
+
+def _check_training(req: Request) -> None:
+    """A cell that cannot be trained (--train with shipped or given weights), or must be
+    and is not (lag-accuracy and learning-curves of a cell without shipped runs), fails
+    before anything is drawn."""
+    options = req.options
+    shows_training = req.entry is not None and bool(req.entry.extra.get("trained"))
+    if not options.get("train") and not (shows_training and "cell" in options):
+        return
+    from .datafigs.cellmeasure import needs_training
+    from .datafigs.measure import which_cell
+
+    choice, _ = which_cell(options.get("cell"), options.get("weights"), options.get("train"))
+    if choice is not None and shows_training and not options.get("train"):
+        needs_training(choice, req.name)
 
 
 #: The longest file name common file systems allow, in bytes.

@@ -123,7 +123,7 @@ def test_dpi_belongs_to_the_file_not_the_figure():
 def test_every_figures_options_are_in_the_option_table():
     for entry in catalog.entries():
         assert set(entry.options) - {"width"} <= set(OPTIONS), entry.name
-    assert lstmfigs.DATA_OPTIONS == DATA_OPTIONS == ("weights", "inputs", "runs")
+    assert lstmfigs.DATA_OPTIONS == DATA_OPTIONS == ("weights", "inputs", "runs", "cell", "train")
 
 
 def test_the_command_line_offers_every_option_of_the_table():

@@ -29,6 +29,7 @@ from . import cellruns
 from .cellruns import CELL, CellChoice, CellNetwork
 from .runs import RunSet, RunsSource, resolve
 from .scenario import SOLVED, Scenario
+from .summaries import round4, traced_units
 
 #: The range of a saturating activation's values (the others do not saturate).
 SATURATING = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -319,8 +320,6 @@ def dynamics_dashboard_data(choice: CellChoice, **options: Any) -> dict[str, np.
         (the four units that vary most), ``cell/NAME/mean`` (T,) the mean over units of
         each gate, and ``cell/NAME/norm`` (T,) the norm of each state.
     """
-    from .measure import traced_units
-
     data = gate_heatmaps_data(choice, **options)
     cell = choice.cell
     names = [str(name) for name in data["quantities"]]
@@ -350,19 +349,17 @@ def dynamics_dashboard_summary(data: Mapping[str, np.ndarray]) -> dict[str, floa
     -------
     dict of str to float or str
     """
-    from .measure import _round
-
     summary: dict[str, float | str] = {"cell": str(data["cell"]), "source": str(data["source"]),
                                        "steps": len(data["time"])}
     for name, scale in zip(data["quantities"], data["scales"], strict=True):
         values = data[f"cell/{name}"]
         if scale == "gate":
-            summary[f"{name}_mean"] = _round(values.mean())
-            summary[f"{name}_std"] = _round(values.std())
+            summary[f"{name}_mean"] = round4(values.mean())
+            summary[f"{name}_std"] = round4(values.std())
     for name in data["states"]:
         if f"cell/{name}" in data:
-            summary[f"{name}_final_min"] = _round(data[f"cell/{name}"][-1].min())
-            summary[f"{name}_final_max"] = _round(data[f"cell/{name}"][-1].max())
+            summary[f"{name}_final_min"] = round4(data[f"cell/{name}"][-1].min())
+            summary[f"{name}_final_max"] = round4(data[f"cell/{name}"][-1].max())
     return summary
 
 
@@ -486,7 +483,9 @@ def _median_rows(models: Sequence[CellNetwork], x: np.ndarray,
 
 def gradient_decay_data(choice: CellChoice, *, weights: WeightsSource | None = None,
                         inputs: InputsSource | None = None, runs: RunsSource = None,
-                        train: bool | None = None) -> dict[str, np.ndarray]:
+                        train: bool | None = None,
+                        reference: Mapping[str, np.ndarray] | None = None
+                        ) -> dict[str, np.ndarray]:
     """The numbers of ``gradient-decay`` for a cell, by exact BPTT in float64 over its
     whole state (all its states at once, Pascanu et al. 2013), with the trained LSTM and
     RNN of the run set for reference.
@@ -504,19 +503,22 @@ def gradient_decay_data(choice: CellChoice, *, weights: WeightsSource | None = N
         The run set (its scenario: sizes, seeds, probe sequences; its LSTM and RNN).
     train : bool, optional
         Also the cell trained at the main lag (every seed).
+    reference : mapping of str to ndarray, optional
+        The run set's own gradient-decay numbers
+        (:func:`lstmfigs.datafigs.measure.gradient_decay_data`): its trained LSTM and RNN
+        are drawn for reference.
 
     Returns
     -------
     dict of str to ndarray
-        ``lag`` (L,); ``curves`` (keys), ``labels`` and ``kinds`` (``cell``,
+        ``lag`` (L,); ``curves`` (keys: ``cell_trained``, ``cell_untrained``,
+        ``cell_given``, ``lstm``, ``rnn``), ``labels`` and ``kinds`` (``cell``,
         ``cell-untrained``, ``lstm``, ``rnn``) of the curves; for each key (L,) the median
         over seeds of each seed's median over the probe sequences and ``KEY_seeds``
         (S, L); for the cell's main curve ``KEY/STATE`` through each state alone (cells
         with several states); ``seed``; ``cell``; ``states`` and their ``symbols``;
         ``output_symbol``; ``main_lag``.
     """
-    from .measure import _gradient_decay
-
     run_set = resolve(runs)
     scenario = run_set.scenario
     cell = choice.cell
@@ -536,24 +538,24 @@ def gradient_decay_data(choice: CellChoice, *, weights: WeightsSource | None = N
             x = load_inputs(inputs, given.input_size, np.float64)
         elif given.input_size != scenario.input_size:
             x = _sequences(given, scenario, None)[0].astype(np.float64)
-        curves.append(("cell", f"{cell.name}, weights given", "cell", [given]))
+        curves.append(("cell_given", f"{cell.name}, weights given", "cell", [given]))
     else:
         if train:
             trained = cellruns.with_trained_cell(run_set, cell)
             models = [cellruns.trained_model(run, "float64") for run in trained.seed_runs(CELL)]
             init, bias = cellruns.start(cell, scenario)
-            curves.append(("cell", f"{cell.name} trained (lag {scenario.main_lag}, "
+            curves.append(("cell_trained", f"{cell.name} trained (lag {scenario.main_lag}, "
                            f"{cellruns.start_label(init, bias)})", "cell", models))
         untrained = [_untrained(cell, scenario, seed, "float64") for seed in scenario.seeds]
-        curves.append(("cell_untrained", f"{cell.name} untrained", "cell-untrained", untrained))
+        curves.append(("cell_untrained", f"{cell.name} untrained (PyTorch init)",
+                       "cell-untrained", untrained))
     data["lag"] = np.arange(x.shape[0])
     data["seed"] = np.asarray(scenario.seeds if weights is None else [0])
     for index, (key, _, _, models) in enumerate(curves):
         for suffix, rows in _median_rows(models, x, states=index == 0).items():
             data[f"{key}{suffix}_seeds"] = rows
             data[f"{key}{suffix}"] = np.median(rows, axis=0)
-    if weights is None:
-        reference = _gradient_decay(run_set)
+    if reference is not None:
         for kind, label in (("lstm", f"LSTM trained ({scenario.lstm_label})"),
                             ("rnn", "RNN trained")):
             length = min(len(reference["lag"]), len(data["lag"]))
@@ -578,20 +580,29 @@ def gradient_decay_summary(data: Mapping[str, np.ndarray]) -> dict[str, float | 
     -------
     dict of str to float or str
     """
-    from .measure import _round
-
     lag = min(int(data["main_lag"]), int(data["lag"][-1]))
-    return {f"{key}_at_lag{lag}": _round(data[str(key)][lag]) for key in data["curves"]}
+    return {f"{key}_at_lag{lag}": round4(data[str(key)][lag]) for key in data["curves"]}
 
 
 # ---------------------------------------------------------------------------- training results
-def _needs_training(choice: CellChoice, figure: str, train: bool | None,
-                    run_set: RunSet, lags: int) -> None:
-    if not train:
-        count = lags * len(run_set.scenario.seeds)
-        raise LstmfigsError(f"{figure} of cell '{choice.cell.name}' needs it trained: add "
-                            f"--train (train=True) to train it on remember-the-first-symbol "
-                            f"({count} runs, cached)")
+def needs_training(choice: CellChoice, figure: str) -> None:
+    """Refuse a figure of training results for a cell that is not to be trained.
+
+    Parameters
+    ----------
+    choice : CellChoice
+        A cell without shipped runs.
+    figure : str
+        The figure's name, for the message.
+
+    Raises
+    ------
+    LstmfigsError
+        Always: the message says how to train it.
+    """
+    raise LstmfigsError(f"{figure} of cell '{choice.cell.name}' needs it trained: add --train "
+                        "(train=True) to train it on remember-the-first-symbol as the "
+                        "scenario's models were (every run cached)")
 
 
 def _cell_label(run_set: RunSet, cell: Any) -> str:
@@ -599,68 +610,76 @@ def _cell_label(run_set: RunSet, cell: Any) -> str:
     return f"{cell.name}, {run_set.scenario.hidden_size} units ({cellruns.start_label(init, bias)})"
 
 
-def lag_accuracy_data(choice: CellChoice, *, runs: RunsSource = None,
-                      train: bool | None = None) -> dict[str, np.ndarray]:
-    """The numbers of ``lag-accuracy`` with a cell trained at every lag beside the LSTM and
-    RNN of the run set.
+def trained(choice: CellChoice, figure: str, runs: RunsSource, train: bool | None, *,
+            all_lags: bool = False) -> RunSet:
+    """The run set with the cell's runs beside its models (:data:`.cellruns.CELL`).
 
     Parameters
     ----------
     choice : CellChoice
-        The cell.
+        A cell without shipped runs.
+    figure : str
+        The figure asking, for the message when ``train`` is not given.
     runs : RunsSource
         The run set (its scenario: how the cell is trained).
     train : bool, optional
-        Must be True: the cell is trained (cached) at every lag and seed.
+        Must be True: the cell is trained (or found in the cache).
+    all_lags : bool, default: False
+        At every lag of the scenario (else at its main lag), every seed.
 
     Returns
     -------
-    dict of str to ndarray
-        :func:`.measure.lag_accuracy_data`'s numbers, and ``cell``, ``cell_seeds``,
-        ``cell_solved`` and ``cell_label`` for the cell.
+    RunSet
     """
-    from .measure import lag_accuracy_data as models_data
-
+    if not train:
+        needs_training(choice, figure)
     run_set = resolve(runs)
-    _needs_training(choice, "lag-accuracy", train, run_set, len(run_set.scenario.lags))
-    run_set = cellruns.with_trained_cell(run_set, choice.cell, run_set.scenario.lags)
-    data = models_data(runs=run_set)
-    per_seed = run_set.final(CELL)
-    data["cell_seeds"] = per_seed
-    data["cell"] = np.median(per_seed, axis=0)
-    data["cell_solved"] = (per_seed >= SOLVED).mean(axis=0)
-    data["cell_label"] = np.asarray(_cell_label(run_set, choice.cell))
-    data["cell_name"] = np.asarray(choice.cell.name)
-    return data
+    lags = run_set.scenario.lags if all_lags else None
+    return cellruns.with_trained_cell(run_set, choice.cell, lags)
 
 
-def learning_curves_data(choice: CellChoice, *, runs: RunsSource = None,
-                         train: bool | None = None) -> dict[str, np.ndarray]:
-    """The numbers of ``learning-curves`` with a cell trained at the main lag beside the
-    LSTM and RNN of the run set.
+def lag_accuracy_data(choice: CellChoice, run_set: RunSet) -> dict[str, np.ndarray]:
+    """A cell's part of ``lag-accuracy``, drawn beside the run set's LSTM and RNN.
 
     Parameters
     ----------
     choice : CellChoice
         The cell.
-    runs : RunsSource
-        The run set.
-    train : bool, optional
-        Must be True: the cell is trained (cached) at the main lag, every seed.
+    run_set : RunSet
+        The run set holding the cell's runs at every lag (:func:`trained`).
 
     Returns
     -------
     dict of str to ndarray
-        :func:`.measure.learning_curves_data`'s numbers, and ``cell_{loss,accuracy}``
-        (with ``_seeds``) and ``cell_label`` for the cell.
+        ``cell_seeds`` (S, L) the final accuracies, ``cell`` (L,) their median,
+        ``cell_solved`` (L,) the fraction of seeds that solved each lag, ``cell_label`` and
+        ``cell_name``.
     """
-    from .measure import learning_curves_data as models_data
+    per_seed = run_set.final(CELL)
+    return {"cell_seeds": per_seed, "cell": np.median(per_seed, axis=0),
+            "cell_solved": (per_seed >= SOLVED).mean(axis=0),
+            "cell_label": np.asarray(_cell_label(run_set, choice.cell)),
+            "cell_name": np.asarray(choice.cell.name)}
 
-    run_set = resolve(runs)
-    _needs_training(choice, "learning-curves", train, run_set, 1)
-    run_set = cellruns.with_trained_cell(run_set, choice.cell)
-    data = models_data(runs=run_set)
+
+def learning_curves_data(choice: CellChoice, run_set: RunSet) -> dict[str, np.ndarray]:
+    """A cell's part of ``learning-curves``, drawn beside the run set's LSTM and RNN.
+
+    Parameters
+    ----------
+    choice : CellChoice
+        The cell.
+    run_set : RunSet
+        The run set holding the cell's runs at the main lag (:func:`trained`).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``cell_{loss,accuracy}`` (N,) the median over seeds and ``..._seeds`` (S, N);
+        ``cell_label`` and ``cell_name``.
+    """
     seed_runs = run_set.seed_runs(CELL)
+    data: dict[str, np.ndarray] = {}
     for metric in ("loss", "accuracy"):
         per_seed = np.stack([run.history[metric] for run in seed_runs])
         data[f"cell_{metric}_seeds"] = per_seed

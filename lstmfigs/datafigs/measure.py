@@ -28,6 +28,8 @@ from . import cellmeasure
 from .cellruns import CellChoice, choose
 from .runs import RunSet, RunsSource, resolve
 from .scenario import MODEL_KINDS, SOLVED, Scenario
+from .summaries import round4 as _round
+from .summaries import traced_units
 
 #: Gate blocks in the order the figures show them (the issue's order: f, i, g, o).
 GATES = ("f", "i", "g", "o")
@@ -35,11 +37,6 @@ GATES = ("f", "i", "g", "o")
 SIGMOID_GATES = ("i", "f", "o")
 #: Saturation thresholds of Karpathy, Johnson & Fei-Fei (2015).
 LOW, HIGH = 0.1, 0.9
-
-
-def _round(value: float) -> float:
-    """Four significant digits: summaries are for reading, the data for computing."""
-    return float(f"{float(value):.4g}")
 
 
 # ---------------------------------------------------------------------------- one model
@@ -295,25 +292,6 @@ def gate_heatmaps_data(*, weights: WeightsSource | None = None, inputs: InputsSo
                                               runs=runs, train=train)
     recording = record(weights, inputs, runs, shipped)
     return _with_symbol({"time": np.arange(recording.steps), **recording.sequence(0)}, recording)
-
-
-def traced_units(states: np.ndarray, count: int = 4) -> np.ndarray:
-    """The units a dashboard traces one by one.
-
-    Parameters
-    ----------
-    states : ndarray
-        One sequence's values (T, H).
-    count : int
-        How many units.
-
-    Returns
-    -------
-    ndarray
-        The ``count`` units whose values vary most over the sequence, in unit order.
-    """
-    spread = states.std(axis=0)
-    return np.sort(np.argsort(-spread, kind="stable")[:count])
 
 
 def model_kind(data: Mapping[str, np.ndarray]) -> str:
@@ -745,8 +723,9 @@ def gradient_decay_data(*, runs: RunsSource = None, weights: WeightsSource | Non
     """
     choice, shipped = which_cell(cell, weights, train)
     if choice is not None:
+        reference = None if weights is not None else _gradient_decay(resolve(runs))
         return cellmeasure.gradient_decay_data(choice, weights=weights, inputs=inputs,
-                                               runs=runs, train=train)
+                                               runs=runs, train=train, reference=reference)
     if weights is not None:
         return _user_gradient_decay(weights, inputs, runs)
     return {key: value.copy() for key, value in _gradient_decay(resolve(runs)).items()}
@@ -813,8 +792,10 @@ def lag_accuracy_data(*, runs: RunsSource = None, cell: Any = None,
         ``hidden_size``, ``updates`` (training steps) and ``lstm_label``.
     """
     choice, _ = which_cell(cell, None, train)
-    if choice is not None:
-        return cellmeasure.lag_accuracy_data(choice, runs=runs, train=train)
+    if choice is not None:  # the cell's runs beside the run set's models
+        run_set = cellmeasure.trained(choice, "lag-accuracy", runs, train, all_lags=True)
+        return {**lag_accuracy_data(runs=run_set), **cellmeasure.lag_accuracy_data(choice,
+                                                                                   run_set)}
     run_set = resolve(runs)
     scenario = run_set.scenario
     data: dict[str, np.ndarray] = {"lag": np.asarray(scenario.lags),
@@ -872,8 +853,10 @@ def learning_curves_data(*, runs: RunsSource = None, cell: Any = None,
         ``lstm_label``.
     """
     choice, _ = which_cell(cell, None, train)
-    if choice is not None:
-        return cellmeasure.learning_curves_data(choice, runs=runs, train=train)
+    if choice is not None:  # the cell's runs beside the run set's models
+        run_set = cellmeasure.trained(choice, "learning-curves", runs, train)
+        return {**learning_curves_data(runs=run_set),
+                **cellmeasure.learning_curves_data(choice, run_set)}
     run_set = resolve(runs)
     scenario = run_set.scenario
     data: dict[str, np.ndarray] = {"lag": np.asarray(scenario.main_lag),

@@ -14,9 +14,10 @@ SCENARIO_OPTIONS = ("runs", "cell", "train", "width")
 
 
 def _data_figure(name: str, summary: str, options: tuple[str, ...], *, figure: str,
-                 data: str, summary_of: str | None) -> None:
+                 data: str, summary_of: str | None, trained: bool = False) -> None:
     """Register a data figure; targets are spelt out in full so that a grep for a function
-    finds its registration."""
+    finds its registration.  ``trained``: the figure shows training results, so a cell
+    without shipped runs needs ``train`` (checked when the figure is requested)."""
     register(FigureEntry(
         name=name,
         kind="data",
@@ -25,6 +26,7 @@ def _data_figure(name: str, summary: str, options: tuple[str, ...], *, figure: s
         options=options,
         data_target=data,
         summary_target=summary_of,
+        extra={"trained": trained},
     ))
 
 
@@ -79,6 +81,7 @@ _data_figure(
     figure="lstmfigs.datafigs.figures:lag_accuracy",
     data="lstmfigs.datafigs.measure:lag_accuracy_data",
     summary_of="lstmfigs.datafigs.measure:lag_accuracy_summary",
+    trained=True,
 )
 _data_figure(
     "learning-curves",
@@ -87,4 +90,5 @@ _data_figure(
     figure="lstmfigs.datafigs.figures:learning_curves",
     data="lstmfigs.datafigs.measure:learning_curves_data",
     summary_of="lstmfigs.datafigs.measure:learning_curves_summary",
+    trained=True,
 )

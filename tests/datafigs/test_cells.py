@@ -239,7 +239,8 @@ def test_training_on_request_draws_a_progress_bar_caches_and_resumes(tiny_runs, 
         "cell", seed=0)
     np.testing.assert_array_equal(curves["cell_loss_seeds"][0], run.history["loss"])
     decay = lstmfigs.data("gradient-decay", cell=FIXTURES["mingru"], runs=tiny_runs, train=True)
-    assert list(decay["curves"]) == ["cell", "cell_untrained", "lstm", "rnn"]
+    assert list(decay["curves"]) == ["cell_trained", "cell_untrained", "lstm", "rnn"]
+    assert str(decay["cell"]) == "mingru"  # no curve's key takes the cell's name's place
 
 
 def test_a_changed_definition_is_another_cache_entry(tiny_runs, empty_cache):
