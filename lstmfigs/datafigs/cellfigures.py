@@ -39,6 +39,7 @@ from .plots import (
     plot_series,
     plot_unit_heatmap,
     plot_unit_traces,
+    space_panels,
     symmetric_ticks,
     themed_figure,
     wide_page,
@@ -310,6 +311,7 @@ def gate_saturation(data: Data, *, theme: Theme | None, fig: Figure | None) -> F
     else:
         for ax, is_signed in zip(axes, signed, strict=True):
             ax.set_xlabel(f"fraction $< {-high if is_signed else float(data['low']):g}$")
+    space_panels(fig, wspace=0.08)  # the "1" of one panel must not run into the "0" of the next
     return finish_figure(fig)
 
 
