@@ -43,6 +43,7 @@ from .plots import (
     symmetric_ticks,
     themed_figure,
     wide_page,
+    wrap_words,
 )
 
 Data = Mapping[str, np.ndarray]
@@ -94,13 +95,16 @@ def _rows(data: Data) -> list[tuple[str, str, str, str, float]]:
 
 
 def _heatmap(fig: Figure, ax: Any, data: Data, row: tuple[str, str, str, str, float],
-             theme: Theme | None, colorbar: bool = True) -> Any:
+             theme: Theme | None, colorbar: bool = True, short: bool = False) -> Any:
     name, _, _, scale, limit = row
     signed = scale != "gate"
     image = plot_unit_heatmap(data[f"cell/{name}"], ax=ax, signed=signed, limit=limit,
                               theme=theme)
+    if short:
+        few_ticks(ax.yaxis, 1)  # a short panel: the first and the last unit only
     if colorbar:
-        add_colorbar(fig, image, ax, symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0])
+        ticks = symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0]
+        add_colorbar(fig, image, ax, [ticks[0], ticks[-1]] if short else ticks)
     return image
 
 
@@ -134,8 +138,9 @@ def gate_heatmaps(data: Data, *, theme: Theme | None, fig: Figure | None) -> Fig
     marker = None
     functions = dict(zip(map(str, data["quantities"]), map(str, data["functions"]),
                          strict=True))
+    short = theme is not None and theme.page == "fixed" and count >= 3  # a slide's short rows
     for ax, row in zip(order, rows, strict=False):
-        _heatmap(fig, ax, data, row, theme)
+        _heatmap(fig, ax, data, row, theme, short=short)
         function = functions[row[0]]
         title = _title(row[2], row[1])
         ax.set_title(f"{title} ({function})" if row[2] == "quantity" and function else title,
@@ -151,7 +156,7 @@ def gate_heatmaps(data: Data, *, theme: Theme | None, fig: Figure | None) -> Fig
         axes[last, column].tick_params(labelbottom=True)
     handles, labels = ([marker], ["symbol shown"]) if marker is not None else ([], [])
     fig.legend(handles, labels, loc="outside lower center", handlelength=1.5,
-               title=str(data["cell_title"]))
+               title=wrap_words(str(data["cell_title"]), wide))
     return finish_figure(fig)
 
 

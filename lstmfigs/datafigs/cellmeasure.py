@@ -318,7 +318,7 @@ def dynamics_dashboard_data(choice: CellChoice, **options: Any) -> dict[str, np.
         What :func:`gate_heatmaps_data` returns, and ``traced`` (the output and the first
         other state, or the first quantity that is not a gate) with ``cell/NAME/traced``
         (the four units that vary most), ``cell/NAME/mean`` (T,) the mean over units of
-        each gate, and ``cell/NAME/norm`` (T,) the norm of each state.
+        each gate, and ``cell/NAME/norm`` (T,) the norm of each state that is not a gate.
     """
     data = gate_heatmaps_data(choice, **options)
     cell = choice.cell
@@ -332,7 +332,7 @@ def dynamics_dashboard_data(choice: CellChoice, **options: Any) -> dict[str, np.
     for name in names:
         if name in cell.gates:
             data[f"cell/{name}/mean"] = data[f"cell/{name}"].mean(axis=1)
-        if name in cell.states:
+        if name in cell.states and name not in cell.gates:  # (a gate kept as a state: its mean)
             data[f"cell/{name}/norm"] = np.linalg.norm(data[f"cell/{name}"], axis=1)
     return data
 
@@ -468,16 +468,15 @@ def _probe(scenario: Scenario) -> np.ndarray:
 
 
 def _median_rows(models: Sequence[CellNetwork], x: np.ndarray,
-                 states: bool) -> dict[str, np.ndarray]:
+                 states: Sequence[str]) -> dict[str, np.ndarray]:
     """Per model (seed), the median over sequences: ``""`` the whole state, ``"/NAME"``
-    each state alone; stacked (S, L)."""
+    each of ``states`` alone; stacked (S, L)."""
     rows: dict[str, list[np.ndarray]] = {}
     for model in models:
         whole, per_state = whole_state_norms(model, x)
         rows.setdefault("", []).append(np.median(whole, axis=1))
-        if states and len(per_state) > 1:
-            for name, norms in per_state.items():
-                rows.setdefault(f"/{name}", []).append(np.median(norms, axis=1))
+        for name in states:
+            rows.setdefault(f"/{name}", []).append(np.median(per_state[name], axis=1))
     return {key: np.stack(value) for key, value in rows.items()}
 
 
@@ -516,8 +515,8 @@ def gradient_decay_data(choice: CellChoice, *, weights: WeightsSource | None = N
         ``cell-untrained``, ``lstm``, ``rnn``) of the curves; for each key (L,) the median
         over seeds of each seed's median over the probe sequences and ``KEY_seeds``
         (S, L); for the cell's main curve ``KEY/STATE`` through each state alone (cells
-        with several states); ``seed``; ``cell``; ``states`` and their ``symbols``;
-        ``output_symbol``; ``main_lag``.
+        with several states; not for a state that is a gate); ``seed``; ``cell``;
+        ``states`` and their ``symbols``; ``output_symbol``; ``main_lag``.
     """
     run_set = resolve(runs)
     scenario = run_set.scenario
@@ -549,10 +548,13 @@ def gradient_decay_data(choice: CellChoice, *, weights: WeightsSource | None = N
         untrained = [_untrained(cell, scenario, seed, "float64") for seed in scenario.seeds]
         curves.append(("cell_untrained", f"{cell.name} untrained (PyTorch init)",
                        "cell-untrained", untrained))
+    # Each state alone for the main curve, when there are several (a gate the cell keeps as
+    # a state, as FGR does, is left to the whole state: its own curve says little).
+    alone = [s for s in cell.states if s not in cell.gates] if len(cell.states) > 1 else []
     data["lag"] = np.arange(x.shape[0])
     data["seed"] = np.asarray(scenario.seeds if weights is None else [0])
     for index, (key, _, _, models) in enumerate(curves):
-        for suffix, rows in _median_rows(models, x, states=index == 0).items():
+        for suffix, rows in _median_rows(models, x, alone if index == 0 else ()).items():
             data[f"{key}{suffix}_seeds"] = rows
             data[f"{key}{suffix}"] = np.median(rows, axis=0)
     if reference is not None:

@@ -323,6 +323,34 @@ def space_panels(fig: Figure, *, wspace: float | None = None, hspace: float | No
             engine.set(hspace=hspace)
 
 
+def wrap_words(text: str, wide: bool) -> str:
+    """``text`` in lines of at most 70 characters on a wide page, 45 on a narrow one
+    (legend titles do not wrap themselves; a long one would run off the page).
+
+    Parameters
+    ----------
+    text : str
+        Words separated by spaces.
+    wide : bool
+        Whether the page is wide (:func:`wide_page`).
+
+    Returns
+    -------
+    str
+        The words, lines joined by newlines.
+    """
+    lines: list[str] = []
+    line = ""
+    width = 70 if wide else 45
+    for word in text.split(" "):
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join([*lines, line])
+
+
 def decade_axis(ax: Axes, low: int, high: int) -> None:
     """A log y axis from 10**low to 10**high labelled every few decades (curves that span
     dozens of decades get a label every 2, 5, 10, ... of them), at round multiples.

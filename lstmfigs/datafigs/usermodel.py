@@ -34,6 +34,7 @@ from .plots import (
     symmetric_ticks,
     themed_figure,
     wide_page,
+    wrap_words,
 )
 
 #: Quantities drawn on a symmetric scale (signed).
@@ -242,18 +243,6 @@ def gradient_decay(
         loc="outside lower center",
         ncols=2 if wide_page(theme) else 1,
         handlelength=2.2,
-        title=_wrap(title, wide_page(theme)),
+        title=wrap_words(title, wide_page(theme)),
     )
     return finish_figure(fig)
-
-
-def _wrap(text: str, wide: bool) -> str:
-    words, lines, line = text.split(" "), [], ""
-    width = 70 if wide else 45
-    for word in words:
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
