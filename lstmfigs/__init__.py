@@ -85,7 +85,8 @@ def data(name: str, **options: Any) -> dict[str, numpy.ndarray]:
     name : str
         A data figure (``lstmfigs.names("data")``).
     **options
-        Its data options only: ``weights``, ``inputs``, ``runs``.
+        Its data options only: ``weights``, ``inputs``, ``runs``, ``cell`` (a built-in
+        definition, a ``.toml`` path or a :class:`lstmfigs.cells.Cell`) and ``train``.
 
     Returns
     -------
