@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
@@ -34,6 +36,84 @@ from . import _checks
 CHUNK_ELEMENTS = 1 << 18
 #: The same for the work arrays of trace-free runs, which bound their memory.
 UNTRACED_CHUNK_ELEMENTS = 1 << 16
+
+
+class BufferPool:
+    """Arrays a model keeps between calls and hands out again once nothing refers to them.
+
+    Every call of ``forward``/``backward`` used to allocate its large arrays afresh, so
+    its time followed the allocator's state (page faults, memory returned to the system
+    and mapped again), and a process's first call was much slower than the next.  The
+    model instead asks its pool for each array by name.  An array is handed out again only
+    when nothing outside the pool refers to it, neither the array nor any view of it (a
+    view refers to the array that owns the memory): a trace, gradient or slice the caller
+    still holds keeps its arrays, and the pool then allocates new ones.  Reuse is therefore
+    invisible except in memory: the pool holds the arrays of the last call until the model
+    is released (or :meth:`clear`).
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        # The reference count of an array held by the pool alone, as _references sees it:
+        # measured, not assumed, since the interpreter's own references vary by version.
+        self._arrays[""] = np.empty(0)
+        self._free_count = self._references("")
+        del self._arrays[""]
+
+    def _references(self, name: str) -> int:
+        return sys.getrefcount(self._arrays[name])
+
+    def take(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """An uninitialised array ``shape``, ``dtype``: the one kept under ``name`` when it
+        fits and nothing else refers to it, else a new one (then kept instead).
+
+        Parameters
+        ----------
+        name : str
+            What the array is for, unique within the model (e.g. ``"gates_l0"``).
+        shape : tuple of int
+            Its shape.
+        dtype : numpy.dtype
+            Its dtype.
+
+        Returns
+        -------
+        ndarray
+            A C-contiguous array whose content is undefined.
+        """
+        with self._lock:
+            if name in self._arrays and self._references(name) == self._free_count:
+                kept = self._arrays[name]
+                if kept.shape == shape and kept.dtype == dtype:
+                    return kept
+            array = np.empty(shape, dtype)
+            self._arrays[name] = array
+            return array
+
+    def clear(self) -> None:
+        """Forget every kept array (memory still referred to elsewhere stays alive)."""
+        with self._lock:
+            self._arrays.clear()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the kept arrays."""
+        with self._lock:
+            return sum(array.nbytes for array in self._arrays.values())
+
+
+class ChunkWork:
+    """Buffers for the chunks of one backward pass: each holds ``rows`` steps (the longest
+    chunk) and is sliced to a chunk's length; kept in the model's pool between calls."""
+
+    def __init__(self, pool: BufferPool, prefix: str, rows: int, dtype: np.dtype) -> None:
+        self.pool, self.prefix, self.rows, self.dtype = pool, prefix, rows, dtype
+
+    def array(self, name: str, step_shape: tuple[int, ...], count: int | None = None) -> np.ndarray:
+        """Buffer ``name`` shaped (count, *step_shape) (count: ``rows``), content undefined."""
+        full = self.pool.take(f"{self.prefix}:{name}", (self.rows, *step_shape), self.dtype)
+        return full if count is None else full[:count]
 
 
 def time_chunks(steps: int, elements_per_step: int, *, reverse: bool = False,
@@ -176,6 +256,8 @@ class RecurrentModel:
     keras_block_order: ClassVar[tuple[int, ...]]
     #: Parameter stems per unit, in PyTorch's registration order.
     param_stems: ClassVar[tuple[str, ...]] = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    #: Further parameter stems a unit may have (LSTM: projection and peepholes).
+    extra_param_stems: ClassVar[tuple[str, ...]] = ()
     #: ``torch.nn.*Cell`` layout: one unit, parameter names without ``_l0``.
     is_cell: ClassVar[bool] = False
     #: The class holding the same cell as a ``*Cell`` (set by the cell classes).
@@ -193,6 +275,7 @@ class RecurrentModel:
     proj_size: int
     dtype: np.dtype
     params: dict[str, np.ndarray]
+    _buffers: BufferPool
 
     def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -218,6 +301,28 @@ class RecurrentModel:
                                 "no projection and no dropout")
         self.dtype = _checks.resolve_dtype(dtype)
         self.params = self._pytorch_default_init(np.random.default_rng(_checks.seed(seed)))
+        self._buffers = BufferPool()
+
+    # Copies and pickles get a pool of their own (empty): arrays are never shared or saved.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_buffers", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._buffers = BufferPool()
+
+    def release_buffers(self) -> None:
+        """Let go of the arrays kept for reuse between calls (see ``BufferPool``).
+
+        ``forward`` and ``backward`` keep their large arrays (the trace's and the backward
+        pass's chunk buffers) and write the next call's values into them once nothing
+        else refers to them, which makes repeated calls fast and their time steady.  The
+        price is that the model holds the last call's memory; this returns it.  Traces and
+        gradients still held elsewhere are not affected.
+        """
+        self._buffers.clear()
 
     # ------------------------------------------------------------------ units
     @property
@@ -600,9 +705,11 @@ class RecurrentModel:
     def _layer_forward(self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None) -> Any:
         raise NotImplementedError
 
-    def _local_factors(self, key: str, trace: Any, start: int, stop: int) -> tuple[np.ndarray, ...]:
+    def _local_factors(self, key: str, trace: Any, start: int, stop: int,
+                       work: ChunkWork) -> tuple[np.ndarray, ...]:
         """Per-step factors of the local derivatives for steps ``start..stop-1``, computed
-        for a chunk of steps at once so that the per-step loop stays short."""
+        for a chunk of steps at once so that the per-step loop stays short (into
+        ``work``'s buffers, valid until the next chunk)."""
         raise NotImplementedError
 
     def _backward_step(self, factors: tuple[np.ndarray, ...], j: int, dh_t: np.ndarray,
@@ -613,11 +720,37 @@ class RecurrentModel:
         gradient ``dc_t`` and what flows to step t-1 (``dc_next``, ``dh_rec``), in place."""
         raise NotImplementedError
 
-    def _param_gradients(self, key: str, trace: Any, dz_all: np.ndarray,
-                         dh_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Weight gradients as single products over all steps (from ``dz_all`` and the total
-        ``dh_all``), and dL/dx."""
-        raise NotImplementedError
+    def _chunk_param_gradients(self, key: str, trace: Any, start: int, stop: int,
+                               dz: np.ndarray, dh: np.ndarray, params: dict[str, np.ndarray],
+                               dx: np.ndarray) -> None:
+        """Add the weight gradients of steps ``start..stop-1`` to ``params`` (one product
+        per weight over the chunk, from its ``dz`` and total ``dh``) and write their dL/dx
+        into ``dx[start:stop]``.  Here: a unit whose ``dz`` is the gradient of both
+        products' sum (LSTM, RNN)."""
+        self._add_unit_gradients(key, trace, start, stop, dz, dz, params, dx)
+
+    def _add_unit_gradients(self, key: str, trace: Any, start: int, stop: int,
+                            dz_input: np.ndarray, dz_recurrent: np.ndarray,
+                            params: dict[str, np.ndarray], dx: np.ndarray) -> None:
+        """The share of a chunk of steps in the gradients of ``weight_ih``, ``bias_ih``
+        (from ``dz_input``, the gradient of W_ih x + b_ih), ``weight_hh``, ``bias_hh``
+        (from ``dz_recurrent``, that of W_hh h + b_hh), each (n, B, G*H), and dL/dx."""
+        inputs = trace.x.shape[-1]
+        dz_flat = dz_input.reshape(-1, dz_input.shape[-1])
+        params[f"weight_ih{key}"] += dz_flat.T @ trace.x[start:stop].reshape(-1, inputs)
+        add_previous_product(params[f"weight_hh{key}"], dz_recurrent, trace.h, trace.h0,
+                             start, stop)
+        if self.bias:
+            bias = dz_flat.sum(axis=0)
+            params[f"bias_ih{key}"] += bias
+            params[f"bias_hh{key}"] += bias if dz_recurrent is dz_input else (
+                dz_recurrent.reshape(-1, dz_recurrent.shape[-1]).sum(axis=0))
+        np.matmul(dz_flat, self.params[f"weight_ih{key}"], out=dx[start:stop].reshape(-1, inputs))
+
+    def _unit_param_names(self, key: str) -> list[str]:
+        """The names of a unit's parameters, in ``params``' order."""
+        return [name for name in self.params
+                if any(name == stem + key for stem in self.param_stems + self.extra_param_stems)]
 
     def _layer_backward(
         self,
@@ -637,6 +770,10 @@ class RecurrentModel:
         probe; then nothing per step is kept, norms are taken over seeds and features, and
         the second result is the per-step norm of the cell-state gradient arriving from
         later steps (∂/∂c_t with h_t held fixed), else None.
+
+        Time is walked backwards in chunks: per chunk the local factors, then the steps
+        (their gradients into chunk buffers), then the chunk's share of the weight gradients
+        and of dL/dx, so only chunk-sized arrays live besides the trace and the results.
         """
         steps = trace.h.shape[0] if steps is None else steps
         batch, hidden, dtype = trace.h.shape[1], self.hidden_size, self.dtype
@@ -644,7 +781,6 @@ class RecurrentModel:
         seed_shape = h_shape[:-2]
         c_shape = seed_shape + (batch, hidden)
         seed_axes = len(seed_shape)
-        store = seed_axes == 0
         dz_width = self.dz_blocks * hidden
         dh_rec = np.zeros(h_shape, dtype) if dh_last is None else dh_last.astype(dtype, copy=True)
         dc_next = None
@@ -652,45 +788,42 @@ class RecurrentModel:
             dc_next = (
                 np.zeros(c_shape, dtype) if dc_last is None else dc_last.astype(dtype, copy=True)
             )
-        carry_norm = None
-        if store:
-            dh_total = np.empty((steps,) + h_shape, dtype)
-            dc_total = np.empty((steps, batch, hidden), dtype) if self.has_cell else None
-            dz_all = np.empty((steps, batch, dz_width), dtype)
-        else:
-            dh_work = np.empty(h_shape, dtype)
-            dc_work = np.empty(c_shape, dtype) if self.has_cell else None
-            dz_work = np.empty(seed_shape + (batch, dz_width), dtype)
-            dh_norm = np.empty((steps, batch), dtype)
-            dc_norm = np.empty((steps, batch), dtype) if self.has_cell else None
-            carry_norm = np.zeros((steps, batch), dtype)
-        for start, stop in time_chunks(steps, batch * dz_width, reverse=True):
-            factors = self._local_factors(key, trace, start, stop)
+        chunks = time_chunks(steps, int(np.prod(seed_shape, dtype=int)) * batch * dz_width,
+                             reverse=True)
+        rows = chunks[0][1] - chunks[0][0] if len(chunks) == 1 else chunks[1][1] - chunks[1][0]
+        work = ChunkWork(self._buffers, f"backward{key}", rows, dtype)
+        dh_chunk = work.array("dh", h_shape)
+        dc_chunk = work.array("dc", c_shape) if self.has_cell else None
+        dz_chunk = work.array("dz", seed_shape + (batch, dz_width))
+        dh_norm = np.empty((steps, batch), dtype)
+        dc_norm = np.empty((steps, batch), dtype) if self.has_cell else None
+        carry_norm = None if seed_axes == 0 else np.zeros((steps, batch), dtype)
+        params = {name: np.zeros_like(self.params[name]) for name in self._unit_param_names(key)}
+        dx = np.empty(trace.x.shape, dtype) if need_params else None
+        for start, stop in chunks:
+            factors = self._local_factors(key, trace, start, stop, work)
             for t in range(stop - 1, start - 1, -1):
-                if store:
-                    dh_t, dz = dh_total[t], dz_all[t]
-                    dc_t = None if dc_total is None else dc_total[t]
-                else:
-                    dh_t, dc_t, dz = dh_work, dc_work, dz_work
-                    if dc_next is not None:
-                        carry_norm[t] = per_sample_norm(dc_next, seed_axes)  # type: ignore[index]
+                j = t - start
+                dh_t, dz = dh_chunk[j], dz_chunk[j]
+                dc_t = None if dc_chunk is None else dc_chunk[j]
+                if carry_norm is not None and dc_next is not None:
+                    carry_norm[t] = per_sample_norm(dc_next, seed_axes)
                 if dh is None:
                     dh_t[...] = dh_rec
                 else:
                     np.add(dh_rec, dh[t], out=dh_t)
-                self._backward_step(factors, t - start, dh_t, dc_t, dc_next, dz, dh_rec)
-                if not store:
-                    dh_norm[t] = per_sample_norm(dh_t, seed_axes)
-                    if dc_norm is not None:
-                        dc_norm[t] = per_sample_norm(dc_t, seed_axes)  # type: ignore[arg-type]
-        if store:
-            dh_norm = per_sample_norm(dh_total)
-            dc_norm = None if dc_total is None else per_sample_norm(dc_total)
-        params: dict[str, np.ndarray] = {}
-        dx = None
-        if need_params:
-            params, dx = self._param_gradients(key, trace, dz_all, dh_total)
-            params = {name: value for name, value in params.items() if name in self.params}
+                self._backward_step(factors, j, dh_t, dc_t, dc_next, dz, dh_rec)
+            # Norms over the seed axes (after the chunk's time axis) and the features.
+            count = stop - start
+            dh_norm[start:stop] = per_sample_norm(np.moveaxis(dh_chunk[:count], 0, seed_axes),
+                                                  seed_axes)
+            if dc_norm is not None and dc_chunk is not None:
+                dc_norm[start:stop] = per_sample_norm(
+                    np.moveaxis(dc_chunk[:count], 0, seed_axes), seed_axes)
+            if dx is not None:
+                self._chunk_param_gradients(key, trace, start, stop, dz_chunk[:count],
+                                            dh_chunk[:count], params, dx)
+            del factors  # frees the chunk buffers' views for the next chunk
         grads = LayerGradients(x=dx, h0=dh_rec, c0=dc_next, params=params,  # type: ignore[arg-type]
                                dh_norm=dh_norm, dc_norm=dc_norm)
         return grads, carry_norm
@@ -774,6 +907,7 @@ class RecurrentModel:
                 if c_state is not None:
                     c_state[layer] = chunk_trace.c[-1]
                 layer_input = chunk_trace.h
+            del chunk_trace, layer_input  # so the next chunk reuses their buffers
         return finish(h_state, c_state, [])
 
     def _check_trace(self, trace: Any) -> None:
@@ -953,6 +1087,31 @@ def previous_states(sequence: np.ndarray, initial: np.ndarray, start: int, stop:
     previous[1:] = sequence[start:stop - 1]
     previous[0] = initial if start == 0 else sequence[start - 1]
     return previous
+
+
+def previous_steps(sequence: np.ndarray, initial: np.ndarray, start: int, stop: int,
+                   buffer: np.ndarray) -> np.ndarray:
+    """Like :func:`previous_states`, but a view of ``sequence`` when ``start`` > 0 and else
+    written into ``buffer`` (shaped like the result)."""
+    if start:
+        return sequence[start - 1:stop - 1]
+    buffer[1:] = sequence[:stop - 1]
+    buffer[0] = initial
+    return buffer
+
+
+def add_previous_product(out: np.ndarray, dz: np.ndarray, sequence: np.ndarray,
+                         initial: np.ndarray, start: int, stop: int) -> None:
+    """``out += sum_t dz[t]^T prev[t]`` over steps ``start..stop-1``, ``prev[t]`` being
+    ``sequence[t-1]`` (``initial`` at t = 0): a weight gradient over a chunk of steps,
+    with ``dz`` (stop - start, B, G) and ``sequence`` (T, B, W)."""
+    if start == 0:
+        out += dz[0].T @ initial
+        dz, start = dz[1:], 1
+        if stop == 1:
+            return
+    out += (dz.reshape(-1, dz.shape[-1]).T
+            @ sequence[start - 1:stop - 1].reshape(-1, sequence.shape[-1]))
 
 
 class CellMixin:

@@ -20,11 +20,13 @@ from ..errors import LstmfigsError
 from . import _activations, _checks
 from ._base import (
     CellMixin,
+    ChunkWork,
     ModelTrace,
     RecurrentModel,
     gate_block,
     last_layer,
-    previous_states,
+    previous_steps,
+    time_chunks,
 )
 
 
@@ -182,54 +184,63 @@ class GRU(RecurrentModel):
         if fast:
             scale[:2 * hidden] = half
         weight_ih, weight_hh = self.params[f"weight_ih{key}"], self.params[f"weight_hh{key}"]
-        recurrent_scaled_t = (weight_hh * scale[:, None]).T
+        # Transposed copies (C-ordered): see LSTM._layer_forward.
+        input_scaled_t = np.ascontiguousarray((weight_ih * scale[:, None]).T)
+        recurrent_scaled_t = np.ascontiguousarray((weight_hh * scale[:, None]).T)
+        bias_ih_scaled = self._bias("bias_ih", key) * scale
         bias_hh_scaled = self._bias("bias_hh", key) * scale
-        pre = np.matmul(x.reshape(steps * batch, inputs), (weight_ih * scale[:, None]).T)
-        pre = pre.reshape(steps, batch, 3 * hidden)
-        pre += self._bias("bias_ih", key) * scale
-        pre_h = np.empty_like(pre)
-        gates = np.empty_like(pre)
-        h = np.empty((steps, batch, hidden), dtype)
+        unscale = 1 / scale
+        # The trace's arrays come from the model's pool (see LSTM._layer_forward).
+        take = self._buffers.take
+        pre = take(f"preact{key}", (steps, batch, 3 * hidden), dtype)
+        pre_h = take(f"preact_h{key}", (steps, batch, 3 * hidden), dtype)
+        gates = take(f"gates{key}", (steps, batch, 3 * hidden), dtype)
+        h = take(f"h{key}", (steps, batch, hidden), dtype)
         work = np.empty((batch, hidden), dtype)
         rz, n_rows = slice(0, 2 * hidden), slice(2 * hidden, 3 * hidden)
         h_prev = h0
-        for t in range(steps):
-            pre_t, rec_t, gate = pre[t], pre_h[t], gates[t]
-            np.matmul(h_prev, recurrent_scaled_t, out=rec_t)
-            rec_t += bias_hh_scaled
-            pre_t[:, rz] += rec_t[:, rz]
-            if fast:
-                np.tanh(pre_t[:, rz], out=gate[:, rz])
-                gate[:, rz] *= half
-                gate[:, rz] += half
-            else:
-                gate_function(pre_t[:, rz], out=gate[:, rz])
-            np.multiply(gate[:, :hidden], rec_t[:, n_rows], out=work)
-            pre_t[:, n_rows] += work
-            n = gate[:, n_rows]
-            candidate_function(pre_t[:, n_rows], out=n)
-            # h = n + z * (h_prev - n), the same value as (1 - z) n + z h_prev.
-            np.subtract(h_prev, n, out=work)
-            work *= gate[:, hidden:2 * hidden]
-            np.add(n, work, out=h[t])
-            h_prev = h[t]
-        unscale = 1 / scale
-        pre *= unscale
-        pre_h *= unscale
+        for start, stop in time_chunks(steps, batch * 6 * hidden):
+            np.matmul(x[start:stop].reshape(-1, inputs), input_scaled_t,
+                      out=pre[start:stop].reshape(-1, 3 * hidden))
+            pre[start:stop] += bias_ih_scaled
+            for t in range(start, stop):
+                pre_t, rec_t, gate = pre[t], pre_h[t], gates[t]
+                np.matmul(h_prev, recurrent_scaled_t, out=rec_t)
+                rec_t += bias_hh_scaled
+                pre_t[:, rz] += rec_t[:, rz]
+                if fast:
+                    np.tanh(pre_t[:, rz], out=gate[:, rz])
+                    gate[:, rz] *= half
+                    gate[:, rz] += half
+                else:
+                    gate_function(pre_t[:, rz], out=gate[:, rz])
+                np.multiply(gate[:, :hidden], rec_t[:, n_rows], out=work)
+                pre_t[:, n_rows] += work
+                n = gate[:, n_rows]
+                candidate_function(pre_t[:, n_rows], out=n)
+                # h = n + z * (h_prev - n), the same value as (1 - z) n + z h_prev.
+                np.subtract(h_prev, n, out=work)
+                work *= gate[:, hidden:2 * hidden]
+                np.add(n, work, out=h[t])
+                h_prev = h[t]
+            pre[start:stop] *= unscale
+            pre_h[start:stop] *= unscale
         return GRULayerTrace(x=x, h0=h0, preact=pre, preact_h=pre_h, gates=gates, h=h)
 
     def _local_factors(
-        self, key: str, trace: GRULayerTrace, start: int, stop: int
+        self, key: str, trace: GRULayerTrace, start: int, stop: int, work: ChunkWork
     ) -> tuple[np.ndarray, ...]:
-        hidden, one = self.hidden_size, self.dtype.type(1)
+        hidden, one, count = self.hidden_size, self.dtype.type(1), stop - start
+        step_shape = (trace.h.shape[1], hidden)
         gates, preact = trace.gates[start:stop], trace.preact[start:stop]
         r, z, n = (gates[..., k * hidden:(k + 1) * hidden] for k in range(3))
         a_r, a_z, a_n = (preact[..., k * hidden:(k + 1) * hidden] for k in range(3))
         derivative, gate = _activations.derivative, self.recurrent_activation
-        h_prev = previous_states(trace.h, trace.h0, start, stop)
+        h_prev = previous_steps(trace.h, trace.h0, start, stop,
+                                work.array("h_prev", step_shape, count))
         recurrent_n = trace.preact_h[start:stop, :, 2 * hidden:]
         # dz = dh * local, blocks [r, z, n_recurrent, n_input] (see dz_blocks).
-        local = np.empty(gates.shape[:-1] + (4 * hidden,), self.dtype)
+        local = work.array("local", (step_shape[0], 4 * hidden), count)
         l_r, l_z, l_nh, l_nx = (local[..., k * hidden:(k + 1) * hidden] for k in range(4))
         derivative(self.activation, a_n, n, out=l_nx)
         l_nx *= one - z                                   # d h / d a_n
@@ -253,22 +264,14 @@ class GRU(RecurrentModel):
         np.matmul(dz[..., :3 * self.hidden_size], weight_hh, out=dh_rec)
         dh_rec += dh_t * z[j]
 
-    def _param_gradients(self, key: str, trace: GRULayerTrace, dz_all: np.ndarray,
-                         dh_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        steps, batch, inputs = trace.x.shape
+    def _chunk_param_gradients(self, key: str, trace: GRULayerTrace, start: int, stop: int,
+                               dz: np.ndarray, dh: np.ndarray, params: dict[str, np.ndarray],
+                               dx: np.ndarray) -> None:
         hidden = self.hidden_size
-        dz_recurrent = dz_all[..., :3 * hidden].reshape(steps * batch, 3 * hidden)
-        dz_input = np.concatenate([dz_all[..., :2 * hidden], dz_all[..., 3 * hidden:]], axis=-1)
-        dz_input = dz_input.reshape(steps * batch, 3 * hidden)
-        h_prev = previous_states(trace.h, trace.h0, 0, steps).reshape(steps * batch, hidden)
-        params = {
-            f"weight_ih{key}": dz_input.T @ trace.x.reshape(steps * batch, inputs),
-            f"weight_hh{key}": dz_recurrent.T @ h_prev,
-            f"bias_ih{key}": dz_input.sum(axis=0),
-            f"bias_hh{key}": dz_recurrent.sum(axis=0),
-        }
-        dx = (dz_input @ self.params[f"weight_ih{key}"]).reshape(steps, batch, inputs)
-        return params, dx
+        # dz's blocks [r, z, n_recurrent, n_input]: W_hh sees the first three, W_ih r, z, n_input.
+        dz_input = np.concatenate([dz[..., :2 * hidden], dz[..., 3 * hidden:]], axis=-1)
+        self._add_unit_gradients(key, trace, start, stop, dz_input, dz[..., :3 * hidden],
+                                 params, dx)
 
 
 class GRUCell(CellMixin, GRU):

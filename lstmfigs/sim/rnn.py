@@ -19,7 +19,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _activations
-from ._base import CellMixin, ModelTrace, RecurrentModel, previous_states
+from ._base import (
+    CellMixin,
+    ChunkWork,
+    ModelTrace,
+    RecurrentModel,
+    time_chunks,
+)
 
 
 @dataclass
@@ -125,30 +131,36 @@ class RNN(RecurrentModel):
         self, key: str, x: np.ndarray, h0: np.ndarray, c0: np.ndarray | None
     ) -> RNNLayerTrace:
         steps, batch, inputs = x.shape
+        hidden, dtype = self.hidden_size, self.dtype
         weight_ih, weight_hh = self.params[f"weight_ih{key}"], self.params[f"weight_hh{key}"]
-        pre = np.matmul(x.reshape(steps * batch, inputs), weight_ih.T).reshape(
-            steps, batch, self.hidden_size
-        )
-        pre += self._bias("bias_ih", key) + self._bias("bias_hh", key)
-        h = np.empty_like(pre)
-        recurrent = np.empty((batch, self.hidden_size), self.dtype)
+        # Transposed copies (C-ordered): see LSTM._layer_forward.
+        input_t, recurrent_t = np.ascontiguousarray(weight_ih.T), np.ascontiguousarray(weight_hh.T)
+        bias = self._bias("bias_ih", key) + self._bias("bias_hh", key)
+        # The trace's arrays come from the model's pool (see LSTM._layer_forward).
+        pre = self._buffers.take(f"preact{key}", (steps, batch, hidden), dtype)
+        h = self._buffers.take(f"h{key}", (steps, batch, hidden), dtype)
+        recurrent = np.empty((batch, hidden), dtype)
         activation = _activations.FUNCTIONS[self.nonlinearity]
         h_prev = h0
-        for t in range(steps):
-            np.matmul(h_prev, weight_hh.T, out=recurrent)
-            pre[t] += recurrent
-            activation(pre[t], out=h[t])
-            h_prev = h[t]
+        for start, stop in time_chunks(steps, batch * hidden):
+            np.matmul(x[start:stop].reshape(-1, inputs), input_t,
+                      out=pre[start:stop].reshape(-1, hidden))
+            pre[start:stop] += bias
+            for t in range(start, stop):
+                np.matmul(h_prev, recurrent_t, out=recurrent)
+                pre[t] += recurrent
+                activation(pre[t], out=h[t])
+                h_prev = h[t]
         return RNNLayerTrace(x=x, h0=h0, preact=pre, h=h)
 
     def _local_factors(
-        self, key: str, trace: RNNLayerTrace, start: int, stop: int
+        self, key: str, trace: RNNLayerTrace, start: int, stop: int, work: ChunkWork
     ) -> tuple[np.ndarray, ...]:
         slope = _activations.derivative(
             self.nonlinearity,
             trace.preact[start:stop],
             trace.h[start:stop],
-            out=np.empty_like(trace.h[start:stop]),
+            out=work.array("slope", trace.h.shape[1:], stop - start),
         )
         return slope, self.params[f"weight_hh{key}"]
 
@@ -158,22 +170,6 @@ class RNN(RecurrentModel):
         slope, weight_hh = factors
         np.multiply(dh_t, slope[j], out=dz)
         np.matmul(dz, weight_hh, out=dh_rec)
-
-    def _param_gradients(self, key: str, trace: RNNLayerTrace, dz_all: np.ndarray,
-                         dh_all: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        steps, batch, inputs = trace.x.shape
-        hidden = self.hidden_size
-        dz_flat = dz_all.reshape(steps * batch, hidden)
-        h_prev = previous_states(trace.h, trace.h0, 0, steps).reshape(steps * batch, hidden)
-        bias = dz_flat.sum(axis=0)
-        params = {
-            f"weight_ih{key}": dz_flat.T @ trace.x.reshape(steps * batch, inputs),
-            f"weight_hh{key}": dz_flat.T @ h_prev,
-            f"bias_ih{key}": bias,
-            f"bias_hh{key}": bias.copy(),
-        }
-        dx = (dz_flat @ self.params[f"weight_ih{key}"]).reshape(steps, batch, inputs)
-        return params, dx
 
 
 class RNNCell(CellMixin, RNN):
