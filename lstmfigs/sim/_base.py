@@ -1,10 +1,12 @@
 """What LSTM, GRU and RNN share: parameters keyed by PyTorch names, weight import and
 export, input checks, stacking of layers and directions, dropout between layers, chunked
-long runs and the Jacobian-norm probe.
+long runs, the buffers kept between calls (``BufferPool``) and the Jacobian-norm probe.
 
 A subclass describes one layer in one direction (a *unit*): how many gate blocks it has
 (``gate_blocks``), whether it carries a cell state, how it runs forward over a sequence
-(``_layer_forward``) and how it backpropagates (``_layer_backward``).  Everything about
+(``_layer_forward``) and, for a chunk of steps, its local derivatives, one step of BPTT
+and its share of the weight gradients (``_local_factors``, ``_backward_step``,
+``_chunk_param_gradients``; ``_layer_backward`` walks the chunks).  Everything about
 several layers and directions, the torch.nn options (``bias``, ``batch_first``,
 ``dropout``, ``bidirectional``), validation and weight formats lives here once.
 

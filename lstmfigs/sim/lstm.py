@@ -20,13 +20,15 @@ weight so state dicts keep PyTorch's layout; those rows are zero at initialisati
 ignored by the forward pass (its pre-activation block in the trace is 0) and get zero
 gradient.  The same holds for the peephole weight of a fixed gate.
 
-Speed: the input projection of all steps is one matrix product; each step does one fused
-recurrent product for the four gates and about ten in-place ufunc calls on reused
-buffers.  The logistic gates are computed as ``0.5 + 0.5 * tanh(a / 2)`` (overflow-free)
-with the exact power-of-two factor 1/2 folded into the weights, so one ``tanh`` call
-activates all four blocks.  ``backward`` precomputes the local derivative factors for a
-chunk of steps at once, runs ~7 ufunc calls and one product per step, and forms the weight
-gradients as single matrix products over all steps at the end.
+Speed: time runs in cache-sized chunks of steps.  The input projection of a chunk is one
+matrix product; each step does one fused recurrent product for the four gates and about
+ten in-place ufunc calls.  The logistic gates are computed as ``0.5 + 0.5 * tanh(a / 2)``
+(overflow-free) with the exact power-of-two factor 1/2 folded into the weights, so one
+``tanh`` call activates all four blocks.  ``backward`` precomputes the local derivative
+factors for a chunk at once, runs ~7 ufunc calls and one product per step, and adds the
+chunk's share of each weight gradient as one matrix product.  The trace's arrays and the
+chunk buffers come from the model's ``BufferPool``, reused across calls (see ``_base.py``);
+backward keeps nothing per step beyond the trace and its results.
 """
 
 from __future__ import annotations
