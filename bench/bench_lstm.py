@@ -103,7 +103,8 @@ def measure_memory(model_name: str, size: tuple[int, ...]) -> dict[str, Any]:
 
     tracemalloc.start()
     _, _, model, x, dh = setup(model_name, *size)
-    calls: list[dict[str, int]] = [{"data": tracemalloc.get_traced_memory()[0]}]
+    data = tracemalloc.get_traced_memory()[0]  # imports, inputs, parameters
+    calls = []
     for _ in range(2):
         tracemalloc.reset_peak()
         trace = model.forward(x)
@@ -111,7 +112,7 @@ def measure_memory(model_name: str, size: tuple[int, ...]) -> dict[str, Any]:
         model.backward(trace, dh)
         del trace
         calls.append({"after_forward": after_forward, "peak": tracemalloc.get_traced_memory()[1]})
-    return {"data": calls[0]["data"], "calls": calls[1:]}
+    return {"data": data, "calls": calls}
 
 
 def child(model_name: str, size: tuple[int, ...], calls: int, memory: bool) -> dict[str, Any]:

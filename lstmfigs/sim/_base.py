@@ -800,8 +800,12 @@ class RecurrentModel:
         dh_norm = np.empty((steps, batch), dtype)
         dc_norm = np.empty((steps, batch), dtype) if self.has_cell else None
         carry_norm = None if seed_axes == 0 else np.zeros((steps, batch), dtype)
-        params = {name: np.zeros_like(self.params[name]) for name in self._unit_param_names(key)}
-        dx = np.empty(trace.x.shape, dtype) if need_params else None
+        params: dict[str, np.ndarray] = {}
+        dx = None
+        if need_params:
+            params = {name: np.zeros_like(self.params[name])
+                      for name in self._unit_param_names(key)}
+            dx = np.empty(trace.x.shape, dtype)
         for start, stop in chunks:
             factors = self._local_factors(key, trace, start, stop, work)
             for t in range(stop - 1, start - 1, -1):
