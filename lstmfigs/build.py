@@ -206,7 +206,11 @@ def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | N
         if not isinstance(checked["cell"], (str, os.PathLike, Cell)):
             raise LstmfigsError(f"option cell must be a built-in cell's name, a .toml path or "
                                 f"a Cell, not {checked['cell']!r:.60}")
-        checked["cell"] = resolve_cell(checked["cell"])
+        cell = resolve_cell(checked["cell"])
+        from .cells.equations import check_typesetting
+
+        check_typesetting(cell)
+        checked["cell"] = cell
     if entry is not None:
         spec = _builtin_spec(entry, checked)
     _check_highlight(name, spec, checked)

@@ -665,6 +665,7 @@ def validate_command(files: tuple[str, ...], theme: str) -> None:
     cell definition (a file with ``states`` and ``equations``) is parsed and checked.
     """
     from . import cells
+    from .cells.equations import check_typesetting
     from .diagram.page import check_drawable
     from .diagram.tomlio import load_spec
     from .themes import resolve_theme
@@ -674,6 +675,7 @@ def validate_command(files: tuple[str, ...], theme: str) -> None:
     for file in files:
         if cells.is_definition_file(file):
             cell = cells.load(file)
+            check_typesetting(cell)
             lines.append(f"{file}: ok (cell {cell.name!r}: {len(cell.equations)} equations, "
                          f"{len(cell.parameters)} parameters)")
             continue

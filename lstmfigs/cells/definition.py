@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ KEYS = ("name", "title", "inputs", "states", "output", "equations", "symbols", "
 INITS = ("uniform", "zeros", "ones")
 #: Suffix naming a state's value at the previous step.
 PREV = "_prev"
+#: What the simulator appends to a parameter's name for stacked layer k >= 1.
+_LAYER_SUFFIX = re.compile(r"_l[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -653,6 +656,10 @@ class _Checker:
                                     "previous state, defined quantity or declared parameter)"
                                     f"{did_you_mean(name, [*known, *declared_names])}",
                                     equation, column)
+                if _LAYER_SUFFIX.search(name):
+                    raise self.fail(f"parameter name {name!r} ends like a layer's copy "
+                                    "(_l1, _l2, ... name the parameters of stacked layers); "
+                                    "rename it", equation, column)
                 parameters.setdefault(name, None)
         for name in declared_names - set(parameters):
             raise self.fail(f"parameter {printable(str(name))!r} is declared but never used")
@@ -671,9 +678,11 @@ class _Checker:
             if state.get(name) == 1:
                 cycle = [*path[path.index(name):], name]
                 equation = equations[index_of[name]]
+                column = next(node.where.column for node in walk(equation.expr)
+                              if isinstance(node, Name) and node.name == cycle[1])
                 raise self.fail("cycle within one step: " + " -> ".join(cycle)
-                                + f" (use {name}{PREV} for the previous step's value)",
-                                equation, None)
+                                + f" (use {cycle[1]}{PREV} for the previous step's value)",
+                                equation, column)
             state[name] = 1
             for used in uses[name]:
                 visit(used, [*path, name])
@@ -783,7 +792,7 @@ class _Checker:
                 raise self.fail(f"symbols: {printable(str(key))!r} is not a name of this cell"
                                 f"{did_you_mean(str(key), known)}")
             if not isinstance(symbol, str) or not symbol or len(symbol) > MAX_SYMBOL_CHARS \
-                    or any(ch in symbol for ch in "$\n\r"):
+                    or "$" in symbol or not symbol.isprintable():
                 raise self.fail(f"symbols.{key}: a non-empty mathtext string without '$' of "
                                 f"at most {MAX_SYMBOL_CHARS} characters")
             symbols[key] = symbol
@@ -920,7 +929,12 @@ class _Inference:
             b.value = a
             return a
         if len(a) != len(b):
-            raise self.fail(node, f"shape mismatch in {what}: {_show(a)} against {_show(b)}")
+            # Mixed ranks usually mean a parameter inferred as a matrix (left of @) that
+            # was meant to give a scalar, e.g. an mLSTM's per-head gate.
+            hint = ("; the left operand of @ is taken to be a matrix unless declared: for a "
+                    "scalar gate declare e.g. w_f = [\"I\"] and b_f = [] under [parameters]")
+            raise self.fail(node, f"shape mismatch in {what}: {_show(a)} against {_show(b)}"
+                                  + hint)
         for left, right in zip(a, b, strict=True):
             self.unify_dim(left, right, node, what)
         return self.type(a)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import DefinitionError, printable
 from .definition import PREV, Cell
 from .steps import equation_steps, is_previous, step_names
 from .syntax import BinOp, Call, Concat, Expr, Name, Neg, Number
@@ -274,3 +275,31 @@ def panel(cell: Cell) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 __all__ = ["FUNCTION_NAMES", "FUNCTION_TEMPLATES", "base_symbol", "equation_lines",
            "equation_text", "panel", "symbol", "typeset", "with_time"]
+
+
+def check_typesetting(cell: Cell) -> None:
+    """Parse every symbol the definition's ``[symbols]`` gives, as the figures typeset it,
+    with matplotlib's mathtext parser, so that a bad one (``\\frac{``) is one clear error
+    when the cell is loaded for a figure rather than a failure in the middle of drawing.
+
+    Parameters
+    ----------
+    cell : Cell
+
+    Raises
+    ------
+    DefinitionError
+        Naming the first symbol that is not valid mathtext.
+    """
+    from matplotlib.mathtext import MathTextParser
+
+    parser = MathTextParser("path")
+    for name, given in cell.symbols.items():
+        for text in (given, with_time(given, NOW), with_time(given, BEFORE)):
+            try:
+                parser.parse(f"${text}$")
+            except ValueError as error:
+                reason = printable(str(error).splitlines()[-1] if str(error) else "")
+                raise DefinitionError(f"cell {printable(cell.name)!r}: symbols.{name}: "
+                                      f"{printable(given)!r} is not valid mathtext "
+                                      f"({reason[:80]})") from None

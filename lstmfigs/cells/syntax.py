@@ -30,6 +30,13 @@ FUNCTIONS: dict[str, int] = {
 #: cell's equation is a line; these bound the parser's time and recursion on hostile input.
 MAX_EQUATION_CHARS = 1000
 MAX_DEPTH = 40
+#: Deepest expression tree (a long flat sum is a deep tree: ast nests ``a + b + c`` left).
+MAX_TREE_DEPTH = 200
+#: Longest stretch of an equation quoted in an error message (the column locates the rest).
+MAX_SHOWN_CHARS = 100
+#: Largest magnitude of a numeric constant: larger ones are certainly mistakes, and beyond
+#: float64's range they would silently become inf.
+MAX_CONSTANT = 1e15
 
 _OPERATORS: dict[type[ast.operator], str] = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**",
@@ -192,7 +199,9 @@ def located(cell: str, equation: Equation | None, column: int | None, message: s
     """
     parts = [f"cell {printable(cell)!r}"]
     if equation is not None:
-        parts.append(f"equation {equation.index + 1} ({printable(equation.text)})")
+        text = equation.text if len(equation.text) <= MAX_SHOWN_CHARS \
+            else equation.text[:MAX_SHOWN_CHARS - 3] + "..."
+        parts.append(f"equation {equation.index + 1} ({printable(text)})")
         if column is not None:
             parts[-1] += f", column {column}"
     return ", ".join(parts) + f": {message}"
@@ -229,6 +238,12 @@ def parse_equation(text: object, index: int, cell: str = "?") -> Equation:
                                                          "characters"))
     if "\n" in text or "\r" in text:
         raise DefinitionError(located(cell, shown, None, "an equation is one line"))
+    foreign = next((k for k, char in enumerate(text) if not char.isascii()), None)
+    if foreign is not None:
+        raise DefinitionError(located(cell, shown, foreign + 1,
+                                      f"{printable(text[foreign])!r} is not ASCII: names are "
+                                      "ASCII letters, digits and _ (typeset them with "
+                                      "[symbols])"))
     if text.count("(") + text.count("[") > MAX_DEPTH:
         raise DefinitionError(located(cell, shown, None, f"more than {MAX_DEPTH} brackets"))
     try:
@@ -268,14 +283,17 @@ class _Translator:
         return Where(self.index, getattr(node, "col_offset", 0) + 1 + self.offset)
 
     def expr(self, node: ast.expr, depth: int) -> Expr:
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"nested more than {MAX_DEPTH} deep")
+        if depth > MAX_TREE_DEPTH:
+            raise self.fail(node, f"nested more than {MAX_TREE_DEPTH} deep")
         where = self.where(node)
         if isinstance(node, ast.Name):
             return Name(node.id, where)
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise self.fail(node, f"{printable(repr(node.value))} is not a number")
+            if not abs(node.value) <= MAX_CONSTANT:  # also catches nan and huge integers
+                raise self.fail(node, f"constant {printable(str(node.value))[:40]} is not a "
+                                      f"finite number of magnitude at most {MAX_CONSTANT:g}")
             return Number(float(node.value), where)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..cells.equations import with_time
 from ..themes import Theme
-from .cellmeasure import at_time
 from .plots import (
     DISTINCT_DASHES,
     MODEL_ROLES,
@@ -83,7 +83,7 @@ def roles(data: Data) -> dict[str, str]:
 
 
 def _title(kind: str, symbol_text: str) -> str:
-    math_text = f"${at_time(symbol_text)}$"
+    math_text = f"${with_time(symbol_text, 't')}$"
     return f"{kind} {math_text}" if kind in ("gate", "state") else math_text
 
 
@@ -186,7 +186,7 @@ def dynamics_dashboard(data: Data, *, theme: Theme | None, fig: Figure | None) -
     states = [str(s) for s in data["states"] if f"cell/{s}/norm" in data]
     traced = [str(name) for name in data["traced"]]
     shown = (gates + [n for n in rows if n not in gates and n not in states] + states)[:3]
-    labels = {name: f"${at_time(rows[name][1])}$" for name in rows}
+    labels = {name: f"${with_time(rows[name][1], 't')}$" for name in rows}
     time = data["time"]
     handles: list[Any] = []
     time_axes: list[Any] = []
@@ -248,7 +248,7 @@ def dynamics_dashboard(data: Data, *, theme: Theme | None, fig: Figure | None) -
         handles.extend(lines.values())
 
     def draw_norms(ax: Any) -> None:
-        norm_labels = {name: rf"$\Vert {at_time(rows[name][1])} \Vert$" for name in states}
+        norm_labels = {name: rf"$\Vert {with_time(rows[name][1], 't')} \Vert$" for name in states}
         lines = plot_series(time, {n: data[f"cell/{n}/norm"] for n in states}, ax=ax,
                             roles=looks, labels=norm_labels)
         seen: dict[str, int] = {}
@@ -307,8 +307,8 @@ def gate_saturation(data: Data, *, theme: Theme | None, fig: Figure | None) -> F
         role = "candidate" if is_signed else NAMED_GATES.get(name) or next(gate_looks)
         plot_saturation(data[f"cell/{name}/low"], data[f"cell/{name}/high"], gate=name, ax=ax,
                         role=role)
-        ax.set_title(f"${at_time(text)}$ ({function})" if is_signed else
-                     f"gate ${at_time(text)}$", loc="left")
+        ax.set_title(f"${with_time(text, 't')}$ ({function})" if is_signed else
+                     f"gate ${with_time(text, 't')}$", loc="left")
     axes[0].set_ylabel(f"fraction $> {high:g}$")
     lows = sorted({-high if s else float(data["low"]) for s in signed})
     if len(lows) == 1:
@@ -375,14 +375,14 @@ def gradient_decay(data: Data, *, theme: Theme | None, fig: Figure | None) -> Fi
     for index, state in enumerate(s for s in states if f"{main}/{s}" in data):
         lines += ax.plot(lag, np.where(data[f"{main}/{state}"] > 0, data[f"{main}/{state}"],
                                        np.nan),
-                         label=f"only ${at_time(symbols[state], 'T-k')}$ perturbed",
+                         label=f"only ${with_time(symbols[state], 'T-k')}$ perturbed",
                          **{**_role_kwargs(MODEL_ROLES["cell"], scale=0.6),
                             "linestyle": DISTINCT_DASHES[1 + index % 3]})
     ax.set_yscale("log")
     ax.set_xlim(0, lag[-1])
     decade_axis(ax, *_decades(data, curves))
     ax.set_xlabel("lag $k$ (steps back from the last step $T$)")
-    output = at_time(str(data["output_symbol"]), "T")
+    output = with_time(str(data["output_symbol"]), "T")
     ax.set_ylabel(rf"$\Vert \partial {output} / \partial s_{{T-k}} \Vert_F$")
     few_ticks(ax.xaxis, 6)
     state_text = ", ".join(symbols[s] for s in states)

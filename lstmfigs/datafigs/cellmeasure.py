@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..cells.equations import base_symbol
 from ..errors import LstmfigsError
 from ..loader import InputsSource, WeightsSource, load_inputs, read_weights
 from ..sim import tasks
@@ -37,54 +38,6 @@ SATURATING = {"sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "tanh": (-1.0, 
 UNIT_BOUNDED = ("tanh",)
 #: Saturation thresholds of Karpathy, Johnson & Fei-Fei (2015).
 LOW, HIGH = 0.1, 0.9
-#: Greek letters a name may spell (typeset as the letter).
-GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
-         "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
-         "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
-         "Phi", "Psi", "Omega")
-
-
-def symbol(cell: Any, name: str) -> str:
-    """How ``name`` is typeset (mathtext, without dollars): the definition's ``[symbols]``
-    entry, else the name itself with a subscript after its first underscore and Greek
-    letters spelt out (``W_f`` -> ``W_{f}``, ``lambda`` -> ``\\lambda``).
-
-    Parameters
-    ----------
-    cell : Cell
-        The definition.
-    name : str
-        One of its names.
-
-    Returns
-    -------
-    str
-    """
-    given: str | None = cell.symbols.get(name)
-    if given:
-        return given
-    base, _, sub = name.partition("_")
-    base = f"\\{base}" if base in GREEK else base
-    return f"{base}_{{{sub}}}" if sub else base
-
-
-def at_time(symbol_text: str, time: str = "t") -> str:
-    """``symbol_text`` with the time subscript (a symbol that has a subscript is grouped
-    first: ``{h_{x}}_t``, never a double subscript).
-
-    Parameters
-    ----------
-    symbol_text : str
-        Mathtext without dollars.
-    time : str, default: "t"
-        The subscript.
-
-    Returns
-    -------
-    str
-    """
-    grouped = f"{{{symbol_text}}}" if "_" in symbol_text or "^" in symbol_text else symbol_text
-    return f"{grouped}_{time}" if len(time) == 1 else f"{grouped}_{{{time}}}"
 
 
 @dataclass
@@ -254,7 +207,7 @@ def _describe(recording: CellRecording, names: Sequence[str],
         limits.append(bound if np.isfinite(bound) and bound > 0 else 1.0)
     data = {"cell": np.asarray(cell.name), "cell_title": np.asarray(cell.title or cell.name),
             "quantities": np.asarray(list(names), dtype=str),
-            "symbols": np.asarray([symbol(cell, name) for name in names], dtype=str),
+            "symbols": np.asarray([base_symbol(cell, name) for name in names], dtype=str),
             "scales": np.asarray(scales, dtype=str), "limits": np.asarray(limits),
             "kinds": np.asarray([_kind(cell, name) for name in names], dtype=str),
             "functions": np.asarray([cell.activation(name) or "" for name in names], dtype=str),
@@ -409,7 +362,7 @@ def gate_saturation_data(choice: CellChoice, **options: Any) -> dict[str, np.nda
         raise LstmfigsError(f"gate-saturation: nothing in cell '{cell.name}' saturates (its "
                             f"equations' outer functions: {', '.join(functions)})")
     data["panels"] = np.asarray(panels, dtype=str)
-    data["symbols"] = np.asarray([symbol(cell, name) for name in panels], dtype=str)
+    data["symbols"] = np.asarray([base_symbol(cell, name) for name in panels], dtype=str)
     data["signed"] = np.asarray(signed)
     data["functions"] = np.asarray([cell.activation(name) or "" for name in panels], dtype=str)
     return data
@@ -524,9 +477,9 @@ def gradient_decay_data(choice: CellChoice, *, weights: WeightsSource | None = N
     x = _probe(scenario)
     data: dict[str, np.ndarray] = {"cell": np.asarray(cell.name),
                                    "states": np.asarray(list(cell.states), dtype=str),
-                                   "symbols": np.asarray([symbol(cell, s) for s in cell.states],
-                                                         dtype=str),
-                                   "output_symbol": np.asarray(symbol(cell, cell.output)),
+                                   "symbols": np.asarray(
+                                       [base_symbol(cell, s) for s in cell.states], dtype=str),
+                                   "output_symbol": np.asarray(base_symbol(cell, cell.output)),
                                    "main_lag": np.asarray(scenario.main_lag)}
     curves: list[tuple[str, str, str, list[CellNetwork]]] = []
     if weights is not None:

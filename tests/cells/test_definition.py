@@ -89,7 +89,19 @@ def test_declared_sizes_and_inits():
     (["h = tanh(W @ [h_prev, x])", "h = x"], {}, "equation 2.*'h' is defined twice"),
     (["a = tanh(W @ [h_prev, x] + b)"], {"output": "a"}, "state 'h' is never updated"),
     (["h = tanh(W @ h_prev + b)"], {}, "input 'x' is never used"),
-    (["a = b2 * h", "h = tanh(W @ [a, x])"], {}, "cycle within one step: a -> h -> a"),
+    (["a = b2 * h", "h = tanh(W @ [a, x])"], {},
+     r"equation 1 \(a = b2 \* h\), column 10: cycle within one step: a -> h -> a"),
+    (["h = tanh(W @ x + W_l1 @ h_prev)"], {}, "column 18: parameter name 'W_l1' ends like a "
+                                              "layer's copy"),
+    (["h = tanh(W @ [h_prev, x]) + " + "9" * 400], {}, "column 29: constant 9+ is not a finite"),
+    (["h = tanh(W @ [h_prev, x]) + 1e999"], {}, "column 29: constant inf is not a finite"),
+    (["h = tanh(\u03a9 @ [h_prev, x]) + zz(1)"], {}, "column 10: '\u03a9' is not ASCII"),
+    (["h = tanh(W @ [h_prev, x])" + " + x" * 60 + " + foo(x)"], {},
+     r"equation 1 \(.{97}\.\.\.\), column 269: unknown function"),
+    (["q = W_q @ x", "f = sigmoid(w_f @ x + b_f)", "h = f * (C_prev @ q)",
+      "C = f * C_prev + outer(q, q)"], {"states": ("C", "h"), "shapes": {"C": ["H", "H"]}},
+     "a vector \\(H\\) against a matrix \\(H, H\\); the left operand of @ is taken to be a "
+     "matrix unless declared"),
     (["h = tanh(W @ [h_prev, x]) + x.T"], {}, "column 29: Attribute syntax is not allowed"),
     (["h = tanh(W @ [h_prev, x]) ** h_prev"], {}, "exponent of \\*\\* must be a constant"),
     (["h = tanh(W @ [h_prev, x] + b) + W2 @ [x, x]"],
@@ -179,3 +191,14 @@ def test_gates_are_the_quantities_provably_in_the_unit_interval():
     assert cell.value_range("a") == (0.0, float("inf"))
     assert cell.value_range("h") == (float("-inf"), float("inf"))  # through h_prev
     assert cells.builtin("lstm").value_range("h") == (-1.0, 1.0)
+
+
+def test_symbols_must_be_printable_and_valid_mathtext():
+    from lstmfigs.cells.equations import check_typesetting
+
+    with pytest.raises(DefinitionError, match="symbols.h: a non-empty mathtext string"):
+        define("h = tanh(W @ [h_prev, x])", symbols={"h": "a\u0007b"})
+    cell = define("h = tanh(W @ [h_prev, x])", symbols={"h": "\\frac{"})
+    with pytest.raises(DefinitionError, match=r"symbols.h: .* is not valid mathtext"):
+        check_typesetting(cell)
+    check_typesetting(cells.builtin("lstm"))
