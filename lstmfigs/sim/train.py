@@ -4,9 +4,12 @@
 the last layer to the task's outputs (every step's state for ``kind == "sequence"``);
 classification and sequence tasks use softmax cross-entropy, regression the mean squared
 error.  Gradients are clipped by their global norm (model and readout together) before
-each Adam step.  All randomness (readout init, training batches, evaluation batches) comes
-from ``seed``, so a run is deterministic.  Task inputs (float32) are converted explicitly
-to the model's dtype.
+each Adam step.  A model built with ``dropout=p`` (and more than one layer) is trained as
+``torch.nn`` trains it: each training forward pass drops every layer's output but the
+last's with probability p (fresh masks each step); evaluation runs without dropout.  All
+randomness (readout init, training batches, evaluation batches, dropout masks) comes from
+``seed``, so a run is deterministic.  Task inputs (float32) are converted explicitly to the
+model's dtype.
 """
 
 from __future__ import annotations
@@ -162,11 +165,14 @@ def _progress_line(
     stream.flush()
 
 
-def _forward(model: Any, x: np.ndarray) -> tuple[Any, np.ndarray]:
+def _forward(model: Any, x: np.ndarray,
+             dropout_seed: int | None = None) -> tuple[Any, np.ndarray]:
     """The trace of ``model`` on time-major task inputs ``x`` (T, B, I), and its output
     (as ``torch.nn`` returns it) time-major: (T, B, D*H_out).  A batch-first model is
-    handed the batch as it expects and its output turned back."""
-    trace = model.forward(x.swapaxes(0, 1) if model.batch_first else x)
+    handed the batch as it expects and its output turned back.  ``dropout_seed``: a
+    training pass (the model's dropout applied, masks from this seed); None: inference."""
+    training = {} if dropout_seed is None else {"training": True, "seed": dropout_seed}
+    trace = model.forward(x.swapaxes(0, 1) if model.batch_first else x, **training)
     output = trace.output
     return trace, output.swapaxes(0, 1) if model.batch_first else output
 
@@ -182,7 +188,8 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
     Parameters
     ----------
     model : LSTM, GRU or RNN
-        A :mod:`lstmfigs.sim` network (not a ``*Cell``), trained in place.
+        A :mod:`lstmfigs.sim` network (not a ``*Cell``), trained in place; its
+        ``dropout`` applies between layers in every training step.
     task : FirstSymbol, Adding or Copy
         A :mod:`lstmfigs.sim.tasks` task whose ``input_size`` is the model's.
     steps : int, default: 300
@@ -226,8 +233,12 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
                             f"input_size {model.input_size}")
     if progress is None:
         progress = sys.stderr.isatty()
-    init_seed, batch_seed, eval_seed = np.random.SeedSequence(_checks.seed(seed)).spawn(3)
+    # A fourth stream for the dropout masks leaves the first three (and so every run
+    # without dropout) as they were.
+    init_seed, batch_seed, eval_seed, dropout_seed = np.random.SeedSequence(
+        _checks.seed(seed)).spawn(4)
     batch_rng, eval_rng = np.random.default_rng(batch_seed), np.random.default_rng(eval_seed)
+    dropout_rng = np.random.default_rng(dropout_seed)
     outputs = 1 if task.kind == "regression" else task.n_classes
     # The readout sees what torch.nn returns as output: the last layer's h, both directions
     # of a bidirectional model side by side, proj_size units each when projected.
@@ -267,7 +278,8 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
     for step in range(1, steps + 1):
         x, y = task.sample(batch_size, rng=batch_rng)
         x = x.astype(model.dtype, copy=False)
-        trace, output = _forward(model, x)
+        masks_seed = int(dropout_rng.integers(2**63)) if model.dropout else None
+        trace, output = _forward(model, x, masks_seed)
         hidden = output if sequence else output[-1]
         loss, d_outputs, _ = _objective(task, readout(hidden), y)
         window.append(loss)

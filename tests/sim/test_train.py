@@ -150,6 +150,57 @@ def test_a_batch_first_model_trains_exactly_as_its_time_major_twin(task):
                                   results[1].model.params["weight_hh_l0"])
 
 
+def test_dropout_between_layers_is_applied_in_training_steps_and_seeded():
+    """torch.nn trains a model with dropout=p by dropping each layer's output but the
+    last's: fit does so in every training step (fresh masks from its seed), never when it
+    evaluates, and a model without dropout is trained exactly as before."""
+    task = tasks.FirstSymbol(lag=3, seed=0)
+    calls = []
+
+    def run(dropout, seed=0):
+        model = LSTM(task.input_size, 6, num_layers=2, dropout=dropout, dtype="float64", seed=1)
+        forward = model.forward
+
+        def spy(x, *args, **kwargs):
+            calls.append((dropout, kwargs.get("training", False), kwargs.get("seed")))
+            return forward(x, *args, **kwargs)
+
+        model.forward = spy
+        return train.fit(model, task, steps=6, eval_every=3, eval_batch=16, seed=seed,
+                         progress=False)
+
+    dropped, again, other, plain = run(0.5), run(0.5), run(0.5, seed=1), run(0.0)
+    training = [seed for dropout, train_pass, seed in calls if dropout and train_pass]
+    assert len(training) == 3 * 6 and len(set(training[:6])) == 6  # fresh masks every step
+    assert training[:6] == training[6:12] != training[12:]  # from fit's seed
+    evaluations = [seed for dropout, train_pass, seed in calls if dropout and not train_pass]
+    assert len(evaluations) == 3 * 3  # steps 0, 3 and 6 of each run, without dropout
+    assert not any(train_pass for dropout, train_pass, _ in calls if not dropout)
+    np.testing.assert_array_equal(dropped.model.params["weight_ih_l1"],
+                                  again.model.params["weight_ih_l1"])
+    assert not np.array_equal(dropped.model.params["weight_ih_l1"],
+                              plain.model.params["weight_ih_l1"])
+    assert not np.array_equal(dropped.model.params["weight_ih_l1"],
+                              other.model.params["weight_ih_l1"])
+
+
+def test_the_dropout_masks_are_those_of_the_training_pass(monkeypatch):
+    """fit differentiates the pass that carries the masks (trace.dropout), so the gradient
+    is that of the network with those units dropped."""
+    task = tasks.FirstSymbol(lag=3, seed=0)
+    model = LSTM(task.input_size, 5, num_layers=2, dropout=0.6, dtype="float64", seed=2)
+    seen = []
+    backward = model.backward
+
+    def spy(trace, dh, *args):
+        seen.append(len(trace.dropout))
+        return backward(trace, dh, *args)
+
+    model.backward = spy
+    train.fit(model, task, steps=2, eval_every=1, eval_batch=4, progress=False)
+    assert seen == [1, 1]  # one mask (between the two layers) in each training step
+
+
 def test_progress_bar_goes_to_stderr(monkeypatch):
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)
