@@ -115,6 +115,104 @@ class Inputs:
     batch_first: bool | None = None
 
 
+@dataclass(frozen=True)
+class Embedding:
+    """A Keras ``Embedding`` layer feeding a recurrent layer: token ids in, vectors out.
+
+    With one, the recurrent layer's inputs are token ids (:func:`load_inputs` with
+    ``embedding=``), looked up in ``table`` as Keras does (``table[ids]``).
+
+    Parameters
+    ----------
+    name : str
+        The layer's name.
+    table : ndarray
+        The embeddings (V, D): row ``id`` is token ``id``'s vector.
+    mask_zero : bool, default: False
+        Keras' ``mask_zero``: id 0 is padding, whose steps Keras skips; lstmfigs does not
+        simulate masking, so id 0 is refused as an input.
+    """
+
+    name: str
+    table: np.ndarray
+    mask_zero: bool = False
+
+    @property
+    def vocabulary(self) -> int:
+        """V, the number of token ids (0 .. V - 1)."""
+        return int(self.table.shape[0])
+
+    @property
+    def first_id(self) -> int:
+        """The smallest id an input may hold: 1 with ``mask_zero`` (0 is padding), else 0."""
+        return 1 if self.mask_zero else 0
+
+    def describe(self) -> str:
+        """How ``inspect`` names it: ``Embedding 'name' (V tokens, D dims)``.
+
+        Returns
+        -------
+        str
+            The description.
+        """
+        mask = ", mask_zero: id 0 is padding" if self.mask_zero else ""
+        return (f"Embedding '{self.name}' ({self.vocabulary} tokens, "
+                f"{self.table.shape[1]} dims{mask})")
+
+    def lookup(self, ids: np.ndarray, where: str = "inputs") -> np.ndarray:
+        """The vectors of token ids, as Keras' Embedding computes them.
+
+        Parameters
+        ----------
+        ids : ndarray
+            Token ids of any shape: integers, or floats holding whole numbers.
+        where : str, default: "inputs"
+            How an error names the ids.
+
+        Returns
+        -------
+        ndarray
+            ``table[ids]``: shape ``ids.shape + (D,)``, the table's dtype.
+
+        Raises
+        ------
+        LstmfigsError
+            For values that are not whole numbers, ids outside ``first_id .. V - 1``, or
+            NaN.
+        """
+        values = np.asarray(ids)
+        if values.dtype.kind not in "iub" and not (
+                values.dtype.kind == "f" and np.isfinite(values).all()
+                and np.array_equal(values, np.round(values))):
+            raise LstmfigsError(f"{where}: the model starts with {self.describe()}: expected "
+                                f"token ids (whole numbers), got {values.dtype} values")
+        if values.size and (values.min() < self.first_id or values.max() >= self.vocabulary):
+            padding = " (id 0 is padding with mask_zero=True: Keras skips those steps, " \
+                      "lstmfigs does not)" if self.mask_zero and values.min() == 0 else ""
+            raise LstmfigsError(f"{where}: token ids must lie in {self.first_id} .. "
+                                f"{self.vocabulary - 1} for {self.describe()}; found "
+                                f"{values.min():g} .. {values.max():g}{padding}")
+        return np.asarray(self.table[values.astype(np.int64)])
+
+    def sample(self, steps: int, batch: int, seed: int) -> np.ndarray:
+        """Random token sequences: ids drawn uniformly from ``first_id .. V - 1``.
+
+        Parameters
+        ----------
+        steps, batch : int
+            The shape (T, B) of the result.
+        seed : int
+            Seed of the draw (the same ids on every machine).
+
+        Returns
+        -------
+        ndarray
+            int64 ids (T, B), time-major.
+        """
+        rng = np.random.default_rng(seed)
+        return rng.integers(self.first_id, self.vocabulary, (steps, batch), dtype=np.int64)
+
+
 _TORCH_KEY = re.compile(r"^(?P<prefix>.*?)(?P<stem>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
                         r"(?P<unit>_l\d+(?:_reverse)?)?$")
 _KERAS_KEY = re.compile(r"^(?P<prefix>.*?)(?P<stem>recurrent_kernel|kernel|bias)(?::\d+)?$")
@@ -130,7 +228,9 @@ class RecurrentLayer:
     ``arrays``: its weights under PyTorch names (``weight_ih_l0``, ...) or Keras names
     (``kernel``, ``recurrent_kernel``, ``bias``); ``options``: constructor options the file
     records; ``assumed``: settings the file does not record, with the value taken;
-    ``notes``: other facts from a Keras config (``return_sequences``, ...).
+    ``notes``: other facts from a Keras config (``return_sequences``, ...);
+    ``embedding``: the Keras :class:`Embedding` feeding the layer (its inputs are then
+    token ids), else None.
     """
 
     name: str
@@ -140,6 +240,7 @@ class RecurrentLayer:
     options: dict[str, Any] = field(default_factory=dict)
     assumed: dict[str, str] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    embedding: Embedding | None = None
 
     @property
     def label(self) -> str:
@@ -172,8 +273,9 @@ class RecurrentLayer:
         extra = "".join(f", {key}={value}" for key, value in settings.items())
         assumed = "".join(f"; assumed {key}={value} (not recorded)"
                           for key, value in self.assumed.items())
+        fed = f", fed by {self.embedding.describe()}" if self.embedding is not None else ""
         return (f"{self.label}: {self.framework} {self.kind} ({sizes}), "
-                f"gate order {self.gate_order}{extra}; {shapes}{assumed}")
+                f"gate order {self.gate_order}{extra}{fed}; {shapes}{assumed}")
 
     def build(self, **settings: Any) -> RecurrentModel:
         """The simulator model of this layer; ``settings`` state what the file does not
@@ -205,8 +307,18 @@ class RecurrentLayer:
         if self.framework == "Keras":
             if self.kind == "RNN":
                 options["nonlinearity"] = options.pop("activation")
-            return model_class.from_keras(self.arrays["kernel"], self.arrays["recurrent_kernel"],
-                                          self.arrays.get("bias"), **options)
+            forward = model_class.from_keras(self.arrays["kernel"], self.arrays["recurrent_kernel"],
+                                             self.arrays.get("bias"), **options)
+            if "kernel_reverse" not in self.arrays:
+                return forward
+            # A Bidirectional wrapper: the backward layer is torch's reverse direction (it
+            # reads the sequence from the end and its outputs are put back in time order).
+            backward = model_class.from_keras(self.arrays["kernel_reverse"],
+                                              self.arrays["recurrent_kernel_reverse"],
+                                              self.arrays.get("bias_reverse"), **options)
+            params = {**forward.params,
+                      **{f"{key}_reverse": value for key, value in backward.params.items()}}
+            return model_class.from_torch(params, **options)
         return model_class.from_torch(self.arrays, **options)
 
 
@@ -376,11 +488,36 @@ def _read_keras(path: str, where: str,
     else:
         weights, config = safeio.read_bytes(path, "weights file", limit + MAX_CONFIG_BYTES), None
     with _open_h5(weights, where) as h5file:
-        if config is None and "model_config" in h5file.attrs:
-            raise LstmfigsError(f"{where}: a Keras 2 (TensorFlow) .h5 model; save it with "
-                                "Keras 3 as .keras (Keras 2's hard_sigmoid also differs from "
-                                "Keras 3's)")
+        if config is None:
+            _refuse_legacy_h5(h5file.attrs, os.path.basename(path), where)
         return _h5_arrays(h5file, where, limit), config
+
+
+def _refuse_legacy_h5(attrs: Any, name: str, where: str) -> None:
+    """A legacy Keras HDF5 file (Keras 2 / tf.keras ``model.save("m.h5")`` or
+    ``save_weights("w.h5")``) is refused with the one conversion that makes it readable."""
+    if "model_config" not in attrs and "layer_names" not in attrs:
+        return
+
+    def text(key: str) -> str:
+        value = attrs.get(key, b"")
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+    version = text("keras_version") or "unknown version"
+    if "model_config" in attrs:
+        stem = name.removesuffix(".h5").removesuffix(".hdf5")
+        fix = (f"convert it once with Keras 3: python -c \"import keras; "
+               f"keras.models.load_model('{name}').save('{stem}.keras')\"")
+        if version.startswith("2") and "hard_sigmoid" in text("model_config"):
+            fix += (" (its hard_sigmoid is Keras 2's clip(0.2x + 0.5, 0, 1), which Keras 3 "
+                    "replaces by relu6(x + 3)/6: the converted model computes differently)")
+        what = "model"
+    else:
+        fix = ("load it into your model under Keras 3 (model.load_weights) and save that "
+               "with model.save('model.keras')")
+        what = "weights file"
+    raise LstmfigsError(f"{where}: a legacy Keras HDF5 {what} (Keras {version}), which "
+                        f"lstmfigs does not read; {fix}")
 
 
 # ---------------------------------------------------------------------------- layers
@@ -497,35 +634,146 @@ def _keras_file_layers(arrays: dict[str, np.ndarray], config: dict[str, Any] | N
             role = ("kernel", "recurrent_kernel", "bias")[int(match["index"])]
             folders.setdefault(match["folder"], {})[role] = value
     if config is None:
-        return [_keras_layer(folder.removeprefix("layers/"), group, None, where=where)
-                for folder, group in folders.items()
-                if {"kernel", "recurrent_kernel"} <= set(group)]
-    layer_configs = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
+        layers = []
+        for folder, group in folders.items():
+            wrapper = folder.removesuffix("/forward_layer")
+            complete = {"kernel", "recurrent_kernel"} <= set(group)
+            if folder.endswith("/backward_layer") or not complete:
+                continue
+            layer = _keras_layer(wrapper.removeprefix("layers/"), group, None, where=where)
+            backward = folders.get(f"{wrapper}/backward_layer")
+            if wrapper != folder and backward is not None:  # a Bidirectional wrapper's two
+                reverse = _keras_layer(layer.name, backward, None, where=where)
+                layer.arrays.update({f"{key}_reverse": value
+                                     for key, value in reverse.arrays.items()})
+            layers.append(layer)
+        return layers
+    model_config = config.get("config", {}) if isinstance(config, dict) else {}
+    layer_configs = model_config.get("layers", []) if isinstance(model_config, dict) else []
     if not isinstance(layer_configs, list):
         raise LstmfigsError(f"{where}: config.json has no list of layers")
+    entries = [entry for entry in layer_configs
+               if isinstance(entry, dict) and isinstance(entry.get("config"), dict)]
     counts: dict[str, int] = {}
-    layers = []
-    for entry in layer_configs:
-        class_name = entry.get("class_name", "") if isinstance(entry, dict) else ""
-        if class_name == "InputLayer":
-            continue
-        base = _snake(class_name)
-        folder = f"layers/{base}" + (f"_{counts[base]}" if counts.get(base) else "")
+    folder_of: dict[int, str] = {}
+    for index, entry in enumerate(entries):
+        base = _snake(str(entry.get("class_name", "")))
+        folder_of[index] = f"layers/{base}" + (f"_{counts[base]}" if counts.get(base) else "")
         counts[base] = counts.get(base, 0) + 1
-        layer_config = entry.get("config", {})
-        if class_name in ("Bidirectional", "RNN", "TimeDistributed", "ConvLSTM1D", "ConvLSTM2D"):
-            raise LstmfigsError(f"{where}: layer '{layer_config.get('name')}' is a Keras "
-                                f"{class_name}, which lstmfigs does not read (LSTM, GRU and "
-                                "SimpleRNN layers only)")
-        if class_name not in KERAS_KINDS:
+    sequential = config.get("class_name") == "Sequential"
+    layers = []
+    for index, entry in enumerate(entries):
+        class_name, layer_config = entry.get("class_name", ""), entry["config"]
+        name = str(layer_config.get("name", folder_of[index]))
+        if class_name in ("RNN", "TimeDistributed", "ConvLSTM1D", "ConvLSTM2D"):
+            raise LstmfigsError(f"{where}: layer '{name}' is a Keras {class_name}, which "
+                                "lstmfigs does not read (LSTM, GRU and SimpleRNN layers, "
+                                "also inside Bidirectional)")
+        if class_name == "Bidirectional":
+            layer = _keras_bidirectional(name, layer_config, folders, folder_of[index], where)
+        elif class_name in KERAS_KINDS:
+            layer = _keras_layer(name, _keras_group(folders, folder_of[index], name, where),
+                                 layer_config, class_name, where)
+        else:
             continue
-        group = folders.get(folder)
-        if group is None or not {"kernel", "recurrent_kernel"} <= set(group):
-            raise LstmfigsError(f"{where}: no weights for layer '{layer_config.get('name')}' "
-                                f"(expected {folder}/cell/vars)")
-        layers.append(_keras_layer(layer_config.get("name", folder), group, layer_config,
-                                   class_name, where))
+        source = _keras_source(entries, index, sequential)
+        if source is not None:
+            layer.embedding = _keras_embedding(entries[source], arrays, folder_of[source], where)
+        layers.append(layer)
     return layers
+
+
+def _keras_group(folders: dict[str, dict[str, np.ndarray]], folder: str, name: str,
+                 where: str) -> dict[str, np.ndarray]:
+    """The kernel, recurrent kernel and bias stored in ``folder``/cell/vars."""
+    group = folders.get(folder)
+    if group is None or not {"kernel", "recurrent_kernel"} <= set(group):
+        raise LstmfigsError(f"{where}: no weights for layer '{name}' (expected {folder}/cell/vars)")
+    return group
+
+
+#: Keras layers that pass their input through unchanged at inference.
+KERAS_IDENTITIES = ("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
+                    "AlphaDropout")
+
+
+def _keras_source(entries: list[dict[str, Any]], index: int, sequential: bool) -> int | None:
+    """The index of the ``Embedding`` whose vectors reach layer ``index`` unchanged (through
+    identities at inference only), or None.  A Sequential model's layers follow each other;
+    a functional model's first inbound argument names the layer feeding it."""
+    by_name = {entry["config"].get("name"): position for position, entry in enumerate(entries)}
+    seen = set()
+    while index not in seen:
+        seen.add(index)
+        if sequential:
+            index -= 1
+            if index < 0:
+                return None
+        else:
+            try:
+                history = entries[index]["inbound_nodes"][0]["args"][0]["config"]["keras_history"]
+                index = by_name[history[0]]
+            except (KeyError, IndexError, TypeError):
+                return None
+        class_name = entries[index].get("class_name")
+        if class_name == "Embedding":
+            return index
+        if class_name not in KERAS_IDENTITIES:
+            return None
+    return None
+
+
+def _keras_embedding(entry: dict[str, Any], arrays: dict[str, np.ndarray], folder: str,
+                     where: str) -> Embedding:
+    """The Embedding of config ``entry``, its table read from ``folder``/vars/0."""
+    config = entry["config"]
+    name = str(config.get("name", folder))
+    table = arrays.get(f"{folder}/vars/0")
+    if table is None or table.ndim != 2:
+        raise LstmfigsError(f"{where}: no table for Embedding '{name}' (expected {folder}/vars/0)")
+    if table.dtype.kind != "f":
+        raise LstmfigsError(f"{where}: Embedding '{name}' is stored as {table.dtype} "
+                            "(a quantized table), which lstmfigs does not read")
+    if (config.get("input_dim"), config.get("output_dim")) not in ((None, None), table.shape):
+        raise LstmfigsError(f"{where}: Embedding '{name}': config says "
+                            f"{config.get('input_dim')} x {config.get('output_dim')}, the table "
+                            f"holds {table.shape[0]} x {table.shape[1]}")
+    return Embedding(name, table, mask_zero=bool(config.get("mask_zero", False)))
+
+
+def _keras_bidirectional(name: str, config: dict[str, Any],
+                         folders: dict[str, dict[str, np.ndarray]], folder: str,
+                         where: str) -> RecurrentLayer:
+    """A ``Bidirectional`` wrapper's two layers as one layer with torch's reverse direction
+    (arrays ``kernel_reverse``, ...): both must compute alike, the backward one reading the
+    sequence from its end."""
+    halves = []
+    for key, backwards in (("layer", False), ("backward_layer", True)):
+        inner = config.get(key) if key == "layer" else config.get(key, config.get("layer"))
+        if not isinstance(inner, dict) or inner.get("class_name") not in KERAS_KINDS:
+            kind = inner.get("class_name") if isinstance(inner, dict) else None
+            raise LstmfigsError(f"{where}: layer '{name}' is a Bidirectional of {kind}, which "
+                                "lstmfigs does not read (LSTM, GRU, SimpleRNN)")
+        inner_config = dict(inner.get("config", {}))
+        if key == "backward_layer" and "backward_layer" in config:
+            if inner_config.pop("go_backwards", None) is not True:
+                raise LstmfigsError(f"{where}: layer '{name}': its backward layer does not "
+                                    "read the sequence backwards (go_backwards=False)")
+        group = _keras_group(folders, f"{folder}/{'backward' if backwards else 'forward'}_layer",
+                             name, where)
+        halves.append(_keras_layer(name, group, inner_config, inner["class_name"], where))
+    forward, backward = halves
+    if (forward.kind, forward.options) != (backward.kind, backward.options) or \
+            set(forward.arrays) != set(backward.arrays):
+        raise LstmfigsError(f"{where}: layer '{name}': its forward and backward layers differ "
+                            f"({forward.kind} {forward.options} and {backward.kind} "
+                            f"{backward.options}); lstmfigs reads Bidirectional layers whose "
+                            "two directions compute alike")
+    arrays = {**forward.arrays,
+              **{f"{key}_reverse": value for key, value in backward.arrays.items()}}
+    notes = {**forward.notes, "merge_mode": config.get("merge_mode", "concat")}
+    return RecurrentLayer(name, "Keras", forward.kind, arrays, options=forward.options,
+                          notes=notes)
 
 
 def recurrent_layers(weights: WeightsSource, *,
@@ -628,13 +876,44 @@ def load_model(weights: WeightsSource, *, layer: str | None = None,
     -------
     RecurrentModel
         The :mod:`lstmfigs.sim` model of the chosen layer, with the file's weights and
-        dtype.
+        dtype.  (:func:`load_network` also gives the Keras ``Embedding`` feeding it.)
 
     Raises
     ------
     LstmfigsError
         One line naming the file (and layer): unreadable or unknown file, no or several
         recurrent layers, unknown setting or one that contradicts the file.
+    """
+    return load_network(weights, layer=layer, **settings)[0]
+
+
+def load_network(weights: WeightsSource, *, layer: str | None = None,
+                 **settings: Any) -> tuple[RecurrentModel, Embedding | None]:
+    """The model of :func:`load_model` and the Keras ``Embedding`` that feeds it, if any.
+
+    A Keras model ``Embedding -> LSTM`` takes token ids: give them to :func:`load_inputs`
+    with ``embedding=`` to get the vectors the recurrent layer sees.
+
+    Parameters
+    ----------
+    weights : str, os.PathLike, mapping or Weights
+        As for :func:`load_model`.
+    layer : str, optional
+        As for :func:`load_model`.
+    **settings
+        As for :func:`load_model`.
+
+    Returns
+    -------
+    model : RecurrentModel
+        As :func:`load_model` returns it.
+    embedding : Embedding or None
+        The embedding whose vectors reach the layer unchanged (in a Keras model), else None.
+
+    Raises
+    ------
+    LstmfigsError
+        As :func:`load_model`.
     """
     if isinstance(weights, Weights):
         layer = weights.layer if layer is None else layer
@@ -647,10 +926,15 @@ def load_model(weights: WeightsSource, *, layer: str | None = None,
     where = _where(weights)
     chosen = pick_layer(recurrent_layers(weights), layer, where)
     try:
-        return chosen.build(**settings)
+        model = chosen.build(**settings)
     except LstmfigsError as error:
         prefix = where if not chosen.name else f"{where}, layer '{chosen.name}'"
         raise LstmfigsError(f"{prefix}: {error}") from None
+    if chosen.embedding is not None and chosen.embedding.table.shape[1] != model.input_size:
+        raise LstmfigsError(f"{where}: {chosen.embedding.describe()} gives vectors of "
+                            f"{chosen.embedding.table.shape[1]}, layer '{chosen.name}' takes "
+                            f"{model.input_size}")
+    return model, chosen.embedding
 
 
 def read_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
@@ -723,7 +1007,8 @@ def _read_csv(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, *,
-                batch_first: bool | None = None) -> np.ndarray:
+                batch_first: bool | None = None,
+                embedding: Embedding | None = None) -> np.ndarray:
     """An input sequence as a time-major (T, B, I) array of ``dtype`` (converted explicitly).
 
     ``inputs``: a ``.npy`` or ``.csv`` path, or an array; (T, I) is one sequence (CSV rows
@@ -732,6 +1017,10 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, 
     say is refused rather than guessed; an array passed in Python follows the simulator's
     time-major convention unless ``batch_first`` says otherwise.  An :class:`Inputs`
     carries its own ``batch_first``.
+
+    With an ``embedding`` (a Keras model ``Embedding -> LSTM``, see :func:`load_network`)
+    the inputs are token ids, whole numbers: (T,) is one sequence (a CSV: one id a row), a
+    batch is 2-D, (T, B) or (B, T) by the same rule; the result is their vectors.
 
     Parameters
     ----------
@@ -744,6 +1033,9 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, 
     batch_first : bool, optional
         The layout of a 3-D batch: True (B, T, I), False (T, B, I); required for a 3-D
         array read from a file.  Takes precedence over an :class:`Inputs`' own.
+    embedding : Embedding, optional
+        The inputs are token ids of this embedding (a batch of ids is 2-D, and needs
+        ``batch_first`` when read from a file).
 
     Returns
     -------
@@ -753,8 +1045,9 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, 
     Raises
     ------
     LstmfigsError
-        For an unreadable file, non-numeric, non-finite or wrongly shaped inputs, or a
-        3-D file without its layout.
+        For an unreadable file, non-numeric, non-finite or wrongly shaped inputs, a batch
+        from a file without its layout, or ids that are not whole numbers or lie outside
+        the embedding's vocabulary.
     """
     if isinstance(inputs, Inputs):
         batch_first = inputs.batch_first if batch_first is None else batch_first
@@ -777,6 +1070,11 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, 
             raise LstmfigsError(f"inputs: expected an array of numbers ({error})") from None
     if array.dtype.kind not in "fiub":
         raise LstmfigsError(f"{name}: expected numbers, got dtype {array.dtype}")
+    if embedding is not None:
+        if _is_csv(inputs) and array.ndim == 2 and array.shape[1] == 1:
+            array = array[:, 0]  # one id a row: one sequence
+        return embedding.lookup(_token_ids(array, name, embedding, batch_first), name) \
+            .astype(dtype)
     if array.ndim == 2:
         array = array[:, None, :]
     elif array.ndim == 3:
@@ -795,3 +1093,31 @@ def load_inputs(inputs: InputsSource, input_size: int, dtype: Any = np.float32, 
     if not np.isfinite(array).all():
         raise LstmfigsError(f"{name}: contains NaN or infinite values")
     return array.astype(dtype)
+
+
+def _is_csv(source: Any) -> bool:
+    """Whether ``source`` is a path to a ``.csv`` file."""
+    return isinstance(source, (str, os.PathLike)) and \
+        os.fspath(source).lower().endswith(".csv")
+
+
+def _token_ids(array: np.ndarray, name: str, embedding: Embedding,
+               batch_first: bool | None) -> np.ndarray:
+    """Token ids as time-major (T, B): (T,) is one sequence; a 2-D batch from a file must
+    say its layout (an array in Python is time-major unless ``batch_first``)."""
+    what = f"the model starts with {embedding.describe()}: expected token ids"
+    if array.ndim == 1:
+        array = array[:, None]
+    elif array.ndim == 2:
+        if batch_first is None and name != "inputs":
+            raise LstmfigsError(f"{name}: shape {array.shape} may be (time, batch) or (batch, "
+                                f"time) of token ids; say which with --time-major or "
+                                "--batch-first (batch_first= in Python)")
+        if batch_first:
+            array = array.T
+    else:
+        raise LstmfigsError(f"{name}: {what}, shape (T,) or a batch (T, B) / (B, T), got "
+                            f"shape {array.shape}")
+    if array.shape[0] < 1 or array.shape[1] < 1:
+        raise LstmfigsError(f"{name}: {what}, at least one; got shape {array.shape}")
+    return array

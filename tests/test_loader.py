@@ -26,6 +26,7 @@ from lstmfigs.loader import (
     load_inputs,
     load_lstm,
     load_model,
+    load_network,
     recurrent_layers,
 )
 from lstmfigs.sim import GRU, LSTM, RNN
@@ -141,12 +142,14 @@ def test_bare_keras_weights_say_what_they_assume():
                    r"activation: the file records activation=relu, not tanh")
 
 
-def rewritten_keras(tmp_path: Path, change) -> Path:
-    """keras_model.keras with its config.json changed by ``change(layer_config)``."""
-    source = zipfile.ZipFile(FILES / "keras_model.keras")
+def rewritten_keras(tmp_path: Path, change, class_name: str = "LSTM",
+                    name: str = "keras_model.keras") -> Path:
+    """A fixture .keras file with its config.json changed by ``change(layer_config)`` (the
+    config of its first layer of class ``class_name``)."""
+    source = zipfile.ZipFile(FILES / name)
     config = json.loads(source.read("config.json"))
     change(next(layer["config"] for layer in config["config"]["layers"]
-                if layer["class_name"] == "LSTM"))
+                if layer["class_name"] == class_name))
     path = tmp_path / "changed.keras"
     with zipfile.ZipFile(path, "w") as target:
         for name in source.namelist():
@@ -278,3 +281,159 @@ def test_special_files_are_refused_by_name(tmp_path):
     for name in ("p.keras", "p.weights.h5", "p.safetensors"):
         os.mkfifo(tmp_path / name)
         one_line_error(lambda name=name: recurrent_layers(tmp_path / name), r"is a FIFO")
+
+
+# ---------------------------------------------------------------- token ids, Bidirectional
+def test_keras_embedding_takes_token_ids():
+    """Embedding -> LSTM: the inputs are token ids, looked up in the file's table exactly as
+    Keras does; (T,) is one sequence, a 2-D batch has a layout."""
+    needs("h5py")
+    model, embedding = load_network(FILES / "keras_model.keras")
+    assert embedding is not None and (embedding.name, embedding.vocabulary) == ("embedding", 10)
+    assert load_model(FILES / "keras_model.keras").input_size == 4
+    ids = EXPECTED["keras/ids"]  # (B, T)
+    x = load_inputs(Inputs(ids, batch_first=True), 4, model.dtype, embedding=embedding)
+    np.testing.assert_array_equal(x, EXPECTED["keras/embedded"].transpose(1, 0, 2))
+    np.testing.assert_allclose(model.forward(x).h, EXPECTED["keras/lstm"].transpose(1, 0, 2),
+                               atol=F32)
+    one = load_inputs(ids[0], 4, embedding=embedding)  # (T,) -> (T, 1, 4)
+    np.testing.assert_array_equal(one[:, 0], EXPECTED["keras/embedded"][0])
+    np.testing.assert_array_equal(load_inputs(ids.T, 4, embedding=embedding), x)  # time-major
+    np.testing.assert_array_equal(load_inputs(ids[0].astype(float), 4, embedding=embedding),
+                                  one)  # whole numbers stored as floats are ids too
+    layer, = recurrent_layers(FILES / "keras_model.keras")
+    assert "fed by Embedding 'embedding' (10 tokens, 4 dims)" in layer.describe()
+
+
+def test_token_id_files_and_their_refusals(tmp_path):
+    needs("h5py")
+    _, embedding = load_network(FILES / "keras_model.keras")
+    ids = EXPECTED["keras/ids"]
+    np.save(tmp_path / "batch.npy", ids)
+    one_line_error(lambda: load_inputs(tmp_path / "batch.npy", 4, embedding=embedding),
+                   r"shape \(2, 8\) may be \(time, batch\) or \(batch, time\) of token ids; "
+                   r"say which with --time-major or --batch-first")
+    assert load_inputs(tmp_path / "batch.npy", 4, embedding=embedding,
+                       batch_first=True).shape == (8, 2, 4)
+    np.savetxt(tmp_path / "one.csv", ids[0], fmt="%d", header="token", comments="")
+    np.testing.assert_array_equal(load_inputs(tmp_path / "one.csv", 4, embedding=embedding)[:, 0],
+                                  EXPECTED["keras/embedded"][0])  # one id a row
+    for bad, message in [
+        (ids[0] + 0.5, r"expected token ids \(whole numbers\), got float64 values"),
+        (np.array([1, 2, 10]), r"token ids must lie in 0 \.\. 9 .*found 1 \.\. 10"),
+        (np.array([-1, 2]), r"token ids must lie in 0 \.\. 9"),
+        (np.array([np.nan, 1]), r"expected token ids \(whole numbers\)"),
+        (EXPECTED["keras/embedded"], r"expected token ids, shape \(T,\) or a batch"),
+    ]:
+        one_line_error(lambda bad=bad: load_inputs(bad, 4, embedding=embedding), message)
+
+
+def test_mask_zero_padding_is_refused_not_simulated(tmp_path):
+    """With mask_zero=True Keras skips the steps of id 0; lstmfigs does not, so it refuses
+    id 0 (by default it draws ids from 1 .. V-1)."""
+    needs("h5py")
+    path = rewritten_keras(tmp_path, lambda layer: layer.update(mask_zero=True), "Embedding")
+    _, embedding = load_network(path)
+    assert embedding is not None and embedding.mask_zero and embedding.first_id == 1
+    assert load_inputs(np.array([1, 9]), 4, embedding=embedding).shape == (2, 1, 4)
+    one_line_error(lambda: load_inputs(np.array([0, 3]), 4, embedding=embedding),
+                   r"token ids must lie in 1 \.\. 9 .*\(id 0 is padding with mask_zero=True: "
+                   r"Keras skips those steps, lstmfigs does not\)")
+    assert embedding.sample(50, 64, seed=0).min() == 1
+
+
+def test_the_embedding_must_reach_the_layer_unchanged(tmp_path):
+    """Only identities at inference (Dropout) may sit between the Embedding and the layer;
+    after any other layer the inputs are that layer's vectors, not ids."""
+    needs("h5py")
+
+    def insert(between: str):
+        source = zipfile.ZipFile(FILES / "keras_model.keras")
+        config = json.loads(source.read("config.json"))
+        layers = config["config"]["layers"]
+        index = next(i for i, layer in enumerate(layers) if layer["class_name"] == "LSTM")
+        layers.insert(index, {"class_name": between, "config": {"name": "between"}})
+        path = tmp_path / f"{between}.keras"
+        with zipfile.ZipFile(path, "w") as target:
+            for name in source.namelist():
+                target.writestr(name, json.dumps(config) if name == "config.json"
+                                else source.read(name))
+        return path
+
+    assert load_network(insert("Dropout"))[1] is not None
+    assert load_network(insert("LayerNormalization"))[1] is None
+
+
+def test_keras_bidirectional_reads_both_directions():
+    needs("h5py")
+    path = FILES / "keras_bidirectional.keras"
+    layer, = recurrent_layers(path)
+    assert (layer.name, layer.kind, layer.notes["merge_mode"]) == ("bidirectional", "LSTM",
+                                                                   "concat")
+    assert layer.options["recurrent_activation"] == "hard_sigmoid"
+    model, embedding = load_network(path)  # a functional model: Embedding -> Bidirectional
+    assert isinstance(model, LSTM) and model.bidirectional and embedding is not None
+    x = load_inputs(Inputs(EXPECTED["bidirectional/ids"], batch_first=True), 4,
+                    embedding=embedding)
+    expected = EXPECTED["bidirectional/out"].transpose(1, 0, 2)  # forward units, then backward
+    np.testing.assert_allclose(model.forward(x).output, expected, atol=F32)
+    bare = load_model(FILES / "keras_bidirectional.weights.h5",
+                      recurrent_activation="hard_sigmoid")
+    np.testing.assert_allclose(bare.forward(x).output, expected, atol=F32)
+
+
+def test_keras_bidirectional_whose_directions_differ_is_refused(tmp_path):
+    needs("h5py")
+
+    def change(config):
+        config["backward_layer"]["config"]["recurrent_activation"] = "sigmoid"
+
+    path = rewritten_keras(tmp_path, change, "Bidirectional", "keras_bidirectional.keras")
+    one_line_error(lambda: load_model(path),
+                   r"layer 'bidirectional': its forward and backward layers differ")
+
+
+def test_legacy_keras_h5_files_are_refused_with_the_conversion(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    message = one_line_error(lambda: load_model(FILES / "keras_legacy.h5"),
+                             r"a legacy Keras HDF5 model \(Keras 3\.[0-9.]+\), which lstmfigs "
+                             r"does not read; convert it once with Keras 3")
+    assert ("keras.models.load_model('keras_legacy.h5').save('keras_legacy.keras')" in message
+            and "hard_sigmoid" not in message)  # written by Keras 3: its own hard_sigmoid
+    one_line_error(lambda: load_model(FILES / "keras_legacy_weights.h5"),
+                   r"a legacy Keras HDF5 weights file .*model.load_weights")
+    with h5py.File(tmp_path / "old.h5", "w") as old:  # what Keras 2 wrote
+        old.attrs["keras_version"] = b"2.15.0"
+        old.attrs["model_config"] = json.dumps(
+            {"config": {"layers": [{"recurrent_activation": "hard_sigmoid"}]}}).encode()
+    one_line_error(lambda: load_model(tmp_path / "old.h5"),
+                   r"\(Keras 2\.15\.0\).*its hard_sigmoid is Keras 2's clip\(0\.2x \+ 0\.5, 0, 1\)")
+
+
+def test_cli_refusals_of_keras_inputs_are_one_line(tmp_path):
+    needs("h5py")
+    np.save(tmp_path / "ids.npy", EXPECTED["keras/ids"][0] + 20)
+    runner = CliRunner()
+    for args in (["--weights", str(FILES / "keras_legacy.h5")],
+                 ["--weights", str(FILES / "keras_model.keras"),
+                  "--input", str(tmp_path / "ids.npy")]):
+        result = runner.invoke(main, ["render", "gate-heatmaps", *args, "-o", str(tmp_path / "o")])
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, \
+            result.output
+        assert result.output.startswith("lstmfigs: error: ") and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_default_inputs_of_an_embedding_model_are_random_token_ids():
+    """Without inputs, a model fed by an Embedding sees seeded random token sequences as
+    long as the built-in scenario's (not one-hot vectors pushed past its embedding)."""
+    needs("h5py")
+    import lstmfigs
+
+    data = lstmfigs.data("gate-heatmaps", weights=FILES / "keras_model.keras")
+    _, embedding = load_network(FILES / "keras_model.keras")
+    assert data["x"].shape == (51, 4) and "symbol_step" not in data
+    rows = [np.flatnonzero((embedding.table == row).all(axis=1)) for row in data["x"]]
+    assert all(len(found) == 1 for found in rows)  # every step is one token's vector
+    again = lstmfigs.data("gate-heatmaps", weights=FILES / "keras_model.keras")
+    np.testing.assert_array_equal(data["x"], again["x"])

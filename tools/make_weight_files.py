@@ -15,11 +15,19 @@ Files (all small):
 * ``keras_two.keras`` and ``keras_two.weights.h5``: ``LSTM(6, activation="relu") ->
   GRU(4, recurrent_activation="hard_sigmoid") -> Dense(2)`` named so that the names sort in
   the opposite order to the layers (``zz_first``, ``aa_second``).
+* ``keras_bidirectional.keras`` and ``.weights.h5``: a functional ``Embedding(10, 4) ->
+  Bidirectional(LSTM(5, recurrent_activation="hard_sigmoid")) -> Dense(3)``.
+* ``keras_legacy.h5``: ``keras_model.keras``'s model saved in the legacy HDF5 format
+  (``model.save("m.h5")``, what Keras 2 and tf.keras wrote); ``keras_legacy_weights.h5``
+  its weights in the legacy weights-only format (Keras 2's ``save_weights("w.h5")``).
 * ``expected.npz``: the inputs and the frameworks' outputs: ``torch/x`` (T, B, 3) and
   ``torch/out``, ``torch/h_n``, ``torch/c_n``, ``torch/grad_x`` (of sum(out * torch/dh));
   ``bf16/x``, ``bf16/out``; ``keras/ids`` (B, T), ``keras/embedded`` (B, T, 4),
-  ``keras/lstm`` (B, T, 5); ``two/x`` (B, T, 3), ``two/first`` (B, T, 6), ``two/second``
-  (B, T, 4); ``versions``.
+  ``keras/lstm`` (B, T, 5), ``keras/whole`` and ``keras/via_h`` (T lags, B): Frobenius
+  norms of d h_{T-1} / d (h, c)_{T-1-k} and d h_{T-1} / d h_{T-1-k} (c held) for k = 0 ..
+  T-1, by torch's autograd through Keras' own LSTM cell; ``two/x`` (B, T, 3),
+  ``two/first`` (B, T, 6), ``two/second`` (B, T, 4); ``bidirectional/ids`` (B, T),
+  ``bidirectional/out`` (B, T, 10) (forward then backward units); ``versions``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import safetensors.torch
@@ -85,6 +94,12 @@ def keras_files(expected: dict[str, np.ndarray]) -> None:
     embedded = model.layers[0](ids)
     expected.update({"keras/ids": ids, "keras/embedded": as_numpy(embedded),
                      "keras/lstm": as_numpy(model.layers[1](embedded))})
+    expected.update(keras_gradient_norms(model.layers[1], embedded, expected["keras/lstm"]))
+    model.save(OUTPUT / "keras_legacy.h5")  # the legacy HDF5 format, with a warning
+    from keras.src.legacy.saving import legacy_h5_format
+
+    with h5py.File(OUTPUT / "keras_legacy_weights.h5", "w") as legacy:
+        legacy_h5_format.save_weights_to_hdf5_group(legacy, model)
 
     two = keras.Sequential([
         keras.Input((None, 3)),
@@ -101,6 +116,49 @@ def keras_files(expected: dict[str, np.ndarray]) -> None:
                      "two/second": as_numpy(two.layers[1](first))})
 
 
+def keras_bidirectional(expected: dict[str, np.ndarray]) -> None:
+    """Made after the other Keras files, so that their weights stay as they were."""
+    inputs = keras.Input((None,), dtype="int32")
+    vectors = keras.layers.Embedding(10, 4)(inputs)
+    both = keras.layers.Bidirectional(keras.layers.LSTM(
+        5, recurrent_activation="hard_sigmoid", return_sequences=True))(vectors)
+    bidirectional = keras.Model(inputs, keras.layers.Dense(3)(both))
+    bidirectional.save(OUTPUT / "keras_bidirectional.keras")
+    bidirectional.save_weights(OUTPUT / "keras_bidirectional.weights.h5")
+    ids = np.random.default_rng(2).integers(0, 10, (2, 8)).astype("int32")
+    expected.update({"bidirectional/ids": ids, "bidirectional/out": as_numpy(
+        bidirectional.layers[2](bidirectional.layers[1](ids)))})
+
+
+def keras_gradient_norms(layer: keras.layers.LSTM, embedded: torch.Tensor,
+                         outputs: np.ndarray) -> dict[str, np.ndarray]:
+    """What gradient-decay measures, computed by torch's autograd through Keras' LSTM cell:
+    for each sequence and lag k, the Frobenius norms of d h_{T-1} / d (h, c)_{T-1-k} and
+    of d h_{T-1} / d h_{T-1-k} with c_{T-1-k} held."""
+    cell = layer.cell
+    steps = embedded.shape[1]
+    whole = np.zeros((steps, embedded.shape[0]))
+    via_h = np.zeros_like(whole)
+    for b in range(embedded.shape[0]):
+        x = embedded[b:b + 1].detach()
+        states = [[torch.zeros(1, layer.units), torch.zeros(1, layer.units)]]
+        for t in range(steps):
+            states.append(list(cell(x[:, t], states[-1])[1]))
+        hidden = torch.cat([state[0] for state in states[1:]]).detach().numpy()
+        assert np.abs(hidden - outputs[b]).max() < 1e-6  # the cell is what the layer ran
+        for k in range(steps):
+            def run(h: torch.Tensor, c: torch.Tensor, start: int = steps - k,
+                    x: torch.Tensor = x) -> torch.Tensor:
+                for t in range(start, steps):
+                    h, c = cell(x[:, t], [h, c])[1]
+                return h
+            h0, c0 = (state.detach() for state in states[steps - k])
+            d_h, d_c = torch.autograd.functional.jacobian(run, (h0, c0))
+            whole[k, b] = float(torch.sqrt((d_h ** 2).sum() + (d_c ** 2).sum()))
+            via_h[k, b] = float(torch.sqrt((d_h ** 2).sum()))
+    return {"keras/whole": whole, "keras/via_h": via_h}
+
+
 def main() -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
@@ -109,6 +167,7 @@ def main() -> None:
                              f"({keras.backend.backend()})")}
     torch_files(expected)
     keras_files(expected)
+    keras_bidirectional(expected)
     np.savez_compressed(OUTPUT / "expected.npz", **expected)
     for path in sorted(OUTPUT.iterdir()):
         print(f"{path.name}: {path.stat().st_size} bytes")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import LstmfigsError
-from ..loader import InputsSource, WeightsSource, load_inputs, load_model
+from ..loader import Embedding, InputsSource, WeightsSource, load_inputs, load_network
 from ..sim import GRU, LSTM, RNN, tasks
 from ..sim._base import RecurrentModel
 from . import cellmeasure
@@ -150,9 +150,15 @@ def _activations(model: RecurrentModel) -> dict[str, str]:
     return {**dict.fromkeys(SIGMOID_GATES, model.recurrent_activation), "g": model.activation}
 
 
-def _default_inputs(model: RecurrentModel, scenario: Scenario) -> tuple[np.ndarray, int | None]:
+def _default_inputs(model: RecurrentModel, scenario: Scenario,
+                    embedding: Embedding | None = None) -> tuple[np.ndarray, int | None]:
     """The scenario's evaluation sequences, or remember-the-first-symbol sequences with as
-    many symbols as the user's model has inputs (minus the marker channel)."""
+    many symbols as the user's model has inputs (minus the marker channel); for a model
+    fed by an Embedding, random token ids as many and as long as the scenario's sequences."""
+    if embedding is not None:
+        steps = scenario.main_lag + 1
+        ids = embedding.sample(steps, scenario.sample_batch, scenario.sample_seed)
+        return embedding.lookup(ids), None
     if model.input_size == scenario.input_size:
         return scenario.sample()[0], 0
     if model.input_size >= 3:
@@ -191,6 +197,7 @@ def record(weights: WeightsSource | None = None, inputs: InputsSource | None = N
     scenario = run_set.scenario
     seed: int | None = None
     model: Any
+    embedding = None
     if weights is None:
         seed = run_set.representative_seed(shipped)
         model = run_set.run(shipped, seed=seed).model()
@@ -199,12 +206,13 @@ def record(weights: WeightsSource | None = None, inputs: InputsSource | None = N
                   f"lag {scenario.main_lag}, seed {seed} (the median of {len(scenario.seeds)} "
                   f"seeds' final loss), from {run_set.origin}")
     else:
-        model = load_model(weights)
+        model, embedding = load_network(weights)
         source = "weights given"
     if inputs is None:
-        x, symbol_step = _default_inputs(model, scenario)
+        x, symbol_step = _default_inputs(model, scenario, embedding)
     else:
-        x, symbol_step = load_inputs(inputs, model.input_size, model.dtype), None
+        x = load_inputs(inputs, model.input_size, model.dtype, embedding=embedding)
+        symbol_step = None
     if model.batch_first:
         model.batch_first = False  # x is time-major here, whatever the model was built with
     kind = kind_of(model)
@@ -665,11 +673,12 @@ def _user_gradient_decay(weights: WeightsSource, inputs: InputsSource | None,
                          runs: RunsSource) -> dict[str, np.ndarray]:
     """A user's model: see :func:`gradient_decay_data`."""
     run_set = resolve(runs)
-    model: Any = load_model(weights)
+    model: Any
+    model, embedding = load_network(weights)
     if inputs is None:
-        x, _ = _default_inputs(model, run_set.scenario)
+        x, _ = _default_inputs(model, run_set.scenario, embedding)
     else:
-        x = load_inputs(inputs, model.input_size, model.dtype)
+        x = load_inputs(inputs, model.input_size, model.dtype, embedding=embedding)
     model.batch_first = False  # x is time-major here, whatever the model was built with
     # The inputs in the model's own dtype, the Jacobians in float64 (no underflow).
     x = x.astype(model.dtype).astype(np.float64)
