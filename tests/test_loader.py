@@ -437,3 +437,81 @@ def test_default_inputs_of_an_embedding_model_are_random_token_ids():
     assert all(len(found) == 1 for found in rows)  # every step is one token's vector
     again = lstmfigs.data("gate-heatmaps", weights=FILES / "keras_model.keras")
     np.testing.assert_array_equal(data["x"], again["x"])
+
+
+@pytest.mark.parametrize("name,module", [("torch_model.pt", "torch"),
+                                         ("torch_model.safetensors", "safetensors")])
+def test_torch_model_renders_both_figures_from_the_cli_matching_torch(tmp_path, name, module):
+    """A module wrapping nn.LSTM(3, 5, num_layers=2, bidirectional=True, proj_size=2): the
+    figures show its last layer's forward direction, with torch's own numbers (h from
+    torch's output, the gradient norms from torch's autograd, see make_weight_files.py)."""
+    needs(module)
+    np.save(tmp_path / "x.npy", EXPECTED["torch/x"])  # (T, B, 3)
+    result = CliRunner().invoke(main, [
+        "render", "gate-heatmaps", "gradient-decay", "--weights", str(FILES / name),
+        "--input", str(tmp_path / "x.npy"), "--time-major", "--format", "png", "--data",
+        "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "out" / "gate-heatmaps.npz") as data:
+        np.testing.assert_allclose(data["h"], EXPECTED["torch/out"][:, 0, :2], atol=F32)
+        assert data["c"].shape == (7, 5)
+    with np.load(tmp_path / "out" / "gradient-decay.npz") as data:
+        np.testing.assert_allclose(data["whole"], np.median(EXPECTED["torch/whole"], axis=1),
+                                   rtol=1e-5)
+        np.testing.assert_allclose(data["via_h"], np.median(EXPECTED["torch/via_h"], axis=1),
+                                   rtol=1e-5)
+
+
+@pytest.mark.torch
+def test_live_torch_user_model_renders_from_the_cli(tmp_path):
+    """As a PyTorch user does it: a wrapper module, torch.save(state_dict), then the CLI."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(3)
+    model = torch.nn.Module()
+    model.encoder = torch.nn.LSTM(4, 6, num_layers=2, bidirectional=True, proj_size=3)
+    model.head = torch.nn.Linear(6, 2)
+    torch.save(model.state_dict(), tmp_path / "model.pt")
+    x = torch.randn(2, 9, 4)  # batch-first, as the user's data loader gives it
+    np.save(tmp_path / "x.npy", x.numpy())
+    with torch.no_grad():
+        out = model.encoder(x.transpose(0, 1))[0].numpy()  # (T, B, 2 * 3)
+    result = CliRunner().invoke(main, [
+        "render", "gate-heatmaps", "gradient-decay", "--weights", str(tmp_path / "model.pt"),
+        "--input", str(tmp_path / "x.npy"), "--batch-first", "--format", "png", "--data",
+        "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "out" / "gate-heatmaps.npz") as data:
+        np.testing.assert_allclose(data["h"], out[:, 0, :3], atol=F32)
+    with np.load(tmp_path / "out" / "gradient-decay.npz") as data:
+        assert data["whole"].shape == (9,) and np.isclose(data["whole"][0], np.sqrt(3))
+
+
+@pytest.mark.torch
+def test_live_keras_embedding_and_bidirectional_models(tmp_path):
+    """As a Keras 3 user does it (torch backend): model.save("m.keras"), then the CLI with
+    token ids; lstmfigs' h is Keras' output."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(5)
+    ids = np.random.default_rng(5).integers(0, 12, (3, 10)).astype("int32")  # (B, T)
+    np.save(tmp_path / "ids.npy", ids[0])  # one sequence (T,)
+    inputs = keras.Input((None,), dtype="int32")
+    vectors = keras.layers.Embedding(12, 3, name="tokens")(inputs)
+    lstm = keras.layers.LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True)
+    both = keras.layers.Bidirectional(keras.layers.GRU(2, return_sequences=True))
+    for name, recurrent in (("plain", lstm), ("both", both)):
+        net = keras.Model(inputs, keras.layers.Dense(2)(recurrent(vectors)))
+        net.save(tmp_path / f"{name}.keras")
+        expected = keras.ops.convert_to_numpy(recurrent(net.get_layer("tokens")(ids)))
+        model, embedding = load_network(tmp_path / f"{name}.keras")
+        x = load_inputs(Inputs(ids, batch_first=True), model.input_size, embedding=embedding)
+        np.testing.assert_allclose(model.forward(x).output, expected.transpose(1, 0, 2),
+                                   atol=F32)
+        result = CliRunner().invoke(main, [
+            "render", "gate-heatmaps", "--weights", str(tmp_path / f"{name}.keras"),
+            "--input", str(tmp_path / "ids.npy"), "--format", "png", "--data",
+            "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        with np.load(tmp_path / name / "gate-heatmaps.npz") as data:
+            forward_units = expected[0, :, :2] if name == "both" else expected[0]
+            np.testing.assert_allclose(data["h"], forward_units, atol=F32)

@@ -21,7 +21,9 @@ Files (all small):
   (``model.save("m.h5")``, what Keras 2 and tf.keras wrote); ``keras_legacy_weights.h5``
   its weights in the legacy weights-only format (Keras 2's ``save_weights("w.h5")``).
 * ``expected.npz``: the inputs and the frameworks' outputs: ``torch/x`` (T, B, 3) and
-  ``torch/out``, ``torch/h_n``, ``torch/c_n``, ``torch/grad_x`` (of sum(out * torch/dh));
+  ``torch/out``, ``torch/h_n``, ``torch/c_n``, ``torch/grad_x`` (of sum(out * torch/dh)),
+  ``torch/whole`` and ``torch/via_h`` (T lags, B: as ``keras/whole`` below, for the last
+  layer's forward direction, by autograd through torch.nn.LSTM);
   ``bf16/x``, ``bf16/out``; ``keras/ids`` (B, T), ``keras/embedded`` (B, T, 4),
   ``keras/lstm`` (B, T, 5), ``keras/whole`` and ``keras/via_h`` (T lags, B): Frobenius
   norms of d h_{T-1} / d (h, c)_{T-1-k} and d h_{T-1} / d h_{T-1-k} (c held) for k = 0 ..
@@ -130,6 +132,40 @@ def keras_bidirectional(expected: dict[str, np.ndarray]) -> None:
         bidirectional.layers[2](bidirectional.layers[1](ids)))})
 
 
+def torch_gradient_norms(expected: dict[str, np.ndarray]) -> None:
+    """What gradient-decay measures for torch_model.pt (its last layer's forward direction):
+    for each sequence of ``torch/x`` and lag k, the Frobenius norms of d h_{T-1} /
+    d (h, c)_{T-1-k} and d h_{T-1} / d h_{T-1-k}, by torch's autograd through nn.LSTM."""
+    state = torch.load(OUTPUT / "torch_model.pt", weights_only=True)
+    first = torch.nn.LSTM(3, 5, bidirectional=True, proj_size=2)
+    first.load_state_dict({key.removeprefix("lstm."): value for key, value in state.items()
+                           if key.startswith("lstm.") and "_l0" in key})
+    last = torch.nn.LSTM(4, 5, proj_size=2)  # layer 1, forward direction, as a layer 0
+    last.load_state_dict({key.removeprefix("lstm.").replace("_l1", "_l0"): value
+                          for key, value in state.items()
+                          if key.startswith("lstm.") and key.endswith("_l1")})
+    with torch.no_grad():
+        inputs = first(torch.from_numpy(expected["torch/x"]))[0]  # (T, B, 4)
+    steps, batch = inputs.shape[:2]
+    whole, via_h = np.zeros((steps, batch)), np.zeros((steps, batch))
+    for b in range(batch):
+        x = inputs[:, b:b + 1]
+        states = [(torch.zeros(1, 1, 2), torch.zeros(1, 1, 5))]
+        for t in range(steps):
+            states.append(last(x[t:t + 1], states[-1])[1])
+        assert np.abs(states[-1][0][0, 0].detach().numpy()
+                      - expected["torch/out"][-1, b, :2]).max() < 1e-6
+        for k in range(steps):
+            def run(h: torch.Tensor, c: torch.Tensor, start: int = steps - k,
+                    x: torch.Tensor = x) -> torch.Tensor:
+                return last(x[start:], (h, c))[1][0] if start < steps else h
+            h0, c0 = (value.detach() for value in states[steps - k])
+            d_h, d_c = torch.autograd.functional.jacobian(run, (h0, c0))
+            whole[k, b] = float(torch.sqrt((d_h ** 2).sum() + (d_c ** 2).sum()))
+            via_h[k, b] = float(torch.sqrt((d_h ** 2).sum()))
+    expected.update({"torch/whole": whole, "torch/via_h": via_h})
+
+
 def keras_gradient_norms(layer: keras.layers.LSTM, embedded: torch.Tensor,
                          outputs: np.ndarray) -> dict[str, np.ndarray]:
     """What gradient-decay measures, computed by torch's autograd through Keras' LSTM cell:
@@ -168,6 +204,7 @@ def main() -> None:
     torch_files(expected)
     keras_files(expected)
     keras_bidirectional(expected)
+    torch_gradient_norms(expected)
     np.savez_compressed(OUTPUT / "expected.npz", **expected)
     for path in sorted(OUTPUT.iterdir()):
         print(f"{path.name}: {path.stat().st_size} bytes")
