@@ -192,6 +192,11 @@ class Embedding:
             raise LstmfigsError(f"{where}: token ids must lie in {self.first_id} .. "
                                 f"{self.vocabulary - 1} for {self.describe()}; found "
                                 f"{values.min():g} .. {values.max():g}{padding}")
+        size = values.size * self.table.shape[1] * self.table.dtype.itemsize
+        if size > safeio.MAX_ARRAY_BYTES:
+            raise LstmfigsError(f"{where}: {values.size} token ids would make "
+                                f"{size / 2**20:g} MiB of vectors, more than the "
+                                f"{safeio.MAX_ARRAY_BYTES / 2**20:g} MiB allowed")
         return np.asarray(self.table[values.astype(np.int64)])
 
     def sample(self, steps: int, batch: int, seed: int) -> np.ndarray:
@@ -291,6 +296,10 @@ class RecurrentLayer:
         RecurrentModel
             The :mod:`lstmfigs.sim` model of class ``kind`` with this layer's weights.
         """
+        if "masked_by" in self.notes:
+            raise LstmfigsError(f"a mask from {self.notes['masked_by']} may reach layer "
+                                f"'{self.name}': Keras skips masked steps, which lstmfigs "
+                                "does not simulate")
         options = dict(self.options)
         for key, value in settings.items():
             if value is None:
@@ -594,6 +603,12 @@ def _keras_layer(name: str, group: dict[str, np.ndarray], config: dict[str, Any]
         if isinstance(value, dict):  # a serialised function object
             value = value.get("config", {}).get("name", value.get("class_name"))
         options[key] = value
+    policy = config.get("dtype")
+    if isinstance(policy, dict):
+        policy = policy.get("config", {}).get("name")
+    if policy not in (None, "float32", "float64"):
+        raise LstmfigsError(f"{label}: dtype policy {policy} is not supported (lstmfigs "
+                            "computes in float32 or float64, as the weights are stored)")
     if config.get("units") not in (None, hidden):
         raise LstmfigsError(f"{label}: config says {config.get('units')} units, "
                             f"weights hold {hidden}")
@@ -676,9 +691,13 @@ def _keras_file_layers(arrays: dict[str, np.ndarray], config: dict[str, Any] | N
                                  layer_config, class_name, where)
         else:
             continue
-        source = _keras_source(entries, index, sequential)
+        chain = _keras_upstream(entries, index, sequential)
+        source = _keras_source(entries, chain)
         if source is not None:
             layer.embedding = _keras_embedding(entries[source], arrays, folder_of[source], where)
+        mask = _keras_mask(entries, chain, source)
+        if mask is not None:
+            layer.notes["masked_by"] = mask
         layers.append(layer)
     return layers
 
@@ -697,29 +716,48 @@ KERAS_IDENTITIES = ("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDro
                     "AlphaDropout")
 
 
-def _keras_source(entries: list[dict[str, Any]], index: int, sequential: bool) -> int | None:
-    """The index of the ``Embedding`` whose vectors reach layer ``index`` unchanged (through
-    identities at inference only), or None.  A Sequential model's layers follow each other;
-    a functional model's first inbound argument names the layer feeding it."""
+def _keras_upstream(entries: list[dict[str, Any]], index: int,
+                    sequential: bool) -> list[int]:
+    """The layers feeding layer ``index``, nearest first, along its first input: a
+    Sequential model's layers follow each other; a functional model's first inbound
+    argument names the layer feeding it."""
     by_name = {entry["config"].get("name"): position for position, entry in enumerate(entries)}
-    seen = set()
-    while index not in seen:
-        seen.add(index)
+    chain: list[int] = []
+    while True:
         if sequential:
             index -= 1
-            if index < 0:
-                return None
         else:
             try:
                 history = entries[index]["inbound_nodes"][0]["args"][0]["config"]["keras_history"]
                 index = by_name[history[0]]
             except (KeyError, IndexError, TypeError):
-                return None
+                return chain
+        if index < 0 or index in chain:
+            return chain
+        chain.append(index)
+
+
+def _keras_source(entries: list[dict[str, Any]], chain: list[int]) -> int | None:
+    """The ``Embedding`` in ``chain`` whose vectors reach its end unchanged (through
+    identities at inference only), or None."""
+    for index in chain:
         class_name = entries[index].get("class_name")
         if class_name == "Embedding":
             return index
         if class_name not in KERAS_IDENTITIES:
             return None
+    return None
+
+
+def _keras_mask(entries: list[dict[str, Any]], chain: list[int], source: int | None) -> str | None:
+    """A layer upstream that makes a mask (``Masking``, an ``Embedding`` with ``mask_zero``
+    other than the one feeding ids, whose id 0 is refused instead), or None."""
+    for index in chain:
+        entry = entries[index]
+        if entry.get("class_name") == "Masking" or (
+                index != source and entry.get("class_name") == "Embedding"
+                and entry["config"].get("mask_zero")):
+            return f"{entry.get('class_name')} '{entry['config'].get('name')}'"
     return None
 
 

@@ -515,3 +515,36 @@ def test_live_keras_embedding_and_bidirectional_models(tmp_path):
         with np.load(tmp_path / name / "gate-heatmaps.npz") as data:
             forward_units = expected[0, :, :2] if name == "both" else expected[0]
             np.testing.assert_allclose(data["h"], forward_units, atol=F32)
+
+
+def test_masks_and_mixed_precision_are_refused_by_name(tmp_path):
+    """What Keras computes differently from the stored weights' plain recurrence: masked
+    steps (a Masking layer upstream) and a low-precision dtype policy."""
+    needs("h5py")
+    source = zipfile.ZipFile(FILES / "keras_model.keras")
+    config = json.loads(source.read("config.json"))
+    layers = config["config"]["layers"]
+    index = next(i for i, layer in enumerate(layers) if layer["class_name"] == "LSTM")
+    layers.insert(index, {"class_name": "Masking", "config": {"name": "pad", "mask_value": 0.0}})
+    path = tmp_path / "masked.keras"
+    with zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, json.dumps(config) if name == "config.json"
+                            else source.read(name))
+    layer, = recurrent_layers(path)  # still listed, with why it cannot be built
+    assert "cannot be built: a mask from Masking 'pad' may reach layer 'lstm'" in layer.describe()
+    one_line_error(lambda: load_model(path),
+                   r"a mask from Masking 'pad' may reach layer 'lstm': Keras skips masked "
+                   r"steps, which lstmfigs does not simulate")
+    policy = {"module": "keras", "class_name": "DTypePolicy",
+              "config": {"name": "mixed_float16"}}
+    path = rewritten_keras(tmp_path, lambda layer: layer.update(dtype=policy))
+    one_line_error(lambda: load_model(path), r"dtype policy mixed_float16 is not supported")
+
+
+def test_token_ids_are_bounded_before_they_are_looked_up(monkeypatch):
+    needs("h5py")
+    _, embedding = load_network(FILES / "keras_model.keras")
+    monkeypatch.setattr("lstmfigs.safeio.MAX_ARRAY_BYTES", 1000)
+    one_line_error(lambda: load_inputs(np.zeros(100, int), 4, embedding=embedding),
+                   r"100 token ids would make .* MiB of vectors, more than the")
