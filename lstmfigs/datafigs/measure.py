@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import LstmfigsError
-from ..loader import Embedding, InputsSource, WeightsSource, load_inputs, load_network
+from ..loader import (
+    Embedding,
+    InputsSource,
+    WeightsSource,
+    load_inputs,
+    load_model,
+    load_network,
+)
 from ..sim import GRU, LSTM, RNN, tasks
 from ..sim._base import RecurrentModel
 from . import cellmeasure

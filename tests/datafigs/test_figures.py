@@ -317,7 +317,8 @@ def test_figures_and_summaries_use_the_numbers_they_are_given(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("computed numbers instead of drawing the ones given")
 
-    for name in ("record", "resolve", "load_network", "load_inputs", "_gradient_decay"):
+    for name in ("record", "resolve", "load_model", "load_network", "load_inputs",
+                 "_gradient_decay"):
         monkeypatch.setattr(measure, name, refuse)
     monkeypatch.setattr(runs.RunSet, "run", refuse)
     for name in DATA_FIGURES:
