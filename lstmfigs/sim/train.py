@@ -278,7 +278,8 @@ def fit(model: Any, task: Any, *, steps: int = 300, batch_size: int = 32, lr: fl
     for step in range(1, steps + 1):
         x, y = task.sample(batch_size, rng=batch_rng)
         x = x.astype(model.dtype, copy=False)
-        masks_seed = int(dropout_rng.integers(2**63)) if model.dropout else None
+        # Models without dropout between layers (cell definitions) have no such attribute.
+        masks_seed = int(dropout_rng.integers(2**63)) if getattr(model, "dropout", 0) else None
         trace, output = _forward(model, x, masks_seed)
         hidden = output if sequence else output[-1]
         loss, d_outputs, _ = _objective(task, readout(hidden), y)
