@@ -309,8 +309,8 @@ _COMPLETIONS = {"highlight": _complete_steps}
 @click.option("--recurrent-activation", default=None, metavar="NAME",
               help="Data figures: the recurrent activation of bare Keras weights (no config).")
 @click.option("--batch-first/--time-major", "batch_first", default=None,
-              help="Data figures: the layout of a 3-D --input: (batch, time, features) or "
-                   "(time, batch, features).")
+              help="Data figures: the layout of a 3-D --input, (batch, time, features) or "
+                   "(time, batch, features), or of a 2-D batch of token ids.")
 @click.option("--data", "write_data", is_flag=True, default=False,
               help="Data figures: also write the numbers behind the figure.")
 @click.option("--data-format", type=click.Choice(["npz", "csv"]), default="npz", show_default=True,

@@ -98,7 +98,8 @@ OPTIONS: dict[str, Option] = {option.name: option for option in (
     Option("weights", "data", "Data figures: model weights (.npz, .safetensors, .pt/.pth, "
            ".keras, .weights.h5; see 'lstmfigs inspect').", None, is_path=True),
     Option("inputs", "data", "Data figures: input sequence (.npy or .csv; a 3-D array needs "
-           "--time-major or --batch-first).", None, flag="--input", is_path=True),
+           "--time-major or --batch-first); token ids (T,) for a model starting with a Keras "
+           "Embedding.", None, flag="--input", is_path=True),
     Option("runs", "data", "Data figures: the trained runs to draw from: 'shipped' (default), "
            "a name given to 'lstmfigs train --name', or a file or folder written by "
            "'lstmfigs train -o'.", None, metavar="SOURCE"),

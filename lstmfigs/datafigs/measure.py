@@ -141,7 +141,8 @@ def describe(model: RecurrentModel) -> str:
         "tanh",
         "sigmoid",
     ):
-        text += f", {model.activation}/{model.recurrent_activation}"
+        # Spelt with spaces: the Computer Modern text font draws '_' as a dot accent.
+        text += f", {model.activation}/{model.recurrent_activation}".replace("_", " ")
     if model.num_layers > 1 or model.bidirectional:
         text += ", last layer" + (", forward direction" if model.bidirectional else "")
     return text
