@@ -100,7 +100,10 @@ def _heatmap(fig: Figure, ax: Any, data: Data, row: tuple[str, str, str, str, fl
     signed = scale != "gate"
     image = plot_unit_heatmap(data[f"cell/{name}"], ax=ax, signed=signed, limit=limit,
                               theme=theme)
-    if short:
+    if np.shape(data[f"cell/{name}"])[-1] == 1:  # a scalar per step (a head's gate)
+        ax.set_yticks([0])
+        ax.set_yticklabels(["0"])
+    elif short:
         few_ticks(ax.yaxis, 1)  # a short panel: the first and the last unit only
     if colorbar:
         ticks = symmetric_ticks(limit) if signed else [0.0, 0.5, 1.0]
@@ -155,8 +158,11 @@ def gate_heatmaps(data: Data, *, theme: Theme | None, fig: Figure | None) -> Fig
         axes[last, column].set_xlabel(STEP_LABEL)
         axes[last, column].tick_params(labelbottom=True)
     handles, labels = ([marker], ["symbol shown"]) if marker is not None else ([], [])
+    caption = str(data["cell_title"])
+    if "skipped" in data:  # matrix-valued quantities have no unit-by-step heatmap
+        caption += "; not shown (a matrix per step): " + ", ".join(map(str, data["skipped"]))
     fig.legend(handles, labels, loc="outside lower center", handlelength=1.5,
-               title=wrap_words(str(data["cell_title"]), wide))
+               title=wrap_words(caption, wide))
     return finish_figure(fig)
 
 

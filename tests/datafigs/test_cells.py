@@ -353,3 +353,28 @@ def test_a_cell_whose_training_diverges_is_one_line_and_caches_nothing(tiny_runs
     with np.errstate(all="ignore"), pytest.raises(LstmfigsError, match="diverged"):
         lstmfigs.data("learning-curves", cell=exploding, runs=tiny_runs, train=True)
     assert not list(empty_cache.glob("jobs/cell-exploding-*"))
+
+
+def test_matrix_states_are_named_as_not_shown_and_scalars_get_one_row():
+    """A one-head mLSTM: its matrix memory C has no unit-by-step heatmap (the caption says
+    so) and its scalar gates are one row with a single tick."""
+    import matplotlib.pyplot as plt
+
+    import lstmfigs
+    from lstmfigs.cells import Cell
+
+    cell = Cell.from_equations(
+        ["q = W_q @ x", "k = W_k @ x", "v = W_v @ x", "f = sigmoid(w_f @ x + b_f)",
+         "C = f * C_prev + outer(v, k)", "n = f * n_prev + k",
+         "h = (C @ q) / maximum(abs(n @ q), 1)"],
+        name="mlstm1", states=["C", "n", "h"], output="h", shapes={"C": ["H", "H"]},
+        parameters={"W_q": ["H", "I"], "W_k": ["H", "I"], "W_v": ["H", "I"],
+                    "w_f": ["I"], "b_f": []})
+    fig = lstmfigs.figure("gate-heatmaps", cell=cell)
+    try:
+        caption = fig.legends[0].get_title().get_text()
+        assert "not shown (a matrix per step): C" in caption.replace("\n", " ")
+        gate = next(ax for ax in fig.axes if ax.get_title(loc="left") == "gate $f_t$")
+        assert list(gate.get_yticks()) == [0]
+    finally:
+        plt.close(fig)
