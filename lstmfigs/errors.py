@@ -85,6 +85,12 @@ class DefinitionError(LstmfigsError):
     ...``)."""
 
 
+class LayoutError(LstmfigsError):
+    """A figure that cannot be laid out cleanly: text overlapping text, a node or a wire,
+    something clipped, a wire not running from port to port, or a width below the
+    diagram's legible minimum.  The message names the elements at fault."""
+
+
 class SpecError(LstmfigsError):
     """A diagram spec that cannot be loaded, validated or laid out.
 

@@ -536,8 +536,8 @@ def _diagram_slide(prs: Any, scene: Scene, highlight: str | None) -> None:
     background.fore_color.rgb = RGBColor.from_string(scene.background)
     writer = _SlideWriter(slide, scene, highlight)
     spec = scene.layout.spec
-    for region in spec.regions:
-        writer.region(region.bounds, region.id)
+    for region in scene.layout.regions:
+        writer.region(region.bounds, region.region.id)
     for node_geom, steps in scene.nodes:
         writer.node(node_geom, steps)
     for index, (wire_geom, steps) in enumerate(scene.wires):

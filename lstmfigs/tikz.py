@@ -228,8 +228,9 @@ class _Writer:
             self.emit(f"\\fill[background] {_xy(lower)} rectangle {_xy(upper)};")
         if spec.regions:
             self.emit("% Regions (the cell body).")
-        for region in spec.regions:
-            x, y, w, h = region.bounds
+        for region_geom in scene.layout.regions:
+            region = region_geom.region
+            x, y, w, h = region_geom.bounds
             self.emit(f"\\draw[region, rounded corners={_n(min(w, h) * 0.06 * scene.scale)}in] "
                       f"{_xy((x, y))} rectangle {_xy((x + w, y + h))}; % {region.id}")
         self.emit("% Nodes, named by their spec id.")

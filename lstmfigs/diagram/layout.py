@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SpecError
+from ..errors import LayoutError, SpecError
 from .spec import (
     SIDES,
     DiagramSpec,
@@ -319,20 +319,34 @@ def text_items(spec: DiagramSpec) -> list[TextItem]:
             continue
         if node.kind == "terminal":
             ha, va, (dx, dy) = _SIDE_ALIGN[node.label_side]
-            items.append(TextItem(node.label, node.at, ha, va, "terminal",
+            items.append(TextItem(node.label, _at(node), ha, va, "terminal",
                                   (dx * TERMINAL_GAP, dy * TERMINAL_GAP), node.id, node.steps))
         elif node.kind in ("gate", "op", "block"):
-            items.append(TextItem(node.label, node.at, "center", "center", "node",
+            items.append(TextItem(node.label, _at(node), "center", "center", "node",
                                   owner=node.id, steps=node.steps))
     for index, label in enumerate(spec.labels):
         items.append(TextItem(label.text, label.at, label.ha, label.va, "label",
                               owner=label.id or f"labels[{index}]", steps=label.steps))
     for region in spec.regions:
         if region.label:
-            x, y, _, h = region.bounds
+            x, y, _, h = _bounds(region)
             items.append(TextItem(region.label, (x, y + h), "left", "top", "region",
                                   (0.06, -0.04), region.id, region.steps))
     return items
+
+
+def _at(node: Node) -> Point:
+    """A placed node's centre (every node of a spec :func:`layout` draws is placed)."""
+    if node.at is None:
+        raise SpecError(f"node '{node.id}' has no position; arrange the spec first")
+    return node.at
+
+
+def _bounds(region: Region) -> tuple[float, float, float, float]:
+    """A placed region's (x, y, width, height)."""
+    if region.bounds is None:
+        raise SpecError(f"region '{region.id}' has no bounds; arrange the spec first")
+    return region.bounds
 
 
 def _text_box(item: TextItem, size: tuple[float, float]) -> tuple[float, float, float, float]:
@@ -387,10 +401,31 @@ def _width(extents: list[_Extent], scale: float) -> float:
 
 # -- geometry ----------------------------------------------------------------------------------
 
+def node_size(node: Node, label_size_units: tuple[float, float] | None,
+              em: float = 0.0) -> tuple[float, float]:
+    """A node's (width, height) in diagram units, grown to fit its label.
+
+    Parameters
+    ----------
+    node : Node
+        The node; its ``size`` (or its kind's default) is the minimum.
+    label_size_units : (float, float) or None
+        Its label's measured size in diagram units (None: no label).
+    em : float
+        The font size in diagram units.
+
+    Returns
+    -------
+    (float, float)
+    """
+    geometry = _node_geometry(node, label_size_units, em)
+    return (geometry.width, geometry.height)
+
+
 def _node_geometry(node: Node, label_size_units: tuple[float, float] | None,
                    em: float = 0.0) -> NodeGeometry:
     """A node's box, grown to fit its label (``label_size_units``); ``em`` is the font size
-    in diagram units."""
+    in diagram units.  A node without ``at`` (not yet placed) sits at the origin."""
     width, height = node.size or DEFAULT_SIZES[node.kind]
     shape = {"gate": "box", "op": "circle", "block": "block"}.get(node.kind, "point")
     if label_size_units is not None and node.kind in ("gate", "op", "block"):
@@ -400,15 +435,19 @@ def _node_geometry(node: Node, label_size_units: tuple[float, float] | None,
         # A long pointwise label (tanh) gets a pill, not a huge circle.  Compared with the
         # font size, not only the ink height: a flat glyph (Computer Modern's x) is one
         # symbol and keeps its circle.
-        if node.kind == "op" and text_w > 1.4 * max(text_h, 0.7 * em):
+        wide = text_w > 1.4 * max(text_h, 0.7 * em)
+        if node.kind == "op" and (node.shape == "stadium" or (wide and not node.shape)):
             shape = "stadium"
             height = max(height, need_h)
             width = max(width, need_w + height * 0.3)
-        elif node.kind == "op":
+        elif node.kind == "op" or node.shape == "circle":
+            shape = "circle"
             width = height = max(width, height, need_h, text_w + 2 * pad)
         else:
             width, height = max(width, need_w), max(height, need_h)
-    return NodeGeometry(node, node.at, width, height, shape)
+    if node.shape and node.kind in ("gate", "op", "block"):
+        shape = node.shape
+    return NodeGeometry(node, node.at or (0.0, 0.0), width, height, shape)
 
 
 def _route(start: Point, start_side: str, end: Point, end_side: str,
@@ -529,6 +568,10 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
     em = metrics.em
     if pad is None:
         pad = em / 3
+    from .arrange import arrange, needs_arrangement  # arrange builds on this module
+
+    if needs_arrangement(spec):
+        spec = arrange(spec, measure, metrics)
     texts = [_sized(item, measure(item.text, item.kind)) for item in text_items(spec)]
 
     def extents(geoms: dict[str, NodeGeometry], axis: int) -> list[_Extent]:
@@ -537,7 +580,7 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
             b = geom.bounds
             found.append(_Extent(b[axis], b[axis + 2]))
         for region in spec.regions:
-            x, y, w, h = region.bounds
+            x, y, w, h = _bounds(region)
             found.append(_Extent((x, y)[axis], (x + w, y + h)[axis]))
         for wire in spec.wires:
             for point in wire.via:
@@ -562,6 +605,9 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
             scale = min(scale, _fit_scale(y_extents, height - 2 * pad))
         if spec.max_unit:
             scale = min(scale, spec.max_unit * em)
+        if spec.min_unit and scale < spec.min_unit * em * (1 - 1e-9):
+            raise _too_narrow(spec, extents(geoms, 0), extents(geoms, 1), width, height,
+                              pad, em)
         geoms = {}
         for node in spec.nodes:
             size = None
@@ -581,10 +627,25 @@ def layout(spec: DiagramSpec, measure: Measure, width: float, height: float | No
 
     wires = [_wire_geometry(index, wire, geoms, scale, metrics)
              for index, wire in enumerate(spec.wires)]
-    regions = tuple(RegionGeometry(r, r.bounds, min(r.bounds[2], r.bounds[3]) * REGION_ROUNDING)
+    regions = tuple(RegionGeometry(r, _bounds(r), min(_bounds(r)[2:]) * REGION_ROUNDING)
                     for r in spec.regions)
     return DiagramLayout(spec, scale, geoms, tuple(wires), _branch_dots(geoms, wires),
                          tuple(texts), xlim, ylim, metrics, regions)
+
+
+def _too_narrow(spec: DiagramSpec, x_extents: list[_Extent], y_extents: list[_Extent],
+                width: float, height: float | None, pad: float, em: float) -> LayoutError:
+    """The error for a page smaller than an arranged diagram's legible minimum."""
+    smallest = spec.min_unit * em
+    need_w = _width(x_extents, smallest) + 2 * pad
+    need_h = _width(y_extents, smallest) + 2 * pad
+    if need_w > width * (1 + 1e-9):
+        return LayoutError(f"'{spec.name}' needs a width of at least {need_w:.2f} in at this "
+                           f"theme's {em * 72:g} pt text; it has {width:.2f} in (choose a "
+                           "larger --width or a theme with a wider page)")
+    return LayoutError(f"'{spec.name}' needs a height of at least {need_h:.2f} in at this "
+                       f"theme's {em * 72:g} pt text; it has {height or 0:.2f} in (leave out "
+                       "the legend or the equations, or choose a taller page)")
 
 
 def _sized(item: TextItem, size: tuple[float, float]) -> TextItem:

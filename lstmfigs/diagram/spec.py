@@ -49,6 +49,8 @@ PORT_ALIASES: dict[str, dict[str, str]] = {
     "block": {"in": "w", "out": "e"},
 }
 LABEL_SIDES = ("left", "right", "above", "below")
+#: Outlines a node may ask for instead of its kind's (``Node.shape``).
+NODE_SHAPES = ("box", "circle", "stadium")
 LEGEND_KINDS = ("layer", "operation", "transfer", "concatenate", "copy")
 H_ALIGN = ("left", "center", "right")
 V_ALIGN = ("top", "center", "bottom", "baseline")
@@ -81,20 +83,24 @@ class Port:
 class Node:
     """A node with named ports ``n``, ``s``, ``e``, ``w`` (and ``in``/``out`` aliases).
 
-    ``size`` is the minimum (width, height) in diagram units; the renderer grows a node
-    so that its label fits at the theme's font size.  A terminal's ``label`` is drawn on
-    its ``label_side``; other nodes draw their label inside.
+    ``at`` is the node's centre in diagram units; None places it automatically
+    (:mod:`lstmfigs.diagram.arrange`), and a given ``at`` pins it there.  ``size`` is the
+    minimum (width, height) in diagram units; the renderer grows a node so that its label
+    fits at the theme's font size.  A terminal's ``label`` is drawn on its ``label_side``;
+    other nodes draw their label inside.  ``shape`` overrides the outline its kind and
+    label would give (a long ``÷`` label that should stay a circle); empty: by kind.
     """
 
     id: str
     kind: str
-    at: tuple[float, float]
+    at: tuple[float, float] | None = None
     label: str = ""
     role: str = "operation"
     size: tuple[float, float] | None = None
     label_side: str = "left"
     steps: tuple[str, ...] = ()
     ports: tuple[Port, ...] = ()
+    shape: str = ""
 
     def port_names(self) -> list[str]:
         """Every name a wire may use for a port of this node."""
@@ -105,9 +111,11 @@ class Node:
 class Wire:
     """A signal from one port to another, routed orthogonally.
 
-    ``source``/``target`` are ``"node.port"`` (``from``/``to`` in TOML).  ``via`` lists
-    waypoints the route must pass through.  ``arrow`` defaults to an arrowhead at the target
-    unless the target is a dot or concatenation point (signals merge there, they do not end).
+    ``source``/``target`` are ``"node.port"`` (``from``/``to`` in TOML), or a bare
+    ``"node"``: the router then chooses the side facing the wire.  ``via`` lists waypoints
+    the route must pass through.  ``arrow`` defaults to an arrowhead at the target unless
+    the target is a dot or concatenation point (signals merge there, they do not end).
+    ``label`` (mathtext) is drawn beside the wire, where the layout finds room.
     """
 
     source: str
@@ -117,6 +125,7 @@ class Wire:
     arrow: bool | None = None
     id: str = ""
     steps: tuple[str, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,10 +143,11 @@ class Label:
 
 @dataclass(frozen=True)
 class Region:
-    """A rounded rectangle behind the nodes (the cell body): ``bounds`` = (x, y, w, h)."""
+    """A rounded rectangle behind the nodes (the cell body): ``bounds`` = (x, y, w, h);
+    None: around every node that is not a terminal."""
 
     id: str
-    bounds: tuple[float, float, float, float]
+    bounds: tuple[float, float, float, float] | None = None
     label: str = ""
     steps: tuple[str, ...] = ()
 
@@ -183,6 +193,13 @@ class DiagramSpec:
     #: narrower theme (a 3.5 in column) draws it this wide instead: a figure spanning
     #: both columns rather than one whose labels collide.
     min_width: float = 0.0
+    #: The smallest a diagram unit may be drawn, in multiples of the theme's font size
+    #: (0: no limit).  An automatically arranged diagram is clean at this scale and every
+    #: larger one; a narrower width is a :class:`~lstmfigs.errors.LayoutError`.
+    min_unit: float = 0.0
+    #: The spec's own roles and the built-in role each takes its look from, in order:
+    #: ``(("normalizer_state", "cell_state"),)``.
+    roles: tuple[tuple[str, str], ...] = ()
 
     # -- lookups ---------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -249,6 +266,8 @@ class DiagramSpec:
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal spec."""
         plain: dict[str, Any] = _to_plain(self)
+        if self.roles:
+            plain["roles"] = dict(self.roles)
         if self.cell:  # explicit, even when empty: absent, they would come from the cell
             plain["steps"] = list(self.steps)
             plain["equations"] = _to_plain(self.equations)
@@ -263,11 +282,13 @@ _TOML_NAMES = {"source": "from", "target": "to"}  # Python field -> TOML key
 class _Reader:
     """Reads one mapping, checking keys and types and recording the field path."""
 
-    def __init__(self, data: Any, path: str):
+    def __init__(self, data: Any, path: str, roles: tuple[str, ...] = ALL_ROLES):
         if not isinstance(data, Mapping):
             raise SpecError(f"expected a table, got {_type_name(data)}", path=path or "spec")
         self.data = data
         self.path = path
+        #: The roles elements may name: the built-in ones and the spec's own.
+        self.roles = roles
 
     def _at(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -359,7 +380,8 @@ class _Reader:
             raise SpecError(f"expected an array of tables ([[{key}]]), got {_type_name(value)}",
                             path=self._at(key))
         self._check_length(key, value)
-        return [_Reader(item, f"{self._at(key)}[{i}]") for i, item in enumerate(value)]
+        return [_Reader(item, f"{self._at(key)}[{i}]", self.roles)
+                for i, item in enumerate(value)]
 
     def _check_length(self, key: str, value: list[Any]) -> None:
         if len(value) > MAX_ITEMS:
@@ -369,8 +391,10 @@ class _Reader:
     # -- element builders ---------------------------------------------------------
     def build_spec(self) -> DiagramSpec:
         self.check_keys(["name", "title", "description", "cell", "steps", "max_unit",
-                         "min_width", "nodes", "wires", "labels", "regions", "legend",
-                         "equations"])
+                         "min_unit", "min_width", "roles", "nodes", "wires", "labels",
+                         "regions", "legend", "equations"])
+        roles = self.build_roles()
+        self.roles = ALL_ROLES + tuple(name for name, _ in roles)
         min_width = self.number("min_width", 0.0, positive=True)
         if min_width > MAX_WIDTH_INCHES:
             raise SpecError(f"{min_width:g} in is wider than any figure "
@@ -381,7 +405,9 @@ class _Reader:
             steps, equations = self.from_cell(cell, steps, equations)
         return DiagramSpec(
             max_unit=self.number("max_unit", 0.0, positive=True),
+            min_unit=self.number("min_unit", 0.0, positive=True),
             min_width=min_width,
+            roles=roles,
             name=self.identifier("name"),
             title=self.string("title", ""),
             description=self.string("description", ""),
@@ -395,6 +421,28 @@ class _Reader:
             legend=tuple(r.build_legend() for r in self.tables("legend")),
             equations=tuple(r.build_equation() for r in equations),
         )
+
+    def build_roles(self) -> tuple[tuple[str, str], ...]:
+        """The spec's own roles (``[roles] name = "base role"``), checked."""
+        value = self.data.get("roles", {})
+        if not isinstance(value, Mapping):
+            raise SpecError(f"expected a table of role = base role, got {_type_name(value)}",
+                            path=self._at("roles"))
+        if len(value) > MAX_ITEMS:
+            raise SpecError(f"{len(value)} roles; a spec declares at most {MAX_ITEMS}",
+                            path=self._at("roles"))
+        reader = _Reader(value, self._at("roles"))
+        roles = []
+        for name in value:
+            name = str(name)
+            if not _is_identifier(name) or "-" in name:
+                raise SpecError(f"'{name}' is not a valid role name (letters, digits and '_', "
+                                "starting with a letter)", path=reader._at(name))
+            if name in ALL_ROLES:
+                raise SpecError(f"'{name}' is already a built-in role; declare only new ones",
+                                path=reader._at(name))
+            roles.append((name, reader.string(name, choices=ALL_ROLES)))
+        return tuple(roles)
 
     def from_cell(self, name: str, steps: tuple[str, ...], equations: list[_Reader],
                   ) -> tuple[tuple[str, ...], list[_Reader]]:
@@ -419,7 +467,7 @@ class _Reader:
 
     def build_node(self) -> Node:
         self.check_keys(["id", "kind", "at", "label", "role", "size", "label_side", "steps",
-                         "ports"])
+                         "ports", "shape"])
         kind = self.string("kind", choices=NODE_KINDS)
         ports = tuple(r.build_port() for r in self.tables("ports"))
         if ports and kind != "block":
@@ -428,13 +476,14 @@ class _Reader:
         return Node(
             id=self.identifier("id"),
             kind=kind,
-            at=self.numbers("at", 2),
+            at=self.numbers("at", 2) if "at" in self.data else None,
             label=self.string("label", "", mathtext=True),
-            role=self.string("role", "operation", choices=ALL_ROLES),
+            role=self.string("role", "operation", choices=self.roles),
             size=self.numbers("size", 2, default=(), positive=True) or None,
             label_side=self.string("label_side", "left", choices=LABEL_SIDES),
             steps=self.strings("steps"),
             ports=ports,
+            shape=self.string("shape", "", choices=("",) + NODE_SHAPES),
         )
 
     def build_port(self) -> Port:
@@ -449,15 +498,16 @@ class _Reader:
                     at=self.number("at", 0.0))
 
     def build_wire(self) -> Wire:
-        self.check_keys(["from", "to", "role", "via", "arrow", "id", "steps"])
+        self.check_keys(["from", "to", "role", "via", "arrow", "id", "steps", "label"])
         return Wire(
             source=self.string("from"),
             target=self.string("to"),
-            role=self.string("role", "hidden_state", choices=ALL_ROLES),
+            role=self.string("role", "hidden_state", choices=self.roles),
             via=self.points("via"),
             arrow=self.boolean("arrow", None),
             id=self.identifier("id", ""),
             steps=self.strings("steps"),
+            label=self.string("label", "", mathtext=True),
         )
 
     def build_label(self) -> Label:
@@ -465,7 +515,7 @@ class _Reader:
         return Label(
             text=self.string("text", mathtext=True),
             at=self.numbers("at", 2),
-            role=self.string("role", "", choices=("",) + ALL_ROLES),
+            role=self.string("role", "", choices=("",) + self.roles),
             ha=self.string("ha", "center", choices=H_ALIGN),
             va=self.string("va", "center", choices=V_ALIGN),
             id=self.identifier("id", ""),
@@ -474,8 +524,8 @@ class _Reader:
 
     def build_region(self) -> Region:
         self.check_keys(["id", "bounds", "label", "steps"])
-        bounds = self.numbers("bounds", 4)
-        if bounds[2] <= 0 or bounds[3] <= 0:
+        bounds = self.numbers("bounds", 4) if "bounds" in self.data else None
+        if bounds is not None and (bounds[2] <= 0 or bounds[3] <= 0):
             raise SpecError("width and height must be positive", path=self._at("bounds"))
         return Region(id=self.identifier("id"), bounds=bounds,
                       label=self.string("label", "", mathtext=True), steps=self.strings("steps"))
@@ -775,12 +825,11 @@ def _check_spec(spec: DiagramSpec) -> None:
         for end, ref in (("from", wire.source), ("to", wire.target)):
             path = f"wires[{index}].{end}"
             node_id, port = parse_port(ref)
-            if not port:
-                raise SpecError(f"'{ref}' must name a port as NODE.PORT (for example "
-                                f"'{node_id}.out')", path=path)
             if node_id not in nodes:
                 raise SpecError(f"no node named '{node_id}'{did_you_mean(node_id, nodes)}",
                                 path=path)
+            if not port:
+                continue  # the router chooses the side
             try:
                 resolve_port(nodes[node_id], port)
             except SpecError as exc:
@@ -790,6 +839,7 @@ def _check_spec(spec: DiagramSpec) -> None:
                             path=f"wires[{index}]")
 
     _check_plumbing_cycles(spec, nodes)
+    _check_roles(spec, groups)
 
     known_steps = set(spec.steps)
     for group, items in groups + (("equations", spec.equations),):
@@ -801,12 +851,32 @@ def _check_spec(spec: DiagramSpec) -> None:
                                     path=f"{group}[{index}].steps")
 
 
+def _check_roles(spec: DiagramSpec, groups: tuple[tuple[str, tuple[Any, ...]], ...]) -> None:
+    """Every role an element names is built in or one of the spec's own (a spec built in
+    Python bypasses the reader, which checks them one by one)."""
+    known = set(ALL_ROLES)
+    for index, (name, base) in enumerate(spec.roles):
+        if name in known or base not in ALL_ROLES:
+            raise SpecError(f"role '{name}' must be new and derive from a built-in role "
+                            f"(got base '{base}')", path=f"roles[{index}]")
+        known.add(name)
+    for group, items in groups:
+        for index, item in enumerate(items):
+            role = getattr(item, "role", "")
+            if role and role not in known:
+                raise SpecError(f"unknown role '{role}'{did_you_mean(role, known)}",
+                                path=f"{group}[{index}].role")
+
+
 def _check_ports(node: Node, path: str) -> None:
     """A block's named ports are unique and lie on its sides."""
     if not node.ports:
         return
     if node.size is None:
         raise SpecError("a block with named ports needs a size", path=f"{path}.size")
+    if node.at is None:
+        raise SpecError("a block with named ports needs a position (at): its ports are "
+                        "placed along its sides in diagram units", path=f"{path}.at")
     names: set[str] = set()
     for index, port in enumerate(node.ports):
         where = f"{path}.ports[{index}]"
@@ -896,7 +966,7 @@ def replace_spec(spec: DiagramSpec, **changes: Any) -> DiagramSpec:
 
 __all__ = [
     "DiagramSpec", "Node", "Port", "Wire", "Label", "Region", "LegendEntry", "Equation",
-    "NODE_KINDS", "SIDES", "validate", "check_mathtext", "parse_port", "resolve_port",
-    "port_side",
+    "NODE_KINDS", "NODE_SHAPES", "SIDES", "validate", "check_mathtext", "parse_port",
+    "resolve_port", "port_side",
     "replace_spec",
 ]
