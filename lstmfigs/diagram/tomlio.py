@@ -55,6 +55,13 @@ def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
         message = str(exc).split(" (at line")[0]
         raise SpecError(f"invalid TOML: {message}", source=source, line=line) from None
     _check_data_depth(data, source)
+    if "states" in data and isinstance(data.get("equations"), list) \
+            and all(isinstance(e, str) for e in data["equations"]):
+        # A cell definition: its diagram is generated from its equations.
+        from ..cells import Cell
+        from .cellgraph import cell_spec
+
+        return cell_spec(Cell.from_toml(text, origin=source))
     try:
         return DiagramSpec.from_dict(data)
     except SpecError as exc:

@@ -1,0 +1,444 @@
+"""A cell definition as a diagram: its equations become nodes and wires, without coordinates.
+
+:func:`cell_spec` reads a :class:`~lstmfigs.cells.Cell` and writes the spec of its diagram in
+Olah's notation; :mod:`lstmfigs.diagram.arrange` then places and routes it at the theme's
+text size.  How an equation becomes elements:
+
+- A *layer* (a box) is an affine map of signals through weight matrices (``W @ [h_prev, x]
+  + b``), with the activation around it as its label (σ, tanh, exp; ``linear`` when there
+  is none).  Signals a weight matrix multiplies enter it from the input bus: two or more
+  (``h_prev`` and ``x``) through one concatenation point shared by every layer that sees
+  the same ones.  Any other signal in the layer's argument (a peephole's ``c_prev``, a
+  GRU's reset gate) enters it directly.
+- Everything else is *pointwise*: a product, sum, difference or quotient of signals is a
+  circle (``×``, ``+``, ``−``, ``÷``; chains of ``+`` or ``×`` are one circle); a function
+  of a signal is a circle or pill with the function's name; a constant or a parameter
+  combined with one signal folds into a one-input operation (``1−``, ``×8``, ``−β``).
+- Inputs enter from below, each state's previous value from the left; each state leaves to
+  the right, and the output also upward.
+- Wires leaving a layer are labelled with its quantity (``f_t``); each element carries the
+  highlight steps (:func:`lstmfigs.cells.steps.derive_steps`) that compute it.
+
+Roles come from names where a name is conventional (``f`` is a forget gate, ``c`` the cell
+state) and otherwise from what a quantity is: the output state is the hidden state, the
+first other state the cell state, further states get roles of their own (``n_state``, drawn
+like the cell state's with the theme's derived look); sigmoid layers take the gate roles in
+turn, other layers the candidate's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..cells.definition import PREV, Cell
+from ..cells.equations import BEFORE, FUNCTION_NAMES, NOW, base_symbol, panel, typeset, with_time
+from ..cells.steps import derive_steps
+from ..cells.syntax import BinOp, Call, Concat, Expr, Name, Neg, walk
+from .spec import DiagramSpec, Equation, LegendEntry, Node, Region, Wire, validate
+
+#: Conventional names and the roles they take (when the quantity is a layer's output).
+NAME_ROLES = {"f": "forget_gate", "i": "input_gate", "o": "output_gate", "r": "reset_gate",
+              "z": "update_gate", "g": "candidate"}
+#: The roles sigmoid layers without a conventional name take, in turn.
+GATE_ROLES = ("forget_gate", "input_gate", "output_gate")
+#: Labels of pointwise operations.
+OPERATOR_LABELS = {"*": r"$\times$", "+": "$+$", "-": "$-$", "/": r"$\div$", "@": r"$\cdot$"}
+FUNCTION_LABELS = {**{name: f"${text}$" for name, text in FUNCTION_NAMES.items()},
+                   "sqrt": r"$\sqrt{\cdot}$", "abs": r"$|\cdot|$", "outer": r"$\otimes$"}
+#: How an operation is named in element ids (``c_mul1``).
+OPERATOR_WORDS = {"*": "mul", "+": "add", "-": "sub", "/": "div", "@": "dot", "**": "pow"}
+LEGEND = (("layer", "Neural network layer"), ("operation", "Pointwise operation"),
+          ("transfer", "Vector transfer"), ("concatenate", "Concatenate"), ("copy", "Copy"))
+
+
+@dataclass
+class _Element:
+    """A node being built: what it is and which equations own it."""
+
+    node: Node
+    owners: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Link:
+    """A wire being built, with the equations that own it (lit when one of them is)."""
+
+    source: str
+    target: str
+    role: str
+    owners: set[str]
+    label: str = ""
+
+
+class _Builder:
+    """Translates a cell's equations into elements, one equation at a time."""
+
+    def __init__(self, cell: Cell):
+        self.cell = cell
+        self.elements: dict[str, _Element] = {}
+        self.links: list[_Link] = []
+        #: Signal name (``x``, ``c_prev``, ``f``) -> the id of the node whose output it is.
+        self.source: dict[str, str] = {}
+        #: Node id -> the role of what leaves it.
+        self.out_role: dict[str, str] = {}
+        self.roles = self._roles()
+        self.concats: dict[tuple[str, ...], str] = {}
+        self.counts: dict[str, int] = {}
+
+    # -- roles ---------------------------------------------------------------------------
+    def _roles(self) -> dict[str, str]:
+        cell = self.cell
+        roles = {name: "input" for name in cell.inputs}
+        # A state computed by a layer (FGR's gates, carried to the next step) is a gate.
+        others = [s for s in cell.states
+                  if s != cell.output and not _is_layer(cell, cell.equation(s).expr)]
+        roles[cell.output] = "hidden_state"
+        for index, state in enumerate(others):
+            roles[state] = "cell_state" if index == 0 else own_role(state)
+        free_gates = [r for r in GATE_ROLES]
+        for name in cell.quantities:
+            if name in roles:
+                continue
+            expr = cell.equation(name).expr
+            if not _is_layer(cell, expr):
+                continue
+            activation = expr.func if isinstance(expr, Call) else None
+            if name in NAME_ROLES:
+                roles[name] = NAME_ROLES[name]
+            elif activation in ("sigmoid", "hard_sigmoid") and free_gates:
+                roles[name] = free_gates.pop(0)
+            else:
+                roles[name] = "candidate"
+            if roles[name] in free_gates:
+                free_gates.remove(roles[name])
+        return roles
+
+    def role_of(self, name: str) -> str:
+        """The role of signal ``name`` (``c_prev`` is ``c``'s)."""
+        base = name[:-len(PREV)] if name.endswith(PREV) else name
+        return self.roles.get(base, self.out_role.get(self.source.get(name, ""), "operation"))
+
+    # -- elements ------------------------------------------------------------------------
+    def add(self, node: Node, owner: str | None) -> str:
+        element = self.elements.setdefault(node.id, _Element(node))
+        if owner is not None:
+            element.owners.add(owner)
+        return node.id
+
+    def fresh(self, stem: str) -> str:
+        """A new id ``stem``, ``stem2``, ... not yet used."""
+        count = self.counts.get(stem, 0)
+        while True:
+            count += 1
+            candidate = stem if count == 1 else f"{stem}{count}"
+            if candidate not in self.elements and candidate not in self.cell.shapes:
+                self.counts[stem] = count
+                return candidate
+
+    def link(self, signal_node: str, target: str, owners: set[str], role: str,
+             label: str = "") -> None:
+        self.links.append(_Link(signal_node, target, role, set(owners), label))
+
+    # -- terminals -----------------------------------------------------------------------
+    def terminals(self) -> None:
+        cell = self.cell
+        used = {name for eq in cell.equations for name in _names(eq.expr)}
+        for name in cell.inputs:
+            self.add(Node(id=name, kind="terminal", label=f"${symbol(cell, name)}$",
+                          role=self.roles[name], label_side="below"), None)
+            self.source[name] = name
+            self.out_role[name] = self.roles[name]
+        for state in cell.states:
+            previous = state + PREV
+            if previous in used:
+                self.add(Node(id=previous, kind="terminal", label=f"${symbol(cell, previous)}$",
+                              role=self.roles[state], label_side="left"), None)
+                self.source[previous] = previous
+                self.out_role[previous] = self.roles[state]
+
+    def outputs(self) -> None:
+        cell = self.cell
+        for state in cell.states:
+            ends = [(f"{state}_next", "right")]
+            if state == cell.output:
+                ends.append((f"{state}_up", "above"))
+            for node_id, side in ends:
+                self.add(Node(id=node_id, kind="terminal", label=f"${symbol(cell, state)}$",
+                              role=self.roles[state], label_side=side), state)
+                self.link(self.source[state], node_id, {state}, self.roles[state])
+
+    # -- equations -----------------------------------------------------------------------
+    def equation(self, target: str) -> None:
+        expr = self.cell.equation(target).expr
+        if isinstance(expr, Name):  # an alias (JANET's h = c): the same signal
+            self.source[target] = self.source[expr.name]
+            return
+        node_id = self.build(expr, target, top=True)
+        self.source[target] = node_id
+        self.out_role[node_id] = self.role_of(target) if target in self.roles \
+            else self.out_role.get(node_id, "operation")
+
+    def build(self, expr: Expr, target: str, top: bool = False) -> str:
+        """The node computing ``expr`` (part of ``target``'s equation); its inputs wired."""
+        cell = self.cell
+        if isinstance(expr, Name):
+            return self.source[expr.name]
+        if _is_layer(cell, expr):
+            return self.layer(expr, target, top)
+        if isinstance(expr, Concat):
+            return self.concat(tuple(n for n in _names(expr) if not cell.is_parameter(n)),
+                               target)
+        operands: list[Expr]
+        if isinstance(expr, Neg):
+            label, word, operands = "$-$", "neg", [expr.operand]
+        elif isinstance(expr, Call):
+            label, word, operands = FUNCTION_LABELS[expr.func], expr.func, list(expr.args)
+        else:
+            assert isinstance(expr, BinOp)
+            folded = self.folded(expr)
+            if folded is not None:
+                label, operand = folded
+                word, operands = OPERATOR_WORDS[expr.op], [operand]
+            else:
+                label, word = OPERATOR_LABELS[expr.op], OPERATOR_WORDS[expr.op]
+                operands = list(_chain(expr)) if expr.op in "+*" else [expr.left, expr.right]
+        node_id = target if top and target not in self.elements else self.fresh(
+            f"{target}_{word}")
+        inputs = [self.build(operand, target) for operand in operands]
+        role = _result_role([self.out_role.get(i, "operation") for i in inputs],
+                            [self._is_state_signal(i) for i in inputs])
+        self.add(Node(id=node_id, kind="op", label=label, role="operation"), target)
+        self.out_role[node_id] = self.roles.get(target, role) if top else role
+        for source in inputs:
+            self.link(source, node_id, {target}, self.out_role.get(source, "operation"))
+        return node_id
+
+    def folded(self, expr: BinOp) -> tuple[str, Expr] | None:
+        """A constant or parameter combined with one signal: (label, the signal's expr)."""
+        cell = self.cell
+        left_const = not _signals(cell, expr.left)
+        right_const = not _signals(cell, expr.right)
+        if expr.op == "**":
+            return rf"$(\cdot)^{{{typeset(cell, expr.right)}}}$", expr.left
+        if left_const and not right_const:
+            text = typeset(cell, expr.left)
+            symbol_ = {"*": r"\times", "+": "+", "-": "-", "/": "/", "@": r"\,"}[expr.op]
+            return f"${text}{symbol_}$" if expr.op != "*" else rf"${text}\,\times$", expr.right
+        if right_const and not left_const:
+            text = typeset(cell, expr.right)
+            symbol_ = {"*": r"\times ", "+": "+", "-": "-", "/": "/", "@": r"\,"}[expr.op]
+            return f"${symbol_}{text}$", expr.left
+        return None
+
+    def layer(self, expr: Expr, target: str, top: bool) -> str:
+        cell = self.cell
+        activation = expr.func if isinstance(expr, Call) else None
+        argument = expr.args[0] if isinstance(expr, Call) else expr
+        label = f"${FUNCTION_NAMES[activation]}$" if activation else r"$\mathrm{linear}$"
+        node_id = target if top else self.fresh(f"{target}_layer")
+        role = self.roles.get(target, "candidate") if top else "candidate"
+        self.add(Node(id=node_id, kind="gate", label=label, role=role), target)
+        self.out_role[node_id] = role
+        multiplied = _multiplied(cell, argument)
+        side = [n for n in _names(argument)
+                if not cell.is_parameter(n) and n not in multiplied]
+        if len(multiplied) > 1:
+            bus = self.concat(multiplied, target)
+            self.link(bus, node_id, {target}, "input")
+        for name in multiplied if len(multiplied) == 1 else ():
+            self.link(self.source[name], node_id, {target}, self.role_of(name))
+        for name in side:
+            self.link(self.source[name], node_id, {target}, self.role_of(name))
+        return node_id
+
+    def concat(self, names: tuple[str, ...], owner: str) -> str:
+        """The concatenation point of ``names`` (one per set of names, shared)."""
+        order = {n: k for k, n in enumerate(self._signal_order())}
+        key = tuple(sorted(dict.fromkeys(names), key=lambda n: order.get(n, len(order))))
+        if key not in self.concats:
+            node_id = self.fresh("concat")
+            self.concats[key] = node_id
+            self.add(Node(id=node_id, kind="concat", role="input"), None)
+            self.out_role[node_id] = "input"
+            for name in key:
+                self.link(self.source[name], node_id, set(), self.role_of(name))
+        node_id = self.concats[key]
+        self.elements[node_id].owners.add(owner)
+        for link in self.links:
+            if link.target == node_id:
+                link.owners.add(owner)
+        return node_id
+
+    def _signal_order(self) -> list[str]:
+        cell = self.cell
+        return [s + PREV for s in cell.states] + list(cell.inputs) + list(cell.quantities)
+
+    def _is_state_signal(self, node_id: str) -> bool:
+        cell = self.cell
+        return any(self.source.get(s + PREV) == node_id or self.source.get(s) == node_id
+                   for s in cell.states)
+
+
+def own_role(state: str) -> str:
+    """The role of a further state ``state`` (a normaliser ``n``): ``n_state``."""
+    return f"{state}_state"
+
+
+def symbol(cell: Cell, name: str) -> str:
+    """``name`` typeset with its time index (``C_{t-1}``, ``x_t``)."""
+    if name.endswith(PREV):
+        return with_time(base_symbol(cell, name[:-len(PREV)]), BEFORE)
+    return with_time(base_symbol(cell, name), NOW)
+
+
+def _names(expr: Expr) -> list[str]:
+    return list(dict.fromkeys(e.name for e in walk(expr) if isinstance(e, Name)))
+
+
+def _signals(cell: Cell, expr: Expr) -> list[str]:
+    return [n for n in _names(expr) if not cell.is_parameter(n)]
+
+
+def _chain(expr: BinOp) -> Iterator[Expr]:
+    """The operands of a chain of the same associative operation: a + b + c."""
+    for side in (expr.left, expr.right):
+        if isinstance(side, BinOp) and side.op == expr.op:
+            yield from _chain(side)
+        else:
+            yield side
+
+
+def _matmuls(expr: Expr) -> Iterator[BinOp]:
+    for item in walk(expr):
+        if isinstance(item, BinOp) and item.op == "@":
+            yield item
+
+
+def _multiplied(cell: Cell, expr: Expr) -> tuple[str, ...]:
+    """The signals a weight matrix multiplies in ``expr``, in order."""
+    found: list[str] = []
+    for product in _matmuls(expr):
+        if not _signals(cell, product.left):
+            found += _signals(cell, product.right)
+    return tuple(dict.fromkeys(found))
+
+
+def _is_layer(cell: Cell, expr: Expr) -> bool:
+    """An affine map through a weight matrix, bare or inside one activation."""
+    if isinstance(expr, Call) and len(expr.args) == 1 and expr.func in FUNCTION_NAMES:
+        expr = expr.args[0]
+    if isinstance(expr, BinOp) and expr.op == "@":
+        return not _signals(cell, expr.left)
+    if isinstance(expr, BinOp) and expr.op in "+-":
+        return any(not _signals(cell, product.left) for product in _direct_matmuls(expr))
+    return False
+
+
+def _direct_matmuls(expr: BinOp) -> Iterator[BinOp]:
+    """The weight products among the terms of a sum: ``W @ x`` in ``W @ x + b``."""
+    for term in _chain(expr) if expr.op == "+" else (expr.left, expr.right):
+        if isinstance(term, BinOp) and term.op == "@":
+            yield term
+        elif isinstance(term, BinOp) and term.op in "+-":
+            yield from _direct_matmuls(term)
+
+
+def _result_role(roles: list[str], states: list[bool]) -> str:
+    """What an operation's result looks like: the state it updates (``f * c_prev`` is on
+    the cell state's rail), else its last operand (``i * g`` is the candidate's)."""
+    for role, is_state in zip(roles, states, strict=True):
+        if is_state:
+            return role
+    return roles[-1] if roles else "operation"
+
+
+def cell_spec(cell: Cell, *, name: str = "", title: str = "") -> DiagramSpec:
+    """The diagram of ``cell`` in Olah's notation, without coordinates.
+
+    Parameters
+    ----------
+    cell : Cell
+        The definition.
+    name : str, optional
+        The spec's name; by default ``CELL-cell``.
+    title : str, optional
+        The spec's title; by default the definition's.
+
+    Returns
+    -------
+    DiagramSpec
+        Nodes, wires, labels, the cell body, the legend, the equations panel and the
+        highlight steps: everything but positions, which
+        :func:`lstmfigs.diagram.arrange.arrange` adds at the theme's text size.
+    """
+    builder = _Builder(cell)
+    builder.terminals()
+    for index in cell.order:
+        builder.equation(cell.equations[index].target)
+    builder.outputs()
+
+    steps = derive_steps(cell)
+    produced = {step.name: set(step.produced) for step in steps}
+    lit_names = {step.name: set(step.lit) for step in steps}
+
+    def lit(owners: set[str]) -> tuple[str, ...]:
+        return tuple(s.name for s in steps if owners & produced[s.name])
+
+    nodes = []
+    for element in builder.elements.values():
+        node = element.node
+        if node.kind == "terminal" and node.id in builder.source.values() \
+                and not element.owners:
+            signal = node.id
+            node_steps = tuple(s.name for s in steps if signal in lit_names[s.name])
+        else:
+            node_steps = lit(element.owners)
+        nodes.append(_with_steps(node, node_steps))
+    wires = []
+    labelled: set[str] = set()
+    # The node computing each named quantity: wires leaving it carry the quantity's name.
+    named = {node_id: q for q, node_id in builder.source.items() if q in cell.quantities
+             and builder.elements[node_id].node.kind in ("gate", "op")}
+    for link in builder.links:
+        label = ""
+        source = builder.elements[link.source].node
+        quantity = named.get(link.source, "")
+        if quantity and quantity not in cell.states and link.source not in labelled:
+            label = f"${symbol(cell, quantity)}$"
+            labelled.add(link.source)
+        # A wire is lit with what it feeds and with what computes it (a gate's output).
+        owners = link.owners or builder.elements[link.target].owners
+        if source.kind == "gate":
+            owners = owners | builder.elements[link.source].owners
+        wires.append(Wire(source=link.source, target=link.target, role=link.role,
+                          steps=lit(owners), label=label))
+    fan_out = any(sum(w.source == n.id for w in wires) > 1 for n in nodes)
+    has_concat = any(n.kind == "concat" for n in nodes)
+    legend = tuple(LegendEntry(kind, text) for kind, text in LEGEND
+                   if (kind != "concatenate" or has_concat) and (kind != "copy" or fan_out))
+    roles = tuple((own_role(s), "cell_state") for s in cell.states
+                  if builder.roles[s] == own_role(s))
+    spec = DiagramSpec(
+        name=name or f"{cell.name}-cell", title=title or cell.title,
+        cell=cell.name if _is_builtin(cell) else "", nodes=tuple(nodes), wires=tuple(wires),
+        regions=(Region(id="cell"),), legend=legend,
+        equations=tuple(Equation(text, tuple(steps_)) for text, steps_ in panel(cell)),
+        steps=tuple(step.name for step in steps), roles=roles)
+    return validate(spec)
+
+
+def _is_builtin(cell: Cell) -> bool:
+    """Whether ``cell`` is the built-in definition of its name (a spec may name those)."""
+    from .. import cells
+
+    return cell.name in cells.names() and cells.builtin(cell.name).source == cell.source
+
+
+def _with_steps(node: Node, steps: tuple[str, ...]) -> Node:
+    from dataclasses import replace
+
+    return replace(node, steps=steps)
+
+
+__all__ = ["cell_spec", "own_role"]
