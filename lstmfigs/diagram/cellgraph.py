@@ -35,6 +35,7 @@ from ..cells.definition import PREV, Cell
 from ..cells.equations import BEFORE, FUNCTION_NAMES, NOW, base_symbol, panel, typeset, with_time
 from ..cells.steps import derive_steps
 from ..cells.syntax import BinOp, Call, Concat, Expr, Name, Neg, walk
+from ..errors import DefinitionError
 from .spec import DiagramSpec, Equation, LegendEntry, Node, Region, Wire, validate
 
 #: Conventional names and the roles they take (when the quantity is a layer's output).
@@ -194,8 +195,25 @@ class _Builder:
             label, word, operands = "$-$", "neg", [expr.operand]
         elif isinstance(expr, Call):
             label, word, operands = FUNCTION_LABELS[expr.func], expr.func, list(expr.args)
+            constants = [a for a in operands if not _signals(cell, a)]
+            if constants:  # maximum(n, 1): the constant is part of the operation
+                label = "$" + FUNCTION_NAMES.get(expr.func, expr.func) + "(" + ", ".join(
+                    typeset(cell, a) if a in constants else r"\cdot" for a in operands) + ")$"
+                operands = [a for a in operands if a not in constants]
+        elif not isinstance(expr, BinOp):
+            raise DefinitionError(f"cell '{cell.name}': {target}'s equation has a constant "
+                                  "term that no signal flows through; it cannot be drawn")
+        elif expr.op in "+*" and any(not _signals(cell, a) for a in _chain(expr)) \
+                and sum(bool(_signals(cell, a)) for a in _chain(expr)) > 1:
+            # 8 * a * h_prev: the product of the signals, then the constant factor.
+            factors = list(_chain(expr))
+            constant = _rebuild(expr.op, [a for a in factors if not _signals(cell, a)])
+            inner = self.build(_rebuild(expr.op, [a for a in factors if _signals(cell, a)]),
+                               target)
+            text = typeset(cell, constant)
+            label = rf"${text}\,\times$" if expr.op == "*" else f"$+{text}$"
+            return self.operation(label, OPERATOR_WORDS[expr.op], [inner], target, top)
         else:
-            assert isinstance(expr, BinOp)
             folded = self.folded(expr)
             if folded is not None:
                 label, operand = folded
@@ -203,9 +221,14 @@ class _Builder:
             else:
                 label, word = OPERATOR_LABELS[expr.op], OPERATOR_WORDS[expr.op]
                 operands = list(_chain(expr)) if expr.op in "+*" else [expr.left, expr.right]
+        return self.operation(label, word, [self.build(operand, target) for operand in operands],
+                              target, top)
+
+    def operation(self, label: str, word: str, inputs: list[str], target: str,
+                  top: bool) -> str:
+        """A pointwise operation on the outputs of ``inputs``, wired; its id."""
         node_id = target if top and target not in self.elements else self.fresh(
             f"{target}_{word}")
-        inputs = [self.build(operand, target) for operand in operands]
         role = _result_role([self.out_role.get(i, "operation") for i in inputs],
                             [self._is_state_signal(i) for i in inputs])
         self.add(Node(id=node_id, kind="op", label=label, role="operation"), target)
@@ -307,6 +330,14 @@ def _chain(expr: BinOp) -> Iterator[Expr]:
             yield from _chain(side)
         else:
             yield side
+
+
+def _rebuild(op: str, operands: list[Expr]) -> Expr:
+    """``operands`` joined by ``op`` (left to right), as the parser would build them."""
+    joined = operands[0]
+    for operand in operands[1:]:
+        joined = BinOp(op, joined, operand, operand.where)
+    return joined
 
 
 def _matmuls(expr: Expr) -> Iterator[BinOp]:
