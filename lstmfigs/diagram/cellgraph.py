@@ -442,8 +442,11 @@ def cell_spec(cell: Cell, *, name: str = "", title: str = "") -> DiagramSpec:
         owners = link.owners or builder.elements[link.target].owners
         if source.kind == "gate":
             owners = owners | builder.elements[link.source].owners
+        # Ids that survive arrangement (which adds ports to the ends a wire id is made of).
+        wire_id = f"{link.source}-{link.target}"
+        wire_id += str(sum(w.id.startswith(wire_id) for w in wires) or "")
         wires.append(Wire(source=link.source, target=link.target, role=link.role,
-                          steps=lit(owners), label=label))
+                          steps=lit(owners), label=label, id=wire_id))
     fan_out = any(sum(w.source == n.id for w in wires) > 1 for n in nodes)
     has_concat = any(n.kind == "concat" for n in nodes)
     legend = tuple(LegendEntry(kind, text) for kind, text in LEGEND
