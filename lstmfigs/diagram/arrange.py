@@ -31,9 +31,9 @@ from .layout import TERMINAL_GAP, Measure, Metrics, node_size
 from .spec import DiagramSpec, Region, parse_port, validate
 
 #: One diagram unit at the natural scale, in multiples of the theme's font size.
-UNIT_EM = 3.0
+UNIT_EM = 1.8
 #: The largest a unit is drawn when the page is wider than the diagram needs.
-MAX_UNIT_EM = 4.0
+MAX_UNIT_EM = 3.0
 #: Room between a generated region's edge and the nodes inside it, in units.
 REGION_MARGIN = 0.45
 
