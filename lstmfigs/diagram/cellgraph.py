@@ -41,6 +41,8 @@ from .spec import DiagramSpec, Equation, LegendEntry, Node, Region, Wire, valida
 #: Conventional names and the roles they take (when the quantity is a layer's output).
 NAME_ROLES = {"f": "forget_gate", "i": "input_gate", "o": "output_gate", "r": "reset_gate",
               "z": "update_gate", "g": "candidate"}
+#: Roles of carried states (a layer computing one is drawn with the layer look).
+STATE_ROLES = ("cell_state", "hidden_state")
 #: The roles sigmoid layers without a conventional name take, in turn.
 GATE_ROLES = ("forget_gate", "input_gate", "output_gate")
 #: Labels of pointwise operations.
@@ -261,7 +263,10 @@ class _Builder:
         label = f"${FUNCTION_NAMES[activation]}$" if activation else r"$\mathrm{linear}$"
         node_id = target if top else self.fresh(f"{target}_layer")
         role = self.roles.get(target, "candidate") if top else "candidate"
-        self.add(Node(id=node_id, kind="gate", label=label, role=role), target)
+        # A layer computing a state (the RNN's h) looks like a layer; its output wire
+        # carries the state's look.
+        look = "candidate" if target in cell.states and role in STATE_ROLES else role
+        self.add(Node(id=node_id, kind="gate", label=label, role=look), target)
         self.out_role[node_id] = role
         multiplied = _multiplied(cell, argument)
         side = [n for n in _names(argument)
@@ -448,9 +453,10 @@ def cell_spec(cell: Cell, *, name: str = "", title: str = "") -> DiagramSpec:
         wires.append(Wire(source=link.source, target=link.target, role=link.role,
                           steps=lit(owners), label=label, id=wire_id))
     fan_out = any(sum(w.source == n.id for w in wires) > 1 for n in nodes)
-    has_concat = any(n.kind == "concat" for n in nodes)
-    legend = tuple(LegendEntry(kind, text) for kind, text in LEGEND
-                   if (kind != "concatenate" or has_concat) and (kind != "copy" or fan_out))
+    shown = {"layer": any(n.kind == "gate" for n in nodes),
+             "operation": any(n.kind == "op" for n in nodes), "transfer": True,
+             "concatenate": any(n.kind == "concat" for n in nodes), "copy": fan_out}
+    legend = tuple(LegendEntry(kind, text) for kind, text in LEGEND if shown[kind])
     roles = tuple((own_role(s), "cell_state") for s in cell.states
                   if builder.roles[s] == own_role(s))
     spec = DiagramSpec(
