@@ -1,17 +1,903 @@
-"""Placement (a stand-in until the placer lands: nodes in a row, in spec order)."""
+"""Placement: every node of a spec gets a position, in the notation of Olah's essay.
+
+"Understanding LSTM Networks" (Olah 2015) draws a cell the same way every time, and readers
+know it: each carried state is a horizontal *rail* through the cell (the cell state on top,
+further states such as a normaliser below it, the hidden state leaving at the bottom right
+and also upwards); ``[h_{t-1}, x_t]`` enters bottom left through a concatenation and runs
+along an *input bus*; the layers (sigma, tanh, exp boxes) stand in a row above the bus, in
+the order their results are used; the pointwise operations sit on or near the rail they
+update, in dependency order from left to right.
+
+:func:`place` produces that picture for any spec, from a cell definition
+(:mod:`lstmfigs.diagram.cellgraph`) or written by hand, in four steps:
+
+1. **Roles of the graph.**  A *rail* is a path from a state's terminal on the left to one
+   on the right through pointwise nodes only (a state whose previous value is used
+   pointwise in its own update: the LSTM's C, the GRU's h).  A *bus* is a concatenation, or
+   an input terminal, feeding the row of layers.  A pointwise node fed from a rail *hangs*
+   below it (``tanh(C_t)``); the others *stand* on the layers below them.
+2. **Columns**, left to right: the pointwise nodes are visited in dependency order (rails
+   first); each one stacks on top of the layer or node that feeds it from below (its
+   *partner*: the forget gate under the forget product), and the layers that feed it from
+   the side get their own column just before it.  Narrow columns hold the copy dots and
+   the concatenation.
+3. **Rows**, bottom to top: the buses, the layers, the standing nodes by height, the
+   hanging nodes, the rails.  Column widths and row heights come from the nodes' sizes
+   (already grown to fit the theme's text) and leave room for the wires' labels.
+4. **Pins and terminals.**  Nodes with ``at`` keep it exactly; the computed coordinates are
+   mapped piecewise-linearly through the pins, so that everything else sits around them.
+   Terminals go to the border their label faces.  Where one port feeds several wires along
+   a rail, the bus, or a gate's riser, copy dots (``<source>-split<k>``) are inserted and
+   the wires rewritten through them; a wire keeps its index (its label's measured size is
+   keyed by it), the new segments are appended.
+
+Everything is deterministic: ties are broken by the order of the spec's nodes and wires.
+"""
 
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
-from .spec import DiagramSpec
+from .spec import DiagramSpec, Node, Wire, parse_port
+
+Size = tuple[float, float]
+
+#: Free space between two columns of nodes, in diagram units.
+COLUMN_GAP = 0.6
+#: Free space between a wire and a node beside it.
+WIRE_GAP = 0.45
+#: Least distance between neighbouring columns (room for a wire's turn and arrowhead).
+MIN_PITCH = 0.9
+#: Nodes closer than this in height count as side by side when columns are packed.
+ROW_CLEARANCE = 0.3
+#: Free space on each side of a column that holds only a copy dot.
+DOT_GAP = 0.45
+#: Free space between a concatenation point and the column after it.
+CONCAT_GAP = 0.8
+#: Free space between the input bus and the bottom of the layers.
+BUS_GAP = 1.15
+#: Distance between two input buses (when a cell has several).
+BUS_SPACING = 0.7
+#: Free space between rows of nodes above the layers.
+ROW_GAP = 0.75
+#: Free space between two rails.
+RAIL_GAP = 0.85
+#: Room a wire label needs beside its wire, besides its own width.
+LABEL_MARGIN = 0.3
+#: Free space between a wire label and anything else.
+LABEL_GAP = 0.15
+#: How far above its source a wire's label may sit.
+LABEL_REACH = 1.0
+#: How far a terminal sits outside the nodes' box (the cell body's margin plus a stub).
+TERMINAL_OFFSET = 1.0
+#: Least distance between two terminals on the same border, besides their labels.
+TERMINAL_SPACING = 0.35
+#: Least free distance between a riser's copy dot and the nodes above and below it.
+RISER_CLEARANCE = 0.3
+
+_GATE_KINDS = ("gate", "block")
+_POINTWISE_KINDS = ("op", "dot")
 
 
-def place(spec: DiagramSpec, sizes: Mapping[str, tuple[float, float]],
-          texts: Mapping[str, tuple[float, float]]) -> DiagramSpec:
-    """Every node without ``at`` in a row; every node sized to ``sizes``."""
-    nodes = tuple(replace(node, at=node.at if node.at is not None else (2.0 * index, 0.0),
-                          size=sizes[node.id] if node.kind != "block" else node.size)
-                  for index, node in enumerate(spec.nodes))
-    return replace(spec, nodes=nodes)
+@dataclass
+class _Column:
+    """One column: its nodes bottom to top, or a narrow slot for a dot or concatenation."""
+
+    nodes: list[str] = field(default_factory=list)
+    slot: str = ""  # "", "dot", "concat"
+    x: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Extent:
+    """Something in a column at heights ``bottom``..``top``, ``half`` wide each side of the
+    column's centre; ``reach``: how far it keeps everything else (0: by kind)."""
+
+    bottom: float
+    top: float
+    half: float
+    kind: str  # "node", "wire", "label"
+    reach: float = 0.0
+
+
+_FAR = 1e6
+
+
+def _required(left: list[_Extent], right: list[_Extent]) -> float:
+    """The least distance between the centres of two columns, ``left`` before ``right``."""
+    need = 0.0
+    for a in left:
+        for b in right:
+            if a.top + ROW_CLEARANCE <= b.bottom or b.top + ROW_CLEARANCE <= a.bottom:
+                continue
+            if a.reach or b.reach:
+                gap = max(a.reach, b.reach)
+            elif "label" in (a.kind, b.kind):
+                gap = LABEL_GAP
+            elif a.kind == b.kind == "node":
+                gap = COLUMN_GAP
+            else:
+                gap = WIRE_GAP
+            need = max(need, a.half + gap + b.half)
+    return need
+
+
+@dataclass
+class _Split:
+    """Copy dots to insert on the wires leaving ``source`` (a ``node.port`` reference)."""
+
+    source: str
+    #: (wire index, where its dot goes) in order along the chain.
+    stops: list[tuple[int, tuple[float, float]]]
+    #: The wire that continues past the last dot (the rail or the bus end), or -1.
+    through: int = -1
+
+
+class _Graph:
+    """The spec's nodes and wires as a graph of node ids, in the spec's order."""
+
+    def __init__(self, spec: DiagramSpec):
+        self.spec = spec
+        self.nodes = {node.id: node for node in spec.nodes}
+        self.order = {node.id: index for index, node in enumerate(spec.nodes)}
+        self.succ: dict[str, list[str]] = {nid: [] for nid in self.nodes}
+        self.pred: dict[str, list[str]] = {nid: [] for nid in self.nodes}
+        for source, target in spec.edges():
+            if target not in self.succ[source]:
+                self.succ[source].append(target)
+                self.pred[target].append(source)
+
+    def kind(self, node_id: str) -> str:
+        return self.nodes[node_id].kind
+
+    def side(self, node_id: str) -> str:
+        return self.nodes[node_id].label_side
+
+    def topological(self, priority: Mapping[str, tuple[int, ...]]) -> list[str]:
+        """Every node in dependency order, ties (and cycles) broken by ``priority``."""
+        indegree = {nid: len(self.pred[nid]) for nid in self.nodes}
+        ready = [(priority[nid], nid) for nid in self.nodes if indegree[nid] == 0]
+        heapq.heapify(ready)
+        done: list[str] = []
+        seen: set[str] = set()
+        while len(done) < len(self.nodes):
+            if not ready:  # a cycle: take the first remaining node
+                nid = min((n for n in self.nodes if n not in seen), key=lambda n: priority[n])
+                ready.append((priority[nid], nid))
+            _, nid = heapq.heappop(ready)
+            if nid in seen:
+                continue
+            seen.add(nid)
+            done.append(nid)
+            for nxt in self.succ[nid]:
+                indegree[nxt] -= 1
+                if indegree[nxt] == 0 and nxt not in seen:
+                    heapq.heappush(ready, (priority[nxt], nxt))
+        return done
+
+
+# -- 1. roles of the graph ---------------------------------------------------------------------
+
+def _base_role(spec: DiagramSpec, role: str) -> str:
+    return dict(spec.roles).get(role, role)
+
+
+def _rail_rank(spec: DiagramSpec, role: str) -> int:
+    """Rails from top to bottom: cell-state-like, then others, then the hidden state."""
+    base = _base_role(spec, role)
+    return {"cell_state": 0, "hidden_state": 2}.get(base, 1)
+
+
+def _find_rails(graph: _Graph) -> list[list[str]]:
+    """The rails, top to bottom: each the longest path from a left input terminal to a right
+    output terminal through pointwise nodes only, terminals included."""
+    terminals = [nid for nid in graph.nodes if graph.kind(nid) == "terminal"]
+    lefts = [t for t in terminals if graph.side(t) == "left" and not graph.pred[t]]
+    rights = [t for t in terminals if graph.side(t) == "right" and not graph.succ[t]]
+    used: set[str] = set()
+    rails: list[list[str]] = []
+    for left in lefts:
+        paths = _pointwise_paths(graph, left, set(rights) - used)
+        if not paths:
+            continue
+        role = graph.nodes[left].role
+        # The same role on both ends if there is one; then the earliest in the spec.
+        right = min(paths, key=lambda r: (graph.nodes[r].role != role, graph.order[r]))
+        used.add(right)
+        rails.append(paths[right])
+    claimed: set[str] = set()
+    kept = []
+    for rail in rails:  # a pointwise node lies on one rail only (the first that found it)
+        if claimed.isdisjoint(rail[1:-1]):
+            claimed.update(rail[1:-1])
+            kept.append(rail)
+    spec = graph.spec
+    kept.sort(key=lambda r: (_rail_rank(spec, graph.nodes[r[0]].role), graph.order[r[0]]))
+    return kept
+
+
+def _pointwise_paths(graph: _Graph, start: str, ends: set[str]) -> dict[str, list[str]]:
+    """For each terminal in ``ends`` reachable from ``start`` through pointwise nodes only,
+    the longest such path (ties: the first found in wire order)."""
+    found: dict[str, list[str]] = {}
+    for end in sorted(ends, key=lambda e: graph.order[e]):
+        memo: dict[str, list[str] | None] = {}
+
+        def walk(nid: str, trail: frozenset[str], end: str = end,
+                 memo: dict[str, list[str] | None] = memo) -> list[str] | None:
+            if nid == end:
+                return [nid]
+            if nid in memo:
+                return memo[nid]
+            best: list[str] | None = None
+            for nxt in graph.succ[nid]:
+                if nxt in trail:
+                    continue
+                if nxt != end and graph.kind(nxt) not in _POINTWISE_KINDS:
+                    continue
+                tail = walk(nxt, trail | {nxt})
+                if tail is not None and (best is None or len(tail) + 1 > len(best)):
+                    best = [nid] + tail
+            memo[nid] = best
+            return best
+
+        path = walk(start, frozenset([start]))
+        if path is not None:
+            found[end] = path
+    return found
+
+
+# -- the placer ----------------------------------------------------------------------------------
+
+class _Placer:
+    def __init__(self, spec: DiagramSpec, sizes: Mapping[str, Size],
+                 texts: Mapping[str, Size]):
+        self.spec = spec
+        self.graph = graph = _Graph(spec)
+        self.sizes: dict[str, Size] = {nid: _size(sizes.get(nid, (0.0, 0.0))) for nid in graph.nodes}
+        self.texts = texts
+        self.rails = _find_rails(graph)
+        self.rail_of: dict[str, int] = {}
+        for index, rail in enumerate(self.rails):
+            for nid in rail:
+                self.rail_of.setdefault(nid, index)
+        self.columns: list[_Column] = []
+        self.column_of: dict[str, _Column] = {}
+        self.partnered: set[str] = set()  # nodes with a partner stacked on top of them
+        self.hanging: dict[str, int] = {}  # pointwise node -> depth below the lowest rail
+        self.level: dict[str, int] = {}  # standing node -> row above the layers (layers: 0)
+        self.buses: list[str] = []  # bus sources, top bus first
+        self.bus_consumers: dict[str, list[str]] = {}
+
+    # -- classification ------------------------------------------------------------------------
+    def is_rail(self, nid: str) -> bool:
+        return nid in self.rail_of
+
+    def is_terminal(self, nid: str) -> bool:
+        return self.graph.kind(nid) == "terminal"
+
+    def is_gate(self, nid: str) -> bool:
+        node = self.graph.nodes[nid]
+        return node.kind in _GATE_KINDS or (node.kind == "op" and self.level.get(nid) == 0)
+
+    def is_pointwise(self, nid: str) -> bool:
+        return self.graph.kind(nid) in _POINTWISE_KINDS and not self.is_rail(nid)
+
+    # -- 2. columns --------------------------------------------------------------------------
+    def _new_column(self, nodes: list[str], before: _Column | None = None,
+                    slot: str = "") -> _Column:
+        column = _Column(list(nodes), slot)
+        if before is None:
+            self.columns.append(column)
+        else:
+            self.columns.insert(self.columns.index(before), column)
+        for nid in nodes:
+            self.column_of[nid] = column
+        return column
+
+    def _place_gate(self, gate: str, before: _Column | None, on_top: str = "") -> _Column:
+        """A new column for ``gate`` (and ``on_top`` stacked on it), after the layers that
+        feed it."""
+        for feeder in self._gate_feeders(gate):
+            self._place_gate(feeder, before)
+        column = self._new_column([gate] + ([on_top] if on_top else []), before)
+        if on_top:
+            self.partnered.add(gate)
+        return column
+
+    def _gate_feeders(self, nid: str) -> list[str]:
+        """The layers feeding ``nid`` that have no column yet, in the spec's order."""
+        graph = self.graph
+        return sorted((p for p in graph.pred[nid]
+                       if graph.kind(p) in _GATE_KINDS and p not in self.column_of),
+                      key=lambda p: graph.order[p])
+
+    def _top(self, column: _Column) -> str:
+        return column.nodes[-1]
+
+    def build_columns(self) -> None:
+        graph = self.graph
+        priority = {nid: (0 if self.is_rail(nid) else 1, graph.order[nid]) for nid in graph.nodes}
+        order = graph.topological(priority)
+        # Depth below the rails (hanging) and height above the layers (standing).
+        for nid in order:
+            node = graph.nodes[nid]
+            if node.kind not in _POINTWISE_KINDS or self.is_rail(nid):
+                continue
+            feeders = graph.pred[nid]
+            depth = 0
+            for feeder in feeders:
+                if self.is_rail(feeder):
+                    depth = max(depth, 1)
+                elif feeder in self.hanging:
+                    depth = max(depth, self.hanging[feeder] + 1)
+            if depth:
+                self.hanging[nid] = depth
+            elif any(graph.kind(f) in _GATE_KINDS or f in self.level for f in feeders):
+                self.level[nid] = 1  # refined once the columns are known
+            else:
+                self.level[nid] = 0  # fed by inputs only: it stands among the layers
+        for nid in order:
+            node = graph.nodes[nid]
+            if node.kind not in _POINTWISE_KINDS:
+                continue
+            if self.is_gate(nid):
+                self._visit_gate_like(nid)
+            else:
+                self._visit(nid)
+        for nid in order:  # layers that feed no pointwise node (the RNN's only layer)
+            if graph.kind(nid) in _GATE_KINDS and nid not in self.column_of:
+                self._place_gate(nid, None)
+        for nid in order:  # anything else that is neither terminal nor concatenation
+            if nid not in self.column_of and graph.kind(nid) not in ("terminal", "concat"):
+                self._new_column([nid])
+
+    def _visit_gate_like(self, nid: str) -> None:
+        """A pointwise node fed only by inputs stands among the layers, like one."""
+        self._place_gate(nid, None)
+
+    def _visit(self, nid: str) -> None:
+        graph = self.graph
+        feeders = graph.pred[nid]
+        unplaced = self._gate_feeders(nid)
+        partner = ""
+        if nid in self.hanging:
+            above = [f for f in feeders if f in self.hanging and f in self.column_of]
+            above = [f for f in above if self._top_free(f, nid) and f not in self.partnered]
+            if above:
+                partner = max(above, key=lambda f: self.columns.index(self.column_of[f]))
+        elif unplaced:
+            partner = unplaced[-1]
+        else:
+            below = [f for f in feeders if f in self.column_of and f not in self.partnered
+                     and not self.is_terminal(f) and self._top(self.column_of[f]) == f
+                     and (f in self.level or graph.kind(f) in _GATE_KINDS)]
+            if self.is_rail(nid):
+                below = [f for f in below if not self.is_rail(f)]
+            if below:
+                partner = max(below, key=lambda f: self.columns.index(self.column_of[f]))
+        # A rail node must stay right of its predecessor on the rail.
+        if partner and partner in self.column_of and not self._right_of_feeders(
+                self.column_of[partner], nid, partner):
+            partner = ""
+        if partner and partner not in self.column_of:  # a layer, placed now under nid
+            for feeder in unplaced:
+                if feeder != partner:
+                    self._place_gate(feeder, None)
+            self._place_gate(partner, None, on_top=nid)
+            return
+        if partner:
+            column = self.column_of[partner]
+            for feeder in unplaced:
+                self._place_gate(feeder, column)
+            if nid in self.hanging:  # below the partner: columns list nodes bottom to top
+                column.nodes.insert(0, nid)
+            else:
+                column.nodes.append(nid)
+            self.column_of[nid] = column
+            self.partnered.add(partner)
+            return
+        for feeder in unplaced:
+            self._place_gate(feeder, None)
+        self._new_column([nid])
+
+    def _top_free(self, feeder: str, nid: str) -> bool:
+        """Whether ``nid`` can hang below ``feeder`` in its column (nothing below it yet)."""
+        return self.column_of[feeder].nodes[0] == feeder
+
+    def _right_of_feeders(self, column: _Column, nid: str, partner: str) -> bool:
+        index = self.columns.index(column)
+        for feeder in self.graph.pred[nid]:
+            if feeder != partner and feeder in self.column_of and not self.is_gate(feeder):
+                if self.columns.index(self.column_of[feeder]) >= index:
+                    return False
+        return True
+
+    # -- rows ------------------------------------------------------------------------------
+    def refine_levels(self) -> None:
+        """A standing node sits one row above the node it stands on, and at least as high as
+        the nodes that feed it from the side (so their wires come across, not down)."""
+        graph = self.graph
+        order = graph.topological({n: (graph.order[n],) for n in graph.nodes})
+        for nid in order:
+            if nid not in self.level or self.level[nid] == 0:
+                continue
+            column = self.column_of.get(nid)
+            level = 1
+            for feeder in graph.pred[nid]:
+                if feeder in self.level:
+                    same = column is not None and self.column_of.get(feeder) is column
+                    level = max(level, self.level[feeder] + (1 if same else 0))
+            self.level[nid] = level
+        # A node whose only use is a standing node to its right moves up to that node's row.
+        for nid in reversed(order):
+            if nid not in self.level or self.level[nid] == 0:
+                continue
+            users = graph.succ[nid]
+            if len(users) == 1 and users[0] in self.level and \
+                    self.column_of.get(users[0]) is not self.column_of.get(nid):
+                self.level[nid] = max(self.level[nid], self.level[users[0]])
+
+    # -- buses and slots ----------------------------------------------------------------------
+    def find_buses(self) -> None:
+        """Concatenations, and input terminals that feed the row of layers, run along buses."""
+        graph = self.graph
+        candidates = [nid for nid in graph.nodes if graph.kind(nid) == "concat"]
+        for side in ("below", "left", "above"):
+            candidates += [nid for nid in graph.nodes if self.is_terminal(nid)
+                           and graph.side(nid) == side and not graph.pred[nid]
+                           and not self.is_rail(nid)
+                           and any(self._in_gate_row(s) for s in graph.succ[nid])]
+        for source in candidates:
+            consumers = [s for s in graph.succ[source] if self._in_gate_row(s)]
+            consumers.sort(key=lambda s: (self._column_index(s), graph.order[s]))
+            self.buses.append(source)
+            self.bus_consumers[source] = consumers
+
+    def _in_gate_row(self, nid: str) -> bool:
+        return nid in self.column_of and self.is_gate(nid)
+
+    def _column_index(self, nid: str) -> int:
+        column = self.column_of.get(nid)
+        return self.columns.index(column) if column is not None else len(self.columns)
+
+    def add_slots(self) -> None:
+        """Narrow columns for concatenations, bus starts, rail dots and output dots."""
+        graph = self.graph
+        self.bus_slot: dict[str, _Column] = {}  # an input terminal's bus starts here
+        for source in self.buses:
+            if graph.kind(source) == "concat" or graph.side(source) == "below":
+                users = [self._column_index(s) for s in graph.succ[source]]
+                first = min(users) if users else len(self.columns)
+                before = self.columns[first] if first < len(self.columns) else None
+                is_concat = graph.kind(source) == "concat"
+                column = self._new_column([source] if is_concat else [], before, slot="concat")
+                if not is_concat:  # a terminal: placed on the border below its slot
+                    self.bus_slot[source] = column
+        for nid in graph.nodes:  # a concatenation that feeds no layer
+            if graph.kind(nid) == "concat" and nid not in self.column_of:
+                users = [self._column_index(s) for s in graph.succ[nid]]
+                first = min(users) if users else len(self.columns)
+                before = self.columns[first] if first < len(self.columns) else None
+                self._new_column([nid], before, slot="concat")
+        self.rail_dots: dict[tuple[str, str], _Column | str] = {}
+        for rail in self.rails:
+            for position, source in enumerate(rail[:-1]):
+                nxt = rail[position + 1]
+                for user in graph.succ[source]:
+                    if user == nxt:
+                        continue
+                    self.rail_dots[(source, user)] = self._rail_dot_column(source, nxt, user)
+        self.output_dots: dict[str, _Column] = {}
+        for nid in graph.nodes:
+            if nid in self.rail_of or self.is_terminal(nid):
+                continue
+            outs = [s for s in graph.succ[nid]
+                    if self.is_terminal(s) and graph.side(s) in ("right", "above")]
+            if len(graph.succ[nid]) > 1 and outs and nid in self.column_of:
+                index = self.columns.index(self.column_of[nid])
+                after = self.columns[index + 1] if index + 1 < len(self.columns) else None
+                self.output_dots[nid] = self._new_column([], after, slot="dot")
+
+    def _rail_dot_column(self, source: str, nxt: str, user: str) -> _Column | str:
+        """Where the dot that copies ``source`` to ``user`` goes on the rail: "above" (in
+        the user's column, straight above it) or a slot column of its own."""
+        graph = self.graph
+        lo = self._column_index(source) if source in self.column_of else -1
+        hi = self._column_index(nxt) if nxt in self.column_of else len(self.columns)
+        column = self.column_of.get(user)
+        if column is not None and not column.slot:
+            index = self.columns.index(column)
+            hanging_top = user in self.hanging and column.nodes[-1] == user and not any(
+                self.is_rail(n) for n in column.nodes)
+            if hanging_top and lo < index < hi:
+                return "above"
+            index = min(max(index, lo + 1), hi)
+        elif self.is_terminal(user) and graph.side(user) == "above":
+            index = hi
+        else:
+            index = min(max(self._column_index(user), lo + 1), hi)
+        before = self.columns[index] if index < len(self.columns) else None
+        return self._new_column([], before, slot="dot")
+
+    # -- 3. coordinates ------------------------------------------------------------------------
+    def column_xs(self, ys: Mapping[str, float]) -> None:
+        """Each column as close to the ones before it as their contents allow: nodes at
+        overlapping heights keep :data:`COLUMN_GAP` apart, wires :data:`WIRE_GAP` from
+        nodes; columns whose contents lie at different heights only keep
+        :data:`MIN_PITCH` (the o gate tucks under the output's column)."""
+        profiles = [self._profile(column, ys) for column in self.columns]
+        for index, column in enumerate(self.columns):
+            x = 0.0
+            for before in range(index):
+                x = max(x, self.columns[before].x + _required(profiles[before], profiles[index]))
+            if index:
+                x = max(x, self.columns[index - 1].x + MIN_PITCH)
+            column.x = x
+
+    def _profile(self, column: _Column, ys: Mapping[str, float]) -> list[_Extent]:
+        """What a column holds, as (bottom, top, half width, kind) extents."""
+        if column.slot:
+            reach = CONCAT_GAP if column.slot == "concat" else DOT_GAP
+            return [_Extent(-_FAR, _FAR, 0.0, "wire", reach)]
+        found: list[_Extent] = []
+        boxes = sorted((ys[n] - self.sizes[n][1] / 2, ys[n] + self.sizes[n][1] / 2,
+                        self.sizes[n][0] / 2, n) for n in column.nodes)
+        for y0, y1, half, _ in boxes:
+            found.append(_Extent(y0, y1, half, "node"))
+        for (_, top, _, _), (bottom, _, _, _) in zip(boxes, boxes[1:], strict=False):
+            found.append(_Extent(top, bottom, 0.0, "wire"))
+        low, high = boxes[0][0], boxes[-1][1]
+        if any(self.bus_consumers.get(b) and n in self.bus_consumers[b]
+               for b in self.buses for n in column.nodes):
+            found.append(_Extent(min(self.bus_y.values()), low, 0.0, "wire"))
+        if any(where is column for where in self.rail_dots.values()) or any(
+                where == "above" and self.column_of.get(user) is column
+                for (_, user), where in self.rail_dots.items()):
+            found.append(_Extent(high, max(self.rail_y, default=high), 0.0, "wire"))
+        for index, wire in enumerate(self.spec.wires):
+            source = parse_port(wire.source)[0]
+            if wire.label and source in column.nodes:
+                width = self.texts.get(str(index), (0.0, 0.0))[0]
+                top = ys[source] + self.sizes[source][1] / 2
+                found.append(_Extent(top, top + LABEL_REACH, width + LABEL_MARGIN, "label"))
+        return found
+
+    def row_ys(self) -> dict[str, float]:
+        """The y of every node in a column (slots excepted), and of the buses and rails."""
+        graph = self.graph
+        height = self.sizes
+        ys: dict[str, float] = {}
+        self.bus_y = {source: -BUS_SPACING * index for index, source in enumerate(self.buses)}
+        gate_row = [n for n in self.column_of if self.is_gate(n)]
+        gate_h = max((height[n][1] for n in gate_row), default=0.72)
+        gate_y = BUS_GAP + gate_h / 2
+        for nid in gate_row:
+            ys[nid] = gate_y
+        # Standing rows.
+        top_level = max(self.level.values(), default=0)
+        row_h = [gate_h] + [max((height[n][1] for n, lv in self.level.items() if lv == level),
+                                default=0.0) for level in range(1, top_level + 1)]
+        row_y = [gate_y]
+        for level in range(1, top_level + 1):
+            row_y.append(row_y[-1] + row_h[level - 1] / 2 + ROW_GAP + row_h[level] / 2)
+        for nid, level in self.level.items():
+            if level:
+                ys[nid] = row_y[level]
+        # Hanging rows, measured down from the lowest rail.
+        depth = max(self.hanging.values(), default=0)
+        hang_h = [max((height[n][1] for n, d in self.hanging.items() if d == k), default=0.0)
+                  for k in range(depth + 1)]
+        rail_h = [max((height[n][1] for n in rail[1:-1]), default=0.0) for rail in self.rails]
+        lowest_h = rail_h[-1] if rail_h else 0.0
+        drop = [0.0]
+        for k in range(1, depth + 1):
+            drop.append(drop[-1] + (lowest_h if k == 1 else hang_h[k - 1]) / 2 + ROW_GAP
+                        + hang_h[k] / 2)
+        stand_top = row_y[-1] + row_h[-1] / 2
+        lowest = stand_top + ROW_GAP + lowest_h / 2
+        if depth:
+            lowest = max(lowest, gate_y + gate_h / 2 + ROW_GAP + hang_h[depth] / 2 + drop[depth])
+        self.rail_y: list[float] = [0.0] * len(self.rails)
+        y = lowest
+        for index in range(len(self.rails) - 1, -1, -1):
+            if index < len(self.rails) - 1:
+                y += rail_h[index + 1] / 2 + RAIL_GAP + rail_h[index] / 2
+            self.rail_y[index] = y
+            for nid in self.rails[index][1:-1]:
+                ys[nid] = y
+        for nid, k in self.hanging.items():
+            ys[nid] = lowest - drop[k]
+        for nid in graph.nodes:
+            if graph.kind(nid) == "concat" and nid in self.column_of:
+                ys[nid] = self.bus_y.get(nid, 0.0)
+        for nid in self.column_of:
+            ys.setdefault(nid, gate_y)
+        return ys
+
+
+def place(spec: DiagramSpec, sizes: Mapping[str, Size], texts: Mapping[str, Size]
+          ) -> DiagramSpec:
+    """``spec`` with every node placed (pins kept) and sized, in Olah's convention.
+
+    Parameters
+    ----------
+    spec : DiagramSpec
+        A validated spec; nodes with ``at`` are pinned there, the others are placed.
+    sizes : mapping
+        Node id -> (width, height) in diagram units, already grown to fit its label.
+    texts : mapping
+        Terminal id -> its label's (width, height) in units, and ``str(wire index)`` ->
+        that wire's label's size: room is kept for both.
+
+    Returns
+    -------
+    DiagramSpec
+        Every node has ``at`` and ``size`` (``sizes[id]``; a block keeps its own).  Where
+        one port feeds several wires along a rail, an input bus or a layer's riser, copy
+        dots ``<source>-split<k>`` are added and those wires rewired through them: each
+        original wire keeps its index (and its label), the new segments come after.
+    """
+    placer = _Placer(spec, sizes, texts)
+    placer.build_columns()
+    placer.refine_levels()
+    placer.find_buses()
+    placer.add_slots()
+    ys = placer.row_ys()
+    placer.column_xs(ys)
+    ideal = {nid: (column.x, ys[nid]) for nid, column in placer.column_of.items()}
+    pins = {node.id: node.at for node in spec.nodes if node.at is not None}
+    x_map = _PinMap([(ideal[n][0], pins[n][0]) for n in spec_order(spec, ideal) if n in pins])
+    y_map = _PinMap([(ideal[n][1], pins[n][1]) for n in spec_order(spec, ideal) if n in pins])
+    at: dict[str, tuple[float, float]] = {}
+    for nid, (x, y) in ideal.items():
+        at[nid] = pins.get(nid) or (x_map(x), y_map(y))
+    column_x = {id(column): x_map(column.x) for column in placer.columns}
+    rail_y = [y_map(y) for y in placer.rail_y]
+    bus_y = {source: y_map(y) for source, y in placer.bus_y.items()}
+    splits = _splits(placer, at, column_x, rail_y, bus_y)
+    _place_terminals(placer, at, pins, column_x, rail_y, bus_y, splits)
+    return _rewrite(spec, at, sizes, splits)
+
+
+def spec_order(spec: DiagramSpec, among: Mapping[str, object]) -> list[str]:
+    """The ids of ``among`` in the order of the spec's nodes."""
+    return [node.id for node in spec.nodes if node.id in among]
+
+
+class _PinMap:
+    """A piecewise-linear map of one coordinate through the pins: (computed, pinned) pairs.
+
+    No pins: the identity.  One: a shift.  Several: linear between neighbouring pins (sorted
+    by the computed coordinate) and a shift beyond the outermost ones.
+    """
+
+    def __init__(self, pairs: list[tuple[float, float]]):
+        merged: dict[float, float] = {}
+        for computed, pinned in pairs:
+            merged.setdefault(round(computed, 9), pinned)
+        self.points = sorted(merged.items())
+
+    def __call__(self, value: float) -> float:
+        points = self.points
+        if not points:
+            return value
+        if value <= points[0][0]:
+            return value - points[0][0] + points[0][1]
+        if value >= points[-1][0]:
+            return value - points[-1][0] + points[-1][1]
+        index = bisect_right([p[0] for p in points], value)
+        (a, pa), (b, pb) = points[index - 1], points[index]
+        return pa + (value - a) * (pb - pa) / (b - a)
+
+
+# -- 4. dots and terminals -------------------------------------------------------------------------
+
+def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mapping[int, float],
+            rail_y: list[float], bus_y: Mapping[str, float]) -> list[_Split]:
+    """The copy dots to insert: along each bus, each rail, each output and each riser."""
+    spec, graph = placer.spec, placer.graph
+    wire_from: dict[tuple[str, str], int] = {}
+    for index, (source, target) in enumerate(spec.edges()):
+        wire_from.setdefault((source, target), index)
+    pinned = {node.id for node in spec.nodes if node.at is not None}
+    splits: list[_Split] = []
+
+    def port_of(index: int) -> str:
+        return spec.wires[index].source
+
+    def unpinned(source: str, users: list[str]) -> bool:
+        return source not in pinned or any(u not in pinned for u in users)
+
+    # Input buses: a dot under every layer but the last, which the bus runs into.
+    for source in placer.buses:
+        users = placer.bus_consumers[source]
+        if len(users) < 2 or not unpinned(source, users):
+            continue
+        offset = 0.3 * placer.buses.index(source)
+        stops = [(wire_from[(source, u)], (at[u][0] + offset, bus_y[source]))
+                 for u in users[:-1]]
+        splits.append(_Split(port_of(stops[0][0]), stops, wire_from[(source, users[-1])]))
+    # Rails: a dot where a node's value leaves the rail.
+    for index, rail in enumerate(placer.rails):
+        for position, source in enumerate(rail[:-1]):
+            nxt = rail[position + 1]
+            users = [u for u in graph.succ[source] if u != nxt]
+            if not users or not unpinned(source, users):
+                continue
+            stops = []
+            for user in users:
+                where = placer.rail_dots[(source, user)]
+                x = at[user][0] if isinstance(where, str) else column_x[id(where)]
+                stops.append((wire_from[(source, user)], (x, rail_y[index])))
+            stops.sort(key=lambda s: s[1][0])
+            splits.append(_Split(port_of(wire_from[(source, nxt)]), stops,
+                                 wire_from[(source, nxt)]))
+    # Outputs: one dot from which the value leaves right (or down) and up.
+    for source, column in placer.output_dots.items():
+        users = graph.succ[source]
+        if not unpinned(source, users):
+            continue
+        point = (column_x[id(column)], at[source][1])
+        stops = [(wire_from[(source, u)], point) for u in users]
+        splits.append(_Split(port_of(stops[0][0]), [stops[0]], -1))
+        splits[-1].stops += [(i, point) for i, _ in stops[1:]]
+    # Risers: a layer feeding the node stacked on it and, on the way up, nodes to its right.
+    for source in graph.nodes:
+        if source not in placer.partnered or graph.kind(source) not in _GATE_KINDS:
+            continue
+        column = placer.column_of[source]
+        above = column.nodes[column.nodes.index(source) + 1]
+        users = [u for u in graph.succ[source] if u != above and u in at and
+                 placer.column_of.get(u) is not column and at[u][0] > at[source][0]]
+        bottom = at[source][1] + placer.sizes[source][1] / 2 + RISER_CLEARANCE
+        top = at[above][1] - placer.sizes[above][1] / 2 - RISER_CLEARANCE
+        users = [u for u in users if bottom < at[u][1] < top
+                 and not any(abs(at[u][1] - y) < RISER_CLEARANCE for y in rail_y)]
+        if len(users) != len(graph.succ[source]) - 1 or not users:
+            continue
+        if not unpinned(source, users):
+            continue
+        users.sort(key=lambda u: at[u][1])
+        stops = [(wire_from[(source, u)], (at[source][0], at[u][1])) for u in users]
+        splits.append(_Split(port_of(wire_from[(source, above)]), stops,
+                             wire_from[(source, above)]))
+    return splits
+
+
+def _place_terminals(placer: _Placer, at: dict[str, tuple[float, float]],
+                     pins: Mapping[str, tuple[float, float]], column_x: Mapping[int, float],
+                     rail_y: list[float],
+                     bus_y: Mapping[str, float], splits: list[_Split]) -> None:
+    """Each terminal on the border its label faces, level with the wire it starts or ends."""
+    spec, graph = placer.spec, placer.graph
+    inner = [n for n in at if not placer.is_terminal(n)]
+    boxes = [_box(at[n], placer.sizes[n]) for n in inner]
+    points = [p for split in splits for _, p in split.stops]
+    x0 = min([b[0] for b in boxes] + [p[0] for p in points], default=0.0)
+    y0 = min([b[1] for b in boxes] + [p[1] for p in points] + list(bus_y.values()), default=0.0)
+    x1 = max([b[2] for b in boxes] + [p[0] for p in points], default=0.0)
+    y1 = max([b[3] for b in boxes] + [p[1] for p in points], default=0.0)
+    dot_of: dict[tuple[str, str], tuple[float, float]] = {}
+    for split in splits:
+        for index, point in split.stops:
+            dot_of[spec.edges()[index]] = point
+    main_output_taken = False
+    outputs_below = 0
+    for node in spec.nodes:
+        nid = node.id
+        if node.kind != "terminal" or nid in at:
+            continue
+        if nid in pins:
+            at[nid] = pins[nid]
+            continue
+        side = node.label_side
+        neighbours = graph.pred[nid] or graph.succ[nid]
+        other = neighbours[0] if neighbours else ""
+        edge = (other, nid) if graph.pred[nid] else (nid, other)
+        anchor = dot_of.get(edge) or at.get(other) or (x0, y0)
+        if side == "left":
+            if nid in placer.rail_of:
+                y = rail_y[placer.rail_of[nid]]
+            elif nid in bus_y:
+                y = bus_y[nid]
+            else:
+                y = anchor[1]
+            at[nid] = (x0 - TERMINAL_OFFSET, y)
+        elif side == "right":
+            if nid in placer.rail_of:
+                y = rail_y[placer.rail_of[nid]]
+            elif not main_output_taken:
+                y = max(bus_y.values(), default=y0)
+                main_output_taken = True
+            else:
+                outputs_below += 1
+                y = max(bus_y.values(), default=y0) - BUS_SPACING * outputs_below
+            at[nid] = (x1 + TERMINAL_OFFSET, y)
+        elif side == "above":
+            at[nid] = (anchor[0], y1 + TERMINAL_OFFSET)
+        else:
+            x = column_x[id(placer.bus_slot[nid])] if nid in placer.bus_slot else anchor[0]
+            at[nid] = (x, y0 - TERMINAL_OFFSET)
+    _spread(placer, at, pins, "below", 0)
+    _spread(placer, at, pins, "above", 0)
+    _spread(placer, at, pins, "left", 1)
+    _spread(placer, at, pins, "right", 1)
+
+
+def _spread(placer: _Placer, at: dict[str, tuple[float, float]],
+            pins: Mapping[str, tuple[float, float]], side: str, axis: int) -> None:
+    """Terminals on one border far enough apart for their labels, in their order along it."""
+    spec = placer.spec
+    texts = placer.texts
+    ids = [n.id for n in spec.nodes if n.kind == "terminal" and n.label_side == side
+           and n.id not in pins]
+    ids.sort(key=lambda n: (at[n][axis], placer.graph.order[n]))
+    for first, second in zip(ids, ids[1:], strict=False):
+        need = (texts.get(first, (0.0, 0.0))[axis] + texts.get(second, (0.0, 0.0))[axis]) / 2 \
+            + TERMINAL_SPACING
+        if at[second][axis] - at[first][axis] < need:
+            moved = list(at[second])
+            moved[axis] = at[first][axis] + need
+            at[second] = (moved[0], moved[1])
+
+
+def _size(size: Size) -> Size:
+    """A (width, height) pair of plain floats (measurements may come as numpy scalars)."""
+    return (float(size[0]), float(size[1]))
+
+
+def _box(center: tuple[float, float], size: Size) -> tuple[float, float, float, float]:
+    (x, y), (w, h) = center, size
+    return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+
+
+def _rewrite(spec: DiagramSpec, at: Mapping[str, tuple[float, float]],
+             sizes: Mapping[str, Size], splits: list[_Split]) -> DiagramSpec:
+    """The placed spec: nodes with positions and sizes, copy dots added, wires rewired."""
+    nodes = [replace(node, at=at[node.id],
+                     size=node.size if node.kind == "block" else _size(sizes[node.id]))
+             for node in spec.nodes]
+    taken = {node.id for node in spec.nodes} | {w.id for w in spec.wires if w.id}
+    taken |= {label.id for label in spec.labels if label.id}
+    taken |= {region.id for region in spec.regions if region.id}
+    wires = list(spec.wires)
+    extra: list[Wire] = []
+    counters: dict[str, int] = {}
+    step_order = {step: index for index, step in enumerate(spec.steps)}
+    for split in splits:
+        source_id = parse_port(split.source)[0]
+        chain = [index for index, _ in split.stops]
+        downstream = chain + ([split.through] if split.through >= 0 else [])
+        role = spec.wires[split.through if split.through >= 0 else chain[0]].role
+        previous = split.source
+        for position, (index, point) in enumerate(split.stops):
+            if position and point == split.stops[position - 1][1]:
+                dot = parse_port(previous)[0]  # several wires leave the same dot
+            else:
+                dot = _fresh(source_id, counters, taken)
+                later = downstream[position:]
+                steps = tuple(sorted({s for i in later for s in spec.wires[i].steps},
+                                     key=lambda s: step_order.get(s, 0)))
+                nodes.append(Node(dot, "dot", at=point, role=role, steps=steps))
+                extra.append(Wire(previous, dot, role=role, steps=steps))
+            wires[index] = replace(wires[index], source=dot)
+            previous = dot
+        if split.through >= 0:
+            wires[split.through] = replace(wires[split.through], source=previous)
+    return replace(spec, nodes=tuple(nodes), wires=tuple(wires) + tuple(extra))
+
+
+def _fresh(source: str, counters: dict[str, int], taken: set[str]) -> str:
+    while True:
+        counters[source] = counters.get(source, 0) + 1
+        name = f"{source}-split{counters[source]}"
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+__all__ = ["place"]
