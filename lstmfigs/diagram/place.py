@@ -113,7 +113,9 @@ def _required(left: list[_Extent], right: list[_Extent]) -> float:
         for b in right:
             if a.top + ROW_CLEARANCE <= b.bottom or b.top + ROW_CLEARANCE <= a.bottom:
                 continue
-            if a.reach or b.reach:
+            if a.kind == "concat" and b.kind != "dot":
+                gap = CONCAT_GAP
+            elif a.reach or b.reach:
                 gap = max(a.reach, b.reach)
             elif "label" in (a.kind, b.kind):
                 gap = LABEL_GAP
@@ -257,7 +259,8 @@ class _Placer:
                  texts: Mapping[str, Size]):
         self.spec = spec
         self.graph = graph = _Graph(spec)
-        self.sizes: dict[str, Size] = {nid: _size(sizes.get(nid, (0.0, 0.0))) for nid in graph.nodes}
+        self.sizes: dict[str, Size] = {nid: _size(sizes.get(nid, (0.0, 0.0)))
+                                       for nid in graph.nodes}
         self.texts = texts
         self.rails = _find_rails(graph)
         self.rail_of: dict[str, int] = {}
@@ -446,11 +449,13 @@ class _Placer:
         """Concatenations, and input terminals that feed the row of layers, run along buses."""
         graph = self.graph
         candidates = [nid for nid in graph.nodes if graph.kind(nid) == "concat"]
+        # An input terminal feeding one layer simply faces it; feeding several, it runs
+        # along a bus of its own.
         for side in ("below", "left", "above"):
             candidates += [nid for nid in graph.nodes if self.is_terminal(nid)
                            and graph.side(nid) == side and not graph.pred[nid]
                            and not self.is_rail(nid)
-                           and any(self._in_gate_row(s) for s in graph.succ[nid])]
+                           and sum(self._in_gate_row(s) for s in graph.succ[nid]) > 1]
         for source in candidates:
             consumers = [s for s in graph.succ[source] if self._in_gate_row(s)]
             consumers.sort(key=lambda s: (self._column_index(s), graph.order[s]))
@@ -468,11 +473,12 @@ class _Placer:
         """Narrow columns for concatenations, bus starts, rail dots and output dots."""
         graph = self.graph
         self.bus_slot: dict[str, _Column] = {}  # an input terminal's bus starts here
+        # Every bus starts left of the first layer any bus feeds, in the buses' order.
+        fed = [self._column_index(u) for users in self.bus_consumers.values() for u in users]
+        start = self.columns[min(fed)] if fed else None
         for source in self.buses:
             if graph.kind(source) == "concat" or graph.side(source) == "below":
-                users = [self._column_index(s) for s in graph.succ[source]]
-                first = min(users) if users else len(self.columns)
-                before = self.columns[first] if first < len(self.columns) else None
+                before = start
                 is_concat = graph.kind(source) == "concat"
                 column = self._new_column([source] if is_concat else [], before, slot="concat")
                 if not is_concat:  # a terminal: placed on the border below its slot
@@ -497,7 +503,7 @@ class _Placer:
                 continue
             outs = [s for s in graph.succ[nid]
                     if self.is_terminal(s) and graph.side(s) in ("right", "above")]
-            if len(graph.succ[nid]) > 1 and outs and nid in self.column_of:
+            if len(outs) > 1 and len(outs) == len(graph.succ[nid]) and nid in self.column_of:
                 index = self.columns.index(self.column_of[nid])
                 after = self.columns[index + 1] if index + 1 < len(self.columns) else None
                 self.output_dots[nid] = self._new_column([], after, slot="dot")
@@ -534,15 +540,33 @@ class _Placer:
             x = 0.0
             for before in range(index):
                 x = max(x, self.columns[before].x + _required(profiles[before], profiles[index]))
-            if index:
+            if index and not (column.slot and self.columns[index - 1].slot):
                 x = max(x, self.columns[index - 1].x + MIN_PITCH)
+            elif index:
+                x = max(x, self.columns[index - 1].x + DOT_GAP)
             column.x = x
+
+    def _slot_span(self, column: _Column, ys: Mapping[str, float]) -> tuple[float, float]:
+        """The heights a slot's wires span: a concatenation's bus and the wires into it,
+        a rail dot's drop to what it feeds; an output dot's run up and down."""
+        if column.slot == "concat":
+            return (-_FAR, max(self.bus_y.values(), default=0.0) + ROW_CLEARANCE)
+        spans = []
+        for (source, user), where in self.rail_dots.items():
+            if where is not column:
+                continue
+            rail = self.rail_y[self.rail_of[source]]
+            if self.is_terminal(user):
+                spans += [rail, _FAR if self.graph.side(user) == "above" else -_FAR]
+            else:
+                spans += [rail, ys.get(user, -_FAR)]
+        return (min(spans), max(spans)) if spans else (-_FAR, _FAR)
 
     def _profile(self, column: _Column, ys: Mapping[str, float]) -> list[_Extent]:
         """What a column holds, as (bottom, top, half width, kind) extents."""
         if column.slot:
-            reach = CONCAT_GAP if column.slot == "concat" else DOT_GAP
-            return [_Extent(-_FAR, _FAR, 0.0, "wire", reach)]
+            low, high = self._slot_span(column, ys)
+            return [_Extent(low, high, 0.0, column.slot, DOT_GAP)]
         found: list[_Extent] = []
         boxes = sorted((ys[n] - self.sizes[n][1] / 2, ys[n] + self.sizes[n][1] / 2,
                         self.sizes[n][0] / 2, n) for n in column.nodes)
