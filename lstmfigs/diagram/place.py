@@ -700,19 +700,19 @@ class _PinMap:
     """
 
     def __init__(self, pairs: list[tuple[float, float]]):
-        merged: dict[float, float] = {}
-        for computed, pinned in pairs:
-            merged.setdefault(round(computed, 9), pinned)
-        self.points = sorted(merged.items())
+        merged: dict[float, tuple[float, float]] = {}
+        for computed, pinned in pairs:  # the first pin of a row or column counts
+            merged.setdefault(round(computed, 9), (computed, pinned))
+        self.points = sorted(merged.values())
 
     def __call__(self, value: float) -> float:
         points = self.points
         if not points:
             return value
         if value <= points[0][0]:
-            return value - points[0][0] + points[0][1]
+            return points[0][1] + (value - points[0][0])
         if value >= points[-1][0]:
-            return value - points[-1][0] + points[-1][1]
+            return points[-1][1] + (value - points[-1][0])
         index = bisect_right([p[0] for p in points], value)
         (a, pa), (b, pb) = points[index - 1], points[index]
         return pa + (value - a) * (pb - pa) / (b - a)
