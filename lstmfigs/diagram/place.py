@@ -58,11 +58,11 @@ DOT_GAP = 0.45
 #: Free space between a concatenation point and the column after it.
 CONCAT_GAP = 0.8
 #: Free space between the input bus and the bottom of the layers.
-BUS_GAP = 1.15
+BUS_GAP = 0.95
 #: Distance between two input buses (when a cell has several).
 BUS_SPACING = 0.7
 #: Free space between rows of nodes above the layers.
-ROW_GAP = 0.75
+ROW_GAP = 0.65
 #: Free space between two rails.
 RAIL_GAP = 0.85
 #: Room a wire label needs beside its wire, besides its own width.
@@ -143,20 +143,48 @@ class _Graph:
 
     def __init__(self, spec: DiagramSpec):
         self.spec = spec
-        self.nodes = {node.id: node for node in spec.nodes}
+        #: Copy dots the spec brings without a position: the graph passes through them
+        #: (they are placed where the placer's own dots would go).
+        self.free_dots = {node.id for node in spec.nodes if node.kind == "dot" and node.at is None}
+        self.all_nodes = {node.id: node for node in spec.nodes}
+        self.nodes = {node.id: node for node in spec.nodes if node.id not in self.free_dots}
         self.order = {node.id: index for index, node in enumerate(spec.nodes)}
         self.succ: dict[str, list[str]] = {nid: [] for nid in self.nodes}
         self.pred: dict[str, list[str]] = {nid: [] for nid in self.nodes}
+        self.through: dict[str, list[str]] = {}  # a free dot -> what it feeds, dots skipped
+        direct: dict[str, list[str]] = {node.id: [] for node in spec.nodes}
         for source, target in spec.edges():
-            if target not in self.succ[source]:
-                self.succ[source].append(target)
-                self.pred[target].append(source)
+            direct[source].append(target)
+        for source, target in spec.edges():
+            if source in self.free_dots:
+                continue
+            for end in self._beyond(target, direct):
+                if end not in self.succ[source]:
+                    self.succ[source].append(end)
+                    self.pred[end].append(source)
+        for dot in sorted(self.free_dots, key=lambda d: self.order[d]):
+            self.through[dot] = self._beyond(dot, direct)
+
+    def _beyond(self, node_id: str, direct: Mapping[str, list[str]]) -> list[str]:
+        """``node_id``, or the nodes a free dot feeds through any further free dots."""
+        found: list[str] = []
+        stack, seen = [node_id], {node_id}
+        while stack:
+            here = stack.pop(0)
+            if here not in self.free_dots:
+                found.append(here)
+                continue
+            for nxt in direct[here]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return found
 
     def kind(self, node_id: str) -> str:
-        return self.nodes[node_id].kind
+        return self.all_nodes[node_id].kind
 
     def side(self, node_id: str) -> str:
-        return self.nodes[node_id].label_side
+        return self.all_nodes[node_id].label_side
 
     def topological(self, priority: Mapping[str, tuple[int, ...]]) -> list[str]:
         """Every node in dependency order, ties (and cycles) broken by ``priority``."""
@@ -259,8 +287,8 @@ class _Placer:
                  texts: Mapping[str, Size]):
         self.spec = spec
         self.graph = graph = _Graph(spec)
-        self.sizes: dict[str, Size] = {nid: _size(sizes.get(nid, (0.0, 0.0)))
-                                       for nid in graph.nodes}
+        self.sizes: dict[str, Size] = {node.id: _size(sizes.get(node.id, (0.0, 0.0)))
+                                       for node in spec.nodes}
         self.texts = texts
         self.rails = _find_rails(graph)
         self.rail_of: dict[str, int] = {}
@@ -683,6 +711,7 @@ def place(spec: DiagramSpec, sizes: Mapping[str, Size], texts: Mapping[str, Size
     rail_y = [y_map(y) for y in placer.rail_y]
     bus_y = {source: y_map(y) for source, y in placer.bus_y.items()}
     splits = _splits(placer, at, column_x, rail_y, bus_y)
+    _place_free_dots(placer, at, column_x, rail_y, bus_y)
     _place_terminals(placer, at, pins, column_x, rail_y, bus_y, splits)
     return _rewrite(spec, at, sizes, splits)
 
@@ -734,7 +763,10 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
         return spec.wires[index].source
 
     def unpinned(source: str, users: list[str]) -> bool:
-        return source not in pinned or any(u not in pinned for u in users)
+        """Whether the dots are the placer's to make: some end is free, and every wire is
+        direct (not through the spec's own dots)."""
+        direct = all((source, u) in wire_from for u in users)
+        return direct and (source not in pinned or any(u not in pinned for u in users))
 
     # Input buses: a dot under every layer but the last, which the bus runs into.
     for source in placer.buses:
@@ -750,7 +782,7 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
         for position, source in enumerate(rail[:-1]):
             nxt = rail[position + 1]
             users = [u for u in graph.succ[source] if u != nxt]
-            if not users or not unpinned(source, users):
+            if not users or not unpinned(source, users + [nxt]):
                 continue
             stops = []
             for user in users:
@@ -783,13 +815,58 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
                  and not any(abs(at[u][1] - y) < RISER_CLEARANCE for y in rail_y)]
         if len(users) != len(graph.succ[source]) - 1 or not users:
             continue
-        if not unpinned(source, users):
+        if not unpinned(source, users + [above]):
             continue
         users.sort(key=lambda u: at[u][1])
         stops = [(wire_from[(source, u)], (at[source][0], at[u][1])) for u in users]
         splits.append(_Split(port_of(wire_from[(source, above)]), stops,
                              wire_from[(source, above)]))
     return splits
+
+
+def _place_free_dots(placer: _Placer, at: dict[str, tuple[float, float]],
+                     column_x: Mapping[int, float], rail_y: list[float],
+                     bus_y: Mapping[str, float]) -> None:
+    """The spec's own dots without a position go where the placer's would: on the bus
+    under the first layer they feed, on the rail above what leaves it, beside an output,
+    on a layer's riser."""
+    graph, spec = placer.graph, placer.spec
+    feeders: dict[str, list[str]] = {node.id: [] for node in spec.nodes}
+    for source, target in spec.edges():
+        feeders[target].append(source)
+    for dot, users in graph.through.items():
+        source = dot
+        seen = {dot}
+        while source in graph.free_dots and feeders[source] and feeders[source][0] not in seen:
+            source = feeders[source][0]
+            seen.add(source)
+        points = [p for p in (_stop(placer, at, column_x, rail_y, bus_y, source, user)
+                              for user in users) if p is not None]
+        if points:
+            at[dot] = min(points)
+            continue
+        known = [at[n] for n in [source] + users if n in at]
+        at[dot] = (sum(p[0] for p in known) / len(known), sum(p[1] for p in known) / len(known)) \
+            if known else (0.0, 0.0)
+
+
+def _stop(placer: _Placer, at: Mapping[str, tuple[float, float]],
+          column_x: Mapping[int, float], rail_y: list[float], bus_y: Mapping[str, float],
+          source: str, user: str) -> tuple[float, float] | None:
+    """Where a copy dot between ``source`` and ``user`` belongs, if the convention says."""
+    if source in placer.bus_consumers and user in placer.bus_consumers[source]:
+        return (at[user][0] + 0.3 * placer.buses.index(source), bus_y[source])
+    where = placer.rail_dots.get((source, user))
+    if where is not None:
+        x = at[user][0] if isinstance(where, str) else column_x[id(where)]
+        return (x, rail_y[placer.rail_of[source]])
+    if source in placer.output_dots:
+        return (column_x[id(placer.output_dots[source])], at[source][1])
+    column = placer.column_of.get(source)
+    if source in placer.partnered and column is not None and user in at and \
+            placer.column_of.get(user) is not column:
+        return (at[source][0], at[user][1])
+    return None
 
 
 def _place_terminals(placer: _Placer, at: dict[str, tuple[float, float]],
@@ -822,7 +899,9 @@ def _place_terminals(placer: _Placer, at: dict[str, tuple[float, float]],
         neighbours = graph.pred[nid] or graph.succ[nid]
         other = neighbours[0] if neighbours else ""
         edge = (other, nid) if graph.pred[nid] else (nid, other)
-        anchor = dot_of.get(edge) or at.get(other) or (x0, y0)
+        own_dot = next((a if b == nid else b for a, b in spec.edges()
+                        if nid in (a, b) and (a if b == nid else b) in graph.free_dots), "")
+        anchor = dot_of.get(edge) or at.get(own_dot) or at.get(other) or (x0, y0)
         if side == "left":
             if nid in placer.rail_of:
                 y = rail_y[placer.rail_of[nid]]

@@ -205,6 +205,30 @@ def test_riser_dot_where_a_gate_feeds_sideways_on_its_way_up() -> None:
     assert {("z", dot), (dot, "h_sub"), (dot, "h_mul2")} <= chain
 
 
+def test_the_specs_own_dots_go_where_the_placers_would() -> None:
+    """A hand-written spec with its own copy dots (and ports) but no coordinates."""
+    t = "terminal"
+    nodes = [Node("h_prev", t), Node("x", t, label_side="below"), Node("concat", "concat"),
+             Node("to_f", "dot"), Node("to_i", "dot"), Node("f", "gate"), Node("i", "gate"),
+             Node("g", "gate"), Node("mul", "op"), Node("mul2", "op"), Node("add", "op"),
+             Node("out", t, label_side="right"), Node("branch", "dot"),
+             Node("up", t, label_side="above")]
+    spec = _spec(nodes, [("h_prev", "concat"), ("x", "concat.s"), ("concat", "to_f"),
+                         ("to_f", "f"), ("to_f.e", "to_i"), ("to_i", "i"), ("to_i", "g"),
+                         ("f", "mul"), ("i", "mul2"), ("g", "mul2"), ("mul", "add"),
+                         ("mul2", "add"), ("add", "branch"), ("branch", "out"),
+                         ("branch", "up")])
+    placed = place(spec, _sizes(spec), {})
+    at = _at(placed)
+    assert at["to_f"] == (at["f"][0], at["concat"][1])
+    assert at["to_i"] == (at["i"][0], at["concat"][1])
+    assert at["branch"][1] == at["add"][1] and at["branch"][0] > at["add"][0]
+    assert at["up"][0] == at["branch"][0]
+    assert [n.id for n in placed.nodes] == [n.id for n in spec.nodes]  # no dots added
+    assert [(w.source, w.target) for w in placed.wires] == \
+        [(w.source, w.target) for w in spec.wires]
+
+
 def test_dot_steps_are_the_union_of_what_they_feed() -> None:
     spec = _lstm()
     wires = tuple(replace(w, steps=(w.target,)) if w.source == "concat" else w
