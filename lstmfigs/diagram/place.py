@@ -75,6 +75,8 @@ LABEL_REACH = 1.0
 TERMINAL_OFFSET = 1.0
 #: Least distance between two terminals on the same border, besides their labels.
 TERMINAL_SPACING = 0.35
+#: How far above the layers a rail's value is split between several of them.
+DROP_RISE = 0.4
 #: Least free distance between a riser's copy dot and the nodes above and below it.
 RISER_CLEARANCE = 0.3
 
@@ -127,15 +129,34 @@ def _required(left: list[_Extent], right: list[_Extent]) -> float:
     return need
 
 
+@dataclass(frozen=True)
+class _Stop:
+    """A copy dot at ``point`` from which wire ``wire`` leaves (-1: only further dots).
+
+    ``parent`` is the stop whose dot feeds this one (-1: the split's source); a stop at
+    its parent's point shares its dot.  Parents come before their children.
+    """
+
+    wire: int
+    point: tuple[float, float]
+    parent: int
+
+
 @dataclass
 class _Split:
     """Copy dots to insert on the wires leaving ``source`` (a ``node.port`` reference)."""
 
     source: str
-    #: (wire index, where its dot goes) in order along the chain.
-    stops: list[tuple[int, tuple[float, float]]]
-    #: The wire that continues past the last dot (the rail or the bus end), or -1.
+    stops: list[_Stop]
+    #: The wire that continues past the dots (the rail or the bus end), or -1, and the
+    #: stop it leaves from.
     through: int = -1
+    through_from: int = -1
+
+
+def _chain(stops: list[tuple[int, tuple[float, float]]]) -> list[_Stop]:
+    """Stops one after the other along a line."""
+    return [_Stop(wire, point, index - 1) for index, (wire, point) in enumerate(stops)]
 
 
 class _Graph:
@@ -518,6 +539,7 @@ class _Placer:
                 before = self.columns[first] if first < len(self.columns) else None
                 self._new_column([nid], before, slot="concat")
         self.rail_dots: dict[tuple[str, str], _Column | str] = {}
+        self.shared_slots: dict[tuple[str, str], _Column] = {}
         for rail in self.rails:
             for position, source in enumerate(rail[:-1]):
                 nxt = rail[position + 1]
@@ -549,6 +571,13 @@ class _Placer:
                 self.is_rail(n) for n in column.nodes)
             if hanging_top and lo < index < hi:
                 return "above"
+            if index >= hi and self._in_gate_row(user):
+                # Layers at or past the next node on the rail take the rail's value from
+                # one dot before that node (the peepholes of f and i).
+                if (source, nxt) not in self.shared_slots:
+                    before = self.columns[hi] if hi < len(self.columns) else None
+                    self.shared_slots[(source, nxt)] = self._new_column([], before, slot="dot")
+                return self.shared_slots[(source, nxt)]
             index = min(max(index, lo + 1), hi)
         elif self.is_terminal(user) and graph.side(user) == "above":
             index = hi
@@ -776,7 +805,8 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
         offset = 0.3 * placer.buses.index(source)
         stops = [(wire_from[(source, u)], (at[u][0] + offset, bus_y[source]))
                  for u in users[:-1]]
-        splits.append(_Split(port_of(stops[0][0]), stops, wire_from[(source, users[-1])]))
+        splits.append(_Split(port_of(stops[0][0]), _chain(stops),
+                             wire_from[(source, users[-1])], len(stops) - 1))
     # Rails: a dot where a node's value leaves the rail.
     for index, rail in enumerate(placer.rails):
         for position, source in enumerate(rail[:-1]):
@@ -784,23 +814,38 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
             users = [u for u in graph.succ[source] if u != nxt]
             if not users or not unpinned(source, users + [nxt]):
                 continue
-            stops = []
+            # Users sharing a slot drop from one dot on the rail to a second one level with
+            # the first of them (the peepholes of the forget and input gates).
+            groups: dict[float, list[str]] = {}
             for user in users:
                 where = placer.rail_dots[(source, user)]
                 x = at[user][0] if isinstance(where, str) else column_x[id(where)]
-                stops.append((wire_from[(source, user)], (x, rail_y[index])))
-            stops.sort(key=lambda s: s[1][0])
-            splits.append(_Split(port_of(wire_from[(source, nxt)]), stops,
-                                 wire_from[(source, nxt)]))
+                groups.setdefault(x, []).append(user)
+            rail_stops: list[_Stop] = []
+            along = -1  # the last dot on the rail
+            for x in sorted(groups):
+                group = sorted(groups[x], key=lambda u: at.get(u, (x, 0.0)))
+                if len(group) == 1:
+                    rail_stops.append(_Stop(wire_from[(source, group[0])], (x, rail_y[index]),
+                                            along))
+                    along = len(rail_stops) - 1
+                    continue
+                rail_stops.append(_Stop(-1, (x, rail_y[index]), along))
+                along = len(rail_stops) - 1
+                drop = (x, max(at[u][1] + placer.sizes[u][1] / 2 for u in group) + DROP_RISE)
+                for number, user in enumerate(group):
+                    rail_stops.append(_Stop(wire_from[(source, user)], drop,
+                                       along if number == 0 else len(rail_stops) - 1))
+            splits.append(_Split(port_of(wire_from[(source, nxt)]), rail_stops,
+                                 wire_from[(source, nxt)], along))
     # Outputs: one dot from which the value leaves right (or down) and up.
     for source, column in placer.output_dots.items():
         users = graph.succ[source]
         if not unpinned(source, users):
             continue
         point = (column_x[id(column)], at[source][1])
-        stops = [(wire_from[(source, u)], point) for u in users]
-        splits.append(_Split(port_of(stops[0][0]), [stops[0]], -1))
-        splits[-1].stops += [(i, point) for i, _ in stops[1:]]
+        wires = [wire_from[(source, u)] for u in users]
+        splits.append(_Split(port_of(wires[0]), _chain([(w, point) for w in wires])))
     # Risers: a layer feeding the node stacked on it and, on the way up, nodes to its right.
     for source in graph.nodes:
         if source not in placer.partnered or graph.kind(source) not in _GATE_KINDS:
@@ -819,8 +864,8 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
             continue
         users.sort(key=lambda u: at[u][1])
         stops = [(wire_from[(source, u)], (at[source][0], at[u][1])) for u in users]
-        splits.append(_Split(port_of(wire_from[(source, above)]), stops,
-                             wire_from[(source, above)]))
+        splits.append(_Split(port_of(wire_from[(source, above)]), _chain(stops),
+                             wire_from[(source, above)], len(stops) - 1))
     return splits
 
 
@@ -877,15 +922,17 @@ def _place_terminals(placer: _Placer, at: dict[str, tuple[float, float]],
     spec, graph = placer.spec, placer.graph
     inner = [n for n in at if not placer.is_terminal(n)]
     boxes = [_box(at[n], placer.sizes[n]) for n in inner]
-    points = [p for split in splits for _, p in split.stops]
+    points = [stop.point for split in splits for stop in split.stops]
     x0 = min([b[0] for b in boxes] + [p[0] for p in points], default=0.0)
     y0 = min([b[1] for b in boxes] + [p[1] for p in points] + list(bus_y.values()), default=0.0)
     x1 = max([b[2] for b in boxes] + [p[0] for p in points], default=0.0)
     y1 = max([b[3] for b in boxes] + [p[1] for p in points], default=0.0)
     dot_of: dict[tuple[str, str], tuple[float, float]] = {}
+    edges = spec.edges()
     for split in splits:
-        for index, point in split.stops:
-            dot_of[spec.edges()[index]] = point
+        for stop in split.stops:
+            if stop.wire >= 0:
+                dot_of[edges[stop.wire]] = stop.point
     main_output_taken = False
     outputs_below = 0
     for node in spec.nodes:
@@ -973,24 +1020,34 @@ def _rewrite(spec: DiagramSpec, at: Mapping[str, tuple[float, float]],
     step_order = {step: index for index, step in enumerate(spec.steps)}
     for split in splits:
         source_id = parse_port(split.source)[0]
-        chain = [index for index, _ in split.stops]
-        downstream = chain + ([split.through] if split.through >= 0 else [])
-        role = spec.wires[split.through if split.through >= 0 else chain[0]].role
-        previous = split.source
-        for position, (index, point) in enumerate(split.stops):
-            if position and point == split.stops[position - 1][1]:
-                dot = parse_port(previous)[0]  # several wires leave the same dot
+        stops = split.stops
+        # The wires each stop's dot carries: its own, its children's, and the through wire
+        # for the stop it leaves from and that stop's parents.
+        below: list[set[int]] = [{stop.wire} - {-1} for stop in stops]
+        if split.through >= 0:
+            below[split.through_from].add(split.through)
+        for index in range(len(stops) - 1, -1, -1):
+            if stops[index].parent >= 0:
+                below[stops[index].parent] |= below[index]
+        carried = [w for w in [split.through] + [stop.wire for stop in stops] if w >= 0]
+        role = spec.wires[carried[0]].role
+        dots: list[str] = []
+        for index, stop in enumerate(stops):
+            parent = dots[stop.parent] if stop.parent >= 0 else split.source
+            if stop.parent >= 0 and stop.point == stops[stop.parent].point:
+                dot = dots[stop.parent]  # several wires leave the same dot
             else:
                 dot = _fresh(source_id, counters, taken)
-                later = downstream[position:]
-                steps = tuple(sorted({s for i in later for s in spec.wires[i].steps},
+                steps = tuple(sorted({s for i in below[index] for s in spec.wires[i].steps},
                                      key=lambda s: step_order.get(s, 0)))
-                nodes.append(Node(dot, "dot", at=point, role=role, steps=steps))
-                extra.append(Wire(previous, dot, role=role, steps=steps))
-            wires[index] = replace(wires[index], source=dot)
-            previous = dot
+                nodes.append(Node(dot, "dot", at=stop.point, role=role, steps=steps))
+                extra.append(Wire(parent, dot, role=role, steps=steps))
+            dots.append(dot)
+            if stop.wire >= 0:
+                wires[stop.wire] = replace(wires[stop.wire], source=dot)
         if split.through >= 0:
-            wires[split.through] = replace(wires[split.through], source=previous)
+            wires[split.through] = replace(wires[split.through],
+                                           source=dots[split.through_from])
     return replace(spec, nodes=tuple(nodes), wires=tuple(wires) + tuple(extra))
 
 

@@ -195,6 +195,23 @@ def test_copy_dots_on_the_bus_and_the_rail() -> None:
     validate(placed)
 
 
+def test_peepholes_drop_from_one_rail_dot_to_one_above_the_layers() -> None:
+    """C_{t-1} feeds the forget and input gates: one dot on the rail before the forget
+    product, a second above the layers from which both peepholes leave."""
+    spec = _lstm()
+    spec = validate(replace(spec, wires=spec.wires + (Wire("c_prev", "f"), Wire("c_prev", "i"))))
+    placed = place(spec, _sizes(spec), {})
+    at = _at(placed)
+    rail, drop = sorted((n.id for n in placed.nodes if n.id.startswith("c_prev-split")),
+                        key=lambda d: -at[d][1])
+    assert at[rail][1] == at["c_prev"][1] and at["c_prev"][0] < at[rail][0] < at["c_mul"][0]
+    assert at[drop][0] == at[rail][0] < at["f"][0] - GATE[0] / 2
+    assert at["f"][1] + GATE[1] / 2 < at[drop][1] < at["c_mul2"][1]
+    chain = {(w.source, w.target) for w in placed.wires}
+    assert {("c_prev", rail), (rail, "c_mul"), (rail, drop), (drop, "f"), (drop, "i")} <= chain
+    validate(placed)
+
+
 def test_riser_dot_where_a_gate_feeds_sideways_on_its_way_up() -> None:
     spec = _gru()
     placed = place(spec, _sizes(spec), {})
