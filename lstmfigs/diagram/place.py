@@ -73,6 +73,8 @@ LABEL_GAP = 0.15
 LABEL_REACH = 1.0
 #: How far a terminal sits outside the nodes' box (the cell body's margin plus a stub).
 TERMINAL_OFFSET = 1.0
+#: The same above and below the cell (a shorter stub: nothing crosses it there).
+TERMINAL_OFFSET_VERTICAL = 0.85
 #: Least distance between two terminals on the same border, besides their labels.
 TERMINAL_SPACING = 0.35
 #: How far above the layers a rail's value is split between several of them.
@@ -968,10 +970,10 @@ def _place_terminals(placer: _Placer, at: dict[str, tuple[float, float]],
                 y = max(bus_y.values(), default=y0) - BUS_SPACING * outputs_below
             at[nid] = (x1 + TERMINAL_OFFSET, y)
         elif side == "above":
-            at[nid] = (anchor[0], y1 + TERMINAL_OFFSET)
+            at[nid] = (anchor[0], y1 + TERMINAL_OFFSET_VERTICAL)
         else:
             x = column_x[id(placer.bus_slot[nid])] if nid in placer.bus_slot else anchor[0]
-            at[nid] = (x, y0 - TERMINAL_OFFSET)
+            at[nid] = (x, y0 - TERMINAL_OFFSET_VERTICAL)
     _spread(placer, at, pins, "below", 0)
     _spread(placer, at, pins, "above", 0)
     _spread(placer, at, pins, "left", 1)
