@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
@@ -40,8 +41,10 @@ Point = tuple[float, float]
 
 def prepared(name: str, theme: str = "paper") -> dict[str, Any]:
     """The built-in spec ``name`` with its nodes sized to their labels in ``theme`` (as
-    arrange sizes them) and its wires stripped of ports and waypoints, and what laying it
-    out needs: the measure, the metrics and the label sizes in units."""
+    arrange sizes them): as drawn by hand ("original"), with the hand-placed sides but no
+    waypoints ("given") and with neither ("bare"), the gates' output labels as wire labels
+    in both; and what laying it out needs: the measure, the metrics and the text sizes in
+    units (terminal labels by node id, wire labels by wire index)."""
     from matplotlib.figure import Figure
 
     from lstmfigs.diagram.arrange import UNIT_EM
@@ -69,16 +72,23 @@ def prepared(name: str, theme: str = "paper") -> dict[str, Any]:
             size = node.size if node.kind == "block" else node_size(node, label, metrics.em / scale)
             nodes.append(replace(node, size=size))
         sized = replace(spec, nodes=tuple(nodes))
-        bare = replace(sized, wires=tuple(
-            replace(w, source=parse_port(w.source)[0], target=parse_port(w.target)[0], via=())
-            for w in sized.wires))
-        label_sizes = {}
+        # The hand-placed labels of the gates' outputs (f_t, ...) become wire labels, for
+        # the label placer to put beside whatever route a router finds.
+        wires = list(sized.wires)
         for label in spec.labels:
-            w, h = measure(label.text, "label")
-            label_sizes[label.id] = (w / scale, h / scale)
-    return {"name": name, "theme": theme, "original": sized, "bare": bare, "texts": texts,
-            "label_sizes": label_sizes, "measure": measure, "metrics": metrics,
-            "scale": scale}
+            for index, wire in enumerate(wires):
+                source = spec.node(parse_port(wire.source)[0])
+                if source.kind == "gate" and source.role == label.role and not wire.label:
+                    wires[index] = replace(wire, label=label.text)
+                    w, h = measure(label.text, "label")
+                    texts[str(index)] = (w / scale, h / scale)
+                    break
+        given = replace(sized, labels=(), wires=tuple(replace(w, via=()) for w in wires))
+        bare = replace(given, wires=tuple(
+            replace(w, source=parse_port(w.source)[0], target=parse_port(w.target)[0])
+            for w in given.wires))
+    return {"name": name, "theme": theme, "original": sized, "given": given, "bare": bare,
+            "texts": texts, "measure": measure, "metrics": metrics, "scale": scale}
 
 
 def terminal_boxes(spec: Any, texts: dict[str, tuple[float, float]], scale: float
@@ -151,6 +161,11 @@ def through_nodes(spec: Any, lines: Sequence[tuple[Point, ...]]) -> int:
     return count_
 
 
+#: A wire end this close to its port's point (units) is on it: a library gives a point node
+#: a :data:`POINT_PX` square and ends its wires on that square's outline.
+PORT_TOLERANCE = 0.011
+
+
 def ports_respected(spec: Any, lines: Sequence[tuple[Point, ...]]) -> tuple[int, int]:
     """(wire ends on a port whose side faces the wire, all wire ends): the first segment
     leaves its port outward, the last enters inward, and the end is the port's point."""
@@ -170,7 +185,7 @@ def ports_respected(spec: Any, lines: Sequence[tuple[Point, ...]]) -> tuple[int,
             dx, dy = SIDES[side]
             mx, my = (nxt[0] - end[0]) * sign, (nxt[1] - end[1]) * sign
             outward = (mx * dx + my * dy) * sign > 0 and (mx * dy - my * dx) == 0
-            at_port = abs(end[0] - expected[0]) < 1e-6 and abs(end[1] - expected[1]) < 1e-6
+            at_port = math.hypot(end[0] - expected[0], end[1] - expected[1]) <= PORT_TOLERANCE
             good += outward and at_port
     return good, 2 * len(spec.wires)
 
@@ -185,6 +200,10 @@ def evaluate(router: Callable[[dict[str, Any]], Any], cell: dict[str, Any], runs
         times.append(time.perf_counter() - start)
         results.append(routed)
     routed, lines = results[0]
+    if any(wire.label for wire in routed.wires):
+        from lstmfigs.diagram.route import place_labels
+
+        routed = place_labels(routed, cell["texts"])
     found = problems(routed, cell)
     good, ends = ports_respected(routed, lines)
     return {"ports": f"{good}/{ends}", "through": through_nodes(routed, lines),
@@ -208,12 +227,23 @@ def ours(cell: dict[str, Any]) -> tuple[Any, list[tuple[Point, ...]]]:
     return routed, polylines(routed)
 
 
+def ours_given(cell: dict[str, Any]) -> tuple[Any, list[tuple[Point, ...]]]:
+    """lstmfigs.diagram.route.route keeping the hand-placed spec's ports (waypoints
+    stripped): the same task as a library given the sides."""
+    from lstmfigs.diagram.route import route
+
+    spec = cell["given"]
+    routed = route(spec, terminal_boxes(spec, cell["texts"], cell["scale"]))
+    return routed, polylines(routed)
+
+
 def hand(cell: dict[str, Any]) -> tuple[Any, list[tuple[Point, ...]]]:
     """The hand-placed original: its own ports and waypoints."""
     return cell["original"], polylines(cell["original"])
 
 
-ROUTERS: dict[str, Callable[[dict[str, Any]], Any]] = {"hand-placed": hand, "ours": ours}
+ROUTERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "hand-placed": hand, "ours (sides given)": ours_given, "ours (sides free)": ours}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -239,6 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             except _Skip as skip:
                 print(f"{router_name} | {name} | skipped: {skip}")
                 continue
+            except Exception as exc:  # a library's own failure is a result too
+                print(f"{router_name} | {name} | failed: {type(exc).__name__}: {exc}")
+                table.append({"router": router_name, "cell": name,
+                              "failed": f"{type(exc).__name__}: {exc}"})
+                continue
             row = {"router": router_name, "cell": name, **row}
             table.append(row)
             print(" | ".join(str(row[k]) for k in header))
@@ -255,8 +290,139 @@ class _Skip(Exception):
     """A router that cannot run here (its library is not installed)."""
 
 
+# -- the libraries: graphlay and graph-layout (WebCola's GridRouter) ------------------------
+
+#: Library coordinates are pixels, y down: one diagram unit is this many pixels.
+PX = 100.0
+#: A copy dot, concatenation point or terminal is drawn as a square this wide (pixels): the
+#: libraries need a size, and ours are points.
+POINT_PX = 1.0
+_SIDE_NAMES = {"n": "top", "s": "bottom", "e": "right", "w": "left"}
+_SIDE_OF_NAME = {v: k for k, v in _SIDE_NAMES.items()}
+
+
+def _boxes(spec: Any) -> list[tuple[float, float, float, float]]:
+    """Every node's (x0, y0, x1, y1) in library pixels (y down)."""
+    from lstmfigs.diagram.layout import _node_geometry
+
+    boxes = []
+    for node in spec.nodes:
+        geom = _node_geometry(node, None)
+        (cx, cy), w, h = geom.center, max(geom.width * PX, POINT_PX), max(geom.height * PX,
+                                                                             POINT_PX)
+        boxes.append((cx * PX - w / 2, -cy * PX - h / 2, cx * PX + w / 2, -cy * PX + h / 2))
+    return boxes
+
+
+def _as_spec(spec: Any, lines: list[tuple[Point, ...]], sides: list[tuple[str, str]]) -> Any:
+    """``spec`` with each wire's ports set to the sides a library reports and its
+    interior points as waypoints, so that our layout and checker can judge the result.
+    A library route whose ends are off the port's point shows up there as a diagonal."""
+    from lstmfigs.diagram.spec import parse_port
+
+    wires = []
+    for wire, line, (source_side, target_side) in zip(spec.wires, lines, sides, strict=True):
+        wires.append(replace(wire, source=f"{parse_port(wire.source)[0]}.{source_side}",
+                             target=f"{parse_port(wire.target)[0]}.{target_side}",
+                             via=tuple(line[1:-1])))
+    return replace(spec, wires=tuple(wires))
+
+
+def _from_px(points: Sequence[Any]) -> tuple[Point, ...]:
+    line = [(float(p[0]) / PX, -float(p[1]) / PX) for p in points]
+    kept: list[Point] = []
+    for point in line:  # drop repeated points, which libraries sometimes emit
+        if not kept or point != kept[-1]:
+            kept.append(point)
+    return tuple(kept)
+
+
+def _hand_sides(spec: Any) -> list[tuple[str, str]]:
+    from lstmfigs.diagram.spec import parse_port, port_side
+
+    sides = []
+    for wire in spec.wires:
+        (s, sp), (t, tp) = parse_port(wire.source), parse_port(wire.target)
+        sides.append((port_side(spec.node(s), sp), port_side(spec.node(t), tp)))
+    return sides
+
+
+def _graphlay(cell: dict[str, Any], given_ports: bool) -> tuple[Any, list[tuple[Point, ...]]]:
+    try:
+        import graphlay
+    except ImportError as exc:
+        raise _Skip("graphlay is not installed (pip install graphlay)") from exc
+    spec = cell["given"]
+    ids = [node.id for node in spec.nodes]
+    nodes = []
+    for node, (x0, y0, x1, y1) in zip(spec.nodes, _boxes(spec), strict=True):
+        nodes.append({"size": {"width": x1 - x0, "height": y1 - y0},
+                      "position": {"x": (x0 + x1) / 2, "y": (y0 + y1) / 2},
+                      "pinned": True, "key": node.id})
+    edges = []
+    from lstmfigs.diagram.spec import parse_port
+
+    for wire, (source_side, target_side) in zip(spec.wires, _hand_sides(spec), strict=True):
+        edge: dict[str, Any] = {"source": ids.index(parse_port(wire.source)[0]),
+                                "target": ids.index(parse_port(wire.target)[0])}
+        if given_ports:
+            edge["source_port"] = {"side": _SIDE_NAMES[source_side]}
+            edge["target_port"] = {"side": _SIDE_NAMES[target_side]}
+        edges.append(edge)
+    drawn = graphlay.reroute({"nodes": nodes, "edges": edges})
+    lines = [_from_px([(p["x"], p["y"]) for p in e["points"]]) for e in drawn.edges]
+    sides = [(_SIDE_OF_NAME[e["source_port"]["side"]], _SIDE_OF_NAME[e["target_port"]["side"]])
+             for e in drawn.edges]
+    return _as_spec(spec, lines, sides), lines
+
+
+def _side_at(box: tuple[float, float, float, float], point: Point) -> str:
+    """The side of ``box`` (units, y up) nearest ``point``."""
+    x0, y0, x1, y1 = box
+    x, y = point
+    distances = {"w": abs(x - x0), "e": abs(x - x1), "s": abs(y - y0), "n": abs(y - y1)}
+    return min(distances, key=lambda side: distances[side])
+
+
+def _gridrouter(cell: dict[str, Any]) -> tuple[Any, list[tuple[Point, ...]]]:
+    try:
+        from graph_layout.cola.gridrouter import GridRouter
+        from graph_layout.cola.rectangle import Rectangle
+    except ImportError as exc:
+        raise _Skip("graph-layout is not installed (pip install graph-layout)") from exc
+    from lstmfigs.diagram.spec import parse_port
+
+    spec = cell["given"]
+    boxes = _boxes(spec)
+    ids = [node.id for node in spec.nodes]
+
+    class Accessor:
+        def get_children(self, v: int) -> list[int]:
+            return []
+
+        def get_bounds(self, v: int) -> Any:
+            x0, y0, x1, y1 = boxes[v]
+            return Rectangle(x0, x1, y0, y1)
+
+    router = GridRouter(list(range(len(boxes))), Accessor())
+    pairs = [(ids.index(parse_port(w.source)[0]), ids.index(parse_port(w.target)[0]))
+             for w in spec.wires]
+    routes = router.route_edges(pairs, 0.05 * PX, lambda e: e[0], lambda e: e[1])
+    lines = []
+    for segments in routes:
+        points = [(segments[0][0].x, segments[0][0].y)] + [(seg[1].x, seg[1].y)
+                                                          for seg in segments]
+        lines.append(_from_px(points))
+    unit_boxes = [(x0 / PX, -y1 / PX, x1 / PX, -y0 / PX) for x0, y0, x1, y1 in boxes]
+    sides = [(_side_at(unit_boxes[a], line[0]), _side_at(unit_boxes[b], line[-1]))
+             for (a, b), line in zip(pairs, lines, strict=True)]
+    return _as_spec(spec, lines, sides), lines
+
+
 def _library_routers() -> dict[str, Callable[[dict[str, Any]], Any]]:
-    return {}
+    return {"graphlay (sides given)": lambda cell: _graphlay(cell, True),
+            "graphlay (sides free)": lambda cell: _graphlay(cell, False),
+            "graph-layout GridRouter": _gridrouter}
 
 
 if __name__ == "__main__":

@@ -73,6 +73,9 @@ CROSSING_COST = 3.0
 HUG_COST = 1.5
 #: A side the router chooses that is not the node kind's usual in/out side.
 UNUSUAL_SIDE_COST = 0.3
+#: A terminal's side other than the one opposite its label (the arrow would point along
+#: the label, or away from it).
+UNUSUAL_TERMINAL_SIDE_COST = 2.0
 #: Roles whose wires are the carried states: their rails are routed first.
 STATE_ROLES = ("cell_state", "hidden_state")
 #: A wire label keeps this far from its wire, in units.
@@ -234,11 +237,15 @@ def _clearance_rect(geom: NodeGeometry) -> Rect:
 
 def _lines(essential: Iterable[float], edges: Iterable[float]) -> list[float]:
     """Grid lines on one axis: every essential coordinate (ports, centres, waypoints), the
-    middle of every gap between consecutive obstacle edges, and the frame; lines closer
+    middle of every gap between consecutive obstacle edges (and its quarters, where two
+    wires fit side by side), and the frame; lines closer
     than :data:`MIN_LINE_GAP` to one already kept are dropped (essential ones never)."""
     kept = sorted(set(essential))
     edge_values = sorted(set(edges) | set(kept))
     extra = [(a + b) / 2 for a, b in pairwise(edge_values) if b - a > 2 * MIN_LINE_GAP]
+    # A channel wide enough for two wires side by side gets a line for each as well.
+    extra += [a + (b - a) * f for a, b in pairwise(edge_values) if b - a > 4 * SEPARATION
+              for f in (0.25, 0.75)]
     extra += [edge_values[0] - FRAME, edge_values[-1] + FRAME]
     for value in sorted(extra):
         position = np.searchsorted(kept, value)
@@ -360,6 +367,10 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
     # A side the router chooses costs a little more unless it is the kind's usual one
     # (a layer is fed from below and feeds upward; an operation runs left to right).
     usual = PORT_ALIASES[node.kind]["out" if is_source else "in"]
+    unusual_cost = UNUSUAL_SIDE_COST
+    if node.kind == "terminal":  # a wire meets a terminal opposite its label
+        usual = _OPPOSITE_SIDE[_LABEL_SIDE[node.label_side]]
+        unusual_cost = UNUSUAL_TERMINAL_SIDE_COST
     ends = []
     rect = node_rects[node_id]
     for name, side, key in options:
@@ -369,12 +380,13 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
             continue
         cost = abs(stub_end[0] - port_point[0]) + abs(stub_end[1] - port_point[1])
         if not port and side != usual:
-            cost += UNUSUAL_SIDE_COST
+            cost += unusual_cost
         ends.append(_End(name, side, port_point, grid.index(*stub_end), cost))
     return ends
 
 
 _LABEL_SIDE = {"left": "w", "right": "e", "above": "n", "below": "s"}
+_OPPOSITE_SIDE = {"n": "s", "s": "n", "e": "w", "w": "e"}
 
 
 def _stub_end(port: Point, side: str, rect: Rect, grid: _Grid) -> Point | None:
