@@ -251,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cells", default=",".join(CELLS))
     parser.add_argument("--routers", default="")
     parser.add_argument("--json", default="")
+    parser.add_argument("--theme", default="paper",
+                        help="the theme whose text sizes the nodes (default paper)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     routers = dict(ROUTERS)
@@ -262,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "deterministic")
     print(" | ".join(header))
     for name in args.cells.split(","):
-        cell = prepared(name)
+        cell = prepared(name, args.theme)
         for router_name, router in routers.items():
             try:
                 row = evaluate(router, cell)

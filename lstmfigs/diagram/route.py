@@ -95,8 +95,9 @@ class _End:
     ref: str  # "node.port" as the wire will name it
     side: str
     port: Point
-    grid: int  # flat index of the grid point at the end of the stub
+    grid: int  # flat index of the grid point at the end of the stub; -1: none clear
     stub: float  # the stub's length, plus the cost of an unusual side
+    extra: float  # the cost of an unusual side alone
 
 
 class _Grid:
@@ -139,6 +140,21 @@ class _Grid:
         #: Grid point -> {source port: "h" / "v" (passing straight) or "x" (turning,
         #: ending, or passing within SEPARATION)}.
         self.point_use: dict[int, dict[str, str]] = {}
+        #: Every routed polyline and its source port.
+        self.routed: list[tuple[str, Sequence[Point]]] = []
+
+    def near_other_wire(self, a: Point, b: Point, keys: set[str]) -> bool:
+        """Whether the segment a-b comes within SEPARATION of a wire from another port."""
+        x0, x1 = sorted((a[0], b[0]))
+        y0, y1 = sorted((a[1], b[1]))
+        for key, points in self.routed:
+            if key in keys:
+                continue
+            for (px, py), (qx, qy) in pairwise(points):
+                if (min(px, qx) < x1 + SEPARATION and max(px, qx) > x0 - SEPARATION
+                        and min(py, qy) < y1 + SEPARATION and max(py, qy) > y0 - SEPARATION):
+                    return True
+        return False
 
     def index(self, x: float, y: float) -> int:
         return self.ys.index(y) * self.nx + self.xs.index(x)
@@ -166,12 +182,13 @@ class _Grid:
             return -1, math.inf, (0, 0)
         return flat - self.nx, self.v_cost[(j - 1) * self.nx + i], (1, (j - 1) * self.nx + i)
 
-    def segment_blocked(self, a: Point, b: Point, ignore: Rect | None = None) -> bool:
-        """Whether the straight segment a-b passes through an obstacle's inside."""
+    def segment_blocked(self, a: Point, b: Point, ignore: Sequence[Rect] = ()) -> bool:
+        """Whether the straight segment a-b passes through an obstacle's inside (other
+        than those in ``ignore``)."""
         x0, x1 = sorted((a[0], b[0]))
         y0, y1 = sorted((a[1], b[1]))
         for rect in self.rects:
-            if rect == ignore:
+            if rect in ignore:
                 continue
             rx0, ry0, rx1, ry1 = rect
             if x0 == x1:
@@ -188,6 +205,7 @@ class _Grid:
         within SEPARATION of it (beyond a corner too, but not beyond its two ends, where
         other wires leave the same node) are marked "x": no other route may turn there.
         """
+        self.routed.append((key, points))
         xs, ys = self.xs, self.ys
         last = len(points) - 2
         for k, ((ax_, ay_), (bx, by)) in enumerate(pairwise(points)):
@@ -375,13 +393,15 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
     rect = node_rects[node_id]
     for name, side, key in options:
         port_point = geom.port(key)
+        extra = unusual_cost if not port and side != usual else 0.0
         stub_end = _stub_end(port_point, side, rect, grid)
-        if stub_end is None or grid.segment_blocked(port_point, stub_end, ignore=rect):
+        if stub_end is None or grid.segment_blocked(port_point, stub_end, ignore=(rect,)):
+            # No grid point clear of the node that way: only a straight wire to a port
+            # facing this one can still leave here (see _direct).
+            ends.append(_End(name, side, port_point, -1, math.inf, extra))
             continue
         cost = abs(stub_end[0] - port_point[0]) + abs(stub_end[1] - port_point[1])
-        if not port and side != usual:
-            cost += unusual_cost
-        ends.append(_End(name, side, port_point, grid.index(*stub_end), cost))
+        ends.append(_End(name, side, port_point, grid.index(*stub_end), cost + extra, extra))
     return ends
 
 
@@ -416,13 +436,19 @@ def _route_wire(wire: Wire, index: int, geoms: Mapping[str, NodeGeometry],
         which = "source" if not starts else "target"
         raise LayoutError(f"wire {name}: no free side of its {which} to route from")
     keys = {_port_key(s.ref, geoms) for s in starts}
-    waypoints = [grid.index(x, y) for x, y in wire.via]
-    found = _search(grid, starts, goals, waypoints, keys)
-    if found is None:
-        raise LayoutError(f"wire {name} cannot be routed without crossing a node or running "
-                          "along another wire; move its ends apart")
-    start, goal, path = found
-    points = [start.port] + [grid.point(p) for p in path] + [goal.port]
+    direct = None if wire.via else _direct(starts, goals, node_rects, grid, keys)
+    if direct is not None:
+        start, goal = direct
+        points = [start.port, goal.port]
+    else:
+        waypoints = [grid.index(x, y) for x, y in wire.via]
+        found = _search(grid, [s for s in starts if s.grid >= 0],
+                        [g for g in goals if g.grid >= 0], waypoints, keys)
+        if found is None:
+            raise LayoutError(f"wire {name} cannot be routed without crossing a node or "
+                              "running along another wire; move its ends apart")
+        start, goal, path = found
+        points = [start.port] + [grid.point(p) for p in path] + [goal.port]
     corners = _corners(points)
     source_id = start.ref.partition(".")[0]
     key = _port_key(start.ref, geoms)
@@ -430,6 +456,60 @@ def _route_wire(wire: Wire, index: int, geoms: Mapping[str, NodeGeometry],
     used_sides.setdefault((source_id, start.side), set()).add(f"src:{key}")
     used_sides.setdefault((goal.ref.partition(".")[0], goal.side), set()).add("dst")
     return replace(wire, source=start.ref, target=goal.ref, via=tuple(corners[1:-1]))
+
+
+def _direct(starts: Sequence[_End], goals: Sequence[_End], node_rects: Mapping[str, Rect],
+            grid: _Grid, keys: set[str]) -> tuple[_End, _End] | None:
+    """The cheapest straight wire between facing ports (no bend, shortest): it needs no
+    grid point between two nodes too close for one, and nothing may be in its way."""
+    best: tuple[float, int, int] | None = None
+    for i, start in enumerate(starts):
+        dx, dy = SIDES[start.side]
+        for j, goal in enumerate(goals):
+            if goal.side != _OPPOSITE_SIDE[start.side]:
+                continue
+            (sx, sy), (gx, gy) = start.port, goal.port
+            along = (gx - sx) * dx + (gy - sy) * dy
+            if along <= 0 or (sx != gx if dy else sy != gy):
+                continue
+            own = (node_rects[start.ref.partition(".")[0]],
+                   node_rects[goal.ref.partition(".")[0]])
+            if grid.segment_blocked(start.port, goal.port, ignore=own):
+                continue
+            # Other wires meet the two nodes inside their clearance, on other sides: only
+            # the stretch between the clearances (less SEPARATION at each end, where a
+            # wire meeting the node may come that close) must keep clear of them.
+            a, b = _clip_out(start.port, goal.port, own)
+            a = (a[0] + SEPARATION * abs(dx), a[1] + SEPARATION * abs(dy))
+            b = (b[0] - SEPARATION * abs(dx), b[1] - SEPARATION * abs(dy))
+            if (b[0] - a[0]) + (b[1] - a[1]) > 0 and grid.near_other_wire(a, b, keys):
+                continue
+            cost = along + start.extra + goal.extra
+            if best is None or cost < best[0]:
+                best = (cost, i, j)
+    return None if best is None else (starts[best[1]], goals[best[2]])
+
+
+def _clip_out(a: Point, b: Point, rects: Sequence[Rect]) -> tuple[Point, Point]:
+    """The part of the axis-parallel segment a-b outside ``rects`` (which contain its
+    ends); a point where nothing is left."""
+    if a[1] == b[1]:
+        lo, hi = sorted((a[0], b[0]))
+        for x0, y0, x1, y1 in rects:
+            if y0 <= a[1] <= y1:
+                if x0 <= lo <= x1:
+                    lo = max(lo, x1)
+                if x0 <= hi <= x1:
+                    hi = min(hi, x0)
+        return ((lo, a[1]), (max(lo, hi), a[1]))
+    lo, hi = sorted((a[1], b[1]))
+    for x0, y0, x1, y1 in rects:
+        if x0 <= a[0] <= x1:
+            if y0 <= lo <= y1:
+                lo = max(lo, y1)
+            if y0 <= hi <= y1:
+                hi = min(hi, y0)
+    return ((a[0], lo), (a[0], max(lo, hi)))
 
 
 def _port_key(ref: str, geoms: Mapping[str, NodeGeometry]) -> str:

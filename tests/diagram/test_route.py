@@ -1,0 +1,342 @@
+"""The router and the wire-label placer, checked on the geometry alone.
+
+Every built-in cell is routed again from its hand-placed nodes with its wires stripped of
+waypoints, and of ports too: the router chooses the sides.  The result must be what the
+issue asks of a route (port to port, leaving outward and entering inward, never through a
+node, never along another wire, no more bends or crossings than the hand-placed drawing)
+and what the layout draws must be exactly the route chosen.  Text is measured with a fake
+``measure`` (0.5 em per shown character), so no renderer is needed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from itertools import combinations, pairwise
+from typing import Any
+
+import pytest
+
+from lstmfigs.checks import geometry_problems
+from lstmfigs.diagram.layout import Metrics, _node_geometry, layout, node_size
+from lstmfigs.diagram.route import LABEL_GAP, SEPARATION, place_labels, route
+from lstmfigs.diagram.spec import (
+    SIDES,
+    DiagramSpec,
+    Node,
+    Wire,
+    parse_port,
+    port_side,
+    resolve_port,
+    validate,
+)
+from lstmfigs.errors import LayoutError
+from lstmfigs.figures.diagrams import builtin_spec
+from lstmfigs.roles import ALL_ROLES
+
+_METRICS = Metrics(font_size=9.0, legend_font_size=8.0,
+                   linewidths={role: 1.2 for role in ALL_ROLES}, marker_edge_width=1.0)
+#: Inches per unit at the natural scale of an arranged diagram (3 em a unit).
+_SCALE = 3 * _METRICS.em
+
+CELLS = ("lstm-cell", "gru-cell", "rnn-cell", "lstm-peephole", "lstm-nig", "lstm-nfg",
+         "lstm-nog", "lstm-niaf", "lstm-noaf", "lstm-np", "lstm-cifg", "lstm-fgr")
+
+Point = tuple[float, float]
+
+
+def _measure(text: str, kind: str) -> tuple[float, float]:
+    """About what a renderer says: 0.5 em per shown character, one em high."""
+    em = _METRICS.font_size / 72
+    shown = re.sub(r"\\[a-zA-Z]+|[${}_^\\]", "", text)
+    return (0.5 * em * max(len(shown), 1), em)
+
+
+def _wide(text: str, kind: str) -> tuple[float, float]:
+    """Wide text: a command's letters count too (``\\times`` is five characters), so
+    nodes grow two or three times, as they would in a figure whose text is large."""
+    em = _METRICS.font_size / 72
+    shown = re.sub(r"[${}_^\\]", "", text)
+    return (0.5 * em * max(len(shown), 1), em)
+
+
+MEASURES = {"narrow": _measure, "wide": _wide}
+
+
+def _units(text: str, kind: str, measure=_measure) -> tuple[float, float]:
+    w, h = measure(text, kind)
+    return (w / _SCALE, h / _SCALE)
+
+
+def _sized(spec: DiagramSpec, measure=_measure) -> DiagramSpec:
+    """``spec`` with every node sized to its label, as arrange sizes them."""
+    nodes = []
+    for node in spec.nodes:
+        label = _units(node.label, "node", measure) if node.label else None
+        size = node.size if node.kind == "block" else node_size(node, label, _METRICS.em / _SCALE)
+        nodes.append(replace(node, size=size))
+    return replace(spec, nodes=tuple(nodes))
+
+
+def _bare(spec: DiagramSpec) -> DiagramSpec:
+    """``spec`` without waypoints and without ports: the router chooses everything."""
+    return replace(spec, wires=tuple(
+        replace(w, source=parse_port(w.source)[0], target=parse_port(w.target)[0], via=())
+        for w in spec.wires))
+
+
+def _terminal_boxes(spec: DiagramSpec, measure=_measure
+                    ) -> list[tuple[float, float, float, float]]:
+    boxes = []
+    gap = 0.05 / _SCALE
+    for node in spec.nodes:
+        if node.kind != "terminal" or not node.label or node.at is None:
+            continue
+        (x, y), (w, h) = node.at, _units(node.label, "terminal", measure)
+        x0 = {"left": x - gap - w, "right": x + gap}.get(node.label_side, x - w / 2)
+        y0 = {"above": y + gap, "below": y - gap - h}.get(node.label_side, y - h / 2)
+        boxes.append((x0, y0, x0 + w, y0 + h))
+    return boxes
+
+
+def _laid_out(spec: DiagramSpec, measure=_measure):
+    """``spec`` laid out at its natural scale (3 em a unit)."""
+    return layout(replace(spec, max_unit=3.0, min_unit=0.0), measure, 40.0, metrics=_METRICS)
+
+
+def _lines(spec: DiagramSpec, measure=_measure) -> list[tuple[Point, ...]]:
+    """The polylines the layout draws for ``spec``."""
+    return [geom.points for geom in _laid_out(spec, measure).wires]
+
+
+def _chosen(spec: DiagramSpec) -> list[tuple[Point, ...]]:
+    """The routes as the router wrote them: port, the waypoints, port."""
+    lines = []
+    for wire in spec.wires:
+        ends = []
+        for ref in (wire.source, wire.target):
+            node_id, port = parse_port(ref)
+            node = spec.node(node_id)
+            ends.append(_node_geometry(node, None).port(resolve_port(node, port)))
+        lines.append((ends[0], *wire.via, ends[1]))
+    return lines
+
+
+def _crossings(spec: DiagramSpec, lines: list[tuple[Point, ...]]) -> int:
+    count = 0
+    for (i, a), (j, b) in combinations(enumerate(lines), 2):
+        if spec.wires[i].source == spec.wires[j].source:
+            continue
+        for (p, q) in pairwise(a):
+            for (r, s) in pairwise(b):
+                if p[1] == q[1] and r[0] == s[0]:
+                    h, v = (p, q), (r, s)
+                elif p[0] == q[0] and r[1] == s[1]:
+                    h, v = (r, s), (p, q)
+                else:
+                    continue
+                (hx0, hy), (hx1, _) = h
+                (vx, vy0), (_, vy1) = v
+                count += (min(hx0, hx1) < vx < max(hx0, hx1)
+                          and min(vy0, vy1) < hy < max(vy0, vy1))
+    return count
+
+
+@pytest.fixture(scope="module", params=[(name, text) for name in CELLS for text in MEASURES],
+                ids=lambda p: f"{p[0]}-{p[1]}")
+def cell(request: pytest.FixtureRequest) -> dict[str, Any]:
+    name, text = request.param
+    measure = MEASURES[text]
+    hand = _sized(builtin_spec(name), measure)
+    bare = _bare(replace(hand, labels=()))
+    routed = route(bare, _terminal_boxes(bare, measure))
+    return {"hand": hand, "bare": bare, "routed": routed, "measure": measure}
+
+
+def test_every_wire_names_ports_and_layout_draws_the_chosen_route(cell):
+    routed = cell["routed"]
+    for wire in routed.wires:
+        assert parse_port(wire.source)[1] and parse_port(wire.target)[1], wire
+    assert _lines(routed, cell["measure"]) == _chosen(routed)
+
+
+def test_routes_leave_outward_enter_inward_and_are_orthogonal(cell):
+    routed = cell["routed"]
+    for wire, line in zip(routed.wires, _chosen(routed), strict=True):
+        for (x0, y0), (x1, y1) in pairwise(line):
+            assert x0 == x1 or y0 == y1, (wire, line)
+        for ref, end, nxt in ((wire.source, line[0], line[1]),
+                              (wire.target, line[-1], line[-2])):
+            node_id, port = parse_port(ref)
+            dx, dy = SIDES[port_side(routed.node(node_id), port)]
+            away = (nxt[0] - end[0], nxt[1] - end[1])
+            assert away[0] * dx + away[1] * dy > 0 and away[0] * dy - away[1] * dx == 0, \
+                (wire, ref, line)
+
+
+def test_no_route_runs_through_a_node_not_even_its_own_ends(cell):
+    routed = cell["routed"]
+    boxes = {n.id: _node_geometry(n, None).bounds for n in routed.nodes
+             if n.kind in ("gate", "op", "block")}
+    for wire, line in zip(routed.wires, _chosen(routed), strict=True):
+        for (x0, y0), (x1, y1) in pairwise(line):
+            for node_id, (bx0, by0, bx1, by1) in boxes.items():
+                inside = (min(x0, x1) < bx1 and max(x0, x1) > bx0
+                          and min(y0, y1) < by1 and max(y0, y1) > by0)
+                assert not inside, (wire, node_id)
+
+
+def test_wires_from_different_ports_never_run_along_each_other(cell):
+    routed = cell["routed"]
+    lines = _chosen(routed)
+    for (i, a), (j, b) in combinations(enumerate(lines), 2):
+        if routed.wires[i].source == routed.wires[j].source:
+            continue
+        for (p, q) in pairwise(a):
+            for (r, s) in pairwise(b):
+                if p[1] == q[1] and r[1] == s[1] and abs(p[1] - r[1]) < SEPARATION:
+                    lo, hi = max(min(p[0], q[0]), min(r[0], s[0])), min(max(p[0], q[0]),
+                                                                          max(r[0], s[0]))
+                    assert hi <= lo, (routed.wires[i], routed.wires[j])
+                if p[0] == q[0] and r[0] == s[0] and abs(p[0] - r[0]) < SEPARATION:
+                    lo, hi = max(min(p[1], q[1]), min(r[1], s[1])), min(max(p[1], q[1]),
+                                                                          max(r[1], s[1]))
+                    assert hi <= lo, (routed.wires[i], routed.wires[j])
+
+
+def test_the_checker_finds_nothing_and_hand_placed_is_not_beaten(cell):
+    routed, hand, measure = cell["routed"], cell["hand"], cell["measure"]
+    assert geometry_problems(_laid_out(routed, measure)) == []
+    ours, theirs = _chosen(routed), _lines(hand, measure)
+    assert sum(len(line) - 2 for line in ours) <= sum(len(line) - 2 for line in theirs)
+    assert _crossings(routed, ours) <= _crossings(hand, theirs)
+
+
+def test_routing_is_deterministic(cell):
+    assert route(cell["bare"], _terminal_boxes(cell["bare"], cell["measure"])) == cell["routed"]
+
+
+def test_given_ports_are_kept():
+    hand = _sized(builtin_spec("lstm-peephole"))
+    stripped = replace(hand, labels=(), wires=tuple(replace(w, via=()) for w in hand.wires))
+    routed = route(stripped, _terminal_boxes(stripped))
+    assert [(w.source, w.target) for w in routed.wires] == \
+        [(w.source, w.target) for w in hand.wires]
+    assert geometry_problems(_laid_out(routed)) == []
+
+
+def _two_boxes(**wire: object) -> DiagramSpec:
+    nodes = (Node("a", "gate", at=(0.0, 0.0), label="$a$", size=(1.2, 0.72)),
+             Node("b", "gate", at=(4.0, 0.0), label="$b$", size=(1.2, 0.72)),
+             Node("c", "op", at=(2.0, 0.0), label="$c$", size=(0.62, 0.62)))
+    return validate(DiagramSpec(name="t", nodes=nodes,
+                                wires=(Wire(**{"source": "a", "target": "b", **wire}),)))
+
+
+def test_a_route_goes_round_a_node_in_its_way():
+    # c sits on the straight line from a to b: the route must leave and go round it.
+    routed = route(_two_boxes())
+    (line,) = _chosen(routed)
+    assert len(line) > 2
+    cx0, cy0, cx1, cy1 = _node_geometry(routed.node("c"), None).bounds
+    for (x0, y0), (x1, y1) in pairwise(line):
+        assert not (min(x0, x1) < cx1 and max(x0, x1) > cx0
+                    and min(y0, y1) < cy1 and max(y0, y1) > cy0)
+
+
+def test_waypoints_and_obstacles_are_respected():
+    routed = route(_two_boxes(source="a.n", target="b.n", via=((2.0, 2.0),)))
+    (line,) = _chosen(routed)
+    assert routed.wires[0].source == "a.n" and routed.wires[0].target == "b.n"
+    assert any(_on_segment((2.0, 2.0), p, q) for p, q in pairwise(line))
+    # An obstacle over the direct way above the nodes pushes the route higher.
+    free = max(y for _, y in _chosen(route(_two_boxes(source="a.n", target="b.n")))[0])
+    blocked = route(_two_boxes(source="a.n", target="b.n"),
+                    obstacles=[(1.0, 0.3, 3.0, free + 0.5)])
+    assert max(y for _, y in _chosen(blocked)[0]) > free + 0.5
+
+
+def _on_segment(point: Point, p: Point, q: Point) -> bool:
+    return (min(p[0], q[0]) <= point[0] <= max(p[0], q[0])
+            and min(p[1], q[1]) <= point[1] <= max(p[1], q[1])
+            and (p[0] == q[0] == point[0] or p[1] == q[1] == point[1]))
+
+
+def test_a_wire_crosses_another_rather_than_run_along_it():
+    # p2 -> q2 would be shortest turning onto the rail p1 -> q1, between two gates, and
+    # leaving it again: that reads as a junction.  It must cross the rail and go round.
+    nodes = (Node("p1", "terminal", at=(0.0, 2.0), label="$p$"),
+             Node("q1", "terminal", at=(4.0, 2.0), label="$q$", label_side="right"),
+             Node("g1", "gate", at=(2.0, 2.7), size=(1.2, 0.72)),
+             Node("g2", "gate", at=(2.0, 1.3), size=(1.2, 0.72)),
+             Node("p2", "dot", at=(1.0, 1.0)), Node("q2", "dot", at=(3.0, 3.5)))
+    spec = validate(DiagramSpec(name="t", nodes=nodes, wires=(
+        Wire("p1.e", "q1.w"), Wire("p2.n", "q2.s", role="input"))))
+    rail, other = _chosen(route(spec))
+    assert rail == ((0.0, 2.0), (4.0, 2.0))
+    assert _crossings(spec, [rail, other]) == 1
+    assert all(not (p[1] == q[1] == 2.0) for p, q in pairwise(other)), other
+
+
+def test_unplaced_nodes_and_boxed_in_ports_are_layout_errors():
+    spec = _two_boxes()
+    with pytest.raises(LayoutError, match="no position"):
+        route(replace(spec, nodes=(replace(spec.nodes[0], at=None),) + spec.nodes[1:]))
+    walls = [(-2.0, 0.5, 6.0, 9.0), (-2.0, -9.0, 6.0, -0.5), (-9.0, -9.0, -1.0, 9.0),
+             (1.0, -9.0, 1.2, 9.0)]
+    with pytest.raises(LayoutError, match="a.*b|b.*a"):
+        route(spec, obstacles=walls)
+
+
+# -- wire labels ------------------------------------------------------------------------------
+
+def _labelled(name: str) -> tuple[DiagramSpec, dict[str, tuple[float, float]]]:
+    """A built-in routed from scratch, its gate-output labels (f_t...) as wire labels."""
+    hand = _sized(builtin_spec(name))
+    wires = list(hand.wires)
+    texts: dict[str, tuple[float, float]] = {}
+    for label in hand.labels:
+        for index, wire in enumerate(wires):
+            source = hand.node(parse_port(wire.source)[0])
+            if source.kind == "gate" and source.role == label.role and not wire.label:
+                wires[index] = replace(wire, label=label.text)
+                texts[str(index)] = _units(label.text, "label")
+                break
+    for node in hand.nodes:
+        if node.kind == "terminal" and node.label:
+            texts[node.id] = _units(node.label, "terminal")
+    bare = _bare(replace(hand, labels=(), wires=tuple(wires)))
+    return route(bare, _terminal_boxes(bare)), texts
+
+
+@pytest.mark.parametrize("name", ["lstm-cell", "gru-cell", "lstm-peephole", "lstm-fgr"])
+def test_wire_labels_sit_beside_their_wires_clear_of_everything(name):
+    routed, texts = _labelled(name)
+    labelled = validate(place_labels(routed, texts))
+    assert not any(wire.label for wire in labelled.wires)
+    wanted = {f"{w.id or f'wire{i}'}-label": w for i, w in enumerate(routed.wires) if w.label}
+    assert {lab.id for lab in labelled.labels} == set(wanted)
+    lines = dict(zip((f"{w.id or f'wire{i}'}-label" for i, w in enumerate(routed.wires)),
+                     _chosen(routed), strict=True))
+    for label in labelled.labels:
+        wire = wanted[label.id]
+        assert (label.text, label.role, label.steps) == (wire.label, wire.role, wire.steps)
+        # Beside a leg of its own wire, LABEL_GAP away.
+        x, y = label.at
+        assert any((p[0] == q[0] and abs(abs(x - p[0]) - LABEL_GAP) < 1e-9
+                    and min(p[1], q[1]) <= y <= max(p[1], q[1]))
+                   or (p[1] == q[1] and abs(abs(y - p[1]) - LABEL_GAP) < 1e-9
+                       and min(p[0], q[0]) <= x <= max(p[0], q[0]))
+                   for p, q in pairwise(lines[label.id])), label
+    assert geometry_problems(_laid_out(labelled)) == []
+    assert place_labels(routed, texts) == place_labels(routed, texts)
+
+
+def test_gate_output_labels_go_beside_the_vertical_leg_like_the_paper_figure():
+    routed, texts = _labelled("lstm-cell")
+    labelled = place_labels(routed, texts)
+    by_text = {label.text: label for label in labelled.labels}
+    forget = by_text["$f_t$"]
+    gate = routed.node("forget_gate")
+    assert forget.ha == "left" and forget.at[0] == pytest.approx(gate.at[0] + LABEL_GAP)
+    assert routed.node("forget_mul").at[1] > forget.at[1] > gate.at[1]
