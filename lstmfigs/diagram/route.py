@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -65,6 +66,9 @@ SEPARATION = 0.12
 HUG_DISTANCE = 0.2
 #: Lines of the frame lie this far outside everything, so a wire can go round the diagram.
 FRAME = 0.5
+#: How many lines the frame has on each side, this far apart.
+FRAME_LINES = 4
+FRAME_STEP = 0.3
 #: A grid line closer than this to another is dropped, unless it is a port's own line.
 MIN_LINE_GAP = 0.06
 #: Costs, in diagram units of length.
@@ -73,6 +77,10 @@ CROSSING_COST = 3.0
 HUG_COST = 1.5
 #: A side the router chooses that is not the node kind's usual in/out side.
 UNUSUAL_SIDE_COST = 0.3
+#: Where no route keeps every rule, the one breaking them least is drawn (and the checker
+#: names it): running along or turning on another wire costs this much, far more than
+#: any detour.
+CONFLICT_COST = 1000.0
 #: A terminal's side other than the one opposite its label (the arrow would point along
 #: the label, or away from it).
 UNUSUAL_TERMINAL_SIDE_COST = 2.0
@@ -85,6 +93,7 @@ LABEL_GAP = 0.12
 _STEP = ((1, 0), (0, 1), (-1, 0), (0, -1))
 _SIDE_DIRECTION = {"e": 0, "n": 1, "w": 2, "s": 3}
 _OPPOSITE = (2, 3, 0, 1)
+_NONE: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -264,7 +273,10 @@ def _lines(essential: Iterable[float], edges: Iterable[float]) -> list[float]:
     # A channel wide enough for two wires side by side gets a line for each as well.
     extra += [a + (b - a) * f for a, b in pairwise(edge_values) if b - a > 4 * SEPARATION
               for f in (0.25, 0.75)]
-    extra += [edge_values[0] - FRAME, edge_values[-1] + FRAME]
+    # Lines round the outside, a channel each, for wires going round the diagram.
+    extra += [value for k in range(FRAME_LINES)
+              for value in (edge_values[0] - FRAME - k * FRAME_STEP,
+                            edge_values[-1] + FRAME + k * FRAME_STEP)]
     for value in sorted(extra):
         position = np.searchsorted(kept, value)
         near = [kept[k] for k in (position - 1, position) if 0 <= k < len(kept)]
@@ -321,10 +333,15 @@ def route(spec: DiagramSpec, obstacles: Sequence[Rect] = ()) -> DiagramSpec:
     node_rects = {node_id: rect for node_id, rect in zip(geoms, rects, strict=False)}
 
     used_sides = _fixed_sides(spec)
+    pending_targets = Counter(parse_port(w.target)[0] for w in spec.wires
+                              if not parse_port(w.target)[1])
     routed: dict[int, Wire] = {}
     for index in _order(spec, geoms):
         wire = spec.wires[index]
-        routed[index] = _route_wire(wire, index, geoms, node_rects, grid, used_sides)
+        routed[index] = _route_wire(wire, geoms, node_rects, grid, used_sides,
+                                    pending_targets)
+        if not parse_port(wire.target)[1]:
+            pending_targets[parse_port(wire.target)[0]] -= 1
     return replace(spec, wires=tuple(routed[i] for i in range(len(spec.wires))))
 
 
@@ -362,26 +379,39 @@ def _order(spec: DiagramSpec, geoms: Mapping[str, NodeGeometry]) -> list[int]:
 
 def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry],
                     node_rects: Mapping[str, Rect], grid: _Grid,
-                    used_sides: dict[tuple[str, str], set[str]]) -> list[_End]:
-    """The ends a wire may have at ``ref``: its given port, or every free side."""
+                    used_sides: dict[tuple[str, str], set[str]],
+                    pending_targets: Mapping[str, int]) -> list[_End]:
+    """The ends a wire may have at ``ref``: its given port, or every free side.
+
+    A source shares a side with wires from the same port only when no side is free (the
+    wires would part somewhere along the way, away from the port's branch dot), or when
+    the free sides are needed by the wires still to enter the node
+    (``pending_targets``).  Where no side is left at all, any side will do, at
+    :data:`CONFLICT_COST`: the checker then names what is wrong.
+    """
     node_id, port = parse_port(ref)
     geom = geoms[node_id]
     node = geom.node
+    forced = 0.0
     if port:
         options = [(ref, port_side(node, port), resolve_port(node, port))]
     else:
-        free, shared = [], []
+        free, shared, every = [], [], []
         for side in ("e", "n", "w", "s"):
             if node.kind == "terminal" and _LABEL_SIDE.get(node.label_side) == side:
                 continue  # the terminal's label sits there
+            option = (f"{node_id}.{side}", side, side)
+            every.append(option)
             uses = used_sides.get((node_id, side), set())
             if not uses:
-                free.append((f"{node_id}.{side}", side, side))
+                free.append(option)
             elif is_source and uses == {f"src:{node_id}.{side}"}:
-                shared.append((f"{node_id}.{side}", side, side))
-        # A side shared with wires from the same port only when no side is free: the
-        # wires would part somewhere along the way, away from the port's branch dot.
+                shared.append(option)
+        if is_source and shared and len(free) <= pending_targets.get(node_id, 0):
+            free = []
         options = free or shared
+        if not options:
+            options, forced = every, CONFLICT_COST
     # A side the router chooses costs a little more unless it is the kind's usual one
     # (a layer is fed from below and feeds upward; an operation runs left to right).
     usual = PORT_ALIASES[node.kind]["out" if is_source else "in"]
@@ -393,7 +423,7 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
     rect = node_rects[node_id]
     for name, side, key in options:
         port_point = geom.port(key)
-        extra = unusual_cost if not port and side != usual else 0.0
+        extra = forced + (unusual_cost if not port and side != usual else 0.0)
         stub_end = _stub_end(port_point, side, rect, grid)
         if stub_end is None or grid.segment_blocked(port_point, stub_end, ignore=(rect,)):
             # No grid point clear of the node that way: only a straight wire to a port
@@ -426,11 +456,16 @@ def _stub_end(port: Point, side: str, rect: Rect, grid: _Grid) -> Point | None:
     return (x, min(beyond) if dy > 0 else max(beyond))
 
 
-def _route_wire(wire: Wire, index: int, geoms: Mapping[str, NodeGeometry],
+def _route_wire(wire: Wire, geoms: Mapping[str, NodeGeometry],
                 node_rects: Mapping[str, Rect], grid: _Grid,
-                used_sides: dict[tuple[str, str], set[str]]) -> Wire:
-    starts = _candidate_ends(wire.source, True, geoms, node_rects, grid, used_sides)
-    goals = _candidate_ends(wire.target, False, geoms, node_rects, grid, used_sides)
+                used_sides: dict[tuple[str, str], set[str]],
+                pending_targets: Mapping[str, int]) -> Wire:
+    """Route one wire, record it in ``grid`` and ``used_sides``, and return it with its
+    ports and corners."""
+    starts = _candidate_ends(wire.source, True, geoms, node_rects, grid, used_sides,
+                             pending_targets)
+    goals = _candidate_ends(wire.target, False, geoms, node_rects, grid, used_sides,
+                            pending_targets)
     name = wire.id or f"{wire.source}->{wire.target}"
     if not starts or not goals:
         which = "source" if not starts else "target"
@@ -442,11 +477,14 @@ def _route_wire(wire: Wire, index: int, geoms: Mapping[str, NodeGeometry],
         points = [start.port, goal.port]
     else:
         waypoints = [grid.index(x, y) for x, y in wire.via]
-        found = _search(grid, [s for s in starts if s.grid >= 0],
-                        [g for g in goals if g.grid >= 0], waypoints, keys)
+        clear_starts = [s for s in starts if s.grid >= 0]
+        clear_goals = [g for g in goals if g.grid >= 0]
+        # Breaking a rule costs far more than any detour, so this finds a route keeping
+        # every rule if there is one, and otherwise the least bad (which the checker names).
+        found = _search(grid, clear_starts, clear_goals, waypoints, keys, strict=False)
         if found is None:
-            raise LayoutError(f"wire {name} cannot be routed without crossing a node or "
-                              "running along another wire; move its ends apart")
+            raise LayoutError(f"wire {name} cannot be routed without crossing a node; "
+                              "move its ends apart")
         start, goal, path = found
         points = [start.port] + [grid.point(p) for p in path] + [goal.port]
     corners = _corners(points)
@@ -534,7 +572,7 @@ def _corners(points: list[Point]) -> list[Point]:
 
 
 def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[int],
-            keys: set[str]) -> tuple[_End, _End, list[int]] | None:
+            keys: set[str], strict: bool = True) -> tuple[_End, _End, list[int]] | None:
     """The cheapest route from one of ``starts`` through ``waypoints`` to one of
     ``goals``: (start, goal, grid points in order), or None.  Each leg between waypoints
     is searched on its own and starts in the direction the previous one ended in."""
@@ -542,7 +580,7 @@ def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[
     start_tag = -1
     path: list[int] = []
     for waypoint in waypoints:
-        leg = _astar(grid, state_starts, [(waypoint, None, 0.0, 0)], keys)
+        leg = _astar(grid, state_starts, [(waypoint, None, 0.0, 0)], keys, strict)
         if leg is None:
             return None
         tag, direction, points, _ = leg
@@ -551,7 +589,7 @@ def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[
         state_starts = [(waypoint, direction, 0.0, start_tag)]
     goal_states = [(g.grid, _OPPOSITE[_SIDE_DIRECTION[g.side]], g.stub, k)
                    for k, g in enumerate(goals)]
-    last = _astar(grid, state_starts, goal_states, keys)
+    last = _astar(grid, state_starts, goal_states, keys, strict)
     if last is None:
         return None
     tag, _, points, goal_tag = last
@@ -561,10 +599,12 @@ def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[
 
 
 def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
-           goals: Sequence[tuple[int, int | None, float, int]], keys: set[str]
-           ) -> tuple[int, int, list[int], int] | None:
+           goals: Sequence[tuple[int, int | None, float, int]], keys: set[str],
+           strict: bool = True) -> tuple[int, int, list[int], int] | None:
     """A* from any of ``starts`` (point, direction, cost so far, tag) to any of ``goals``
-    (point, direction to leave it in or None for any, cost to add, tag).
+    (point, direction to leave it in or None for any, cost to add, tag).  Not
+    ``strict``: running along or turning on another wire costs :data:`CONFLICT_COST`
+    instead of being ruled out.
 
     Returns (start tag, final direction, grid points, goal tag), or None.
     """
@@ -572,29 +612,33 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
     goal_at: dict[int, list[tuple[int | None, float, int]]] = {}
     for point, direction, extra, tag in goals:
         goal_at.setdefault(point, []).append((direction, extra, tag))
-    goal_points = [(xs[p % nx], ys[p // nx], d) for p, d, _, _ in goals]
+    goal_points = [(xs[p % nx], ys[p // nx], d, _STEP[d] if d is not None else (0, 0))
+                   for p, d, _, _ in goals]
 
     def heuristic(flat: int, direction: int) -> float:
+        """Manhattan distance, plus a bend unless the goal lies straight ahead."""
         px, py = xs[flat % nx], ys[flat // nx]
         best = math.inf
-        for gx, gy, gd in goal_points:
+        for gx, gy, gd, (sx, sy) in goal_points:
             estimate = abs(gx - px) + abs(gy - py)
             if gd is None:
                 if px != gx and py != gy:
                     estimate += BEND_COST
-            else:
-                sx, sy = _STEP[gd]
-                ahead = ((sx == 0 and px == gx and (gy - py) * sy >= 0)
-                         or (sy == 0 and py == gy and (gx - px) * sx >= 0))
-                if not (ahead and direction == gd):
-                    estimate += BEND_COST
-            best = min(best, estimate)
+            elif not (direction == gd
+                      and ((sx == 0 and px == gx and (gy - py) * sy >= 0)
+                           or (sy == 0 and py == gy and (gx - px) * sx >= 0))):
+                estimate += BEND_COST
+            if estimate < best:
+                best = estimate
         return best
 
     edge_use, point_use = grid.edge_use, grid.point_use
     # Heap items: (f, tie, state, g, finish) where finish is (goal tag, direction) once
     # the route is complete.
-    heap: list[tuple[float, int, int, float, tuple[int, int] | None]] = []
+    # Equal estimates are taken deepest first (-g): a grid has many equally good routes,
+    # and following one of them to the end saves expanding them all; the counter keeps
+    # the order, and so the result, deterministic.
+    heap: list[tuple[float, float, int, int, float, tuple[int, int] | None]] = []
     best: dict[int, float] = {}
     parent: dict[int, int] = {}
     origin: dict[int, int] = {}
@@ -605,10 +649,11 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
             best[state] = cost
             origin[state] = tag
             parent[state] = -1
-            heapq.heappush(heap, (cost + heuristic(point, direction), counter, state, cost, None))
+            heapq.heappush(heap, (cost + heuristic(point, direction), -cost, counter, state,
+                                  cost, None))
             counter += 1
     while heap:
-        _, _, state, g, finish = heapq.heappop(heap)
+        _, _, _, state, g, finish = heapq.heappop(heap)
         if finish is not None:  # the cheapest complete route
             path = []
             walk = state
@@ -621,35 +666,46 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
             continue
         point, direction = divmod(state, 4)
         uses = point_use.get(point)
-        foreign = {k: v for k, v in uses.items() if k not in keys} if uses else {}
+        foreign = ({k: v for k, v in uses.items() if k not in keys}
+                   if uses and not uses.keys() <= keys else _NONE)
         # At a goal: finish in its direction (turning here if need be).
         for goal_direction, extra, tag in goal_at.get(point, ()):
             final = direction if goal_direction is None else goal_direction
             turn = final != direction
-            if final == _OPPOSITE[direction] or not _may_pass(foreign, direction, turn):
+            if final == _OPPOSITE[direction]:
                 continue
-            total = g + extra + (BEND_COST if turn else 0.0)
-            heapq.heappush(heap, (total, counter, state, total, (tag, final)))
+            penalty = 0.0
+            if not _may_pass(foreign, direction, turn):
+                if strict:
+                    continue
+                penalty = CONFLICT_COST
+            total = g + extra + penalty + (BEND_COST if turn else 0.0)
+            heapq.heappush(heap, (total, -total, counter, state, total, (tag, final)))
             counter += 1
         for new_direction in (direction, (direction + 1) % 4, (direction + 3) % 4):
             turn = new_direction != direction
-            if foreign and not _may_pass(foreign, direction, turn):
-                continue
+            penalty = 0.0
+            if foreign:
+                if not _may_pass(foreign, direction, turn):
+                    if strict:
+                        continue
+                    penalty += CONFLICT_COST
+                penalty += CROSSING_COST
             nxt, cost, edge = grid.neighbour(point, new_direction)
             if nxt < 0 or cost == math.inf:
                 continue
             users = edge_use.get(edge)
             if users and not users <= keys:
-                continue
-            new_g = g + cost + (BEND_COST if turn else 0.0)
-            if foreign:
-                new_g += CROSSING_COST
+                if strict:
+                    continue
+                penalty += CONFLICT_COST * (1 + cost)
+            new_g = g + cost + penalty + (BEND_COST if turn else 0.0)
             new_state = nxt * 4 + new_direction
             if new_g < best.get(new_state, math.inf):
                 best[new_state] = new_g
                 parent[new_state] = state
                 origin[new_state] = origin[state]
-                heapq.heappush(heap, (new_g + heuristic(nxt, new_direction), counter,
+                heapq.heappush(heap, (new_g + heuristic(nxt, new_direction), -new_g, counter,
                                       new_state, new_g, None))
                 counter += 1
     return None
