@@ -431,7 +431,7 @@ def cell_spec(cell: Cell, *, name: str = "", title: str = "") -> DiagramSpec:
         else:
             node_steps = lit(element.owners)
         nodes.append(_with_steps(node, node_steps))
-    wires = []
+    wires: list[Wire] = []
     labelled: set[str] = set()
     # The node computing each named quantity: wires leaving it carry the quantity's name.
     named = {node_id: q for q, node_id in builder.source.items() if q in cell.quantities
