@@ -1,28 +1,29 @@
 """TOML: the user's format for diagram specs.
 
-``load_spec(path)`` parses with :mod:`tomllib` (data only, nothing is ever executed) and
-validates; errors name the file, the line (where TOML knows it, or where the offending
-``[[table]]`` starts) and the field path.  ``dumps_spec(spec)`` writes the TOML that
-loads back into an equal spec.
+``load_spec(path)`` and ``loads_spec(text)`` read a spec (see :mod:`.tomlread`: parsed as
+data, never executed; errors name the file, the line and the field path).  A spec may say
+``extends = "lstm-peephole"``, a built-in diagram, or ``extends = "base.toml"``, a spec file
+(relative to the extending file), and then edit it (:mod:`lstmfigs.diagram.edit`); chains
+of such files are followed at most :data:`MAX_EXTENDS` deep, and a cycle is an error.
+``dumps_spec(spec)`` writes the TOML that loads back into an equal spec (a whole spec, never
+an edit).
 """
 
 from __future__ import annotations
 
 import math
-import re
-import tomllib
+import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
+from ..errors import SpecError, did_you_mean
 from .spec import DiagramSpec
+from .tomlread import read_spec
 
 #: Larger spec files are certainly not diagrams (and would only waste memory).
 MAX_SPEC_BYTES = 2_000_000
-#: Arrays and tables nested deeper than this are refused before parsing: a spec needs 3
-#: (``ports = [{...}]`` in a ``[[nodes]]`` table), and the parser recurses (500 levels of
-#: ``[`` in a 1 kB file exhaust Python's stack).
-MAX_NESTING = 8
+#: The most specs in a chain of ``extends`` (the spec itself included).
+MAX_EXTENDS = 8
 
 
 def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
@@ -33,7 +34,8 @@ def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
     text : str
         The TOML text.
     source : str, default: "<string>"
-        Where the text came from, for error messages.
+        Where the text came from, for error messages; a spec file it ``extends`` is found
+        relative to its folder (the working folder for ``"<string>"``).
 
     Returns
     -------
@@ -42,30 +44,11 @@ def loads_spec(text: str, source: str = "<string>") -> DiagramSpec:
     Raises
     ------
     SpecError
-        If ``text`` is not a string, is not TOML, nests too deeply, or is not a valid spec
-        (located by source and line where possible).
+        If ``text`` is not a string, is not TOML, nests too deeply, is not a valid spec, or
+        extends a base that is unknown, unreadable, invalid, too deep or a cycle (located
+        by source and line where possible).
     """
-    if not isinstance(text, str):
-        raise SpecError(f"a spec is TOML text, not {type(text).__name__}", source=source)
-    _check_bracket_depth(text, source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = str(exc).split(" (at line")[0]
-        raise SpecError(f"invalid TOML: {message}", source=source, line=line) from None
-    _check_data_depth(data, source)
-    if "states" in data and isinstance(data.get("equations"), list) \
-            and all(isinstance(e, str) for e in data["equations"]):
-        # A cell definition: its diagram is generated from its equations.
-        from ..cells import Cell
-        from .cellgraph import cell_spec
-
-        return cell_spec(Cell.from_toml(text, origin=source))
-    try:
-        return DiagramSpec.from_dict(data)
-    except SpecError as exc:
-        raise exc.located(source, _line_of(text, exc.path)) from None
+    return _loads(text, source, ())
 
 
 def load_spec(path: str | Path) -> DiagramSpec:
@@ -85,8 +68,12 @@ def load_spec(path: str | Path) -> DiagramSpec:
     ------
     SpecError
         If the file cannot be read (missing, not a regular file, too large, not UTF-8)
-        or is not a valid spec.
+        or is not a valid spec (see :func:`loads_spec`).
     """
+    return _load(Path(path), ())
+
+
+def _load(path: Path, chain: tuple[str, ...]) -> DiagramSpec:
     from ..errors import LstmfigsError
     from ..safeio import read_text
 
@@ -94,95 +81,56 @@ def load_spec(path: str | Path) -> DiagramSpec:
         text = read_text(path, "spec file", MAX_SPEC_BYTES)
     except LstmfigsError as exc:
         raise SpecError(str(exc)) from None
-    return loads_spec(text, str(path))
+    return _loads(text, str(path), chain)
 
 
-def _check_bracket_depth(text: str, source: str) -> None:
-    """Refuse arrays and inline tables nested deeper than :data:`MAX_NESTING`, scanning
-    the text (outside strings and comments) before the recursive parser sees it."""
-    depth, line, index, length = 0, 1, 0, len(text)
-    while index < length:
-        char = text[index]
-        if char == "\n":
-            line += 1
-        elif char == "#":
-            end = text.find("\n", index)
-            index = length if end < 0 else end
-            continue
-        elif char in "\"'":
-            quote = text[index:index + 3] if text[index:index + 3] in ('"""', "'''") else char
-            end = index + len(quote)
-            while True:
-                end = text.find(quote, end)
-                if end < 0:
-                    return  # unterminated: the parser reports it
-                if quote[0] == '"' and _escaped(text, end):
-                    end += 1
-                    continue
-                break
-            line += text.count("\n", index, end)
-            index = end + len(quote)
-            continue
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                raise SpecError(f"arrays or tables nested more than {MAX_NESTING} deep",
-                                source=source, line=line)
-        elif char in "]}":
-            depth = max(0, depth - 1)
-        index += 1
+def _loads(text: str, source: str, chain: tuple[str, ...]) -> DiagramSpec:
+    """:func:`loads_spec`, ``chain`` being the specs that extend this one (innermost last)."""
+    chain = chain + (_key(source),)
+
+    def load_base(value: str) -> DiagramSpec:
+        if len(chain) >= MAX_EXTENDS:
+            raise SpecError(f"extends goes more than {MAX_EXTENDS} specs deep",
+                            path="extends")
+        if not is_spec_file(value):
+            return _builtin_base(value)
+        folder = Path(source).parent if source != "<string>" else Path()
+        path = folder / value
+        if _key(str(path)) in chain:
+            raise SpecError(f"'{value}' goes round in a cycle: a spec cannot extend "
+                            "itself, directly or through others", path="extends")
+        return _load(path, chain)
+
+    return read_spec(text, source, load_base)
 
 
-def _escaped(text: str, index: int) -> bool:
-    """The quote at ``index`` follows an odd number of backslashes."""
-    count = 0
-    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
-        count += 1
-    return count % 2 == 1
+def is_spec_file(value: str) -> bool:
+    """Whether an ``extends`` value names a spec file (``.toml``, or with a folder) rather
+    than a built-in diagram.
+
+    Parameters
+    ----------
+    value : str
+
+    Returns
+    -------
+    bool
+    """
+    return value.endswith(".toml") or "/" in value or os.sep in value
 
 
-def _check_data_depth(data: Any, source: str) -> None:
-    """The same bound on the parsed data (dotted keys nest tables without brackets),
-    walked with a stack, not recursion."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_NESTING:
-            raise SpecError(f"keys, arrays or tables nested more than {MAX_NESTING} deep",
-                            source=source)
-        children = value.values() if isinstance(value, dict) else \
-            value if isinstance(value, list) else ()
-        stack.extend((child, depth + 1) for child in children
-                     if isinstance(child, (dict, list)))
+def _key(source: str) -> str:
+    """One spelling of a file's path, to notice a cycle however it is spelt."""
+    return os.path.realpath(source) if source != "<string>" else source
 
 
-def _line_of(text: str, path: str) -> int | None:
-    """Best-effort line of a field path such as ``wires[3].to`` in the TOML text."""
-    match = re.match(r"(\w+)\[(\d+)\](?:\.(\w+))?", path or "")
-    if match and not re.search(rf"^\s*\[\[\s*{re.escape(match.group(1))}\s*\]\]", text,
-                               re.MULTILINE):
-        match = None  # an item of a top-level list (steps[1]): the line of the key
-    if not match:
-        key = (path or "").split(".")[0].split("[")[0]
-        for number, line in enumerate(text.splitlines(), 1):
-            if key and re.match(rf"\s*{re.escape(key)}\s*=", line):
-                return number
-        return None
-    table, index, key = match.group(1), int(match.group(2)), match.group(3)
-    count, start = -1, None
-    lines = text.splitlines()
-    for number, line in enumerate(lines, 1):
-        if re.match(rf"\s*\[\[\s*{re.escape(table)}\s*\]\]", line):
-            count += 1
-            if count == index:
-                start = number
-                continue
-        if start is not None:
-            if re.match(r"\s*\[", line):
-                break
-            if key and re.match(rf"\s*{re.escape(key)}\s*=", line):
-                return number
-    return start
+def _builtin_base(name: str) -> DiagramSpec:
+    from ..figures.diagrams import builtin_names, builtin_spec
+
+    if name not in builtin_names():
+        raise SpecError(f"no built-in diagram '{name}'{did_you_mean(name, builtin_names())} "
+                        "(a spec file's path ends in .toml)", path="extends")
+    return builtin_spec(name)
 
 
 # -- writing --------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The LSTM unrolled over time, generated as data: 1 to 4 layers, 2 to 5 time steps.
 
-One layer is drawn as :func:`unrolled_cell`, a :class:`~.variants.SpecEdit` of ``lstm-cell``:
-the cell at step t in full between its neighbours, drawn as blocks.  Two or more layers are
-:func:`stacked_chain`, plain data in the TOML shape: every cell a block, each layer passing
-C and h along in time and h up into the layer above.  Both end in
+One layer is drawn as :func:`unrolled_cell`, a :class:`~lstmfigs.diagram.edit.SpecEdit` of
+``lstm-cell``: the cell at step t in full between its neighbours, drawn as blocks.  Two or
+more layers are :func:`stacked_chain`, plain data in the TOML shape: every cell a block, each
+layer passing C and h along in time and h up into the layer above.  Both end in
 :meth:`DiagramSpec.from_dict`, so a generated chain is validated exactly like a user's TOML
 file, and ``lstmfigs spec lstm-chain --layers 3 --steps 4`` prints it.
 
@@ -18,9 +18,9 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from ..diagram.edit import SpecEdit, Table
 from ..errors import UnknownNameError
 from ..options import OPTIONS
-from .variants import SpecEdit, Table
 
 
 def _range(option: str) -> tuple[int, int, int]:

@@ -1,10 +1,9 @@
 """LSTM variants as *edits* of a built-in spec: data, never drawing code.
 
-A :class:`SpecEdit` says which elements of a base spec to remove, which fields to change,
-what to add (tables in the TOML shape, ``from``/``to`` for wires) and which cell definition
-the variant draws (its equations panel and highlight steps come from that definition).
-:func:`apply_edit` works on the base's plain data and rebuilds the result through
-:meth:`DiagramSpec.from_dict`, so an edit is validated exactly like a user's TOML file.
+Each variant is a :class:`~lstmfigs.diagram.edit.SpecEdit`: which elements of a base spec to
+remove, which fields to change, what to add, and which cell definition the variant draws
+(its equations panel and highlight steps come from that definition).  It is the same edit
+a user's TOML spec makes with ``extends`` (:mod:`lstmfigs.diagram.edit` applies both).
 ``lstmfigs spec lstm-nig`` prints the full, edited spec: a user never sees edits.
 
 The peephole LSTM (Gers & Schmidhuber 2000: the input and forget gates see ``c_{t-1}``, the
@@ -18,132 +17,9 @@ activations).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagram.spec import DiagramSpec
-from ..errors import SpecError, did_you_mean
-
-Table = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class SpecEdit:
-    """How one built-in spec turns into another.
-
-    ``remove`` names nodes (their wires go with them), labels, and wires (by ``id`` or as
-    ``"from->to"``).  ``change`` maps a node, label or wire (named as in ``remove``) to
-    replaced fields.  ``add`` maps
-    ``nodes``/``wires``/``labels`` to new tables.  ``drop_steps`` removes highlight steps
-    the variant no longer has.  ``equations`` replaces the panel (None keeps the base's).
-    ``spec_fields`` sets top-level fields (``min_width``).  ``title`` is the diagram's one
-    line in the catalog (``lstmfigs list``).  A name in ``remove``, ``change`` or
-    ``drop_steps`` that the base does not have is a SpecError (:func:`apply_edit`).
-    """
-
-    name: str
-    base: str
-    title: str
-    description: str
-    remove: tuple[str, ...] = ()
-    change: Mapping[str, Table] = field(default_factory=dict)
-    add: Mapping[str, tuple[Table, ...]] = field(default_factory=dict)
-    drop_steps: tuple[str, ...] = ()
-    cell: str | None = None
-    equations: tuple[Table, ...] | None = None
-    spec_fields: Table = field(default_factory=dict)
-
-
-def _wire_key(wire: Table) -> str:
-    return wire.get("id") or f"{wire['from']}->{wire['to']}"
-
-
-def apply_edit(base: DiagramSpec, edit: SpecEdit) -> DiagramSpec:
-    """The spec ``edit`` makes of ``base``, validated like a user's TOML file.
-
-    Parameters
-    ----------
-    base : DiagramSpec
-        The spec the edit starts from (``edit.base``'s).
-    edit : SpecEdit
-        What to remove, change, add and drop.
-
-    Returns
-    -------
-    DiagramSpec
-        The edited spec.
-
-    Raises
-    ------
-    SpecError
-        ``remove`` or ``change`` names an element ``base`` does not have, ``drop_steps``
-        a step it does not have, or the result is not a valid spec (a misspelt field in
-        ``change``, ``add`` or ``spec_fields`` is an unknown key there).  A typo in an edit
-        is an error, never an element silently kept or left unchanged.
-    """
-    data = base.to_dict()
-    known = _ids(data)
-    _check_named(edit, "remove", edit.remove, known)
-    _check_named(edit, "change", edit.change, known)
-    _check_named(edit, "drop_steps", edit.drop_steps, set(data.get("steps", [])))
-    gone = set(edit.remove)
-    data["nodes"] = [n for n in data.get("nodes", []) if n["id"] not in gone]
-    data["labels"] = [lab for lab in data.get("labels", []) if lab.get("id") not in gone]
-    data["wires"] = [w for w in data.get("wires", []) if _wire_key(w) not in gone
-                     and w["from"].partition(".")[0] not in gone
-                     and w["to"].partition(".")[0] not in gone]
-    for node in data["nodes"]:
-        node.update(edit.change.get(node["id"], {}))
-    for label in data["labels"]:
-        label.update(edit.change.get(label.get("id", ""), {}))
-    for wire in data["wires"]:
-        wire.update(edit.change.get(_wire_key(wire), {}))
-    for group, tables in edit.add.items():
-        data[group] = data.get(group, []) + [dict(t) for t in tables]
-    if edit.cell is not None:  # the new cell's panel and steps (or the edit's own)
-        data.pop("equations", None)
-        data.pop("steps", None)
-        data.pop("cell", None)
-        if edit.cell:
-            data["cell"] = edit.cell
-    if edit.drop_steps:
-        _drop_steps(data, set(edit.drop_steps))
-    if edit.equations is not None:
-        data["equations"] = [dict(e) for e in edit.equations]
-    data.update(edit.spec_fields)
-    data.update(name=edit.name, title=edit.title, description=edit.description)
-    try:
-        return DiagramSpec.from_dict(data)
-    except SpecError as exc:
-        raise exc.located(f"edit '{edit.name}' of '{edit.base}'") from None
-
-
-def _check_named(edit: SpecEdit, field_name: str, named: Iterable[str], known: set[str]) -> None:
-    """Every name an edit's field uses exists in its base (else a SpecError naming it)."""
-    unknown = sorted(set(named) - known)
-    if unknown:
-        raise SpecError(f"nothing called {', '.join(map(repr, unknown))} in '{edit.base}'"
-                        f"{did_you_mean(unknown[0], known)}",
-                        path=field_name, source=f"edit '{edit.name}'")
-
-
-def _ids(data: Table) -> set[str]:
-    found = {n["id"] for n in data.get("nodes", [])}
-    found |= {lab["id"] for lab in data.get("labels", []) if "id" in lab}
-    return found | {_wire_key(w) for w in data.get("wires", [])}
-
-
-def _drop_steps(data: dict[str, Any], steps: set[str]) -> None:
-    if "steps" in data:  # absent, they come from the cell
-        data["steps"] = [s for s in data["steps"] if s not in steps]
-    for group in ("nodes", "wires", "labels", "regions", "equations"):
-        for item in data.get(group, []):
-            if "steps" in item:
-                item["steps"] = [s for s in item["steps"] if s not in steps]
-                if not item["steps"]:
-                    del item["steps"]
-
+from ..diagram.edit import SpecEdit
 
 #: FGR's terminal for the gates' previous activations (the definition's u_t collects them).
 PREVIOUS_GATES = "[i, f, o]_{t-1}"

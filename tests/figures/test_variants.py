@@ -173,8 +173,8 @@ def test_stacked_chain_structure():
     ({"spec_fields": {"min_widht": 4.0}}, "min_widht"),
 ])
 def test_spec_edit_typos_are_spec_errors(typo, where):
+    from lstmfigs.diagram.edit import SpecEdit, apply_edit
     from lstmfigs.errors import SpecError
-    from lstmfigs.figures.variants import SpecEdit, apply_edit
 
     edit = SpecEdit(name="typo", base="lstm-cell", title="t", description="d", **typo)
     with pytest.raises(SpecError) as caught:
@@ -183,8 +183,8 @@ def test_spec_edit_typos_are_spec_errors(typo, where):
 
 
 def test_spec_edit_error_suggests_the_name():
+    from lstmfigs.diagram.edit import SpecEdit, apply_edit
     from lstmfigs.errors import SpecError
-    from lstmfigs.figures.variants import SpecEdit, apply_edit
 
     edit = SpecEdit(name="typo", base="lstm-cell", title="t", description="d",
                     remove=("forget_gat",))
