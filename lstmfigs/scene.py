@@ -172,8 +172,9 @@ def _rgb(hex6: str) -> tuple[float, float, float]:
     return to_rgb("#" + hex6)
 
 
-def _look(role: str, metrics: Metrics, theme: Theme | None) -> Look:
-    style = role_style(role, theme)
+def _look(role: str, metrics: Metrics, theme: Theme | None,
+          own_roles: tuple[tuple[str, str], ...]) -> Look:
+    style = role_style(role, theme, own_roles)
     # matplotlib's own dash lengths for this style at this width (scaled as it draws them).
     line = Line2D([], [], linestyle=style.linestyle, linewidth=style.linewidth)
     _offset, dashes = line._dash_pattern  # type: ignore[attr-defined]
@@ -239,7 +240,8 @@ def scene_of(fig: Any) -> Scene:
     spec = layout.spec
     with mpl.rc_context(getattr(fig, "_rc", {})):
         theme = getattr(fig, "theme", None)  # outside its theme_context now: say which
-        looks = {role: _look(role, layout.metrics, theme) for role in _roles_used(layout)}
+        looks = {role: _look(role, layout.metrics, theme, spec.roles)
+                 for role in _roles_used(layout)}
         text_color = hex_color(mpl.rcParams["text.color"])
         background = hex_color(background_rgb())
         region_fill = hex_color(mpl.rcParams["patch.facecolor"])

@@ -23,6 +23,9 @@ A table has up to five sections; every one but ``[theme]`` is optional::
     cell_state = { color = "#0072B2", linestyle = "-", linewidth = 1.6 }
     forget_gate = { linestyle = [0, [6, 2]] }   # a dash pattern: [offset, [on, off, ...]]
 
+    [own-roles]                 # the look of a spec's own role, by name (optional)
+    normalizer_state = { linestyle = ":" }      # replaces what its derived look says
+
     [region]                    # a region (the cell body): patch.facecolor/edgecolor/linewidth
     fill = "#F4F4F4"
     edgecolor = "#7F7F7F"
@@ -30,6 +33,12 @@ A table has up to five sections; every one but ``[theme]`` is optional::
 
     [rc]                        # any other style rcParam, by its matplotlib name
     "font.size" = 8
+
+A spec may declare its own roles (``[roles] normalizer_state = "cell_state"``): each takes
+its look from its base role, :data:`OWN_ROLE_TINT` of the way towards the page's background
+and dashed where the base is solid (dotted where the base is dashed), so two states on two
+rails differ in colour and, in grayscale, in dash (:meth:`Theme.own_role`).  A theme may
+style an own role by name in ``[own-roles]``; what it names replaces the derived fields.
 
 A table that extends another changes only what it names: one field of one role, one rcParam.
 The root, ``paper``, names every role in full and holds the camera-ready settings.  The
@@ -61,7 +70,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import LstmfigsError, UnknownNameError, did_you_mean
-from .roles import ROLES, canonical_role
+from .roles import ALL_ROLES, ROLES, canonical_role
 
 if TYPE_CHECKING:  # pragma: no cover
     from .export import ThemedFigure
@@ -92,7 +101,7 @@ class RoleStyle:
 
 # -- tables ---------------------------------------------------------------------------------
 
-_SECTIONS = ("theme", "size", "roles", "region", "rc")
+_SECTIONS = ("theme", "size", "roles", "own-roles", "region", "rc")
 #: The [theme] settings and their allowed values (None: any text, checked elsewhere).
 _THEME_KEYS: dict[str, tuple[str, ...] | None] = {
     "description": None, "extends": None, "page": ("fixed", "fit-height"),
@@ -121,6 +130,7 @@ class ThemeTable:
     settings: Mapping[str, str]  # [theme]
     size: Mapping[str, Any]  # [size]: its width as written, and the figsize it makes
     roles: Mapping[str, Mapping[str, Any]]  # [roles]: role -> the fields it names
+    own_roles: Mapping[str, Mapping[str, Any]]  # [own-roles]: a spec's role -> its fields
     region: Mapping[str, Any]  # [region]
     rc: Mapping[str, Any]  # [rc]
 
@@ -190,19 +200,16 @@ def parse_table(text: str, name: str, path: Path, where: str) -> ThemeTable:
     roles: dict[str, dict[str, Any]] = {}
     for role, fields in data.get("roles", {}).items():
         _check_name(role, ROLES, "role", where)
-        if not isinstance(fields, dict):
-            raise _fail(where, f"role '{role}' is a table such as {{ color = \"#0072B2\" }}")
-        checked: dict[str, Any] = {}
-        for key, value in fields.items():
-            _check_name(key, _ROLE_FIELDS, f"field of role '{role}'", where)
-            if key == "linewidth":
-                value = _linewidth(value, f"{where}: role '{role}'", MAX_LINEWIDTH_PT)
-            elif key == "linestyle":
-                value = _linestyle(value, f"{where}: role '{role}'")
-            elif not isinstance(value, str):
-                raise _fail(where, f"the color of role '{role}' is text such as \"#0072B2\"")
-            checked[key] = value
-        roles[role] = checked
+        roles[role] = _role_fields(role, fields, where)
+    own_roles: dict[str, dict[str, Any]] = {}
+    for role, fields in data.get("own-roles", {}).items():
+        if role in ALL_ROLES:
+            raise _fail(where, f"'{role}' is a built-in role: style it in [roles]")
+        if not (role[:1].isascii() and role[:1].isalpha()
+                and all(c.isascii() and (c.isalnum() or c == "_") for c in role)):
+            raise _fail(where, f"[own-roles] '{role}' is not a role name (letters, digits and "
+                               "'_', starting with a letter)")
+        own_roles[role] = _role_fields(role, fields, where)
     region = dict(data.get("region", {}))
     for key, value in region.items():
         _check_name(key, tuple(_REGION_RC), "[region] field", where)
@@ -217,7 +224,27 @@ def parse_table(text: str, name: str, path: Path, where: str) -> ThemeTable:
                 key, "[region]")
             raise _fail(where, f"{key} is not set in [rc]: it comes from {section}")
     return ThemeTable(name=name, path=path, settings=dict(settings), size=size, roles=roles,
-                      region=region, rc=dict(rc))
+                      own_roles=own_roles, region=region, rc=dict(rc))
+
+
+def _role_fields(role: str, fields: Any, where: str) -> dict[str, Any]:
+    """The fields a table gives one role, checked (colours are checked by matplotlib in
+    :func:`check_table_values`)."""
+    from .limits import MAX_LINEWIDTH_PT
+
+    if not isinstance(fields, dict):
+        raise _fail(where, f"role '{role}' is a table such as {{ color = \"#0072B2\" }}")
+    checked: dict[str, Any] = {}
+    for key, value in fields.items():
+        _check_name(key, _ROLE_FIELDS, f"field of role '{role}'", where)
+        if key == "linewidth":
+            value = _linewidth(value, f"{where}: role '{role}'", MAX_LINEWIDTH_PT)
+        elif key == "linestyle":
+            value = _linestyle(value, f"{where}: role '{role}'")
+        elif not isinstance(value, str):
+            raise _fail(where, f"the color of role '{role}' is text such as \"#0072B2\"")
+        checked[key] = value
+    return checked
 
 
 def _figsize(size: Mapping[str, Any], where: str) -> tuple[float, float]:
@@ -290,7 +317,7 @@ def check_table_values(table: ThemeTable, where: str) -> None:
     cmap = table.settings.get("diverging-cmap")
     if cmap is not None and cmap not in mpl.colormaps:
         raise _fail(where, f"unknown colour map {cmap!r}{did_you_mean(cmap, list(mpl.colormaps))}")
-    for role, fields in table.roles.items():
+    for role, fields in (*table.roles.items(), *table.own_roles.items()):
         if "color" in fields and not is_color_like(fields["color"]):
             raise _fail(where, f"role '{role}': {fields['color']!r} is not a colour")
     for key in ("fill", "edgecolor"):
@@ -368,6 +395,8 @@ class Theme:
     param_items: tuple[tuple[str, Any], ...]
     role_items: tuple[tuple[str, RoleStyle], ...]
     setting_items: tuple[tuple[str, str], ...] = ()
+    #: ``[own-roles]``: a spec's own role -> the fields the theme gives it by name.
+    own_role_items: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     #: The venue (:data:`lstmfigs.sizes.VENUES`) whose width ``figure.figsize`` has, if any.
     venue: str | None = None
     #: The files it was read from, in order (tables and a user's sheets).
@@ -432,6 +461,71 @@ class Theme:
         """
         return self.roles[canonical_role(role)]
 
+    def own_role(self, role: str, base: str) -> RoleStyle:
+        """The look of a spec's own role ``role``, which derives from built-in role ``base``:
+        :func:`derived_style` of the base's look, with the fields the theme's
+        ``[own-roles]`` gives ``role`` by name in their place.
+
+        Parameters
+        ----------
+        role : str
+            The spec's own role (``normalizer_state``).
+        base : str
+            The built-in role (or alias) it derives from (``cell_state``).
+
+        Returns
+        -------
+        RoleStyle
+        """
+        from dataclasses import replace
+
+        face = self.params.get("figure.facecolor", "white")
+        look = derived_style(self.role(base), "white" if face in ("none", "auto") else face)
+        named = dict(self.own_role_items).get(role)
+        return replace(look, **dict(named)) if named else look
+
+
+#: How far an own role's colour lies from its base role's, towards the page's background
+#: (0: the same colour, 1: the background).  Far enough to tell two rails apart, in grey
+#: too; near enough that a highlight's dimming (0.78) still reads as dimmer.
+OWN_ROLE_TINT = 0.35
+#: An own role's dash where its base's line is solid: on and off in multiples of the line
+#: width (matplotlib scales dashes with it), longer than the built-in "--" so that it also
+#: differs from the print theme's dashed gates.
+OWN_ROLE_DASH: tuple[float, tuple[float, ...]] = (0.0, (5.0, 2.0))
+_SOLID = ("-", "solid")
+
+
+def derived_style(base: RoleStyle, background: Any) -> RoleStyle:
+    """The look of an own role derived from its base role's ``base`` on a page of colour
+    ``background``: the same line width, the colour :data:`OWN_ROLE_TINT` of the way to
+    the background, and dashed (:data:`OWN_ROLE_DASH`) where the base is solid, dotted
+    where it is dashed (dashed where it is dotted).
+
+    Parameters
+    ----------
+    base : RoleStyle
+        The base role's look.
+    background : color
+        The page's colour.
+
+    Returns
+    -------
+    RoleStyle
+    """
+    from matplotlib.colors import to_hex, to_rgb
+
+    (r, g, b), (pr, pg, pb) = to_rgb(base.color), to_rgb(background)
+    tint = OWN_ROLE_TINT
+    color = to_hex((r + (pr - r) * tint, g + (pg - g) * tint, b + (pb - b) * tint))
+    if base.linestyle in _SOLID:
+        linestyle: Any = OWN_ROLE_DASH
+    elif base.linestyle in (":", "dotted"):
+        linestyle = "--"
+    else:
+        linestyle = ":"
+    return RoleStyle(color=color, linestyle=linestyle, linewidth=base.linewidth)
+
 
 class _Merged:
     """The state of a theme while its layers are applied in order."""
@@ -439,6 +533,7 @@ class _Merged:
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
         self.roles: dict[str, dict[str, Any]] = {}
+        self.own_roles: dict[str, dict[str, Any]] = {}
         self.settings: dict[str, str] = {}
         self.venue: str | None = None
         self.applied: list[Path] = []
@@ -455,6 +550,8 @@ class _Merged:
                 else None
         for role, fields in table.roles.items():
             self.roles.setdefault(role, {}).update(fields)
+        for role, fields in table.own_roles.items():
+            self.own_roles.setdefault(role, {}).update(fields)
         for key, value in table.region.items():
             self.params[_REGION_RC[key]] = value
         self.params.update(table.rc)
@@ -480,6 +577,8 @@ class _Merged:
         settings = {k: v for k, v in self.settings.items() if k not in ("extends", "kind")}
         return Theme(name=name, param_items=tuple(params.items()),
                      role_items=tuple(roles.items()), setting_items=tuple(settings.items()),
+                     own_role_items=tuple((role, tuple(fields.items()))
+                                          for role, fields in self.own_roles.items()),
                      venue=self.venue, sources=tuple(self.applied))
 
 
@@ -861,22 +960,29 @@ def theme_context(theme: str | Theme, *, width: float | None = None) -> Iterator
             _ACTIVE.reset(token)
 
 
-def role_style(role: str, theme: Theme | None = None) -> RoleStyle:
+def role_style(role: str, theme: Theme | None = None,
+               own_roles: Iterable[tuple[str, str]] = ()) -> RoleStyle:
     """The look of ``role`` in a theme's table.
 
     Parameters
     ----------
     role : str
-        A role of :data:`lstmfigs.roles.ALL_ROLES` (an alias takes its role's look).
+        A role of :data:`lstmfigs.roles.ALL_ROLES` (an alias takes its role's look), or one
+        of ``own_roles``.
     theme : Theme, optional
         The theme; by default the active one (:func:`active_theme`).  Code that replays a
         figure's rcParams later (``fig._rc``) passes the figure's ``fig.theme``.
+    own_roles : iterable of (str, str), optional
+        A spec's own roles and the built-in role each derives from (``spec.roles``): their
+        looks come from :meth:`Theme.own_role`.
 
     Returns
     -------
     RoleStyle
     """
-    return (theme or active_theme()).role(role)
+    resolved = theme or active_theme()
+    base = dict(own_roles).get(role)
+    return resolved.own_role(role, base) if base is not None else resolved.role(role)
 
 
 def new_figure(figsize: tuple[float, float] | None = None,

@@ -134,7 +134,7 @@ def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
     bbox = ax.get_position()
     fig_w, fig_h = fig.get_size_inches()
     diagram = layout(spec, text_measurer(fig), bbox.width * fig_w, bbox.height * fig_h,
-                     metrics=theme_metrics())
+                     metrics=theme_metrics(spec.roles))
     return draw_diagram(diagram, ax, highlight=highlight, activity=activity)
 
 
@@ -180,7 +180,7 @@ def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = N
     if width <= 0 or page_height <= 0:
         raise LstmfigsError(f"impossible figure size {width} x {page_height} in")
     fig = new_figure(figsize=(width, page_height), theme=theme)
-    plan = plan_page(spec, text_measurer(fig), theme_metrics(), width=width,
+    plan = plan_page(spec, text_measurer(fig), theme_metrics(spec.roles), width=width,
                      page_height=page_height, fixed=page == "fixed", legend=legend,
                      equations=equations)
     # Far-apart nodes in a small spec would make a figure kilometres tall: refuse it here,

@@ -16,7 +16,7 @@ as a highlighted figure's background elements.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ from matplotlib.text import Text
 from ..errors import SpecError
 from ..export import figure_renderer
 from ..roles import ALL_ROLES
-from ..themes import role_style
+from ..themes import RoleStyle, role_style
 from .layout import (
     BranchDot,
     DiagramLayout,
@@ -121,17 +121,26 @@ def font(kind: str = "node") -> FontProperties:
     return FontProperties(size=size)
 
 
-def theme_metrics() -> Metrics:
+def theme_metrics(own_roles: Iterable[tuple[str, str]] = ()) -> Metrics:
     """The sizes the geometry needs, read once from the theme active now.
+
+    Parameters
+    ----------
+    own_roles : iterable of (str, str), optional
+        A spec's own roles and their base roles (``spec.roles``), whose line widths the
+        metrics then hold too.
 
     Returns
     -------
     Metrics
         Font sizes (points), every role's line width and the marker edge width.
     """
+    own = tuple(own_roles)
+    roles = ALL_ROLES + tuple(name for name, _ in own)
     return Metrics(font_size=float(font("node").get_size_in_points()),
                    legend_font_size=float(font("legend").get_size_in_points()),
-                   linewidths={role: role_style(role).linewidth for role in ALL_ROLES},
+                   linewidths={role: role_style(role, own_roles=own).linewidth
+                               for role in roles},
                    marker_edge_width=float(mpl.rcParams["lines.markeredgewidth"]))
 
 
@@ -183,6 +192,10 @@ class _Painter:
         self.text_color = mpl.rcParams["text.color"]
         self.out = DiagramArtists(ax)
 
+    def style(self, role: str) -> RoleStyle:
+        """The look of ``role``: the theme's, or derived for one of the spec's own roles."""
+        return role_style(role, own_roles=self.layout.spec.roles)
+
     def active(self, steps: tuple[str, ...]) -> bool:
         return self.highlight is None or self.highlight in steps
 
@@ -208,7 +221,7 @@ class _Painter:
 
     def node(self, geom: NodeGeometry) -> None:
         node = geom.node
-        style = role_style(node.role)
+        style = self.style(node.role)
         steps = node.steps
         (cx, cy), w, h = geom.center, geom.width, geom.height
         patch: Any = None
@@ -249,13 +262,13 @@ class _Painter:
     def dot(self, point: Point, role: str, steps: tuple[str, ...], key: str = "") -> None:
         (marker,) = self.ax.plot([point[0]], [point[1]], marker="o",
                                  markersize=self.layout.metrics.dot_size(role),
-                                 color=self.color(role_style(role).color, steps, key=key),
+                                 color=self.color(self.style(role).color, steps, key=key),
                                  linestyle="none", zorder=4)
         self.out.dots.append(marker)
 
     def wire(self, geom: WireGeometry) -> None:
         wire = geom.wire
-        style = role_style(wire.role)
+        style = self.style(wire.role)
         color = self.color(style.color, wire.steps, key=self.layout.spec.wire_id(geom.index))
         line_points = np.array(geom.line, dtype=float)
         artists: list[Any] = []
