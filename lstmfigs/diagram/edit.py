@@ -212,7 +212,8 @@ def _check_named(edit: SpecEdit, field_name: str, named: Iterable[str],
     if unknown:
         raise SpecError(f"nothing called {', '.join(map(repr, unknown))} in '{edit.base}'"
                         f"{did_you_mean(unknown[0], known)}",
-                        path=field_name, source=f"edit '{edit.name}'")
+                        path=f"change.{unknown[0]}" if field_name == "change" else field_name,
+                        source=f"edit '{edit.name}'")
 
 
 def _check_change(name: str, group: str, changes: Any, where: str) -> None:
@@ -278,6 +279,9 @@ def edit_from_table(data: Table, base: DiagramSpec, base_name: str) -> SpecEdit:
         if key not in allowed:
             raise SpecError(f"unknown key '{key}'{did_you_mean(str(key), allowed)}; an "
                             f"extending spec has: {', '.join(allowed)}", path=str(key))
+    if "name" not in data:
+        raise SpecError(f"is required: the new diagram's name (the base's is '{base.name}')",
+                        path="name")
     remove = data.get("remove", [])
     if not isinstance(remove, list) or not all(isinstance(r, str) for r in remove):
         raise SpecError("expected a list of element names (ids, or from->to for wires)",
@@ -302,8 +306,10 @@ def edit_from_table(data: Table, base: DiagramSpec, base_name: str) -> SpecEdit:
     if isinstance(data.get("roles"), Mapping):  # added to the base's own roles
         fields_["roles"] = {**base.to_dict().get("roles", {}), **data["roles"]}
     equations = data.get("equations")
+    if "equations" in data and not isinstance(equations, list):
+        fields_["equations"] = equations  # not a list: the spec reader says what is wrong
     return SpecEdit(
-        name=data.get("name", base.name), base=base_name,
+        name=data["name"], base=base_name,
         title=data.get("title", base.title), description=data.get("description",
                                                                    base.description),
         remove=tuple(remove), change=dict(change), add=add, drop_steps=drop,

@@ -135,7 +135,7 @@ def _builtin_base(name: str) -> DiagramSpec:
 
 # -- writing --------------------------------------------------------------------------------
 
-_ORDER = ("name", "title", "description", "cell", "steps", "max_unit", "min_width")
+_ORDER = ("name", "title", "description", "cell", "steps", "max_unit", "min_unit", "min_width")
 _TABLES = ("regions", "nodes", "wires", "labels", "legend", "equations")
 
 
@@ -157,6 +157,9 @@ def dumps_spec(spec: DiagramSpec) -> str:
     for key in _ORDER:
         if key in data:
             out.append(f"{key} = {_value(data[key])}")
+    if data.get("roles"):
+        out += ["", "[roles]"]
+        out += [f"{role} = {_value(base)}" for role, base in data["roles"].items()]
     for table in _TABLES:
         for item in data.get(table, []):
             out += ["", f"[[{table}]]"]
