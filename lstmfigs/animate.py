@@ -680,7 +680,7 @@ def activity_data(weights: Any = None, inputs: Any = None) -> dict[str, np.ndarr
 
 
 def lstm_activity(*, theme: Any, data: Mapping[str, np.ndarray], step: int | None = None,
-                  legend: bool = False, equations: bool = False) -> Any:
+                  legend: bool = False, equations: bool | str = False) -> Any:
     """Catalog builder: the LSTM cell coloured by a run's activations at one step.
 
     Parameters
@@ -693,8 +693,8 @@ def lstm_activity(*, theme: Any, data: Mapping[str, np.ndarray], step: int | Non
         The time step shown, 1-based (default: the last).
     legend : bool
         The notation legend (off: the caption says what colour strength means).
-    equations : bool
-        The equations panel.
+    equations : bool or str
+        The equations panel: "beside", "below" or "auto" (also True).
 
     Returns
     -------

@@ -241,7 +241,7 @@ def _check_panels(name: str, spec: DiagramSpec | None, options: dict[str, Any]) 
         return
     for option, entries, what in (("legend", spec.legend, "notation legend"),
                                   ("equations", spec.equations, "equations")):
-        if options.get(option) is True and not entries:
+        if options.get(option) not in (None, False) and not entries:
             raise LstmfigsError(f"diagram '{name}' has no {what} to show ({option} asked "
                                 "for one)")
 

@@ -221,6 +221,19 @@ class _RenderCommand(click.Command):
     (The format list lives with the writers in lstmfigs.export, so this help, unlike
     'lstmfigs --help', loads matplotlib.)"""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """A flag that may carry a value (``--equations``) takes it only attached
+        (``--equations=beside``); alone it means its flag value, so a figure name after it
+        stays a name (``--equations lstm-cell``)."""
+        flags = {o.cli_flag: o.flag_value for o in OPTIONS.values() if o.flag_value is not None}
+        attached = []
+        for index, arg in enumerate(args):
+            if arg == "--":
+                attached += args[index:]
+                break
+            attached.append(f"{arg}={flags[arg]}" if arg in flags else arg)
+        return super().parse_args(ctx, attached)
+
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from .export import ANIMATED_FORMATS, EDITABLE_FORMATS, FORMATS
         from .sizes import VENUES
@@ -266,11 +279,36 @@ def _option_flags(names: Sequence[str]) -> Callable[[_Command], _Command]:
                 kwargs["type"] = click.Path(dir_okay=False)
             if option.name in _COMPLETIONS:
                 kwargs["shell_complete"] = _COMPLETIONS[option.name]
+            if option.flag_value is not None:  # a flag that may carry a value
+                command = _flag_with_value(command, option, kwargs)
+                continue
             declared = f"{flag}/--no-{flag[2:]}" if option.negatable else flag
             command = click.option(declared, option.name, **kwargs)(command)
         return command
 
     return decorate
+
+
+def _flag_with_value(command: _Command, option: Any, kwargs: dict[str, Any]) -> _Command:
+    """``--NAME[=VALUE]`` (one of the option's choices; alone, its flag value: see
+    :meth:`_RenderCommand.parse_args`) and, if negatable, ``--no-NAME`` (False).  The last
+    one given wins."""
+    flag, name = option.cli_flag, option.name
+
+    def keep_given(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        # Not given: what --no-NAME (processed before, being given) may have set.
+        return ctx.params.get(name) if value is None else value
+
+    def negate(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.params[name] = False
+
+    command = click.option(flag, name, type=click.Choice(option.choices), callback=keep_given,
+                           **kwargs)(command)
+    if option.negatable:
+        command = click.option(f"--no-{flag[2:]}", is_flag=True, expose_value=False,
+                               callback=negate, help=f"No {flag[2:]} (the default).")(command)
+    return command
 
 
 _COMPLETIONS = {"highlight": _complete_steps}

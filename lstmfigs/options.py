@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import LstmfigsError, UnknownNameError
+from .errors import LstmfigsError, UnknownNameError, did_you_mean
 from .limits import MAX_ACTIVITY_STEPS
 
 Kind = Literal["look", "data"]
@@ -30,7 +30,9 @@ class Option:
     line flag (``--input`` for ``inputs``), None for options the command line does not
     offer; ``negatable`` bools have a ``--no-`` form.  ``shapes_spec`` options choose the
     diagram's spec itself (``lstmfigs spec`` takes them too).  ``default`` is what the
-    figure uses when the option is not given (None: the figure decides).
+    figure uses when the option is not given (None: the figure decides).  ``choices`` are
+    the text values an option takes besides its other types; an option with a ``flag_value``
+    is a flag that may also carry one of them (``--equations`` means ``--equations=auto``).
     """
 
     name: str
@@ -44,6 +46,8 @@ class Option:
     is_path: bool = False
     shapes_spec: bool = False
     default: Any = None
+    choices: tuple[str, ...] | None = None
+    flag_value: str | None = None
 
     @property
     def cli_flag(self) -> str | None:
@@ -76,6 +80,10 @@ class Option:
         if wrong_bool or not isinstance(value, self.types):
             names = " or ".join(t.__name__ for t in self.types)
             raise LstmfigsError(f"option {self.name} must be {names}, not {value!r:.60}")
+        if isinstance(value, str) and self.choices is not None and value not in self.choices:
+            raise UnknownNameError(f"option {self.name} must be {' or '.join(self.choices)}"
+                                   f"{' or True/False' if bool in self.types else ''}, not "
+                                   f"{value!r:.60}{did_you_mean(value, self.choices)}")
         low, high = self.bounds or (None, None)
         if isinstance(value, int) and low is not None and high is not None \
                 and not low <= value <= high:
@@ -83,10 +91,43 @@ class Option:
         return value
 
 
+#: Where the equations panel may go (the ``equations`` option; True means ``auto``).
+EQUATION_PLACES = ("beside", "below", "auto")
+
+
+def equations_place(value: bool | str | None) -> str | None:
+    """Where the ``equations`` option ``value`` puts the panel: None (no panel) for None or
+    False, ``"auto"`` for True, else the place it names.
+
+    Parameters
+    ----------
+    value : bool, str or None
+
+    Returns
+    -------
+    str or None
+        One of :data:`EQUATION_PLACES`, or None.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``value`` is text other than a place.
+    """
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "auto"
+    OPTIONS["equations"].check(value)
+    return str(value)
+
+
 OPTIONS: dict[str, Option] = {option.name: option for option in (
     Option("highlight", "look", "Diagrams: dim all but one highlight step (the diagram's "
            "own, e.g. lstm-cell's forget, input, update, output).", (str,), metavar="STEP"),
-    Option("equations", "look", "Diagrams: the equations panel.", (bool,), negatable=True),
+    Option("equations", "look", "Diagrams: the equations panel, beside the diagram, below "
+           "it, or where it leaves the diagram largest (auto; the flag alone).",
+           (bool, str), negatable=True, metavar="[=PLACE]", choices=EQUATION_PLACES,
+           flag_value="auto"),
     Option("legend", "look", "Diagrams: the notation legend (default: as the spec says).",
            (bool,), negatable=True),
     Option("layers", "look", "lstm-chain: stacked layers.", (int,), bounds=(1, 4),

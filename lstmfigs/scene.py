@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 from .diagram.layout import DiagramLayout, Metrics, NodeGeometry, TextItem, WireGeometry
 from .diagram.paint import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.panels import LEGEND_ROLES as LEGEND_ROLES  # tikz and pptx import it here
+from .diagram.panels import EquationLine
 from .errors import LstmfigsError
 from .themes import Theme, role_style
 
@@ -256,7 +257,7 @@ def scene_of(fig: Any) -> Scene:
         measure = text_measurer(fig)
         wanted = {(item.text, item.kind) for item in layout.texts}
         wanted |= {(entry.text, "legend") for entry in spec.legend}
-        wanted |= {(line.text, "label") for line in spec.equations}
+        wanted |= {(line.equation.text, "label") for line in _equation_lines(rendered)}
         text_sizes = {key: measure(*key) for key in sorted(wanted)}
     fig_w, fig_h = (float(v) for v in fig.get_size_inches())
     ax = rendered.artists.ax
@@ -280,10 +281,10 @@ def scene_of(fig: Any) -> Scene:
             legend_entries.append(LegendEntry(entry.kind, entry.text, x - glyph - gap, y,
                                               glyph, gap))
     equation_items = []
-    # No texts when the figure has no equations panel.
-    for line, text in zip(spec.equations, rendered.equation_texts, strict=False):
+    # The lines drawn (an equation broken to fit is several); none without a panel.
+    for line, text in zip(_equation_lines(rendered), rendered.equation_texts, strict=True):
         x, y = anchor_units(text)
-        equation_items.append(Equation(line.text, x, y, line.steps))
+        equation_items.append(Equation(line.equation.text, x, y, line.equation.steps))
 
     texts = [(item, item.steps) for item in layout.texts]
     # Branch dots take the steps of the wires that leave them, as in every output.
@@ -299,6 +300,12 @@ def scene_of(fig: Any) -> Scene:
         region_linewidth=region_linewidth, font_size=font_size,
         legend_font_size=legend_font_size, transparent=transparent, text_sizes=text_sizes,
         font_family=font_family)
+
+
+def _equation_lines(rendered: Any) -> tuple[EquationLine, ...]:
+    """The equations panel's lines as drawn, in order (none without a panel)."""
+    page = rendered.page
+    return page.equations.placed if page is not None and page.equations is not None else ()
 
 
 def _roles_used(layout: DiagramLayout) -> list[str]:

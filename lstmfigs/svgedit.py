@@ -106,10 +106,13 @@ def _tag_artists(fig: Any) -> tuple[dict[Any, str], dict[str, str]]:
         gid = name(f"legend-{number}")
         classes[gid] = _classes(f"legend legend-{entry.kind}", None, ())
         gids[text] = gid
-    equations = zip(spec.equations, rendered.equation_texts, strict=False)
-    for number, (line, text) in enumerate(equations, 1):
-        gid = name(f"equation-{number}")
-        classes[gid] = _classes("equation", None, line.steps)
+    # One group per line drawn: an equation broken to fit continues in equation-N-2, ...
+    page = rendered.page
+    lines = page.equations.placed if page is not None and page.equations is not None else ()
+    for line, text in zip(lines, rendered.equation_texts, strict=True):
+        suffix = f"-{line.part + 1}" if line.part else ""
+        gid = name(f"equation-{line.source + 1}{suffix}")
+        classes[gid] = _classes("equation", None, line.equation.steps)
         gids[text] = gid
     return gids, classes
 

@@ -139,7 +139,7 @@ def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
 
 
 def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = None,
-                   legend: bool | None = None, equations: bool = False,
+                   legend: bool | None = None, equations: bool | str | None = False,
                    activity: Mapping[str, float] | None = None) -> Figure:
     """A new figure of ``spec`` with its panels, in ``theme``, which must be active now.
 
@@ -156,8 +156,10 @@ def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = N
         The notation legend below the diagram; None (the default everywhere) shows it when
         the spec has one, so a spec file printed by ``lstmfigs spec NAME`` renders exactly
         like ``NAME``.
-    equations : bool
-        The equations panel (below the diagram, or beside it on a slide).
+    equations : bool or str, optional
+        The equations panel: "beside" the diagram, "below" it, or "auto" (also True: beside
+        unless that shrinks the diagram; see :func:`~lstmfigs.diagram.panels.plan_page`);
+        None or False: none.
     activity : mapping of str to float, optional
         Node or wire id -> value in [0, 1]: each listed element dimmed by how inactive it
         is (the frames of a data-driven animation).

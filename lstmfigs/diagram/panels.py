@@ -6,16 +6,27 @@ decides the figure's size, the diagram's box and each panel's box, and places ev
 legend glyph, legend text and equation line inside its panel.  Nothing here reads
 matplotlib's global state or draws; :mod:`lstmfigs.diagram.paint` paints the plan.
 
+Where the equations go (:func:`plan_page`, ``equations = "beside" | "below" | "auto"``):
+beside the diagram in one column, or below it across the page.  ``auto`` puts them beside
+unless that would shrink the diagram below its legible minimum (an arranged spec's
+``min_unit``, a spec's ``min_width``) or make it clearly smaller than below would: on a
+fixed page (a slide) by more than :data:`BELOW_PREFERENCE`, on a column page at all (a
+column figure grows downwards, so below costs the diagram nothing).  An equation wider than
+its panel is broken before a top-level ``+`` or ``=`` (or after the first ``=``) into
+continuation lines (:func:`break_equation`), never shrunk or left overflowing.
+
 Units: a panel's contents are in inches from the panel's lower-left corner; boxes on the
 page are figure fractions (left, bottom, width, height), as ``Figure.add_axes`` takes them.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..errors import LstmfigsError
+from ..errors import LayoutError, LstmfigsError
+from ..options import equations_place
 from .layout import (
     DiagramLayout,
     Measure,
@@ -28,8 +39,17 @@ from .spec import DiagramSpec, Equation, LegendEntry
 
 #: Vertical gap between the diagram and its panels, in multiples of the font size.
 PANEL_GAP_EM = 0.6
-#: On a slide, equations go below the diagram only if it is then this much larger.
+#: On a slide, ``auto`` puts the equations below the diagram only if it is then this much
+#: larger.
 BELOW_PREFERENCE = 1.15
+#: The widths, as shares of the page's, that equations beside a diagram are tried at
+#: besides their natural width (longer lines broken, :func:`break_equation`): the one that
+#: leaves the diagram largest wins, if it is larger by :data:`BREAK_PREFERENCE` than with
+#: fewer broken lines.
+BESIDE_SHARES = (0.5, 0.4, 0.3)
+BREAK_PREFERENCE = 1.05
+#: A continuation line of a broken equation starts this far in (mathtext spacing).
+CONTINUATION_INDENT = r"\qquad"
 #: The roles the legend's glyphs are drawn in: pointwise operation, layer, signal.
 LEGEND_ROLES = ("operation", "candidate", "hidden_state")
 #: A legend glyph's width, the gap to its text and the space between entries, and the
@@ -91,15 +111,21 @@ class LegendPlan:
 
 @dataclass(frozen=True)
 class EquationLine:
-    """One equation and where it starts (left, centred vertically), in panel inches."""
+    """One line of the panel and where it starts (left, centred vertically), in panel
+    inches: a whole equation, or a part of one broken to fit (``part`` > 0: a continuation
+    line, indented; ``source``: the equation's index in the spec)."""
 
     equation: Equation
     at: Point
+    source: int = 0
+    part: int = 0
 
 
 @dataclass(frozen=True)
 class EquationPlan:
-    """The equations panel's columns, in inches."""
+    """The equations panel's columns, in inches.  ``lines`` are the lines drawn (an
+    equation broken to fit is several), ``sources`` and ``parts`` say which equation of
+    the spec each comes from and which part of it it is."""
 
     lines: tuple[Equation, ...]
     columns: int
@@ -109,6 +135,8 @@ class EquationPlan:
     line_height: float
     height: float
     placed: tuple[EquationLine, ...] = ()
+    sources: tuple[int, ...] = ()
+    parts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,9 +252,89 @@ def plan_legend(entries: Sequence[LegendEntry], measure: Measure, width: float,
                       row_height, tuple(items))
 
 
+def break_equation(text: str, width: float, measure: Measure) -> list[str]:
+    """``text`` as lines at most ``width`` inches wide: broken before a ``+`` or an ``=``
+    (after the first ``=``) that is outside every group, continuation lines indented.
+
+    Parameters
+    ----------
+    text : str
+        One equation, a mathtext ``$...$``.
+    width : float
+        The widest a line may be, inches.
+    measure : callable
+        ``measure(text, kind) -> (width, height)`` in inches.
+
+    Returns
+    -------
+    list of str
+        ``[text]`` when it fits or cannot be broken (plain text, or no break point outside
+        a group); else the lines, each a mathtext of its own.  A part still wider than
+        ``width`` is left to the caller (:func:`plan_equations` refuses it).
+    """
+    def fits(line: str) -> bool:
+        return measure(line, "label")[0] <= width
+
+    body = text.strip()
+    if fits(text) or not (body.startswith("$") and body.endswith("$")) \
+            or body.count("$") - body.count(r"\$") != 2:
+        return [text]
+    pieces = _break_points(body[1:-1])
+    if len(pieces) < 2:
+        return [text]
+    lines: list[str] = []
+    current = pieces[0]
+    for piece in pieces[1:]:
+        head = CONTINUATION_INDENT + " " if lines else ""
+        if fits(f"${head}{current}{piece}$"):
+            current += piece
+            continue
+        lines.append(f"${head}{current.strip()}$")
+        current = piece
+    lines.append(f"${CONTINUATION_INDENT + ' ' if lines else ''}{current.strip()}$")
+    return lines
+
+
+def _break_points(math: str) -> list[str]:
+    """``math`` cut into pieces where a line may break: before each ``+`` and ``=`` outside
+    braces and ``\\left ... \\right`` (not a sign: ``(+1``, ``^+``), and after the
+    first top-level ``=`` instead of before it."""
+    cuts: list[int] = []
+    depth = 0
+    first_equals = True
+    index = 0
+    while index < len(math):
+        char = math[index]
+        if char == "\\":
+            end = index + 1
+            while end < len(math) and math[end].isalpha():
+                end += 1
+            word = math[index + 1:end]
+            depth += {"left": 1, "right": -1}.get(word, 0)
+            index = max(end, index + 2)
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char in "+=" and depth == 0:
+            before = math[:index].rstrip()
+            if before and before[-1] not in "([{,=^_":
+                if char == "=" and first_equals:
+                    first_equals = False
+                    cuts.append(index + 1)
+                else:
+                    cuts.append(index)
+        index += 1
+    bounds = [0, *sorted(set(cuts)), len(math)]
+    return [math[a:b] for a, b in itertools.pairwise(bounds) if math[a:b].strip()]
+
+
 def plan_equations(lines: Sequence[Equation], measure: Measure, width: float,
-                   metrics: Metrics, columns: int | None = None) -> EquationPlan | None:
-    """The equations in one or two columns (two where they fit and there are > 3 lines).
+                   metrics: Metrics, columns: int | None = None,
+                   max_width: float | None = None) -> EquationPlan | None:
+    """The equations in one or two columns (two where they fit and there are > 3 lines),
+    each broken into continuation lines where it is wider than the panel.
 
     Parameters
     ----------
@@ -240,28 +348,44 @@ def plan_equations(lines: Sequence[Equation], measure: Measure, width: float,
         The theme's font sizes.
     columns : int, optional
         Force this many columns.
+    max_width : float, optional
+        The widest a line may be, inches (default: the panel's width less its margins).
 
     Returns
     -------
     EquationPlan or None
         The columns (lines not yet placed: see :func:`place_equations`), or None.
+
+    Raises
+    ------
+    LstmfigsError
+        If an equation is too wide and cannot be broken to fit.
     """
     if not lines:
         return None
     em = metrics.em
-    widths = [measure(line.text, "label")[0] for line in lines]
-    heights = [measure(line.text, "label")[1] for line in lines]
-    line_height = max(max(heights), em) + 0.55 * em
+    limit = width - 2 * em if max_width is None else min(max_width, width - 2 * em)
+    shown: list[Equation] = []
+    sources: list[int] = []
+    parts: list[int] = []
+    for index, line in enumerate(lines):
+        for part, text in enumerate(break_equation(line.text, limit, measure)):
+            shown.append(Equation(text, line.steps))
+            sources.append(index)
+            parts.append(part)
+    sizes = [measure(line.text, "label") for line in shown]
+    line_height = max(max(h for _, h in sizes), em) + 0.55 * em
     column_gap = 2.5 * em
-    widest = max(widths)
-    if widest > width - 2 * em:
-        raise LstmfigsError(f"an equation is {widest:.2f} in wide and does not fit the "
-                            f"{width:.2f} in figure; choose a wider theme or --width")
+    widest = max(w for w, _ in sizes)
+    if widest > limit * (1 + 1e-9):
+        raise LayoutError(f"an equation is {widest:.2f} in wide and cannot be broken to fit "
+                            f"the {width:.2f} in figure; choose a wider theme or --width")
     if columns is None:
-        columns = 2 if 2 * widest + column_gap <= width - 2 * em and len(lines) > 3 else 1
-    per_column = -(-len(lines) // columns)
-    return EquationPlan(tuple(lines), columns, per_column, widest, column_gap, line_height,
-                        per_column * line_height)
+        columns = 2 if (2 * widest + column_gap <= width - 2 * em and len(shown) > 3
+                        and len(shown) == len(lines)) else 1
+    per_column = -(-len(shown) // columns)
+    return EquationPlan(tuple(shown), columns, per_column, widest, column_gap, line_height,
+                        per_column * line_height, sources=tuple(sources), parts=tuple(parts))
 
 
 def place_equations(plan: EquationPlan, width: float, bottom: float = 0.0) -> EquationPlan:
@@ -285,24 +409,25 @@ def place_equations(plan: EquationPlan, width: float, bottom: float = 0.0) -> Eq
     block = plan.columns * plan.column_width + (plan.columns - 1) * plan.column_gap
     left = (width - block) / 2
     placed = []
+    sources = plan.sources or tuple(range(len(plan.lines)))
+    parts = plan.parts or (0,) * len(plan.lines)
     for index, line in enumerate(plan.lines):
         column, row = divmod(index, plan.per_column)
         x = left + column * (plan.column_width + plan.column_gap)
         y = bottom + plan.height - plan.line_height * (row + 0.5)
-        placed.append(EquationLine(line, (x, y)))
-    return EquationPlan(plan.lines, plan.columns, plan.per_column, plan.column_width,
-                        plan.column_gap, plan.line_height, plan.height, tuple(placed))
+        placed.append(EquationLine(line, (x, y), sources[index], parts[index]))
+    return replace(plan, placed=tuple(placed))
 
 
 def plan_page(spec: DiagramSpec, measure: Measure, metrics: Metrics, *, width: float,
               page_height: float, fixed: bool, legend: bool,
-              equations: bool) -> PagePlan:
+              equations: bool | str | None) -> PagePlan:
     """Where everything goes: the diagram and its legend and equations panels.
 
-    A fixed page (a 16:9 slide) is wider than a cell diagram: equations go beside it in
-    one column, unless long lines (peepholes) would squeeze the diagram so much that it is
-    drawn clearly larger (:data:`BELOW_PREFERENCE`) with them below.  On a column-width
-    page they go below, in two columns where they fit, and the page is as tall as needed.
+    A fixed page (a 16:9 slide) keeps its size and the diagram is fitted into what the
+    panels leave; a column page is as tall as its content.  The legend goes below the
+    diagram; the equations beside it (one column) or below it (two columns where they fit),
+    as ``equations`` says (see the module docstring for ``auto``).
 
     Parameters
     ----------
@@ -316,49 +441,166 @@ def plan_page(spec: DiagramSpec, measure: Measure, metrics: Metrics, *, width: f
         The page's width and (on a fixed page, its only) height, inches.
     fixed : bool
         A fixed page (slides) rather than one as tall as its content.
-    legend, equations : bool
-        Whether the page has the notation legend and the equations panel.
+    legend : bool
+        Whether the page has the notation legend.
+    equations : bool, str or None
+        The equations panel: ``"beside"``, ``"below"`` or ``"auto"`` (also True); None or
+        False: none.
 
     Returns
     -------
     PagePlan
         The figure size, the diagram's layout and every box.
+
+    Raises
+    ------
+    LayoutError
+        ``equations="beside"`` would shrink the diagram below its legible minimum.
     """
     em = metrics.em
     legend_plan = plan_legend(spec.legend if legend else (), measure, width, metrics)
-    equation_lines = spec.equations if equations else ()
+    place = equations_place(equations) if spec.equations else None
+    lines = spec.equations if place else ()
+    options: dict[str, _Option | LayoutError] = {}
+    for where in (("beside", "below") if place == "auto" else (place or "below",)):
+        try:
+            options[where] = _best_beside(spec, measure, metrics, width, page_height, fixed,
+                                          legend_plan, lines) if where == "beside" and lines \
+                else _plan_option(spec, measure, metrics, width, page_height, fixed,
+                                  legend_plan, lines, False)
+        except LayoutError as exc:
+            options[where] = exc
+    beside, below = options.get("beside"), options.get("below")
+    chosen: _Option | None
+    if isinstance(beside, _Option) and isinstance(below, _Option):  # auto: the rule
+        preference = BELOW_PREFERENCE if fixed else 1.0
+        larger = below.diagram.scale > preference * beside.diagram.scale * (1 + 1e-9)
+        chosen = below if larger else beside
+    else:
+        chosen = next((o for o in (beside, below) if isinstance(o, _Option)), None)
+    if chosen is None:
+        failed = below if isinstance(below, LayoutError) else beside
+        assert isinstance(failed, LayoutError)
+        if place == "beside":
+            raise LayoutError(f"with the equations beside it, {failed} (equations='below' or "
+                              "'auto' puts them below)")
+        raise failed
+    return _page(chosen, width, legend_plan, em)
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One way to lay out the page: the diagram, the equations and where they go."""
+
+    diagram: DiagramLayout
+    equations: EquationPlan | None
+    beside: bool
+    side_width: float
+    height: float
+
+
+def _best_beside(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: float,
+                 page_height: float, fixed: bool, legend_plan: LegendPlan | None,
+                 lines: Sequence[Equation]) -> _Option:
+    """The equations beside the diagram at the width (their natural one, or a share of the
+    page's with lines broken) that leaves the diagram largest.
+
+    Raises
+    ------
+    LayoutError
+        At no width do the equations fit beside a legible diagram.
+    """
+    natural = max(measure(line.text, "label")[0] for line in lines)
+    limits = [natural] + [share * width - 2 * metrics.em for share in BESIDE_SHARES
+                          if share * width - 2 * metrics.em < natural]
+    best: _Option | None = None
+    failure: LayoutError | None = None
+    for limit in limits:
+        try:
+            option = _plan_option(spec, measure, metrics, width, page_height, fixed,
+                                  legend_plan, lines, True, limit)
+        except LayoutError as exc:
+            failure = failure or exc
+            continue
+        if best is None or option.diagram.scale > best.diagram.scale * BREAK_PREFERENCE:
+            best = option
+    if best is None:
+        assert failure is not None
+        raise failure
+    return best
+
+
+def _plan_option(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: float,
+                 page_height: float, fixed: bool, legend_plan: LegendPlan | None,
+                 lines: Sequence[Equation], beside: bool,
+                 line_width: float | None = None) -> _Option:
+    """The page with the equations beside the diagram (lines at most ``line_width`` wide)
+    or below it.
+
+    Raises
+    ------
+    LayoutError
+        The diagram would be drawn smaller than its legible minimum, or the equations do
+        not fit.
+    """
+    em = metrics.em
+    gap = PANEL_GAP_EM * em
+    if beside and lines:
+        equation_plan = plan_equations(lines, measure, width, metrics, columns=1,
+                                       max_width=line_width)
+    else:
+        equation_plan = plan_equations(lines, measure, width, metrics)
+    side_width = equation_plan.column_width + 2 * em if beside and equation_plan else 0.0
+    below = [p.height for p in (legend_plan, None if beside else equation_plan) if p]
+    diagram_width = width - side_width
     if fixed:
-        options = [_fixed_page_plan(spec, measure, metrics, width, page_height, legend_plan,
-                                    equation_lines, beside)
-                   for beside in ((True, False) if equation_lines else (False,))]
-        chosen = options[0]
-        if len(options) == 2 and options[1][0].scale > BELOW_PREFERENCE * options[0][0].scale:
-            chosen = options[1]
-        diagram, equation_plan, beside, side_width = chosen
+        available = page_height - sum(h + gap for h in below)
+        if available <= 0.5 or diagram_width <= 0.5:
+            raise LstmfigsError(f"a {width:g} x {page_height:g} in page is too small for this "
+                                "diagram with its panels")
+        if beside and equation_plan is not None and equation_plan.height > available:
+            raise LayoutError(f"the equations beside '{spec.name}' are "
+                              f"{equation_plan.height:.2f} in tall; the page has "
+                              f"{available:.2f} in for them")
+        diagram = layout(spec, measure, diagram_width, available, metrics=metrics)
         height = page_height
     else:
-        beside, side_width = False, 0.0
-        equation_plan = plan_equations(equation_lines, measure, width, metrics)
-        diagram = layout(spec, measure, width, metrics=metrics)
-        below_heights = [p.height for p in (legend_plan, equation_plan) if p]
-        height = diagram.size[1] + sum(h + PANEL_GAP_EM * em for h in below_heights)
-    diagram_width = width - side_width
-    diagram_height = diagram.size[1]
-    diagram_box = (0, 1 - diagram_height / height, diagram_width / width, diagram_height / height)
+        if side_width and diagram_width < spec.min_width:
+            raise LayoutError(f"'{spec.name}' needs a width of at least {spec.min_width:.2f} in "
+                              f"to stay legible; beside the equations it has "
+                              f"{diagram_width:.2f} in")
+        diagram = layout(spec, measure, diagram_width, metrics=metrics)
+        top = max(diagram.size[1], equation_plan.height if beside and equation_plan else 0.0)
+        height = top + sum(h + gap for h in below)
+    return _Option(diagram, equation_plan, beside and equation_plan is not None, side_width,
+                   height)
 
+
+def _page(option: _Option, width: float, legend_plan: LegendPlan | None,
+          em: float) -> PagePlan:
+    """The chosen option's boxes: the diagram top left, the equations beside it (centred
+    on it) or below, the legend below."""
+    height, diagram, equation_plan = option.height, option.diagram, option.equations
+    diagram_width = width - option.side_width
+    top = max(diagram.size[1], equation_plan.height if option.beside and equation_plan else 0)
+    diagram_height = diagram.size[1]
+    # A diagram shorter than the equations beside it is centred on them.
+    diagram_bottom = height - top + (top - diagram_height) / 2 if option.beside \
+        else height - diagram_height
+    diagram_box = (0, diagram_bottom / height, diagram_width / width, diagram_height / height)
     legend_panel = equations_panel = None
-    if beside and equation_plan is not None:
-        equations_panel = Panel((diagram_width / width, 1 - diagram_height / height,
-                                 side_width / width, diagram_height / height),
-                                (side_width, diagram_height))
-        equation_plan = place_equations(equation_plan, side_width,
-                                        (diagram_height - equation_plan.height) / 2)
-    # Panels below stack downwards from the diagram.
-    cursor = height - diagram_height
+    if option.beside and equation_plan is not None:
+        equations_panel = Panel((diagram_width / width, (height - top) / height,
+                                 option.side_width / width, top / height),
+                                (option.side_width, top))
+        equation_plan = place_equations(equation_plan, option.side_width,
+                                        (top - equation_plan.height) / 2)
+    # Panels below stack downwards from the diagram (and the equations beside it).
+    cursor = height - top
     if legend_plan is not None:
         cursor -= PANEL_GAP_EM * em + legend_plan.height
         legend_panel = _panel_below(width, height, cursor, legend_plan.height)
-    if not beside and equation_plan is not None:
+    if not option.beside and equation_plan is not None:
         cursor -= PANEL_GAP_EM * em + equation_plan.height
         equations_panel = _panel_below(width, height, cursor, equation_plan.height)
         equation_plan = place_equations(equation_plan, width)
@@ -369,21 +611,3 @@ def plan_page(spec: DiagramSpec, measure: Measure, metrics: Metrics, *, width: f
 def _panel_below(width: float, height: float, bottom: float, panel_height: float) -> Panel:
     """A panel across the page, its bottom ``bottom`` inches above the page's."""
     return Panel((0, bottom / height, 1, panel_height / height), (width, panel_height))
-
-
-def _fixed_page_plan(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: float,
-                     page_height: float, legend_plan: LegendPlan | None,
-                     equation_lines: Sequence[Equation], beside: bool
-                     ) -> tuple[DiagramLayout, EquationPlan | None, bool, float]:
-    """The diagram on a fixed page with the equations beside it or below."""
-    em = metrics.em
-    equation_plan = plan_equations(equation_lines, measure, width, metrics,
-                                   columns=1 if beside else None)
-    side_width = equation_plan.column_width + 2 * em if beside and equation_plan else 0.0
-    below = [p.height for p in (legend_plan, None if beside else equation_plan) if p]
-    available = page_height - sum(h + PANEL_GAP_EM * em for h in below)
-    if available <= 0.5 or width - side_width <= 0.5:
-        raise LstmfigsError(f"a {width:g} x {page_height:g} in page is too small for this "
-                            "diagram with its panels")
-    diagram = layout(spec, measure, width - side_width, available, metrics=metrics)
-    return diagram, equation_plan, beside, side_width

@@ -181,7 +181,7 @@ def _chain_spec(layers: int, steps: int) -> DiagramSpec:
 
 
 def builtin_figure(name: str, *, theme: Theme, highlight: str | None = None,
-                   legend: bool | None = None, equations: bool | None = False,
+                   legend: bool | None = None, equations: bool | str | None = False,
                    layers: int | None = None, steps: int | None = None) -> Figure:
     """Built-in diagram ``name`` as a new figure in ``theme`` (the catalog builder of every
     built-in diagram; the catalog entry supplies ``name``).
@@ -196,8 +196,8 @@ def builtin_figure(name: str, *, theme: Theme, highlight: str | None = None,
         A highlight step of the diagram (see ``lstmfigs spec NAME``).
     legend : bool, optional
         The notation legend; None shows it when the spec has one.
-    equations : bool, optional
-        The equations panel (None: off).
+    equations : bool or str, optional
+        The equations panel: "beside", "below" or "auto" (also True); None or False: off.
     layers, steps : int, optional
         ``lstm-chain`` only (see :func:`builtin_spec`).
 
@@ -210,7 +210,7 @@ def builtin_figure(name: str, *, theme: Theme, highlight: str | None = None,
 
     spec = builtin_spec(name, layers=layers, steps=steps)
     fig = diagram_figure(spec, theme=theme, highlight=highlight, legend=legend,
-                         equations=bool(equations))
+                         equations=equations)
     if name == CHAIN and theme.page == "fixed" and spec.name != CHAIN:
         _check_fits_page(fig, theme, spec)
     return fig
