@@ -224,14 +224,20 @@ class _RenderCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """A flag that may carry a value (``--equations``) takes it only attached
         (``--equations=beside``); alone it means its flag value, so a figure name after it
-        stays a name (``--equations lstm-cell``)."""
-        flags = {o.cli_flag: o.flag_value for o in OPTIONS.values() if o.flag_value is not None}
+        stays a name (``--equations lstm-cell``), and ``--no-equations`` is
+        ``--equations=off``: spelt out so, the last one given wins."""
+        spelt: dict[str, str] = {}
+        for option in OPTIONS.values():
+            if option.flag_value is not None and option.cli_flag is not None:
+                spelt[option.cli_flag] = f"{option.cli_flag}={option.flag_value}"
+                if option.negatable:
+                    spelt[f"--no-{option.cli_flag[2:]}"] = f"{option.cli_flag}={_OFF}"
         attached = []
         for index, arg in enumerate(args):
             if arg == "--":
                 attached += args[index:]
                 break
-            attached.append(f"{arg}={flags[arg]}" if arg in flags else arg)
+            attached.append(spelt.get(arg, arg))
         return super().parse_args(ctx, attached)
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -289,26 +295,25 @@ def _option_flags(names: Sequence[str]) -> Callable[[_Command], _Command]:
     return decorate
 
 
+#: What ``--no-NAME`` of a flag that may carry a value becomes (see _RenderCommand.parse_args).
+_OFF = "off"
+
+
 def _flag_with_value(command: _Command, option: Any, kwargs: dict[str, Any]) -> _Command:
-    """``--NAME[=VALUE]`` (one of the option's choices; alone, its flag value: see
-    :meth:`_RenderCommand.parse_args`) and, if negatable, ``--no-NAME`` (False).  The last
-    one given wins."""
+    """``--NAME[=VALUE]``, VALUE one of the option's choices (alone: its flag value), and,
+    if negatable, ``--no-NAME`` (``--NAME=off``: False).  :meth:`_RenderCommand.parse_args`
+    spells the flags out as values, so the last one given wins."""
     flag, name = option.cli_flag, option.name
 
-    def keep_given(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
-        # Not given: what --no-NAME (processed before, being given) may have set.
-        return ctx.params.get(name) if value is None else value
+    def value(_ctx: click.Context, _param: click.Parameter, given: Any) -> Any:
+        return False if given == _OFF else given
 
-    def negate(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.params[name] = False
-
-    command = click.option(flag, name, type=click.Choice(option.choices), callback=keep_given,
-                           **kwargs)(command)
-    if option.negatable:
+    choices = [*option.choices, *([_OFF] if option.negatable else [])]
+    if option.negatable:  # listed after the flag: options are added bottom up
         command = click.option(f"--no-{flag[2:]}", is_flag=True, expose_value=False,
-                               callback=negate, help=f"No {flag[2:]} (the default).")(command)
-    return command
+                               help=f"No {flag[2:]} ({flag}={_OFF}).")(command)
+    return click.option(flag, name, type=click.Choice(choices), callback=value,
+                        **kwargs)(command)
 
 
 _COMPLETIONS = {"highlight": _complete_steps}

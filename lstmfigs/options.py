@@ -124,8 +124,8 @@ def equations_place(value: bool | str | None) -> str | None:
 OPTIONS: dict[str, Option] = {option.name: option for option in (
     Option("highlight", "look", "Diagrams: dim all but one highlight step (the diagram's "
            "own, e.g. lstm-cell's forget, input, update, output).", (str,), metavar="STEP"),
-    Option("equations", "look", "Diagrams: the equations panel, beside the diagram, below "
-           "it, or where it leaves the diagram largest (auto; the flag alone).",
+    Option("equations", "look", "Diagrams: the equations panel: =beside the diagram, =below "
+           "it, or =auto (the flag alone): beside unless below leaves the diagram larger.",
            (bool, str), negatable=True, metavar="[=PLACE]", choices=EQUATION_PLACES,
            flag_value="auto"),
     Option("legend", "look", "Diagrams: the notation legend (default: as the spec says).",
