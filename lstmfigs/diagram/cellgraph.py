@@ -32,7 +32,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..cells.definition import PREV, Cell
-from ..cells.equations import BEFORE, FUNCTION_NAMES, NOW, base_symbol, panel, typeset, with_time
+from ..cells.equations import (
+    BEFORE,
+    FUNCTION_NAMES,
+    FUNCTION_TEMPLATES,
+    NOW,
+    base_symbol,
+    panel,
+    typeset,
+    with_time,
+)
 from ..cells.steps import derive_steps
 from ..cells.syntax import BinOp, Call, Concat, Expr, Name, Neg, walk
 from ..errors import DefinitionError
@@ -162,14 +171,17 @@ class _Builder:
 
     def outputs(self) -> None:
         cell = self.cell
-        for state in cell.states:
-            ends = [(f"{state}_next", "right")]
-            if state == cell.output:
-                ends.append((f"{state}_up", "above"))
+        leaving = list(cell.states) + ([] if cell.output in cell.states else [cell.output])
+        for name in leaving:
+            # A state leaves to the next step; an output that is not a state (S6's y) leaves
+            # to the right as well, and the output also upward.
+            ends = [(f"{name}_next" if name in cell.states else f"{name}_out", "right")]
+            if name == cell.output:
+                ends.append((f"{name}_up", "above"))
             for node_id, side in ends:
-                self.add(Node(id=node_id, kind="terminal", label=f"${symbol(cell, state)}$",
-                              role=self.roles[state], label_side=side), state)
-                self.link(self.source[state], node_id, {state}, self.roles[state])
+                self.add(Node(id=node_id, kind="terminal", label=f"${symbol(cell, name)}$",
+                              role=self.roles[name], label_side=side), name)
+                self.link(self.source[name], node_id, {name}, self.roles[name])
 
     # -- equations -----------------------------------------------------------------------
     def equation(self, target: str) -> None:
@@ -199,8 +211,10 @@ class _Builder:
             label, word, operands = FUNCTION_LABELS[expr.func], expr.func, list(expr.args)
             constants = [a for a in operands if not _signals(cell, a)]
             if constants:  # maximum(n, 1): the constant is part of the operation
-                label = "$" + FUNCTION_NAMES.get(expr.func, expr.func) + "(" + ", ".join(
-                    typeset(cell, a) if a in constants else r"\cdot" for a in operands) + ")$"
+                shown = [typeset(cell, a) if a in constants else r"\cdot" for a in operands]
+                label = "$" + (FUNCTION_TEMPLATES[expr.func].format(*shown)
+                               if expr.func in FUNCTION_TEMPLATES else
+                               FUNCTION_NAMES[expr.func] + "(" + ", ".join(shown) + ")") + "$"
                 operands = [a for a in operands if a not in constants]
         elif not isinstance(expr, BinOp):
             raise DefinitionError(f"cell '{cell.name}': {target}'s equation has a constant "

@@ -122,3 +122,14 @@ def test_own_roles_must_be_declared() -> None:
     assert DiagramSpec.from_dict(spec.to_dict()) == spec
     with pytest.raises(SpecError, match="already a built-in role"):
         DiagramSpec.from_dict({**base, "roles": {"cell_state": "input"}})
+
+
+def test_an_output_that_is_not_a_state_leaves_right_and_up() -> None:
+    cell = Cell.from_equations(
+        ["h = tanh(W @ [h_prev, x] + b)", "y = W_y @ h + d * x"], name="out",
+        states=("h",), output="y", parameters={"W": ["H", "H+I"], "b": ["H"],
+                                                "W_y": ["I", "H"], "d": ["I"]})
+    spec = cell_spec(cell)
+    assert {("h", "h_next"), ("y", "y_out"), ("y", "y_up")} <= _edges(spec)
+    sides = {n.id: n.label_side for n in spec.nodes if n.kind == "terminal"}
+    assert sides["y_out"] == "right" and sides["y_up"] == "above"
