@@ -642,7 +642,8 @@ def _too_narrow(spec: DiagramSpec, x_extents: list[_Extent], y_extents: list[_Ex
     if need_w > width * (1 + 1e-9):
         return LayoutError(f"'{spec.name}' needs a width of at least {need_w:.2f} in at this "
                            f"theme's {em * 72:g} pt text; it has {width:.2f} in (choose a "
-                           "larger --width or a theme with a wider page)")
+                           "larger --width or a theme with a wider page)",
+                           needed_width=need_w)
     return LayoutError(f"'{spec.name}' needs a height of at least {need_h:.2f} in at this "
                        f"theme's {em * 72:g} pt text; it has {height or 0:.2f} in (leave out "
                        "the legend or the equations, or choose a taller page)")
