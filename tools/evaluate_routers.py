@@ -132,11 +132,12 @@ def count(spec: Any, lines: Sequence[tuple[Point, ...]] | None = None) -> dict[s
 
 
 def problems(spec: Any, cell: dict[str, Any]) -> list[str]:
-    """What the checker finds in ``spec`` laid out at its natural scale (3 em a unit)."""
+    """What the checker finds in ``spec`` laid out at its natural scale."""
     from lstmfigs.checks import geometry_problems
+    from lstmfigs.diagram.arrange import UNIT_EM
     from lstmfigs.diagram.layout import layout
 
-    fixed = replace(spec, min_unit=0.0, max_unit=3.0)
+    fixed = replace(spec, min_unit=0.0, max_unit=UNIT_EM)
     laid = layout(fixed, cell["measure"], 40.0, metrics=cell["metrics"])
     return geometry_problems(laid)
 

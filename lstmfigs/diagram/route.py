@@ -74,7 +74,7 @@ MIN_LINE_GAP = 0.06
 #: Costs, in diagram units of length.
 BEND_COST = 1.5
 CROSSING_COST = 3.0
-HUG_COST = 1.5
+HUG_COST = 0.5
 #: A side the router chooses that is not the node kind's usual in/out side.
 UNUSUAL_SIDE_COST = 0.3
 #: Where no route keeps every rule, the one breaking them least is drawn (and the checker
@@ -425,12 +425,15 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
         port_point = geom.port(key)
         extra = forced + (unusual_cost if not port and side != usual else 0.0)
         stub_end = _stub_end(port_point, side, rect, grid)
-        if stub_end is None or grid.segment_blocked(port_point, stub_end, ignore=(rect,)):
-            # No grid point clear of the node that way: only a straight wire to a port
-            # facing this one can still leave here (see _direct).
+        if stub_end is None:
             ends.append(_End(name, side, port_point, -1, math.inf, extra))
             continue
         cost = abs(stub_end[0] - port_point[0]) + abs(stub_end[1] - port_point[1])
+        if grid.segment_blocked(port_point, stub_end, ignore=(rect,)):
+            # Another node (or its clearance) is in the way: a straight wire to a port
+            # facing this one may still leave here (see _direct); anything else is a last
+            # resort, which the checker will name.
+            cost += CONFLICT_COST
         ends.append(_End(name, side, port_point, grid.index(*stub_end), cost + extra, extra))
     return ends
 
@@ -608,6 +611,8 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
 
     Returns (start tag, final direction, grid points, goal tag), or None.
     """
+    if not starts or not goals:
+        return None
     xs, ys, nx = grid.xs, grid.ys, grid.nx
     goal_at: dict[int, list[tuple[int | None, float, int]]] = {}
     for point, direction, extra, tag in goals:
@@ -652,7 +657,11 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
             heapq.heappush(heap, (cost + heuristic(point, direction), -cost, counter, state,
                                   cost, None))
             counter += 1
-    while heap:
+    # Each state is expanded about once (the estimate is consistent); the bound keeps the
+    # time bounded whatever the input.
+    budget = 16 * 4 * grid.nx * grid.ny
+    while heap and budget:
+        budget -= 1
         _, _, _, state, g, finish = heapq.heappop(heap)
         if finish is not None:  # the cheapest complete route
             path = []
