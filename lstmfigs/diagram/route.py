@@ -93,7 +93,7 @@ LABEL_GAP = 0.12
 _STEP = ((1, 0), (0, 1), (-1, 0), (0, -1))
 _SIDE_DIRECTION = {"e": 0, "n": 1, "w": 2, "s": 3}
 _OPPOSITE = (2, 3, 0, 1)
-_NONE: dict[str, str] = {}
+_NONE: dict[int, str] = {}
 
 
 @dataclass(frozen=True)
@@ -144,20 +144,26 @@ class _Grid:
         self.h_cost: list[float] = h_cost.ravel().tolist()
         self.v_cost: list[float] = v_cost.ravel().tolist()
         self.rects = rects
-        #: Edge key -> the source ports of the wires on it or within SEPARATION of it.
-        self.edge_use: dict[tuple[int, int], set[str]] = {}
-        #: Grid point -> {source port: "h" / "v" (passing straight) or "x" (turning,
-        #: ending, or passing within SEPARATION)}.
-        self.point_use: dict[int, dict[str, str]] = {}
-        #: Every routed polyline and its source port.
-        self.routed: list[tuple[str, Sequence[Point]]] = []
+        #: Edge key -> the routed wires (by number) on it or within SEPARATION of it.
+        self.edge_use: dict[tuple[int, int], set[int]] = {}
+        #: Grid point -> {wire: "h" / "v" (passing straight) or "x" (turning, ending, or
+        #: passing within SEPARATION)}.
+        self.point_use: dict[int, dict[int, str]] = {}
+        #: Every routed polyline, and the ports a wire may share it with (its source
+        #: port; "to:PORT" for its target port where signals merge), by wire number.
+        self.routed: list[Sequence[Point]] = []
+        self.ports: list[set[str]] = []
 
-    def near_other_wire(self, a: Point, b: Point, keys: set[str]) -> bool:
-        """Whether the segment a-b comes within SEPARATION of a wire from another port."""
+    def friends(self, ports: set[str]) -> set[int]:
+        """The routed wires a wire with these ports may run along."""
+        return {wire for wire, theirs in enumerate(self.ports) if theirs & ports}
+
+    def near_other_wire(self, a: Point, b: Point, keys: set[int]) -> bool:
+        """Whether the segment a-b comes within SEPARATION of a wire not in ``keys``."""
         x0, x1 = sorted((a[0], b[0]))
         y0, y1 = sorted((a[1], b[1]))
-        for key, points in self.routed:
-            if key in keys:
+        for wire, points in enumerate(self.routed):
+            if wire in keys:
                 continue
             for (px, py), (qx, qy) in pairwise(points):
                 if (min(px, qx) < x1 + SEPARATION and max(px, qx) > x0 - SEPARATION
@@ -207,14 +213,16 @@ class _Grid:
                 return True
         return False
 
-    def occupy(self, points: Sequence[Point], key: str) -> None:
+    def occupy(self, points: Sequence[Point], ports: set[str]) -> None:
         """Record a routed polyline: its edges (and those within SEPARATION) and points.
 
         Points on it are marked as passed straight ("h", "v") or turned at ("x"); points
         within SEPARATION of it (beyond a corner too, but not beyond its two ends, where
         other wires leave the same node) are marked "x": no other route may turn there.
         """
-        self.routed.append((key, points))
+        key = len(self.routed)
+        self.routed.append(points)
+        self.ports.append(ports)
         xs, ys = self.xs, self.ys
         last = len(points) - 2
         for k, ((ax_, ay_), (bx, by)) in enumerate(pairwise(points)):
@@ -238,7 +246,7 @@ class _Grid:
                         kind = ("h" if horizontal else "v") if straight else "x"
                         self._use(m * self.nx + n if horizontal else n * self.nx + m, key, kind)
 
-    def _use(self, flat: int, key: str, kind: str) -> None:
+    def _use(self, flat: int, key: int, kind: str) -> None:
         uses = self.point_use.setdefault(flat, {})
         # Passed straight by one leg and near or on another leg of the same wire: "x".
         uses[key] = kind if uses.get(key, kind) == kind else "x"
@@ -346,17 +354,19 @@ def route(spec: DiagramSpec, obstacles: Sequence[Rect] = ()) -> DiagramSpec:
 
 
 def _fixed_sides(spec: DiagramSpec) -> dict[tuple[str, str], set[str]]:
-    """(node, side) -> how wires use it ("src:PORT" for sources, "dst" for targets), from
-    the ports the spec gives."""
+    """(node, side) -> how wires use it ("src:PORT" for sources, "dst" for targets,
+    "dst:PORT" for targets where signals merge), from the ports the spec gives."""
     used: dict[tuple[str, str], set[str]] = {}
     for wire in spec.wires:
         for end, ref in (("src", wire.source), ("dst", wire.target)):
             node_id, port = parse_port(ref)
             if port:
                 side = port_side(spec.node(node_id), port)
+                node = spec.node(node_id)
+                resolved = f"{node_id}.{resolve_port(node, port)}"
                 used.setdefault((node_id, side), set()).add(
-                    f"src:{node_id}.{resolve_port(spec.node(node_id), port)}"
-                    if end == "src" else "dst")
+                    f"src:{resolved}" if end == "src"
+                    else f"dst:{resolved}" if node.kind == "concat" else "dst")
     return used
 
 
@@ -383,8 +393,9 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
                     pending_targets: Mapping[str, int]) -> list[_End]:
     """The ends a wire may have at ``ref``: its given port, or every free side.
 
-    A source shares a side with wires from the same port only when no side is free (the
-    wires would part somewhere along the way, away from the port's branch dot), or when
+    A source shares a side with wires from the same port (and a wire into a concatenation
+    point with wires merging there) only when no side is free (the wires would part
+    somewhere along the way, away from the port's branch dot), or when
     the free sides are needed by the wires still to enter the node
     (``pending_targets``).  Where no side is left at all, any side will do, at
     :data:`CONFLICT_COST`: the checker then names what is wrong.
@@ -405,10 +416,13 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
             uses = used_sides.get((node_id, side), set())
             if not uses:
                 free.append(option)
-            elif is_source and uses == {f"src:{node_id}.{side}"}:
-                shared.append(option)
-        if is_source and shared and len(free) <= pending_targets.get(node_id, 0):
-            free = []
+            elif uses == {f"src:{node_id}.{side}" if is_source else f"dst:{node_id}.{side}"}:
+                shared.append(option)  # from the same port, or merging into a concat
+        if is_source and len(free) <= pending_targets.get(node_id, 0):
+            # The free sides are needed by wires still to enter: share the port other
+            # wires leave from, or else leave from the kind's usual side.
+            usual_out = [o for o in free if o[1] == PORT_ALIASES[node.kind]["out"]]
+            free = [] if shared else usual_out or free
         options = free or shared
         if not options:
             options, forced = every, CONFLICT_COST
@@ -473,7 +487,13 @@ def _route_wire(wire: Wire, geoms: Mapping[str, NodeGeometry],
     if not starts or not goals:
         which = "source" if not starts else "target"
         raise LayoutError(f"wire {name}: no free side of its {which} to route from")
-    keys = {_port_key(s.ref, geoms) for s in starts}
+    # Wires that may run along this one: those from the same port and, into a
+    # concatenation point, those into the same port (signals merging there).
+    merging = geoms[parse_port(wire.target)[0]].node.kind == "concat"
+    ports = {_port_key(s.ref, geoms) for s in starts}
+    if merging:
+        ports |= {"to:" + _port_key(g.ref, geoms) for g in goals}
+    keys = grid.friends(ports)
     direct = None if wire.via else _direct(starts, goals, node_rects, grid, keys)
     if direct is not None:
         start, goal = direct
@@ -490,17 +510,19 @@ def _route_wire(wire: Wire, geoms: Mapping[str, NodeGeometry],
                               "move its ends apart")
         start, goal, path = found
         points = [start.port] + [grid.point(p) for p in path] + [goal.port]
-    corners = _corners(points)
+    corners = [(float(x), float(y)) for x, y in _corners(points)]
     source_id = start.ref.partition(".")[0]
     key = _port_key(start.ref, geoms)
-    grid.occupy(corners, key)
+    target_key = _port_key(goal.ref, geoms)
+    grid.occupy(corners, {key, "to:" + target_key} if merging else {key})
     used_sides.setdefault((source_id, start.side), set()).add(f"src:{key}")
-    used_sides.setdefault((goal.ref.partition(".")[0], goal.side), set()).add("dst")
+    used_sides.setdefault((goal.ref.partition(".")[0], goal.side), set()).add(
+        f"dst:{target_key}" if merging else "dst")
     return replace(wire, source=start.ref, target=goal.ref, via=tuple(corners[1:-1]))
 
 
 def _direct(starts: Sequence[_End], goals: Sequence[_End], node_rects: Mapping[str, Rect],
-            grid: _Grid, keys: set[str]) -> tuple[_End, _End] | None:
+            grid: _Grid, keys: set[int]) -> tuple[_End, _End] | None:
     """The cheapest straight wire between facing ports (no bend, shortest): it needs no
     grid point between two nodes too close for one, and nothing may be in its way."""
     best: tuple[float, int, int] | None = None
@@ -575,7 +597,7 @@ def _corners(points: list[Point]) -> list[Point]:
 
 
 def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[int],
-            keys: set[str], strict: bool = True) -> tuple[_End, _End, list[int]] | None:
+            keys: set[int], strict: bool = True) -> tuple[_End, _End, list[int]] | None:
     """The cheapest route from one of ``starts`` through ``waypoints`` to one of
     ``goals``: (start, goal, grid points in order), or None.  Each leg between waypoints
     is searched on its own and starts in the direction the previous one ended in."""
@@ -602,7 +624,7 @@ def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[
 
 
 def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
-           goals: Sequence[tuple[int, int | None, float, int]], keys: set[str],
+           goals: Sequence[tuple[int, int | None, float, int]], keys: set[int],
            strict: bool = True) -> tuple[int, int, list[int], int] | None:
     """A* from any of ``starts`` (point, direction, cost so far, tag) to any of ``goals``
     (point, direction to leave it in or None for any, cost to add, tag).  Not
@@ -720,7 +742,7 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
     return None
 
 
-def _may_pass(foreign: Mapping[str, str], direction: int, turn: bool) -> bool:
+def _may_pass(foreign: Mapping[int, str], direction: int, turn: bool) -> bool:
     """Whether a route may go on through a point other wires use: only straight across
     wires that pass straight through it at right angles."""
     if not foreign:
