@@ -127,8 +127,8 @@ def count(spec: Any, lines: Sequence[tuple[Point, ...]] | None = None) -> dict[s
     for (i, a), (j, b) in combinations(enumerate(lines), 2):
         if spec.wires[i].source == spec.wires[j].source:
             continue
-        crossings += sum(_crossing(s, t) for s in pairwise(a) for t in pairwise(b))
-    return {"bends": bends, "crossings": crossings}
+        crossings += sum(bool(_crossing(s, t)) for s in pairwise(a) for t in pairwise(b))
+    return {"bends": bends, "crossings": int(crossings)}
 
 
 def problems(spec: Any, cell: dict[str, Any]) -> list[str]:
