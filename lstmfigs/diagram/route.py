@@ -9,23 +9,30 @@ The router is A* over an orthogonal visibility grid (the lines through every por
 node's centre and the middle of every channel between node outlines, plus a frame around
 the whole diagram), one wire at a time, with the state (grid point, direction of travel).
 A route's cost is its length, plus :data:`BEND_COST` per corner, :data:`CROSSING_COST` per
-wire it crosses, and :data:`HUG_COST` per unit run along a node's outline.  What no route
-may do is a hard rule, not a cost:
+wire it crosses, and :data:`HUG_COST` per unit run along a node's outline.  Two things no
+route may do at all:
 
 * leave its source other than outward through its port, or enter its target other than
   inward (the stub through a node's clearance is the only part inside it);
 * pass through any node's outline and clearance, its own source and target included, or
-  through a terminal's label and the given ``obstacles``;
-* run along, or within :data:`SEPARATION` of, a wire from another port (wires from the
-  same port may share their start: the branch dot marks where they part);
+  through a terminal's label and the given ``obstacles``.
+
+And two it does only where no route avoids them, at :data:`CONFLICT_COST` each (far more
+than any detour), so that the checker names the wire instead of the layout failing:
+
+* run along, or within :data:`SEPARATION` of, another wire (wires from the same port may
+  share their start, where the branch dot marks them; wires into the same port of a
+  concatenation point may share their end: the signals join there);
 * turn or end on another wire (that would read as a junction), or cross it at a corner.
 
-Wires are routed in a fixed order (state rails first, then wires whose ends line up, then
-the longest first, then by index), so the result depends only on the spec: it is
-deterministic.  A wire end without a port gets the side the search finds cheapest (a
-little dearer when it is not the node kind's usual in or out side), among the sides no
-other wire uses; a source shares a side with wires from the same port only when no side
-is free.
+A straight wire between ports that face each other is taken without a search: it needs no
+grid line between two nodes too close for one.  Wires are routed in a fixed order (state
+rails first, then wires whose ends line up, then the longest first, then by index), so the
+result depends only on the spec: it is deterministic.  A wire end without a port gets the
+side the search finds cheapest (a little dearer when it is not the node kind's usual in or
+out side; a terminal is met opposite its label), among the sides no other wire uses; a
+source shares a side with wires from the same port only when no side is free or the free
+ones are needed by wires still to enter its node.
 """
 
 from __future__ import annotations
