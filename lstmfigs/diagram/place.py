@@ -665,8 +665,14 @@ class _Placer:
         row_h = [gate_h] + [max((height[n][1] for n, lv in self.level.items() if lv == level),
                                 default=0.0) for level in range(1, top_level + 1)]
         row_y = [gate_y]
+        # The layers' outputs are labelled (f_t) beside the wires rising from them.
+        labels = [self.texts.get(str(index), (0.0, 0.0))[1]
+                  for index, wire in enumerate(self.spec.wires)
+                  if wire.label and parse_port(wire.source)[0] in gate_row]
+        above_gates = max([ROW_GAP] + [h + 2 * LABEL_GAP for h in labels])
         for level in range(1, top_level + 1):
-            row_y.append(row_y[-1] + row_h[level - 1] / 2 + ROW_GAP + row_h[level] / 2)
+            gap = above_gates if level == 1 else ROW_GAP
+            row_y.append(row_y[-1] + row_h[level - 1] / 2 + gap + row_h[level] / 2)
         for nid, level in self.level.items():
             if level:
                 ys[nid] = row_y[level]
@@ -683,7 +689,8 @@ class _Placer:
         stand_top = row_y[-1] + row_h[-1] / 2
         lowest = stand_top + ROW_GAP + lowest_h / 2
         if depth:
-            lowest = max(lowest, gate_y + gate_h / 2 + ROW_GAP + hang_h[depth] / 2 + drop[depth])
+            lowest = max(lowest, gate_y + gate_h / 2 + above_gates + hang_h[depth] / 2
+                         + drop[depth])
         self.rail_y: list[float] = [0.0] * len(self.rails)
         y = lowest
         for index in range(len(self.rails) - 1, -1, -1):
