@@ -740,18 +740,28 @@ def place(spec: DiagramSpec, sizes: Mapping[str, Size], texts: Mapping[str, Size
     placer.column_xs(ys)
     ideal = {nid: (column.x, ys[nid]) for nid, column in placer.column_of.items()}
     pins = {node.id: node.at for node in spec.nodes if node.at is not None}
-    x_map = _PinMap([(ideal[n][0], pins[n][0]) for n in spec_order(spec, ideal) if n in pins])
-    y_map = _PinMap([(ideal[n][1], pins[n][1]) for n in spec_order(spec, ideal) if n in pins])
-    at: dict[str, tuple[float, float]] = {}
-    for nid, (x, y) in ideal.items():
-        at[nid] = pins.get(nid) or (x_map(x), y_map(y))
+    # Where everything would go without pins (terminals included, so that a pinned
+    # terminal takes part in the maps below); then the pins map it into place.
+    draft = _finish(placer, dict(ideal), {}, _PinMap([]), _PinMap([]))[0]
+    order = spec_order(spec, draft)
+    x_map = _PinMap([(draft[n][0], pins[n][0]) for n in order if n in pins])
+    y_map = _PinMap([(draft[n][1], pins[n][1]) for n in order if n in pins])
+    at = {nid: pins.get(nid) or (x_map(x), y_map(y)) for nid, (x, y) in ideal.items()}
+    at, splits = _finish(placer, at, pins, x_map, y_map)
+    return _rewrite(spec, at, sizes, splits)
+
+
+def _finish(placer: _Placer, at: dict[str, tuple[float, float]],
+            pins: Mapping[str, tuple[float, float]], x_map: _PinMap, y_map: _PinMap
+            ) -> tuple[dict[str, tuple[float, float]], list[_Split]]:
+    """Copy dots, the spec's own dots and terminals around the placed columns."""
     column_x = {id(column): x_map(column.x) for column in placer.columns}
     rail_y = [y_map(y) for y in placer.rail_y]
     bus_y = {source: y_map(y) for source, y in placer.bus_y.items()}
     splits = _splits(placer, at, column_x, rail_y, bus_y)
     _place_free_dots(placer, at, column_x, rail_y, bus_y)
     _place_terminals(placer, at, pins, column_x, rail_y, bus_y, splits)
-    return _rewrite(spec, at, sizes, splits)
+    return at, splits
 
 
 def spec_order(spec: DiagramSpec, among: Mapping[str, object]) -> list[str]:

@@ -283,6 +283,19 @@ def test_two_pins_stretch_what_lies_between() -> None:
                                            for n in spec.nodes)), 0.5)
 
 
+def test_pinned_terminals_pull_their_rail_and_bus_along() -> None:
+    """Pinned terminals take part in the maps: the cell-state rail runs level with a
+    pinned C_{t-1}, the bus with a pinned h_{t-1}."""
+    spec = _lstm()
+    pins = {"c_prev": (-3.0, 10.0), "h_prev": (-3.0, 0.0)}
+    pinned_spec = replace(spec, nodes=tuple(replace(n, at=pins.get(n.id)) for n in spec.nodes))
+    at = _at(place(pinned_spec, _sizes(spec), {}))
+    assert at["c_prev"] == (-3.0, 10.0) and at["h_prev"] == (-3.0, 0.0)
+    assert at["c_mul"][1] == at["c"][1] == pytest.approx(10.0)
+    assert at["concat"][1] == pytest.approx(0.0)
+    assert 0.0 < at["f"][1] < at["h"][1] < at["h_tanh"][1] < 10.0
+
+
 def test_a_fully_pinned_spec_is_left_as_it_is() -> None:
     spec = _lstm()
     pins = {n.id: (float(index), float(index % 3)) for index, n in enumerate(spec.nodes)}
