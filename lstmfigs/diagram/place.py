@@ -217,8 +217,10 @@ class _Graph:
         done: list[str] = []
         seen: set[str] = set()
         while len(done) < len(self.nodes):
-            if not ready:  # a cycle: take the first remaining node
-                nid = min((n for n in self.nodes if n not in seen), key=lambda n: priority[n])
+            if not ready:  # a loop: enter it where it is fed from what is done already
+                left = [n for n in self.nodes if n not in seen]
+                fed = [n for n in left if any(p in seen for p in self.pred[n])]
+                nid = min(fed or left, key=lambda n: priority[n])
                 ready.append((priority[nid], nid))
             _, nid = heapq.heappop(ready)
             if nid in seen:
@@ -252,8 +254,9 @@ def _find_rails(graph: _Graph) -> list[list[str]]:
     rights = [t for t in terminals if graph.side(t) == "right" and not graph.succ[t]]
     used: set[str] = set()
     rails: list[list[str]] = []
+    order = graph.topological({nid: (graph.order[nid],) for nid in graph.nodes})
     for left in lefts:
-        paths = _pointwise_paths(graph, left, set(rights) - used)
+        paths = _pointwise_paths(graph, left, set(rights) - used, order)
         if not paths:
             continue
         role = graph.nodes[left].role
@@ -272,34 +275,31 @@ def _find_rails(graph: _Graph) -> list[list[str]]:
     return kept
 
 
-def _pointwise_paths(graph: _Graph, start: str, ends: set[str]) -> dict[str, list[str]]:
+def _pointwise_paths(graph: _Graph, start: str, ends: set[str],
+                     order: list[str]) -> dict[str, list[str]]:
     """For each terminal in ``ends`` reachable from ``start`` through pointwise nodes only,
-    the longest such path (ties: the first found in wire order)."""
+    the longest such path, by dynamic programming over the graph's dependency ``order``
+    (iterative: a rail of a thousand nodes must not exhaust Python's stack; a wire going
+    back against the order, in a loop, is not followed)."""
+    position = {nid: index for index, nid in enumerate(order)}
+    length = {start: 0}
+    parent: dict[str, str] = {}
+    for nid in order:
+        if nid not in length or (nid != start and nid in ends):
+            continue
+        for nxt in graph.succ[nid]:
+            if position[nxt] > position[nid] \
+                    and (nxt in ends or graph.kind(nxt) in _POINTWISE_KINDS) \
+                    and length[nid] + 1 > length.get(nxt, -1):
+                length[nxt] = length[nid] + 1
+                parent[nxt] = nid
     found: dict[str, list[str]] = {}
-    for end in sorted(ends, key=lambda e: graph.order[e]):
-        memo: dict[str, list[str] | None] = {}
-
-        def walk(nid: str, trail: frozenset[str], end: str = end,
-                 memo: dict[str, list[str] | None] = memo) -> list[str] | None:
-            if nid == end:
-                return [nid]
-            if nid in memo:
-                return memo[nid]
-            best: list[str] | None = None
-            for nxt in graph.succ[nid]:
-                if nxt in trail:
-                    continue
-                if nxt != end and graph.kind(nxt) not in _POINTWISE_KINDS:
-                    continue
-                tail = walk(nxt, trail | {nxt})
-                if tail is not None and (best is None or len(tail) + 1 > len(best)):
-                    best = [nid] + tail
-            memo[nid] = best
-            return best
-
-        path = walk(start, frozenset([start]))
-        if path is not None:
-            found[end] = path
+    for end in ends:
+        if end in parent:
+            path = [end]
+            while path[-1] != start:
+                path.append(parent[path[-1]])
+            found[end] = path[::-1]
     return found
 
 

@@ -355,6 +355,20 @@ def test_loops_and_lone_nodes_are_placed() -> None:
     _boxes_apart(placed, 0.3)
 
 
+def test_a_loop_of_pointwise_nodes_and_a_rail_of_a_thousand() -> None:
+    """Rails are found without recursion, and a loop on a rail is not followed round."""
+    t = "terminal"
+    ops = [Node(f"m{k}", "op") for k in range(900)]
+    nodes = [Node("c_prev", t), Node("c_next", t, label_side="right"), *ops]
+    links: list[tuple[str, str] | tuple[str, str, str]] = [("c_prev", "m0")]
+    links += [(f"m{k}", f"m{k + 1}") for k in range(899)]
+    links += [("m899", "c_next"), ("m5", "m3")]  # a loop back along the rail
+    placed = place(_spec(nodes, links), _sizes(_spec(nodes, links)), {})
+    at = _at(placed)
+    assert len({at[f"m{k}"][1] for k in range(900)}) == 1
+    assert at["m0"][0] < at["m1"][0] < at["m899"][0] < at["c_next"][0]
+
+
 CELLS = ["lstm", "gru", "rnn", "lstm-peephole", "lstm-cifg", "lstm-fgr", "lstm-np"]
 
 
