@@ -64,7 +64,7 @@ BUS_SPACING = 0.7
 #: Free space between rows of nodes above the layers.
 ROW_GAP = 0.65
 #: Free space between two rails.
-RAIL_GAP = 0.85
+RAIL_GAP = 0.7
 #: Room a wire label needs beside its wire, besides its own width.
 LABEL_MARGIN = 0.3
 #: Free space between a wire label and anything else.
@@ -74,7 +74,7 @@ LABEL_REACH = 1.0
 #: How far a terminal sits outside the nodes' box (the cell body's margin plus a stub).
 TERMINAL_OFFSET = 1.0
 #: The same above and below the cell (a shorter stub: nothing crosses it there).
-TERMINAL_OFFSET_VERTICAL = 0.85
+TERMINAL_OFFSET_VERTICAL = 0.8
 #: Least distance between two terminals on the same border, besides their labels.
 TERMINAL_SPACING = 0.35
 #: How far above the layers a rail's value is split between several of them.
