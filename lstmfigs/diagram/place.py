@@ -306,6 +306,8 @@ def _pointwise_paths(graph: _Graph, start: str, ends: set[str],
 # -- the placer ----------------------------------------------------------------------------------
 
 class _Placer:
+    """The state of one placement: the graph's roles, the columns and the rows."""
+
     def __init__(self, spec: DiagramSpec, sizes: Mapping[str, Size],
                  texts: Mapping[str, Size]):
         self.spec = spec
@@ -325,6 +327,13 @@ class _Placer:
         self.level: dict[str, int] = {}  # standing node -> row above the layers (layers: 0)
         self.buses: list[str] = []  # bus sources, top bus first
         self.bus_consumers: dict[str, list[str]] = {}
+        self.bus_slot: dict[str, _Column] = {}  # an input terminal's bus starts here
+        #: (rail node, what it feeds off the rail) -> the slot of its dot, or "above" it.
+        self.rail_dots: dict[tuple[str, str], _Column | str] = {}
+        self.shared_slots: dict[tuple[str, str], _Column] = {}
+        self.output_dots: dict[str, _Column] = {}
+        self.bus_y: dict[str, float] = {}
+        self.rail_y: list[float] = []
 
     # -- classification ------------------------------------------------------------------------
     def is_rail(self, nid: str) -> bool:
@@ -336,9 +345,6 @@ class _Placer:
     def is_gate(self, nid: str) -> bool:
         node = self.graph.nodes[nid]
         return node.kind in _GATE_KINDS or (node.kind == "op" and self.level.get(nid) == 0)
-
-    def is_pointwise(self, nid: str) -> bool:
-        return self.graph.kind(nid) in _POINTWISE_KINDS and not self.is_rail(nid)
 
     # -- 2. columns --------------------------------------------------------------------------
     def _new_column(self, nodes: list[str], before: _Column | None = None,
@@ -398,8 +404,8 @@ class _Placer:
             node = graph.nodes[nid]
             if node.kind not in _POINTWISE_KINDS:
                 continue
-            if self.is_gate(nid):
-                self._visit_gate_like(nid)
+            if self.is_gate(nid):  # fed by inputs only: it stands among the layers
+                self._place_gate(nid, None)
             else:
                 self._visit(nid)
         for nid in order:  # layers that feed no pointwise node (the RNN's only layer)
@@ -409,18 +415,17 @@ class _Placer:
             if nid not in self.column_of and graph.kind(nid) not in ("terminal", "concat"):
                 self._new_column([nid])
 
-    def _visit_gate_like(self, nid: str) -> None:
-        """A pointwise node fed only by inputs stands among the layers, like one."""
-        self._place_gate(nid, None)
-
     def _visit(self, nid: str) -> None:
+        """Give pointwise node ``nid`` its column: stacked on the layer or node feeding it
+        from below (hung under the node feeding it from above), with the layers feeding
+        it from the side in columns just before it."""
         graph = self.graph
         feeders = graph.pred[nid]
         unplaced = self._gate_feeders(nid)
         partner = ""
         if nid in self.hanging:
             above = [f for f in feeders if f in self.hanging and f in self.column_of]
-            above = [f for f in above if self._top_free(f, nid) and f not in self.partnered]
+            above = [f for f in above if self._bottom_of_column(f) and f not in self.partnered]
             if above:
                 partner = max(above, key=lambda f: self.columns.index(self.column_of[f]))
         elif unplaced:
@@ -458,8 +463,8 @@ class _Placer:
             self._place_gate(feeder, None)
         self._new_column([nid])
 
-    def _top_free(self, feeder: str, nid: str) -> bool:
-        """Whether ``nid`` can hang below ``feeder`` in its column (nothing below it yet)."""
+    def _bottom_of_column(self, feeder: str) -> bool:
+        """Whether a node can hang below ``feeder`` in its column (nothing below it yet)."""
         return self.column_of[feeder].nodes[0] == feeder
 
     def _right_of_feeders(self, column: _Column, nid: str, partner: str) -> bool:
@@ -523,7 +528,6 @@ class _Placer:
     def add_slots(self) -> None:
         """Narrow columns for concatenations, bus starts, rail dots and output dots."""
         graph = self.graph
-        self.bus_slot: dict[str, _Column] = {}  # an input terminal's bus starts here
         # Every bus starts left of the first layer any bus feeds, in the buses' order.
         fed = [self._column_index(u) for users in self.bus_consumers.values() for u in users]
         start = self.columns[min(fed)] if fed else None
@@ -540,8 +544,6 @@ class _Placer:
                 first = min(users) if users else len(self.columns)
                 before = self.columns[first] if first < len(self.columns) else None
                 self._new_column([nid], before, slot="concat")
-        self.rail_dots: dict[tuple[str, str], _Column | str] = {}
-        self.shared_slots: dict[tuple[str, str], _Column] = {}
         for rail in self.rails:
             for position, source in enumerate(rail[:-1]):
                 nxt = rail[position + 1]
@@ -549,7 +551,6 @@ class _Placer:
                     if user == nxt:
                         continue
                     self.rail_dots[(source, user)] = self._rail_dot_column(source, nxt, user)
-        self.output_dots: dict[str, _Column] = {}
         for nid in graph.nodes:
             if nid in self.rail_of or self.is_terminal(nid):
                 continue
@@ -691,7 +692,7 @@ class _Placer:
         if depth:
             lowest = max(lowest, gate_y + gate_h / 2 + above_gates + hang_h[depth] / 2
                          + drop[depth])
-        self.rail_y: list[float] = [0.0] * len(self.rails)
+        self.rail_y = [0.0] * len(self.rails)
         y = lowest
         for index in range(len(self.rails) - 1, -1, -1):
             if index < len(self.rails) - 1:
@@ -743,7 +744,7 @@ def place(spec: DiagramSpec, sizes: Mapping[str, Size], texts: Mapping[str, Size
     # Where everything would go without pins (terminals included, so that a pinned
     # terminal takes part in the maps below); then the pins map it into place.
     draft = _finish(placer, dict(ideal), {}, _PinMap([]), _PinMap([]))[0]
-    order = spec_order(spec, draft)
+    order = _spec_order(spec, draft)
     x_map = _PinMap([(draft[n][0], pins[n][0]) for n in order if n in pins])
     y_map = _PinMap([(draft[n][1], pins[n][1]) for n in order if n in pins])
     at = {nid: pins.get(nid) or (x_map(x), y_map(y)) for nid, (x, y) in ideal.items()}
@@ -764,7 +765,7 @@ def _finish(placer: _Placer, at: dict[str, tuple[float, float]],
     return at, splits
 
 
-def spec_order(spec: DiagramSpec, among: Mapping[str, object]) -> list[str]:
+def _spec_order(spec: DiagramSpec, among: Mapping[str, object]) -> list[str]:
     """The ids of ``among`` in the order of the spec's nodes."""
     return [node.id for node in spec.nodes if node.id in among]
 
