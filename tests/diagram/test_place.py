@@ -398,3 +398,95 @@ def test_built_in_cells(name: str) -> None:
             assert y < min(at[n.id][1] for n in inner)
         else:
             assert y > max(at[n.id][1] for n in inner)
+
+
+HAND_WRITTEN = """
+name = "my-gated-cell"
+[[regions]]
+id = "cell"
+[[nodes]]
+id = "c_prev"
+kind = "terminal"
+label = '$c_{t-1}$'
+role = "cell_state"
+[[nodes]]
+id = "h_prev"
+kind = "terminal"
+label = '$h_{t-1}$'
+[[nodes]]
+id = "x"
+kind = "terminal"
+label = '$x_t$'
+label_side = "below"
+[[nodes]]
+id = "concat"
+kind = "concat"
+[[nodes]]
+id = "f"
+kind = "gate"
+label = '$\\sigma$'
+[[nodes]]
+id = "g"
+kind = "gate"
+label = '$\\tanh$'
+[[nodes]]
+id = "keep"
+kind = "op"
+label = '$\\times$'
+[[nodes]]
+id = "one_minus"
+kind = "op"
+label = '$1-$'
+[[nodes]]
+id = "admit"
+kind = "op"
+label = '$\\times$'
+[[nodes]]
+id = "add"
+kind = "op"
+label = '$+$'
+[[nodes]]
+id = "out"
+kind = "op"
+label = '$\\tanh$'
+[[nodes]]
+id = "c_next"
+kind = "terminal"
+label = '$c_t$'
+label_side = "right"
+role = "cell_state"
+[[nodes]]
+id = "h_next"
+kind = "terminal"
+label = '$h_t$'
+label_side = "right"
+[[nodes]]
+id = "h_up"
+kind = "terminal"
+label = '$h_t$'
+label_side = "above"
+""" + "".join(f"[[wires]]\nfrom = '{a}'\nto = '{b}'\n{extra}\n" for a, b, extra in [
+    ("h_prev", "concat", ""), ("x", "concat", ""), ("concat", "f", ""), ("concat", "g", ""),
+    ("c_prev", "keep", "role = 'cell_state'"), ("f", "keep", "label = '$f_t$'"),
+    ("f", "one_minus", ""), ("one_minus", "admit", ""), ("g", "admit", "label = '$g_t$'"),
+    ("keep", "add", "role = 'cell_state'"), ("admit", "add", ""),
+    ("add", "c_next", "role = 'cell_state'"), ("add", "out", "role = 'cell_state'"),
+    ("out", "h_next", ""), ("out", "h_up", "")])
+
+
+@pytest.mark.parametrize("theme", ["paper", "slides"])
+def test_a_hand_written_spec_without_coordinates_renders_cleanly(theme: str) -> None:
+    """What a user writes by hand, with no coordinate at all, through the whole pipeline
+    (arrange: this placer, the router, the label placer) to a figure the checker passes."""
+    import matplotlib.pyplot as plt
+
+    import lstmfigs
+    from lstmfigs.checks import layout_problems
+    from lstmfigs.diagram.tomlio import loads_spec
+
+    fig = lstmfigs.figure(loads_spec(HAND_WRITTEN), theme=theme)
+    try:
+        assert layout_problems(fig) == []
+    finally:
+        plt.close(fig)
+
