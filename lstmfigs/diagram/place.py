@@ -468,9 +468,12 @@ class _Placer:
         return self.column_of[feeder].nodes[0] == feeder
 
     def _right_of_feeders(self, column: _Column, nid: str, partner: str) -> bool:
+        """Whether every other placed node feeding ``nid`` lies left of ``column``: signals
+        flow left to right, so ``nid`` cannot stack there if one would come from the right
+        (minLSTM's i / (f + i) on the f gate, with i to its right)."""
         index = self.columns.index(column)
         for feeder in self.graph.pred[nid]:
-            if feeder != partner and feeder in self.column_of and not self.is_gate(feeder):
+            if feeder != partner and feeder in self.column_of:
                 if self.columns.index(self.column_of[feeder]) >= index:
                     return False
         return True
@@ -570,8 +573,12 @@ class _Placer:
         column = self.column_of.get(user)
         if column is not None and not column.slot:
             index = self.columns.index(column)
+            # Straight above it, unless a lower rail also feeds it (then that rail's dot
+            # sits there, and this one's wire comes in from the side: h~ = c / n).
+            lower = [self.rail_of[p] for p in graph.pred[user]
+                     if p in self.rail_of and self.rail_of[p] > self.rail_of[source]]
             hanging_top = user in self.hanging and column.nodes[-1] == user and not any(
-                self.is_rail(n) for n in column.nodes)
+                self.is_rail(n) for n in column.nodes) and not lower
             if hanging_top and lo < index < hi:
                 return "above"
             if index >= hi and self._in_gate_row(user):

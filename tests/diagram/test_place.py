@@ -212,6 +212,26 @@ def test_peepholes_drop_from_one_rail_dot_to_one_above_the_layers() -> None:
     validate(placed)
 
 
+def test_a_node_fed_by_two_rails() -> None:
+    """h~ = c / n hangs under the lower rail, whose dot is straight above it; the upper
+    rail's value comes down beside it, not through the lower rail's dot."""
+    t = "terminal"
+    nodes = [Node("c_prev", t, role="cell_state"), Node("n_prev", t),
+             Node("f", "gate"), Node("in", t, label_side="below"),
+             Node("c_mul", "op"), Node("n_mul", "op"), Node("div", "op"),
+             Node("c_next", t, label_side="right", role="cell_state"),
+             Node("n_next", t, label_side="right"), Node("h_next", t, label_side="right")]
+    spec = _spec(nodes, [("in", "f"), ("c_prev", "c_mul"), ("f", "c_mul"), ("n_prev", "n_mul"),
+                         ("f", "n_mul"), ("c_mul", "c_next"), ("n_mul", "n_next"),
+                         ("c_mul", "div"), ("n_mul", "div"), ("div", "h_next")])
+    at = _at(place(spec, _sizes(spec), {}))
+    assert at["c_mul"][1] > at["n_mul"][1] > at["div"][1]
+    (c_dot,) = [n for n in at if n.startswith("c_mul-split")]
+    (n_dot,) = [n for n in at if n.startswith("n_mul-split")]
+    assert at[n_dot] == (at["div"][0], at["n_mul"][1])
+    assert at[c_dot][1] == at["c_mul"][1] and at[c_dot][0] < at["div"][0] - OP[0] / 2
+
+
 def test_riser_dot_where_a_gate_feeds_sideways_on_its_way_up() -> None:
     spec = _gru()
     placed = place(spec, _sizes(spec), {})
