@@ -101,6 +101,15 @@ def _boxes_apart(spec: DiagramSpec, gap: float) -> None:
         assert max(dx, dy) >= gap - 1e-9, f"{a.id} and {b.id} are {max(dx, dy):.2f} apart"
 
 
+def _left_to_right(spec: DiagramSpec) -> None:
+    """Signals flow left to right: no wire between layers and operations runs back."""
+    kinds = {n.id: n.kind for n in spec.nodes}
+    at = _at(spec)
+    for source, target in spec.edges():
+        if kinds[source] in ("gate", "op") and kinds[target] in ("gate", "op"):
+            assert at[source][0] <= at[target][0] + 1e-9, f"{source} -> {target} runs back"
+
+
 # -- the convention --------------------------------------------------------------------
 
 def test_lstm_in_olahs_convention() -> None:
@@ -134,6 +143,20 @@ def test_lstm_in_olahs_convention() -> None:
     assert at["h_next"][0] > max(at[n][0] for n in inner)
     assert at["h_next"][1] == at["concat"][1]
     assert at["h_up"][1] > max(at[n][1] for n in inner)
+    _boxes_apart(placed, 0.5)
+
+
+def test_shared_operands_flow_left_to_right() -> None:
+    """minLSTM's f' = f / (f + i) and i' = i / (f + i): nothing stacks where one of its
+    operands would come back from the right."""
+    nodes = [Node("x", "terminal", label_side="below"), Node("f", "gate"), Node("i", "gate"),
+             Node("s1", "op"), Node("d1", "op"), Node("s2", "op"), Node("d2", "op"),
+             Node("out", "terminal", label_side="right")]
+    spec = _spec(nodes, [("x", "f"), ("x", "i"), ("f", "s1"), ("i", "s1"), ("f", "d1"),
+                         ("s1", "d1"), ("f", "s2"), ("i", "s2"), ("i", "d2"), ("s2", "d2"),
+                         ("d1", "out"), ("d2", "out")])
+    placed = place(spec, _sizes(spec), {})
+    _left_to_right(placed)
     _boxes_apart(placed, 0.5)
 
 
@@ -389,7 +412,8 @@ def test_a_loop_of_pointwise_nodes_and_a_rail_of_a_thousand() -> None:
     assert at["m0"][0] < at["m1"][0] < at["m899"][0] < at["c_next"][0]
 
 
-CELLS = ["lstm", "gru", "rnn", "lstm-peephole", "lstm-cifg", "lstm-fgr", "lstm-np"]
+CELLS = ["lstm", "gru", "rnn", "rnn-relu", "lstm-peephole", "lstm-cifg", "lstm-fgr", "lstm-nfg",
+         "lstm-niaf", "lstm-nig", "lstm-noaf", "lstm-nog", "lstm-np"]
 
 
 @pytest.mark.parametrize("name", CELLS)
@@ -405,6 +429,7 @@ def test_built_in_cells(name: str) -> None:
     _boxes_apart(placed, 0.5)
     gates = [n.id for n in placed.nodes if n.kind == "gate"]
     assert len({at[g][1] for g in gates}) == 1
+    _left_to_right(placed)
     inner = [n for n in placed.nodes if n.kind != "terminal"]
     for node in placed.nodes:
         if node.kind != "terminal":
