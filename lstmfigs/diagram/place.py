@@ -657,6 +657,14 @@ class _Placer:
                 found.append(_Extent(top, top + LABEL_REACH, width + LABEL_MARGIN, "label"))
         return found
 
+    def _row_gap(self, sources: set[str]) -> float:
+        """The gap above or below a row whose nodes are ``sources``: room for the labels of
+        the wires leaving them, beside those wires."""
+        labels = [self.texts.get(str(index), (0.0, 0.0))[1]
+                  for index, wire in enumerate(self.spec.wires)
+                  if wire.label and parse_port(wire.source)[0] in sources]
+        return max([ROW_GAP] + [h + 2 * LABEL_GAP for h in labels])
+
     def row_ys(self) -> dict[str, float]:
         """The y of every node in a column (slots excepted), and of the buses and rails."""
         graph = self.graph
@@ -673,14 +681,13 @@ class _Placer:
         row_h = [gate_h] + [max((height[n][1] for n, lv in self.level.items() if lv == level),
                                 default=0.0) for level in range(1, top_level + 1)]
         row_y = [gate_y]
-        # The layers' outputs are labelled (f_t) beside the wires rising from them.
-        labels = [self.texts.get(str(index), (0.0, 0.0))[1]
-                  for index, wire in enumerate(self.spec.wires)
-                  if wire.label and parse_port(wire.source)[0] in gate_row]
-        above_gates = max([ROW_GAP] + [h + 2 * LABEL_GAP for h in labels])
+        # Wire labels (f_t) sit beside the wires between two rows: the gap fits them.
+        above_gates = self._row_gap(set(gate_row))
         for level in range(1, top_level + 1):
-            gap = above_gates if level == 1 else ROW_GAP
-            row_y.append(row_y[-1] + row_h[level - 1] / 2 + gap + row_h[level] / 2)
+            below = {n for n, lv in self.level.items() if lv == level - 1} | (
+                set(gate_row) if level == 1 else set())
+            row_y.append(row_y[-1] + row_h[level - 1] / 2 + self._row_gap(below)
+                         + row_h[level] / 2)
         for nid, level in self.level.items():
             if level:
                 ys[nid] = row_y[level]
@@ -692,8 +699,10 @@ class _Placer:
         lowest_h = rail_h[-1] if rail_h else 0.0
         drop = [0.0]
         for k in range(1, depth + 1):
-            drop.append(drop[-1] + (lowest_h if k == 1 else hang_h[k - 1]) / 2 + ROW_GAP
-                        + hang_h[k] / 2)
+            above = {n for n, d in self.hanging.items() if d == k - 1} if k > 1 else \
+                set(self.rail_of)
+            drop.append(drop[-1] + (lowest_h if k == 1 else hang_h[k - 1]) / 2
+                        + self._row_gap(above) + hang_h[k] / 2)
         stand_top = row_y[-1] + row_h[-1] / 2
         lowest = stand_top + ROW_GAP + lowest_h / 2
         if depth:
