@@ -6,8 +6,10 @@ problems (empty when the figure is clean):
 * text overlapping other text (extents from the renderer, not estimates);
 * text overlapping a diagram node it does not belong to, or a wire;
 * anything cut off at the canvas edge;
-* in diagrams, wires whose ends are not on a port of the node they name, and wires that
-  run through a node they do not connect to;
+* in diagrams, wires whose ends are not on a port of the node they name, that leave or
+  enter a node through the wrong side (not away from, or into, the port's side), and that
+  run through a node: one they do not connect to, or their own source or target beyond
+  the port;
 * text smaller than ``min_font_pt`` at the figure's physical size.
 
 They work for any matplotlib figure (tick labels, titles, colour-bar labels, legends) and
@@ -209,7 +211,8 @@ def geometry_problems(layout: Any, *, check_wires: bool = True) -> list[str]:
     """Everything wrong with a diagram's geometry, found without drawing it.
 
     Checks, in diagram units: wires (:func:`wire_problems`); nodes overlapping nodes;
-    wires running through a node they do not connect to; nodes outside the diagram's
+    wires running through a node (their own source and target included: they touch those
+    at their ports only); nodes outside the diagram's
     limits; a node's label not fitting inside it; labels overlapping a node that is not
     theirs, a wire, or another label.
 
@@ -218,7 +221,8 @@ def geometry_problems(layout: Any, *, check_wires: bool = True) -> list[str]:
     layout : DiagramLayout
         A laid-out diagram (``fig.lstmfigs_diagram.layout``).
     check_wires : bool
-        Also check the wires (port to port, orthogonal, not through other nodes).
+        Also check the wires (port to port, orthogonal, through the ports' sides, not
+        through any node).
 
     Returns
     -------
@@ -263,19 +267,29 @@ def geometry_problems(layout: Any, *, check_wires: bool = True) -> list[str]:
         problems += wire_problems(layout)
         # A wire may touch the nodes at its two ends; running through any other node makes
         # the reader think it feeds that node.
+        # A wire's own source and target count too: it touches them only at its ports
+        # (the box shrunk by the graze leaves the port on the outline outside), so a wire
+        # that turns back into its own node beyond the port is reported.
         graze = GRAZE_IN / layout.scale
         for geom in layout.wires:
-            ends = {geom.wire.source.partition(".")[0], geom.wire.target.partition(".")[0]}
+            own = {geom.wire.source.partition(".")[0]: "its own source ",
+                   geom.wire.target.partition(".")[0]: "its own target "}
             points = np.asarray(geom.points)
             for node_id, outline in outlines.items():
-                if node_id not in ends and _segments_hit_box(points, _as_bbox(outline, graze)):
-                    problems.append(f"wire {spec.wire_id(geom.index)} runs through node "
-                                    f"'{node_id}'")
+                if _segments_hit_box(points, _as_bbox(outline, graze)):
+                    problems.append(f"wire {spec.wire_id(geom.index)} runs through "
+                                    f"{own.get(node_id, '')}node '{node_id}'")
     return problems
 
 
 def wire_problems(layout: Any) -> list[str]:
-    """Wires that do not run from a port to a port, or are not orthogonal.
+    """Wires that do not run from a port to a port, are not orthogonal, or leave or enter
+    a node through the wrong side.
+
+    A wire leaves its source moving away from the port's side (a port on side ``n`` is
+    left moving up) and enters its target moving into the node through the port's side (a
+    port on side ``s`` is entered moving up).  Point-like nodes (dots, concatenations,
+    terminals) have no sides and are not checked for it.
 
     Parameters
     ----------
@@ -306,4 +320,39 @@ def wire_problems(layout: Any) -> list[str]:
             expected = node.port(resolve_port(node.node, port))
             if np.hypot(point[0] - expected[0], point[1] - expected[1]) > 1e-9:
                 problems.append(f"wire {name} {end}s at {point}, not at port {ref} {expected}")
+        problems += _side_problems(layout, geom, name)
+    return problems
+
+
+def _direction(start: Any, end: Any) -> tuple[int, int]:
+    """The unit direction of an orthogonal segment, (0, 0) for a point or a diagonal."""
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    if abs(dx) > 1e-9 and abs(dy) > 1e-9:
+        return (0, 0)
+    return (int(np.sign(dx)) if abs(dx) > 1e-9 else 0, int(np.sign(dy)) if abs(dy) > 1e-9 else 0)
+
+
+def _side_problems(layout: Any, geom: Any, name: str) -> list[str]:
+    """Whether ``geom`` leaves its source outward through its port's side and enters its
+    target inward through its port's side."""
+    from .diagram.spec import SIDES
+
+    points = geom.points
+    problems = []
+    ends = (("leaves", geom.wire.source, geom.source_side, points[0], points[1], 1),
+            ("enters", geom.wire.target, geom.target_side, points[-2], points[-1], -1))
+    for verb, ref, side, start, end, sign in ends:
+        node = layout.nodes[ref.partition(".")[0]]
+        if node.shape == "point":
+            continue
+        moving = _direction(start, end)
+        if moving == (0, 0):
+            continue  # no length or diagonal: reported above
+        dx, dy = SIDES[side]
+        expected = (sign * dx, sign * dy)
+        if moving != expected:
+            word = {(0, 1): "up", (0, -1): "down", (1, 0): "right", (-1, 0): "left"}
+            problems.append(f"wire {name} {verb} node '{node.node.id}' moving "
+                            f"{word[moving]}, not through its port's side '{side}' "
+                            f"(moving {word[expected]})")
     return problems

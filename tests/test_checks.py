@@ -7,8 +7,12 @@ import dataclasses
 from matplotlib.figure import Figure
 
 from lstmfigs import figure
-from lstmfigs.checks import layout_problems, wire_problems
+from lstmfigs.checks import geometry_problems, layout_problems, wire_problems
+from lstmfigs.diagram.layout import layout
+from lstmfigs.diagram.paint import text_measurer, theme_metrics
+from lstmfigs.diagram.spec import DiagramSpec, Node, Wire, validate
 from lstmfigs.figures.diagrams import builtin_spec
+from lstmfigs.themes import new_figure, theme_context
 
 
 def _spec_with(**changes):
@@ -110,3 +114,58 @@ def test_drawing_outside_the_theme_does_not_change_the_saved_file(tmp_path):
     layout_problems(fig)  # draws the figure under whatever rcParams are active
     fig.savefig(after_check, dpi=50)
     assert direct.read_bytes() == after_check.read_bytes()
+
+
+# -- wires against their own nodes, on small specs built with one defect each ---------------
+
+def _two_nodes(*wires) -> DiagramSpec:
+    """A gate 'a' at the origin and a pointwise op 'b' three units to its right."""
+    return DiagramSpec(name="two", nodes=(Node(id="a", kind="gate", at=(0.0, 0.0)),
+                                          Node(id="b", kind="op", at=(3.0, 0.0))),
+                       wires=tuple(wires))
+
+
+def _geometry(spec: DiagramSpec):
+    """The spec laid out in the default theme, without the build path's own checks."""
+    with theme_context("paper"):
+        return layout(validate(spec), text_measurer(new_figure()), 4.0, metrics=theme_metrics())
+
+
+def test_a_clean_small_spec_has_no_wire_problems():
+    geometry = _geometry(_two_nodes(Wire("a.e", "b.w")))
+    assert geometry_problems(geometry) == []
+
+
+def test_wire_entering_its_target_along_the_wrong_side_is_reported():
+    # The last leg runs right along b's bottom into its south port: it touches the outline
+    # only, so the wrong side is the one defect.
+    geometry = _geometry(_two_nodes(Wire("a.e", "b.s", via=((2.0, -0.31),))))
+    problems = geometry_problems(geometry)
+    assert problems == ["wire a.e->b.s enters node 'b' moving right, not through its port's "
+                        "side 's' (moving up)"], problems
+
+
+def test_wire_leaving_its_source_through_the_wrong_side_is_reported():
+    # From a's east port the first leg runs left, back across the box.
+    geometry = _geometry(_two_nodes(Wire("a.e", "b.w", via=((-1.0, 1.0),))))
+    problems = geometry_problems(geometry)
+    assert "wire a.e->b.w leaves node 'a' moving left, not through its port's side 'e' " \
+           "(moving right)" in problems, problems
+    assert "wire a.e->b.w runs through its own source node 'a'" in problems, problems
+
+
+def test_wire_running_through_its_own_source_beyond_its_port_is_reported():
+    # It leaves a's east port the right way, loops round and comes down through a.
+    geometry = _geometry(_two_nodes(Wire("a.e", "b.w", via=((1.0, 0.0), (1.0, 1.0),
+                                                            (0.0, 1.0), (0.0, -1.0)))))
+    problems = geometry_problems(geometry)
+    assert problems == ["wire a.e->b.w runs through its own source node 'a'"], problems
+
+
+def test_wire_running_through_its_own_target_is_reported():
+    # Into b's east port from the left: straight through b, and in the wrong way.
+    geometry = _geometry(_two_nodes(Wire("a.e", "b.e")))
+    problems = geometry_problems(geometry)
+    assert "wire a.e->b.e runs through its own target node 'b'" in problems, problems
+    assert "wire a.e->b.e enters node 'b' moving right, not through its port's side 'e' " \
+           "(moving left)" in problems, problems
