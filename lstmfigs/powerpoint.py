@@ -6,7 +6,8 @@ format fails with one line saying so.
 * A diagram drawn from a spec becomes shapes from its layout (:mod:`lstmfigs.scene`):
   rounded boxes for gates, circles and pills for pointwise operations, dots for copies,
   lines with arrowheads for wires (straight wires are connectors glued to the boxes they
-  join, so they follow a box that is moved), text boxes for labels and equations with the
+  join, so they follow a box that is moved; a wire broken by the theme's crossing gaps is
+  a group of its pieces, named by the wire), text boxes for labels and equations with the
   math written in Unicode (subscripts as subscript runs); math the converter does not know
   goes in as a small picture.  Every shape is named by its spec id (PowerPoint's
   selection pane lists them).  The diagram is scaled to fit the slide, text with it.
@@ -429,21 +430,42 @@ class _SlideWriter:
     def wire(self, geom: Any, steps: tuple[str, ...], name: str) -> None:
         from pptx.enum.shapes import MSO_CONNECTOR
 
-        points = [(self.place.x(x), self.place.y(y)) for x, y in geom.points]
+        from .diagram.crossings import run_points
+
+        runs = self.scene.wire_runs[geom.index] if self.scene.wire_runs else (geom.points,)
+        if len(runs) > 1:  # broken at a crossing: one group, a freeform a run
+            group = self.shapes.add_group_shape()
+            group.name = name
+            for number, run in enumerate(runs, 1):
+                self._freeform(group.shapes, run_points(run), geom, steps, f"{name} {number}",
+                               arrow=geom.arrow and number == len(runs))
+            return
+        points = [(self.place.x(x), self.place.y(y)) for x, y in run_points(runs[0])]
         if len(points) == 2:
             (x0, y0), (x1, y1) = points
             shape = self.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, self.Emu(x0),
                                               self.Emu(y0), self.Emu(x1), self.Emu(y1))
             self._glue(shape, geom)
-        else:
-            builder = self.shapes.build_freeform(points[0][0], points[0][1])
-            builder.add_line_segments(points[1:], close=False)
-            shape = builder.convert_to_shape()
-            shape.fill.background()
+            shape.name = name
+            shape.shadow.inherit = False
+            self.line(shape, geom.wire.role, steps)
+            if geom.arrow:
+                self._arrowhead(shape, self.scene.looks[geom.wire.role])
+        else:  # bent, or with a hop
+            self._freeform(self.shapes, run_points(runs[0]), geom, steps, name, arrow=geom.arrow)
+
+    def _freeform(self, shapes: Any, run: Any, geom: Any, steps: tuple[str, ...], name: str,
+                  *, arrow: bool) -> None:
+        """An open polyline of diagram points in the wire's look."""
+        points = [(self.place.x(x), self.place.y(y)) for x, y in run]
+        builder = shapes.build_freeform(points[0][0], points[0][1])
+        builder.add_line_segments(points[1:], close=False)
+        shape = builder.convert_to_shape()
+        shape.fill.background()
         shape.name = name
         shape.shadow.inherit = False
         self.line(shape, geom.wire.role, steps)
-        if geom.arrow:
+        if arrow:
             self._arrowhead(shape, self.scene.looks[geom.wire.role])
 
     def _glue(self, connector: Any, geom: Any) -> None:

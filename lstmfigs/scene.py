@@ -19,12 +19,13 @@ import matplotlib as mpl
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.lines import Line2D
 
+from .diagram.crossings import Run, layout_runs
 from .diagram.layout import DiagramLayout, Metrics, NodeGeometry, TextItem, WireGeometry
 from .diagram.paint import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.panels import LEGEND_ROLES as LEGEND_ROLES  # tikz and pptx import it here
 from .diagram.panels import EquationLine
 from .errors import LstmfigsError
-from .themes import Theme, role_style
+from .themes import Theme, active_theme, role_style
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Request
@@ -90,6 +91,10 @@ class Scene:
     text_sizes: dict[tuple[str, str], tuple[float, float]]
     #: The theme's generic font family: "serif", "sans-serif" or "monospace".
     font_family: str
+    #: How crossing wires are shown (the theme's ``crossing``), and each wire's routed
+    #: polyline with its hops or gaps (:func:`lstmfigs.diagram.crossings.wire_runs`).
+    crossing: str = "none"
+    wire_runs: tuple[tuple[Run, ...], ...] = ()
 
     @property
     def scale(self) -> float:
@@ -241,6 +246,7 @@ def scene_of(fig: Any) -> Scene:
     spec = layout.spec
     with mpl.rc_context(getattr(fig, "_rc", {})):
         theme = getattr(fig, "theme", None)  # outside its theme_context now: say which
+        crossing = (theme or active_theme()).crossing
         looks = {role: _look(role, layout.metrics, theme, spec.roles)
                  for role in _roles_used(layout)}
         text_color = hex_color(mpl.rcParams["text.color"])
@@ -299,7 +305,8 @@ def scene_of(fig: Any) -> Scene:
         background=background, region_fill=region_fill, region_edge=region_edge,
         region_linewidth=region_linewidth, font_size=font_size,
         legend_font_size=legend_font_size, transparent=transparent, text_sizes=text_sizes,
-        font_family=font_family)
+        font_family=font_family, crossing=crossing,
+        wire_runs=layout_runs(layout, crossing, stroked=False))
 
 
 def _equation_lines(rendered: Any) -> tuple[EquationLine, ...]:

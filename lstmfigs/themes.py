@@ -12,6 +12,7 @@ A table has up to five sections; every one but ``[theme]`` is optional::
     description = "one IEEE column, Times-like 8 pt text"   # `lstmfigs themes` shows it
     extends = "paper"           # start from this theme's table (every theme but paper)
     page = "fit-height"         # or "fixed": a diagram keeps the figure height (slides)
+    crossing = "gap"            # or "hop", "none": how a diagram shows wires that cross
     diverging-cmap = "RdBu_r"   # colour map for signed values on a symmetric scale
     kind = "font"               # only in font tables (font-NAME.toml), which stack last
 
@@ -53,7 +54,8 @@ A theme argument may stack several names with ``+`` (``"ieee+print"``: each late
 adds what its own table, and the tables it extends that are not applied yet, say), and may
 name a user's own table (``mine.toml``, same format, checked entry by entry) or a plain
 ``.mplstyle`` file (rcParams only, with optional ``# lstmfigs-page:``, ``# lstmfigs-venue:``
-and ``# lstmfigs-diverging-cmap:`` comment lines), applied in the order given.
+``# lstmfigs-diverging-cmap:`` and ``# lstmfigs-crossing:`` comment lines), applied in the
+order given.
 '''
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ _SECTIONS = ("theme", "size", "roles", "own-roles", "region", "rc")
 #: The [theme] settings and their allowed values (None: any text, checked elsewhere).
 _THEME_KEYS: dict[str, tuple[str, ...] | None] = {
     "description": None, "extends": None, "page": ("fixed", "fit-height"),
-    "diverging-cmap": None, "kind": ("theme", "font")}
+    "diverging-cmap": None, "kind": ("theme", "font"), "crossing": ("gap", "hop", "none")}
 _ROLE_FIELDS = ("color", "linestyle", "linewidth")
 #: [region] field -> the rcParam it sets.
 _REGION_RC = {"fill": "patch.facecolor", "edgecolor": "patch.edgecolor",
@@ -439,6 +441,12 @@ class Theme:
         return self.setting("page", "fit-height")
 
     @property
+    def crossing(self) -> str:
+        """How a diagram shows two wires crossing without joining: ``gap`` (one is broken
+        either side of the other), ``hop`` (one jumps the other) or ``none``."""
+        return self.setting("crossing", "gap")
+
+    @property
     def description(self) -> str:
         return self.setting("description", "")
 
@@ -684,7 +692,8 @@ def read_user_table(path: Path) -> ThemeTable:
 
 #: Header comments a user's ``.mplstyle`` may carry, with their allowed values (None: any).
 _SHEET_HEADERS: dict[str, tuple[str, ...] | None] = {
-    "page": ("fixed", "fit-height"), "diverging-cmap": None, "venue": None}
+    "page": ("fixed", "fit-height"), "diverging-cmap": None, "venue": None,
+    "crossing": _THEME_KEYS["crossing"]}
 
 
 def read_user_sheet(path: Path) -> tuple[dict[str, str], tuple[tuple[str, Any], ...]]:

@@ -10,7 +10,8 @@ units (``x``/``y`` of the picture are set to the layout's scale), line widths ar
   in one place.
 * Nodes are TikZ nodes named by their spec id (``(forget_gate)``); wires are orthogonal
   paths from node anchor to node anchor (``(forget_gate.north) -- (forget_mul.south)``)
-  with arrowheads; copy points are dots.
+  with arrowheads; copy points are dots.  Where wires cross, the theme's hop is an ``arc``
+  in the path and its gap a break between two subpaths.
 * Labels are LaTeX math (``$C_{t-1}$``), so the document's fonts apply.
 * Highlight steps are Beamer overlays: in a frame, overlay 1 shows the whole diagram and
   overlay k + 1 lights step k, everything outside it dimmed (``lit on=<...>`` uses
@@ -28,6 +29,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .diagram.crossings import Arc
 from .diagram.layout import HEAD_HALF_WIDTH
 from .export import atomic_write
 from .scene import LEGEND_ROLES, Scene, build_scene
@@ -349,12 +351,29 @@ class _Writer:
 
     def wire(self, geom: Any, steps: tuple[str, ...]) -> None:
         wire = geom.wire
-        points = geom.points
-        path = [self.end(wire.source, points[0])] + [_xy(p) for p in points[1:-1]] \
-            + [self.end(wire.target, points[-1])]
+        runs = self.scene.wire_runs[geom.index] if self.scene.wire_runs else (geom.points,)
+        # Every run is one subpath (a gap lifts the pen: the next run starts with a bare
+        # coordinate); a hop is an arc from the point before it.  The path starts and ends
+        # at the nodes' anchors.
+        parts = []
+        for number, run in enumerate(runs):
+            pieces = []
+            for index, item in enumerate(run):
+                if isinstance(item, Arc):
+                    pieces.append(f" arc[start angle={_n(item.start)}, end angle={_n(item.end)}, "
+                                  f"radius={_pt(item.radius * self.scene.scale * 72)}]")
+                    continue
+                if number == 0 and index == 0:
+                    where = self.end(wire.source, item)
+                elif number == len(runs) - 1 and index == len(run) - 1:
+                    where = self.end(wire.target, item)
+                else:
+                    where = _xy(item)
+                pieces.append(where if index == 0 else f" -- {where}")
+            parts.append("".join(pieces))
         arrow = ", ->" if geom.arrow else ""
         self.emit(f"\\draw[wire={wire.role}{arrow}{self.lit(steps, f'wire dim={wire.role}')}] "
-                  + " -- ".join(path) + ";")
+                  + " ".join(parts) + ";")
 
     def legend_entry(self, entry: Any) -> None:
         x, y, s = entry.glyph_x, entry.y, entry.glyph

@@ -6,7 +6,8 @@ Geometry is decided elsewhere (:mod:`lstmfigs.diagram.layout` for the diagram,
 
 Every look comes from the active theme: role looks from its role table (via
 :func:`lstmfigs.themes.role_style`), text from ``font.*``/``text.color``, regions from
-``patch.*`` and the background from ``figure.facecolor``.  Highlighting a step dims every
+``patch.*``, the background from ``figure.facecolor`` and how crossing wires are shown
+from its ``crossing`` setting (:mod:`lstmfigs.diagram.crossings`).  Highlighting a step dims every
 element outside it towards the background (opaque blending, not alpha, so dimmed wires do
 not darken where they cross).  An *activity* map (element id -> value in [0, 1], from a
 simulation) dims each listed element by how inactive it is: 1 is full colour, 0 is as dim
@@ -33,7 +34,8 @@ from matplotlib.text import Text
 from ..errors import SpecError
 from ..export import figure_renderer
 from ..roles import ALL_ROLES
-from ..themes import RoleStyle, role_style
+from ..themes import RoleStyle, active_theme, role_style
+from .crossings import Run, layout_runs, run_points
 from .layout import (
     BranchDot,
     DiagramLayout,
@@ -266,11 +268,15 @@ class _Painter:
                                  linestyle="none", zorder=4)
         self.out.dots.append(marker)
 
-    def wire(self, geom: WireGeometry) -> None:
+    def wire(self, geom: WireGeometry, runs: tuple[Run, ...]) -> None:
         wire = geom.wire
         style = self.style(wire.role)
         color = self.color(style.color, wire.steps, key=self.layout.spec.wire_id(geom.index))
-        line_points = np.array(geom.line, dtype=float)
+        # One line for the whole wire: its runs (split at gaps, hops drawn as arcs) joined
+        # by NaN rows, where matplotlib lifts the pen.
+        pieces = [np.array(run_points(run), dtype=float) for run in runs]
+        gap = np.full((1, 2), np.nan)
+        line_points = np.concatenate([part for piece in pieces for part in (gap, piece)][1:])
         artists: list[Any] = []
         (line,) = self.ax.plot(line_points[:, 0], line_points[:, 1], color=color,
                                linewidth=style.linewidth, linestyle=style.linestyle,
@@ -322,8 +328,9 @@ def draw_diagram(layout: DiagramLayout, ax: Axes, *, highlight: str | None = Non
     ax.set_axis_off()
     for region in layout.regions:
         painter.region(region)
-    for geom in layout.wires:
-        painter.wire(geom)
+    runs = layout_runs(layout, active_theme().crossing, stroked=True)
+    for geom, wire_runs in zip(layout.wires, runs, strict=True):
+        painter.wire(geom, wire_runs)
     dot: BranchDot
     for dot in layout.dots:
         painter.dot(dot.point, dot.role, dot.steps)
