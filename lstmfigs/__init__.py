@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import catalog
-from .errors import LstmfigsError, SpecError, UnknownNameError
+from .errors import LayoutError, LstmfigsError, SpecError, UnknownNameError
 from .options import DATA_OPTIONS
 from .themes import theme_names
 
@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 
 
 __all__ = [
-    "LstmfigsError", "SpecError", "UnknownNameError",
+    "LayoutError", "LstmfigsError", "SpecError", "UnknownNameError",
     "names", "theme_names", "figure", "data", "save", "__version__",
     "to_tikz", "save_tikz", "save_pptx",
 ]
@@ -61,7 +61,8 @@ def figure(name: str | DiagramSpec, theme: str = "paper", **options: Any) -> Fig
         A theme (``lstmfigs.theme_names()``), ``NAME+NAME``, or a ``.mplstyle`` path.
     **options
         ``width`` (inches, ``"345pt"`` or a venue) and ``font`` (``times``, ``cm``,
-        ``sans``), and the figure's own options (``lstmfigs list``): ``highlight``,
+        ``sans``), ``allow_layout_problems`` (draw a diagram even if its layout has
+        problems), and the figure's own options (``lstmfigs list``): ``highlight``,
         ``legend``, ``equations`` for diagrams, ``weights``, ``inputs``, ``runs`` for data
         figures, ...
 
@@ -69,6 +70,14 @@ def figure(name: str | DiagramSpec, theme: str = "paper", **options: Any) -> Fig
     -------
     Figure
         A figure that saves itself in its theme (``lstmfigs.save`` or ``fig.savefig``).
+
+    Raises
+    ------
+    LayoutError
+        A diagram whose layout has problems (text over text or a wire, a wire through a
+        node, ...), unless ``allow_layout_problems=True``.
+    LstmfigsError
+        Any other bad input: an unknown name, theme or option, an impossible size.
     """
     from .build import build, request
 

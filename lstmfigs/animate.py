@@ -81,8 +81,9 @@ def storyboard(req: Request, *, data: Mapping[str, np.ndarray] | None = None
     Parameters
     ----------
     req : Request
-        A diagram with highlight steps: the whole diagram, then one frame a step, with the
-        equations panel on unless ``equations=False`` (it is what the highlight explains).
+        A diagram with highlight steps (a built-in or any spec): the whole diagram, then one
+        frame a step, with the equations panel on if the spec has equations, unless
+        ``equations=False`` (it is what the highlight explains).
         ``lstm-activity``: one frame a time step (a long run: the steps chosen by
         :func:`frame_steps`), from one simulation.
     data : mapping of str to ndarray, optional
@@ -98,16 +99,25 @@ def storyboard(req: Request, *, data: Mapping[str, np.ndarray] | None = None
     if req.options.get("highlight") or req.options.get("step"):
         raise LstmfigsError("a storyboard shows every step; leave out --highlight (and step)")
     steps = storyboard_steps(req)
+    # Frames share their layout (a highlight or an activity only recolours), so the layout
+    # checks of the build path run once, on the first frame (and on the last time step,
+    # whose caption has the most digits), not on every frame.
+    unchecked = replace(req, allow_layout_problems=True)
     if req.name == ACTIVITY and req.entry is not None:
         numbers = dict(data) if data is not None else compute_data(req)  # one run, all frames
-        for index in frame_steps(len(numbers["f"])):
-            yield Frame(f"t{index + 1:03d}", build(req.with_options(step=index + 1),
-                                                   data=numbers))
+        indices = frame_steps(len(numbers["f"]))
+        for index in indices:
+            checked = index in (indices[0], indices[-1])
+            yield Frame(f"t{index + 1:03d}",
+                        build((req if checked else unchecked).with_options(step=index + 1),
+                              data=numbers))
         return
-    if "equations" not in req.options:
-        req = req.with_options(equations=True)
-    for step in steps:
-        yield Frame(step or "all", build(req.with_options(highlight=step)))
+    if "equations" not in req.options and req.spec is not None and req.spec.equations:
+        req = req.with_options(equations=True)  # what the highlights explain
+        unchecked = replace(req, allow_layout_problems=True)
+    for number, step in enumerate(steps):
+        yield Frame(step or "all",
+                    build((unchecked if number else req).with_options(highlight=step)))
 
 
 def save_storyboard_pdf(req: Request, path: Path, *,
@@ -234,8 +244,9 @@ def save_animation(req: Request, path: Path, *, transparent: bool = False,
                                  or not MIN_FRAME_MS <= frame_ms <= MAX_FRAME_MS):
         raise LstmfigsError(f"frame duration must be {MIN_FRAME_MS} to {MAX_FRAME_MS} ms, "
                             f"got {frame_ms!r}")
-    if req.entry is None or not req.entry.animated:
-        raise LstmfigsError(f"figure '{req.name}' is not animated")
+    if not req.animated:
+        raise LstmfigsError(f"figure '{req.name}' is not animated (only diagrams with "
+                            "highlight steps are)")
     duration = ACTIVITY_FRAME_MS if req.name == ACTIVITY else STORYBOARD_FRAME_MS
     if frame_ms is not None:
         duration = frame_ms

@@ -8,10 +8,12 @@ dpi bounded (:mod:`lstmfigs.limits`), every option checked against the option ta
 (:mod:`lstmfigs.options`) and the figure's own list, a highlight against the diagram's
 steps and an explicit width against the diagram's minimum.
 
-:func:`build` makes the figure.  A data figure's numbers are computed once
-(:func:`compute_data`) and handed to the figure, to its summary (:func:`summarise`) and to
-its data export.  ``lstmfigs.figure`` and ``lstmfigs render`` both go through here, and so
-do storyboards, animations, TikZ and PowerPoint.  No matplotlib import at module level.
+:func:`build` makes the figure; a diagram whose layout has problems is a
+:class:`~lstmfigs.errors.LayoutError` (unless the request allows them).  A data figure's
+numbers are computed once (:func:`compute_data`) and handed to the figure, to its summary
+(:func:`summarise`) and to its data export.  ``lstmfigs.figure`` and ``lstmfigs render``
+both go through here, and so do storyboards, animations, TikZ and PowerPoint.  No
+matplotlib import at module level.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ class Request:
     ``entry`` the catalog entry (None for a spec file or a DiagramSpec); ``spec`` the
     diagram's spec, parsed once (None for data figures and for diagrams not drawn from a
     spec); ``theme`` the resolved theme; ``width`` (inches) and ``dpi`` None for the
-    theme's own; ``options`` the figure's options, checked, without those not given.
+    theme's own; ``options`` the figure's options, checked, without those not given;
+    ``allow_layout_problems`` draws a diagram whose layout has problems instead of
+    raising :class:`~lstmfigs.errors.LayoutError`.
     """
 
     name: str
@@ -52,11 +56,20 @@ class Request:
     width: float | None = None
     dpi: float | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    allow_layout_problems: bool = False
 
     @property
     def kind(self) -> catalog.Kind:
         """``diagram`` or ``data``."""
         return "diagram" if self.entry is None else self.entry.kind
+
+    @property
+    def animated(self) -> bool:
+        """Whether it has a storyboard and animations: a built-in says so, and any spec
+        with highlight steps has them (a user's file too)."""
+        if self.entry is not None:
+            return self.entry.animated
+        return self.spec is not None and bool(self.spec.steps)
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -98,7 +111,7 @@ class Request:
         """
         own_spec = self.spec if self.entry is None else None
         return _checked(self.name, self.entry, own_spec, self.theme, self.width, self.dpi,
-                        {**self.options, **changes})
+                        {**self.options, **changes}, self.allow_layout_problems)
 
 
 def is_spec_path(name: Any) -> bool:
@@ -144,7 +157,7 @@ def check_name(name: Any) -> str:
 def request(name: str | os.PathLike[str] | DiagramSpec | catalog.FigureEntry,
             theme: str | Theme = "paper", *,
             width: Any = None, dpi: Any = None, font: str | None = None,
-            **options: Any) -> Request:
+            allow_layout_problems: bool = False, **options: Any) -> Request:
     """Check everything about one figure to build, once.
 
     Parameters
@@ -162,6 +175,9 @@ def request(name: str | os.PathLike[str] | DiagramSpec | catalog.FigureEntry,
         Raster resolution of the files written from the figure; default the theme's.
     font : str, optional
         ``times``, ``cm`` or ``sans`` instead of the theme's own family.
+    allow_layout_problems : bool, default: False
+        Draw a diagram whose layout has problems (:func:`lstmfigs.checks.layout_problems`)
+        instead of raising :class:`~lstmfigs.errors.LayoutError` when it is built.
     **options
         The figure's options (:data:`lstmfigs.options.OPTIONS`); None means not given.
 
@@ -189,12 +205,16 @@ def request(name: str | os.PathLike[str] | DiagramSpec | catalog.FigureEntry,
         theme = resolve_theme(with_font(theme, font))
     elif font is not None:
         raise LstmfigsError("give font= with a theme name, not with a resolved theme")
-    return _checked(label, entry, spec, theme, check_width(width), check_dpi(dpi), options)
+    if not isinstance(allow_layout_problems, bool):
+        raise LstmfigsError(f"allow_layout_problems is True or False, not "
+                            f"{allow_layout_problems!r:.60}")
+    return _checked(label, entry, spec, theme, check_width(width), check_dpi(dpi), options,
+                    allow_layout_problems)
 
 
 def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | None,
              theme: Theme, width: float | None, dpi: float | None,
-             options: dict[str, Any]) -> Request:
+             options: dict[str, Any], allow_layout_problems: bool = False) -> Request:
     """The request, once its options are checked against the figure and its spec (a
     built-in diagram's spec follows its options: the chain's layers and steps)."""
     accepted = DIAGRAM_OPTIONS if entry is None else entry.options
@@ -219,7 +239,7 @@ def _checked(name: str, entry: catalog.FigureEntry | None, spec: DiagramSpec | N
             and width < spec.min_width:
         raise LstmfigsError(f"diagram '{name}' needs a width of at least "
                             f"{spec.min_width:g} in; {width:.3g} in is too narrow")
-    return Request(name, theme, entry, spec, width, dpi, checked)
+    return Request(name, theme, entry, spec, width, dpi, checked, allow_layout_problems)
 
 
 def _builtin_spec(entry: catalog.FigureEntry, options: dict[str, Any]) -> DiagramSpec | None:
@@ -273,20 +293,37 @@ def build(req: Request, *, data: dict[str, np.ndarray] | None = None) -> Figure:
     -------
     Figure
         A :class:`~lstmfigs.export.ThemedFigure` that saves itself in its theme.
+
+    Raises
+    ------
+    LayoutError
+        If ``req`` is a diagram whose layout has problems (text over text, a wire through a
+        node, ...: :func:`lstmfigs.checks.layout_problems`), unless
+        ``req.allow_layout_problems``.
     """
     if req.has_data and data is None:
         data = compute_data(req)
     with theme_context(req.theme, width=req.width) as resolved:
+        figure: Figure
         if req.entry is None:
             from .diagram.page import diagram_figure
 
             assert req.spec is not None
-            return diagram_figure(req.spec, theme=resolved, **req.options)
-        builder = req.entry.load()
-        options = dict(req.options)
-        if req.has_data:
-            options = {"data": data, **req.look_options()}
-        figure: Figure = builder(theme=resolved, **options)
+            figure = diagram_figure(req.spec, theme=resolved, **req.options)
+        else:
+            builder = req.entry.load()
+            options = dict(req.options)
+            if req.has_data:
+                options = {"data": data, **req.look_options()}
+            figure = builder(theme=resolved, **options)
+        if req.kind == "diagram" and not req.allow_layout_problems:
+            from .checks import check_layout
+
+            try:
+                check_layout(figure, req.name)
+            except LstmfigsError:
+                figure.clear()
+                raise
         return figure
 
 

@@ -33,6 +33,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox, BboxBase
 
+from .errors import LayoutError
+
 #: Extents closer than this (pixels at 100 dpi) count as touching, not overlapping.
 TOLERANCE_PX = 0.5
 #: The same tolerance in inches, for geometry checked without a renderer.
@@ -41,6 +43,50 @@ TOLERANCE_IN = TOLERANCE_PX / 100
 GRAZE_IN = 1.0 / 100
 
 Extents = tuple[float, float, float, float]
+
+
+def layout_error(name: str, problems: list[str], where: str = "") -> LayoutError:
+    """The error for ``problems`` of diagram ``name``: one line with the first problem and
+    how many more, and how to draw it anyway.
+
+    Parameters
+    ----------
+    name : str
+        How the diagram is named to the user (a catalog name or a spec file).
+    problems : list of str
+        From :func:`layout_problems` or :func:`geometry_problems`; not empty.
+    where : str, optional
+        Where they were found (``"in theme 'slides' with equations"``).
+
+    Returns
+    -------
+    LayoutError
+    """
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    place = f" {where}" if where else ""
+    return LayoutError(f"diagram '{name}' has layout problems{place}: {problems[0]}{more}; "
+                       "draw it anyway with --allow-layout-problems (Python: "
+                       "allow_layout_problems=True)")
+
+
+def check_layout(fig: Figure, name: str) -> None:
+    """Raise :class:`~lstmfigs.errors.LayoutError` if ``fig`` has layout problems.
+
+    Parameters
+    ----------
+    fig : Figure
+        A drawn diagram (or any figure).
+    name : str
+        How the error names it.
+
+    Raises
+    ------
+    LayoutError
+        Naming the first of :func:`layout_problems` and how many more there are.
+    """
+    problems = layout_problems(fig)
+    if problems:
+        raise layout_error(name, problems)
 
 
 def _undrawn_tick_labels(fig: Figure) -> set[int]:

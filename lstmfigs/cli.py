@@ -363,16 +363,22 @@ _COMPLETIONS = {"highlight": _complete_steps}
                    "pdf as one multi-page file, png/svg as numbered frames.")
 @click.option("--editable-svg", is_flag=True, default=False,
               help="SVG keeps text as <text> and groups elements by id, role and step.")
+@click.option("--allow-layout-problems", is_flag=True, default=False,
+              help="Draw diagrams whose layout has problems (text over text or wires, wires "
+                   "through nodes, ...) instead of failing.")
 def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
                    font: str | None, dpi: float | None, width: str | None, transparent: bool,
                    frame_ms: int | None, write_data: bool, data_format: str, storyboard: bool,
-                   editable_svg: bool, layer: str | None, nonlinearity: str | None,
+                   editable_svg: bool, allow_layout_problems: bool,
+                   layer: str | None, nonlinearity: str | None,
                    activation: str | None, recurrent_activation: str | None,
                    batch_first: bool | None, **figure_options: Any) -> None:
     """Render figures (built-in names, 'all', or .toml spec files) into a folder.
 
     Every target and option is checked before anything is drawn, and every file is staged
     under a temporary name until all are complete: a run writes all its files or none.
+    A diagram whose layout has problems fails the run, naming them, unless
+    --allow-layout-problems is given.
     """
     from .export import ANIMATED_FORMATS, EDITABLE_FORMATS, batch, save_figure
     from .export import write_data as write_numbers
@@ -393,7 +399,8 @@ def render_command(names: tuple[str, ...], out: str, formats: str, theme: str,
         target.options.update({key: source for key, source in (("weights", weights),
                                                                ("inputs", inputs))
                                if key in target.options})
-    jobs = _plan_jobs(targets, resolved, width, dpi, format_list, write_data, storyboard)
+    jobs = _plan_jobs(targets, resolved, width, dpi, format_list, write_data, storyboard,
+                      allow_layout_problems)
     if figure_options.get("runs") is not None:
         from .datafigs.runs import resolve
 
@@ -495,7 +502,8 @@ def _targets(names: Sequence[str], given: dict[str, Any]) -> list[_Target]:
 
 
 def _plan_jobs(targets: list[_Target], theme: Any, width: str | None, dpi: float | None,
-               format_list: list[str], write_data: bool, storyboard: bool) -> list[_Job]:
+               format_list: list[str], write_data: bool, storyboard: bool,
+               allow_layout_problems: bool = False) -> list[_Job]:
     """Check every target and option before anything is drawn: one request a target."""
     from .build import request
     from .export import ANIMATED_FORMATS
@@ -508,15 +516,15 @@ def _plan_jobs(targets: list[_Target], theme: Any, width: str | None, dpi: float
         # 'all --highlight forget': only the diagrams that have that step.
         swept_highlight = None if explicit else options.pop("highlight", None)
         req = request(name if entry is None else entry, theme, width=width, dpi=dpi,
-                      **options)
+                      allow_layout_problems=allow_layout_problems, **options)
         _check_training(req)
         if swept_highlight is not None and req.spec is not None \
                 and swept_highlight in req.spec.steps:
             req = req.with_options(highlight=swept_highlight)
         animated = [f for f in format_list if f in ANIMATED_FORMATS]
-        if animated and (entry is None or not entry.animated):
+        if animated and not req.animated:
             raise LstmfigsError(f"figure '{name}' is not animated; {animated[0]} is only for "
-                                "animated figures")
+                                "animated figures (diagrams with highlight steps)")
         if "pgf" in format_list and req.kind != "data":
             raise LstmfigsError(f"figure '{name}' is a diagram; pgf is for data figures "
                                 "(use pdf, or tikz)")
@@ -699,13 +707,18 @@ def spec_command(name: str, **spec_options: Any) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--theme", default="paper", show_default=True,
               help="Also draw the spec in this theme (every format, in memory).")
-def validate_command(files: tuple[str, ...], theme: str) -> None:
+@click.option("--allow-layout-problems", is_flag=True, default=False,
+              help="Do not fail on layout problems (text over text or wires, wires through "
+                   "nodes, ...).")
+def validate_command(files: tuple[str, ...], theme: str, allow_layout_problems: bool) -> None:
     """Check diagram spec files as rendering would, and cell definitions, without writing
     anything.
 
     Each spec is drawn in memory, as render draws it and with its legend and equations, in
-    every format, and its mathtext is parsed at the font sizes of every built-in theme. A
-    cell definition (a file with ``states`` and ``equations``) is parsed and checked.
+    every format, and its mathtext is parsed at the font sizes of every built-in theme.
+    Its layout is checked in those renders and, from its geometry, in every built-in
+    theme: a problem fails (exit 2, naming the elements) unless --allow-layout-problems.
+    A cell definition (a file with ``states`` and ``equations``) is parsed and checked.
     """
     from . import cells
     from .cells.equations import check_typesetting
@@ -723,7 +736,7 @@ def validate_command(files: tuple[str, ...], theme: str) -> None:
                          f"{len(cell.parameters)} parameters)")
             continue
         spec = load_spec(file)
-        check_drawable(spec, resolved, source=file)
+        check_drawable(spec, resolved, source=file, allow_layout_problems=allow_layout_problems)
         lines.append(f"{file}: ok ({len(spec.nodes)} nodes, {len(spec.wires)} wires)")
     for line in lines:
         _echo(line)

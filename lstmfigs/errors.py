@@ -87,9 +87,12 @@ class DefinitionError(LstmfigsError):
 
 class LayoutError(LstmfigsError):
     """A figure that cannot be laid out cleanly: text overlapping text, a node or a wire,
-    something clipped, a wire not running from port to port, or a width below the
-    diagram's legible minimum.  The message names the elements at fault; ``needed_width``
-    is the width in inches that would do, when the page was too narrow."""
+    something clipped, a wire not running from port to port (or into the wrong side of a
+    node, or through one), or a width below the diagram's legible minimum.  The message
+    names the elements at fault (the first problem, and how many more there are);
+    ``allow_layout_problems=True`` (``--allow-layout-problems``) draws such a diagram
+    anyway.  ``needed_width`` is the width in inches that would do, when the page was too
+    narrow."""
 
     def __init__(self, message: str, *, needed_width: float | None = None):
         super().__init__(message)

@@ -197,11 +197,15 @@ def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = N
     return fig
 
 
-def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: str = "") -> None:
+def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: str = "",
+                   allow_layout_problems: bool = False) -> None:
     """Everything rendering ``spec`` would check, without writing a file: its mathtext at
-    the font sizes of every built-in theme, and full renders in ``theme`` (as drawn by
-    default, and with the legend and equations on) saved in memory in every format, so
-    ``lstmfigs validate`` passes exactly what ``lstmfigs render`` can draw.
+    the font sizes of every built-in theme, full renders in ``theme`` (as drawn by
+    default, and with the legend and equations on) saved in memory in every format, and
+    its layout: every problem :func:`lstmfigs.checks.layout_problems` finds in those
+    renders, and what :func:`~lstmfigs.checks.geometry_problems` finds in its layout in
+    every built-in theme (a spec clean in one theme may overlap in another, whose text is
+    larger).  So ``lstmfigs validate`` passes exactly what ``lstmfigs render`` can draw.
 
     Parameters
     ----------
@@ -211,16 +215,22 @@ def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: s
         The theme the full renders use.
     source : str, optional
         The spec's file name, for error messages.
+    allow_layout_problems : bool, default: False
+        Do not check the layout.
 
     Raises
     ------
     SpecError
         If some mathtext cannot be drawn at a built-in theme's font size.
+    LayoutError
+        If the layout has problems, in ``theme`` or any built-in theme (the first one
+        found, named, and how many more there are in that render).
     LstmfigsError
         If a render would be impossible to save (size or pixel limits).
     """
     import io
 
+    from ..checks import geometry_problems, layout_error, layout_problems
     from ..export import FORMATS, check_savable
     from ..themes import theme_names
 
@@ -238,15 +248,38 @@ def check_drawable(spec: DiagramSpec, theme: str | Theme = "paper", *, source: s
             _check_math_at(text, size, path, source)
     # As render draws it by default, and with every panel (--legend --equations): the two
     # differ in size, and so in what the size bounds allow.
+    name = source or spec.name
+    with_panels = {None: "", True: " with its legend and equations"}
     for panels in (None, True):
         with theme_context(theme) as resolved:
             fig = diagram_figure(spec, theme=resolved, legend=panels,
                                  equations=bool(panels))
+            problems = [] if allow_layout_problems else layout_problems(fig)
+        if problems:
+            raise layout_error(name, problems,
+                               f"in theme '{resolved.name}'{with_panels[panels]}")
         for fmt in FORMATS:
             if fmt == "pgf":
                 continue  # pgf is for data figures: render refuses it for diagrams
             check_savable(fig, fmt)
             fig.savefig(io.BytesIO(), format=fmt, dpi=72)
+    if allow_layout_problems:
+        return
+    # Every other built-in theme, from the geometry alone (laid out and painted, never
+    # drawn: the text is measured, which is most of the cost).
+    checked = resolved.name
+    for theme_name in theme_names():
+        if theme_name == checked:
+            continue
+        for panels in (None, True):
+            with theme_context(theme_name) as resolved:
+                fig = diagram_figure(spec, theme=resolved, legend=panels,
+                                     equations=bool(panels))
+            problems = geometry_problems(fig.lstmfigs_diagram.layout)  # type: ignore[attr-defined]
+            fig.clear()
+            if problems:
+                raise layout_error(name, problems,
+                                   f"in theme '{theme_name}'{with_panels[panels]}")
 
 
 def _check_math_at(text: str, size: float, path: str, source: str) -> None:
