@@ -327,6 +327,51 @@ def build(req: Request, *, data: dict[str, np.ndarray] | None = None) -> Figure:
         return figure
 
 
+def drawn_from(req: Request) -> str:
+    """What figure ``req`` is drawn from, as TOML to edit (``lstmfigs spec NAME``).
+
+    A diagram drawn from a spec gives its spec (render the edited file); ``lstm-activity``
+    gives the spec of ``lstm-cell``, which it colours; a data figure gives the definition of
+    the cell it simulates (``cell``, by default the LSTM), which ``--cell FILE`` takes back.
+    Lines starting with ``#`` say which is which.
+
+    Parameters
+    ----------
+    req : Request
+        A checked request (its ``cell`` option, if any, already read).
+
+    Returns
+    -------
+    str
+        TOML, ending in a newline.
+    """
+    from .diagram.tomlio import dumps_spec
+
+    if req.spec is not None:
+        return dumps_spec(req.spec)
+    assert req.entry is not None  # only a catalog figure comes without a spec
+    name = req.entry.name
+    if req.kind == "diagram":
+        from .figures.diagrams import builtin_spec
+
+        return (f"# {name} is lstm-cell coloured by a simulation: this is lstm-cell's spec\n"
+                f"# (render an edited copy with: lstmfigs render FILE.toml)\n"
+                + dumps_spec(builtin_spec("lstm-cell")))
+    from . import cells
+    from .cells.definition import to_toml
+
+    given = req.options.get("cell")
+    cell = given or cells.builtin("lstm")
+    note = f"# {name} simulates this cell, {cell.name!r}"
+    beside = req.entry.extra.get("beside", ())
+    if beside and given is None:
+        note += f", beside the built-in {', '.join(beside)}"
+    how = (f"# (draw an edited copy with: lstmfigs render {name} --cell FILE.toml)"
+           if "cell" in req.accepted else "")
+    return "\n".join(line for line in (note, how) if line) + "\n" \
+        + (cell.source or to_toml(cell))
+
+
 def compute_data(req: Request) -> dict[str, np.ndarray]:
     """The numbers behind data figure ``req``, from its data options only.
 

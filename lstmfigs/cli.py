@@ -688,19 +688,15 @@ def _close(fig: Any) -> None:
 
 @main.command("spec")
 @click.argument("name")
-@_option_flags(SPEC_SHAPING_OPTIONS)
+@_option_flags((*SPEC_SHAPING_OPTIONS, "cell"))
 def spec_command(name: str, **spec_options: Any) -> None:
-    """Print the TOML spec of a built-in diagram (edit it, then render the file)."""
-    from .build import request
-    from .diagram.tomlio import dumps_spec
+    """Print what a built-in figure is drawn from, as TOML to edit: a diagram's spec
+    (render the edited file), or the cell definition a data figure simulates (lstm unless
+    --cell; give the edited file to --cell)."""
+    from .build import drawn_from, request
 
     req = request(name, **spec_options)
-    if req.kind != "diagram":
-        raise LstmfigsError(f"figure '{name}' is a data figure, not a diagram spec")
-    if req.spec is None:
-        raise LstmfigsError(f"diagram '{name}' is drawn from a simulation, not from a spec "
-                            "of its own (its cell is lstm-cell)")
-    click.echo(dumps_spec(req.spec), nl=False)
+    click.echo(drawn_from(req), nl=False)
 
 
 @main.command("validate")

@@ -195,3 +195,41 @@ def test_spec_prints_the_configured_chain_and_the_file_renders_alike(tmp_path):
         assert result.returncode == 2 and result.stderr.startswith("lstmfigs: error:")
     result = run("spec", "lstm-cell", "--layers", "2")
     assert result.returncode == 2 and "no option 'layers'" in result.stderr
+
+
+@pytest.mark.parametrize("name", lstmfigs.names())
+def test_spec_prints_what_every_built_in_is_drawn_from(name):
+    """Diagrams print their spec (lstm-activity: lstm-cell's), data figures the definition
+    of the cell they simulate (lstm, or --cell); each reads back as what it claims."""
+    import tomllib
+
+    from click.testing import CliRunner
+
+    from lstmfigs.build import request
+    from lstmfigs.cells import Cell
+    from lstmfigs.cli import main
+    from lstmfigs.diagram.tomlio import loads_spec
+
+    result = CliRunner().invoke(main, ["spec", name])
+    assert result.exit_code == 0, result.output
+    tomllib.loads(result.output)  # the notes are TOML comments
+    req = request(name)
+    if req.kind == "data":
+        cell = Cell.from_toml(result.output)
+        assert cell.name == "lstm"
+        assert result.output.startswith(f"# {name} simulates this cell, 'lstm'")
+        if "cell" in req.accepted:
+            gru = CliRunner().invoke(main, ["spec", name, "--cell", "gru"])
+            assert gru.exit_code == 0, gru.output
+            assert Cell.from_toml(gru.output).name == "gru"
+            assert f"lstmfigs render {name} --cell FILE.toml" in gru.output
+    else:
+        spec = loads_spec(result.output)
+        assert spec == (req.spec if req.spec is not None else request("lstm-cell").spec)
+        if req.spec is None:
+            assert result.output.startswith(f"# {name} is lstm-cell coloured by a simulation")
+
+
+def test_spec_cell_of_a_diagram_is_an_error():
+    result = run("spec", "lstm-cell", "--cell", "gru")
+    assert result.returncode == 2 and "has no option 'cell'" in result.stderr

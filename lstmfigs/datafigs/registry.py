@@ -14,10 +14,13 @@ SCENARIO_OPTIONS = ("runs", "cell", "train", "width")
 
 
 def _data_figure(name: str, summary: str, options: tuple[str, ...], *, figure: str,
-                 data: str, summary_of: str | None, trained: bool = False) -> None:
+                 data: str, summary_of: str | None, trained: bool = False,
+                 beside: tuple[str, ...] = ()) -> None:
     """Register a data figure; targets are spelt out in full so that a grep for a function
     finds its registration.  ``trained``: the figure shows training results, so a cell
-    without shipped runs needs ``train`` (checked when the figure is requested)."""
+    without shipped runs needs ``train`` (checked when the figure is requested).
+    ``beside``: built-in cells drawn beside the one it shows (the LSTM, or ``cell``), as
+    ``lstmfigs spec`` says."""
     register(FigureEntry(
         name=name,
         kind="data",
@@ -26,7 +29,7 @@ def _data_figure(name: str, summary: str, options: tuple[str, ...], *, figure: s
         options=options,
         data_target=data,
         summary_target=summary_of,
-        extra={"trained": trained},
+        extra={"trained": trained, "beside": beside},
     ))
 
 
@@ -56,6 +59,7 @@ _data_figure(
     figure="lstmfigs.datafigs.figures:gradient_decay",
     data="lstmfigs.datafigs.measure:gradient_decay_data",
     summary_of="lstmfigs.datafigs.measure:gradient_decay_summary",
+    beside=("rnn",),
 )
 _data_figure(
     "rnn-vs-lstm",
@@ -64,6 +68,7 @@ _data_figure(
     figure="lstmfigs.datafigs.figures:rnn_vs_lstm",
     data="lstmfigs.datafigs.measure:rnn_vs_lstm_data",
     summary_of="lstmfigs.datafigs.measure:rnn_vs_lstm_summary",
+    beside=("rnn",),
 )
 _data_figure(
     "gate-saturation",
@@ -81,6 +86,7 @@ _data_figure(
     figure="lstmfigs.datafigs.figures:lag_accuracy",
     data="lstmfigs.datafigs.measure:lag_accuracy_data",
     summary_of="lstmfigs.datafigs.measure:lag_accuracy_summary",
+    beside=("rnn",),
     trained=True,
 )
 _data_figure(
@@ -90,5 +96,6 @@ _data_figure(
     figure="lstmfigs.datafigs.figures:learning_curves",
     data="lstmfigs.datafigs.measure:learning_curves_data",
     summary_of="lstmfigs.datafigs.measure:learning_curves_summary",
+    beside=("rnn",),
     trained=True,
 )
