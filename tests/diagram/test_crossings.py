@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -203,3 +205,16 @@ def test_pptx_gap_is_a_group_of_pieces_and_hop_one_freeform(tmp_path):
             # Only the last piece ends in the arrowhead.
             assert ["tailEnd" in p._element.xml for p in pieces] == [False, True]
         assert shapes["a.e->b.w"].shape_type == MSO_SHAPE_TYPE.LINE  # crossed: whole
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex (texlive)")
+@pytest.mark.parametrize("theme", ["paper", "ieee"])
+def test_tikz_with_hops_and_gaps_compiles(tmp_path, theme):
+    tex = tmp_path / "cross.tex"
+    tex.write_text(lstmfigs.to_tikz(_cross_spec(), theme=theme))
+    result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                             tex.name], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert (tmp_path / "cross.pdf").stat().st_size > 0
