@@ -32,22 +32,30 @@ def _one_line_error(result, text: str) -> None:
 # -- bug: --width 3.33 on lstm-chain silently became 5 in ---------------------------------
 
 def test_an_explicit_width_below_a_diagrams_minimum_is_an_error(tmp_path):
-    with pytest.raises(lstmfigs.LstmfigsError, match="at least 5 in; 3.33 in is too narrow"):
+    minimum = builtin_spec("lstm-chain").min_width
+    assert minimum > 3.33
+    with pytest.raises(lstmfigs.LstmfigsError,
+                       match=f"at least {minimum:g} in; 3.33 in is too narrow"):
         lstmfigs.figure("lstm-chain", width=3.33)
     _one_line_error(_render("lstm-chain", "--width", "3.33", "-o", str(tmp_path / "o")),
-                    "'lstm-chain' needs a width of at least 5 in")
+                    f"'lstm-chain' needs a width of at least {minimum:g} in")
     assert not (tmp_path / "o").exists()
 
 
 def test_a_wide_enough_width_is_kept_and_a_themes_own_width_still_widens():
     assert lstmfigs.figure("lstm-chain", width=5.5).get_size_inches()[0] == pytest.approx(5.5)
     # The ieee column (3.5 in) is the theme's width, not the user's: the chain widens.
-    assert lstmfigs.figure("lstm-chain", theme="ieee").get_size_inches()[0] == pytest.approx(5)
+    minimum = builtin_spec("lstm-chain").min_width
+    assert minimum > 3.5
+    fig = lstmfigs.figure("lstm-chain", theme="ieee")
+    assert fig.get_size_inches()[0] == pytest.approx(minimum)
 
 
 def test_the_minimum_is_that_of_the_spec_the_options_choose():
-    """Two stacked layers have no minimum width of their own: 3.33 in is fine."""
-    fig = lstmfigs.figure("lstm-chain", layers=2, width=3.33)
+    """Two stacked layers over two steps are narrower than the default chain: 3.33 in is
+    fine for them."""
+    assert builtin_spec("lstm-chain", layers=2, steps=2).min_width < 3.33
+    fig = lstmfigs.figure("lstm-chain", layers=2, steps=2, width=3.33)
     assert fig.get_size_inches()[0] == pytest.approx(3.33)
 
 

@@ -30,7 +30,7 @@ from ..diagram.spec import DiagramSpec
 from ..diagram.tomlread import read_spec
 from ..errors import LstmfigsError, UnknownNameError, did_you_mean
 from ..options import SPEC_SHAPING_OPTIONS
-from .chain import check_chain_options, stacked_chain, unrolled_cell
+from .chain import chain_title, check_chain_options, stacked_chain
 from .variants import VARIANTS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,8 +90,7 @@ def header(name: str) -> Header:
         steps = edit.spec_fields.get("steps", steps)
         return Header(name, edit.title, tuple(s for s in steps if s not in edit.drop_steps))
     if name == CHAIN:
-        chain = unrolled_cell(check_chain_options(None, None)[1])
-        return Header(name, chain.title, ())
+        return Header(name, chain_title(check_chain_options(None, None)[0]), ())
     data = tomllib.loads(_spec_text(name))
     steps = data["steps"] if "steps" in data else _cell_steps(data.get("cell", ""))
     return Header(name, str(data.get("title", "")), tuple(steps))
@@ -175,8 +174,6 @@ def _builtin_spec(name: str) -> DiagramSpec:
 
 @cache
 def _chain_spec(layers: int, steps: int) -> DiagramSpec:
-    if layers == 1:
-        return apply_edit(_builtin_spec("lstm-cell"), unrolled_cell(steps))
     return DiagramSpec.from_dict(stacked_chain(layers, steps))
 
 

@@ -122,7 +122,9 @@ def _upstream(spec, start: str, stop: set[str]) -> set[str]:
     return stop & walk(spec, start, backwards=True, through=lambda node: node not in stop)
 
 
-EQUATION_SPECS = [n for n in builtin_names() if builtin_spec(n).equations]
+#: lstm-chain's panel is the recurrence of whole cells; test_chain_spec_is_a_valid_toml_spec
+#: checks that its grid passes C, h and x where the recurrence says.
+EQUATION_SPECS = [n for n in builtin_names() if builtin_spec(n).equations and n != "lstm-chain"]
 
 
 @pytest.mark.parametrize("name", EQUATION_SPECS)
@@ -205,22 +207,21 @@ def test_chain_spec_is_a_valid_toml_spec(layers, steps):
     spec = builtin_spec("lstm-chain", layers=layers, steps=steps)
     assert spec.name == chain_name(layers, steps)
     assert loads_spec(dumps_spec(spec), source="printed") == spec
-    if layers > 1:
-        edges = set(spec.edges())
-        wires = {(w.source, w.target) for w in spec.wires}
-        for k in range(steps):
-            assert (f"x_{k}", "cell_1_" + str(k)) in edges
-            for layer in range(1, layers):  # h of layer l is the input of layer l + 1
-                assert (f"cell_{layer}_{k}", f"cell_{layer + 1}_{k}") in edges
-            assert (f"cell_{layers}_{k}", f"h_top_{k}") in edges
-        for layer in range(1, layers + 1):
-            for k in range(steps - 1):
-                assert (f"cell_{layer}_{k}.c_out", f"cell_{layer}_{k + 1}.c_in") in wires
-                assert (f"cell_{layer}_{k}.h_out", f"cell_{layer}_{k + 1}.h_in") in wires
-        assert spec.equations
-    else:
-        blocks = [n for n in spec.nodes if n.kind == "block"]
-        assert len(blocks) == steps - 1 and spec.node("forget_gate")  # the cell at t in full
+    edges = set(spec.edges())
+    wires = {(w.source, w.target) for w in spec.wires}
+    for k in range(steps):
+        assert (f"x_{k}", "cell_1_" + str(k)) in edges
+        for layer in range(1, layers):  # h of layer l is the input of layer l + 1
+            assert (f"cell_{layer}_{k}", f"cell_{layer + 1}_{k}") in edges
+        assert (f"cell_{layers}_{k}", f"h_top_{k}") in edges
+    for layer in range(1, layers + 1):
+        for k in range(steps - 1):
+            assert (f"cell_{layer}_{k}.c_out", f"cell_{layer}_{k + 1}.c_in") in wires
+            assert (f"cell_{layer}_{k}.h_out", f"cell_{layer}_{k + 1}.h_in") in wires
+    assert spec.equations
+    # Only the grid is pinned: the inputs below it are placed, every wire routed.
+    assert all(n.at is None for n in spec.nodes if n.id.startswith("x_"))
+    assert all(n.at is not None for n in spec.nodes if n.kind == "block")
 
 
 def test_chain_defaults_are_the_old_chains():
@@ -258,7 +259,7 @@ def test_chain_on_a_slide_fits_or_says_so(layers, steps):
         fig = lstmfigs.figure("lstm-chain", theme="slides", layers=layers, steps=steps,
                               equations=True)
     except lstmfigs.LstmfigsError as exc:
-        assert "does not fit a slides page legibly" in str(exc)
+        assert re.search(r"needs a (width|height) of at least \d", str(exc)), str(exc)
         assert (layers, steps) not in {(1, 2), (1, 3), (1, 4), (2, 2), (2, 3), (2, 4),
                                        (3, 2), (3, 3)}
     else:
