@@ -59,9 +59,8 @@ def test_clean_at_the_smallest_width_the_layout_accepts(layers, steps, theme):
                                min_width=0.0)
     with pytest.raises(LayoutError) as caught:
         lstmfigs.figure(spec, theme=theme, width=1.0)
-    needed = NEEDS.search(str(caught.value))
-    assert needed and needed[1] == "width", str(caught.value)
-    width = float(needed[2]) + 0.01
+    assert caught.value.needed_width is not None, str(caught.value)
+    width = caught.value.needed_width + 0.01
     fig = lstmfigs.figure(spec, theme=theme, width=width)
     assert _problems(fig, theme) == []
     # The spec's min_width (what a column figure widens to) is at least that width.

@@ -27,8 +27,6 @@ CELL_FILES = sorted(CELL_DIR.glob("*.toml"))
 #: A citation: an author, a year, and where in the paper (equations, a section or a table).
 CITATION = re.compile(r"\b(19|20)\d\d\b.*\b(eqs?\.|equations|section|table)",
                       re.IGNORECASE | re.DOTALL)
-#: How a layout says the page is narrower than the diagram's legible minimum.
-NEEDS_WIDTH = re.compile(r"needs a width of at least (\d+\.\d+) in")
 
 
 def _figure(spec, theme: str, **options):
@@ -37,10 +35,9 @@ def _figure(spec, theme: str, **options):
     try:
         return lstmfigs.figure(spec, theme=theme, **options)
     except LayoutError as exc:
-        needed = NEEDS_WIDTH.search(str(exc))
-        if needed is None:
+        if exc.needed_width is None:
             raise
-        return lstmfigs.figure(spec, theme=theme, width=float(needed[1]) + 0.01, **options)
+        return lstmfigs.figure(spec, theme=theme, width=exc.needed_width + 0.01, **options)
 
 
 def _leading_comment(path: Path) -> str:
