@@ -202,8 +202,8 @@ class _Builder:
         if _is_layer(cell, expr):
             return self.layer(expr, target, top)
         if isinstance(expr, Concat):
-            return self.concat(tuple(n for n in _names(expr) if not cell.is_parameter(n)),
-                               target)
+            return self.concat(tuple(self.build(item, target) for item in expr.items
+                                     if _signals(cell, item)), target)
         operands: list[Expr]
         if isinstance(expr, Neg):
             label, word, operands = "$-$", "neg", [expr.operand]
@@ -282,29 +282,36 @@ class _Builder:
         look = "candidate" if target in cell.states and role in STATE_ROLES else role
         self.add(Node(id=node_id, kind="gate", label=label, role=look), target)
         self.out_role[node_id] = role
-        multiplied = _multiplied(cell, argument)
+        parts = _multiplied(cell, argument)
+        # What a weight matrix multiplies: a signal, or a pointwise expression of signals
+        # (MGU's f * h_prev, drawn as its own operation before the layer).
+        members = tuple(dict.fromkeys(
+            self.source[part.name] if isinstance(part, Name) else self.build(part, target)
+            for part in parts))
+        multiplied = {n for part in parts for n in _signals(cell, part)}
         side = [n for n in _names(argument)
                 if not cell.is_parameter(n) and n not in multiplied]
-        if len(multiplied) > 1:
-            bus = self.concat(multiplied, target)
+        if len(members) > 1:
+            bus = self.concat(members, target)
             self.link(bus, node_id, {target}, "input")
-        for name in multiplied if len(multiplied) == 1 else ():
-            self.link(self.source[name], node_id, {target}, self.role_of(name))
+        for member in members if len(members) == 1 else ():
+            self.link(member, node_id, {target}, self.out_role.get(member, "operation"))
         for name in side:
             self.link(self.source[name], node_id, {target}, self.role_of(name))
         return node_id
 
-    def concat(self, names: tuple[str, ...], owner: str) -> str:
-        """The concatenation point of ``names`` (one per set of names, shared)."""
-        order = {n: k for k, n in enumerate(self._signal_order())}
-        key = tuple(sorted(dict.fromkeys(names), key=lambda n: order.get(n, len(order))))
+    def concat(self, members: tuple[str, ...], owner: str) -> str:
+        """The concatenation point of the outputs of nodes ``members`` (one per set,
+        shared by every layer that multiplies the same ones)."""
+        order = {self.source.get(n, n): k for k, n in enumerate(self._signal_order())}
+        key = tuple(sorted(members, key=lambda n: order.get(n, len(order))))
         if key not in self.concats:
             node_id = self.fresh("concat")
             self.concats[key] = node_id
             self.add(Node(id=node_id, kind="concat", role="input"), None)
             self.out_role[node_id] = "input"
-            for name in key:
-                self.link(self.source[name], node_id, set(), self.role_of(name))
+            for member in key:
+                self.link(member, node_id, set(), self.out_role.get(member, "operation"))
         node_id = self.concats[key]
         self.elements[node_id].owners.add(owner)
         for link in self.links:
@@ -365,13 +372,16 @@ def _matmuls(expr: Expr) -> Iterator[BinOp]:
             yield item
 
 
-def _multiplied(cell: Cell, expr: Expr) -> tuple[str, ...]:
-    """The signals a weight matrix multiplies in ``expr``, in order."""
-    found: list[str] = []
+def _multiplied(cell: Cell, expr: Expr) -> list[Expr]:
+    """What the weight matrices in ``expr`` multiply, in order: the items of a concatenation
+    (``[h_prev, x]``) or the whole right operand, leaving out constants."""
+    found: list[Expr] = []
     for product in _matmuls(expr):
-        if not _signals(cell, product.left):
-            found += _signals(cell, product.right)
-    return tuple(dict.fromkeys(found))
+        if _signals(cell, product.left):
+            continue
+        items = product.right.items if isinstance(product.right, Concat) else (product.right,)
+        found += [item for item in items if _signals(cell, item) and item not in found]
+    return found
 
 
 def _is_layer(cell: Cell, expr: Expr) -> bool:

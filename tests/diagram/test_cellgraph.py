@@ -133,3 +133,16 @@ def test_an_output_that_is_not_a_state_leaves_right_and_up() -> None:
     assert {("h", "h_next"), ("y", "y_out"), ("y", "y_up")} <= _edges(spec)
     sides = {n.id: n.label_side for n in spec.nodes if n.kind == "terminal"}
     assert sides["y_out"] == "right" and sides["y_up"] == "above"
+
+
+def test_a_product_a_weight_matrix_multiplies_is_drawn_before_the_layer() -> None:
+    """MGU (Zhou et al. 2016): the candidate sees [f * h_prev, x], so the product is its own
+    operation feeding a second concatenation, not f, h_prev and x concatenated."""
+    cell = Cell.from_equations(
+        ["f = sigmoid(W_f @ [h_prev, x] + b_f)",
+         "h_tilde = tanh(W_h @ [f * h_prev, x] + b_h)",
+         "h = (1 - f) * h_prev + f * h_tilde"], name="mgu", states=("h",), output="h")
+    spec = cell_spec(cell)
+    assert {("f", "h_tilde_mul"), ("h_prev", "h_tilde_mul"), ("h_tilde_mul", "concat2"),
+            ("x", "concat2"), ("concat2", "h_tilde")} <= _edges(spec)
+    assert ("f", "concat2") not in _edges(spec) and ("h_prev", "concat2") not in _edges(spec)
