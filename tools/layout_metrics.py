@@ -257,8 +257,8 @@ def measure(spec, themes: Sequence[str], steps: bool) -> Metrics:
         for step in (None, *(spec.steps if steps else ())):
             options = {"highlight": step} if step else {}
             try:
-                fig = lstmfigs.figure(spec, theme=theme, **options)
-            except lstmfigs.LstmfigsError as exc:  # a layout refused outright counts as one
+                fig = lstmfigs.figure(spec, theme=theme, allow_layout_problems=True, **options)
+            except lstmfigs.LstmfigsError as exc:  # refused outright (too small a page): one
                 problems += 1
                 details.append(f"{theme}/{step or 'all'}: {exc}")
                 continue
@@ -290,7 +290,7 @@ def side_by_side(hand, auto, path: Path) -> None:
             images.append(Image.new("RGB", (400, 300), "white"))
             continue
         try:
-            fig = lstmfigs.figure(spec, theme="paper")
+            fig = lstmfigs.figure(spec, theme="paper", allow_layout_problems=True)
             fig.savefig(buffer, format="png", dpi=200)
             buffer.seek(0)
             images.append(Image.open(buffer).convert("RGB"))
