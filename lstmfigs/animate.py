@@ -603,16 +603,11 @@ def run_activity(weights: Any = None, inputs: Any = None, model: Any = None) -> 
                        o=mean(trace.o), c=mean(np.tanh(trace.c), True), h=mean(trace.h, True))
 
 
-#: Which element shows which quantity: nodes and the wires leaving them.
+#: Which elements of ``lstm-cell`` (generated from the definition ``lstm``) show which
+#: quantity.  A wire not listed takes the value of the node it leaves (through copy dots).
 _GATE_ELEMENTS: Mapping[str, tuple[str, ...]] = {
-    "f": ("forget_gate", "forget_gate.n->forget_mul.s"),
-    "i": ("input_gate", "input_gate.n->input_mul.w"),
-    "g": ("candidate", "candidate.n->input_mul.s", "input_mul.n->cell_add.s"),
-    "o": ("output_gate", "output_gate.n->output_mul.w"),
-    "c": ("cell_add.e->cell_branch.w", "cell_branch.e->c_next.w", "cell_branch.s->cell_tanh.n",
-          "cell_tanh.s->output_mul.n", "forget_mul.e->cell_add.w"),
-    "h": ("output_mul.e->hidden_branch.w", "hidden_branch.n->h_up.s",
-          "hidden_branch.s->h_next.w"),
+    "f": ("f",), "i": ("i",), "g": ("g", "c_mul2"), "o": ("o",),
+    "c": ("c", "c_mul", "h_tanh"), "h": ("h",),
 }
 
 
@@ -636,9 +631,8 @@ def activity_at(run: ActivityRun, step: int) -> dict[str, float]:
             for name, elements in _GATE_ELEMENTS.items() for element in elements}
 
 
-def activity_spec(step: int, steps: int) -> Any:
-    """lstm-cell with a caption below its right half: the step, and what colour strength
-    means (a data edit).
+def activity_spec(step: int, steps: int, equations: bool = False) -> Any:
+    """lstm-cell with a caption below it: the step, and what colour strength means.
 
     Parameters
     ----------
@@ -646,20 +640,24 @@ def activity_spec(step: int, steps: int) -> Any:
         The 0-based time index shown (the caption says ``step + 1``).
     steps : int
         The number of steps in the run.
+    equations : bool
+        Keep the equations panel (the caption follows them).
 
     Returns
     -------
     DiagramSpec
-        The ``lstm-activity`` spec, without highlight steps.
+        The ``lstm-activity`` spec, without highlight steps; the caption is the last line
+        of its equations panel, which the figure always shows.
     """
-    from .diagram.spec import Label, replace_spec
+    from .diagram.spec import Equation, replace_spec
     from .figures.diagrams import builtin_spec
 
     plain = _no_steps(builtin_spec("lstm-cell"))
     # Say what the colour means: without it a reader sees only paler and stronger boxes.
-    caption = Label(text=f"$t = {step + 1}$ of ${steps}$; stronger colour = larger mean value",
-                    at=(8.4, -1.0), id="time_caption")
-    return replace_spec(plain, name=ACTIVITY, labels=plain.labels + (caption,))
+    caption = Equation(text=f"$t = {step + 1}$ of ${steps}$; stronger colour = larger mean "
+                            "value")
+    return replace_spec(plain, name=ACTIVITY,
+                        equations=(plain.equations if equations else ()) + (caption,))
 
 
 def _no_steps(spec: Any) -> Any:
@@ -716,8 +714,8 @@ def lstm_activity(*, theme: Any, data: Mapping[str, np.ndarray], step: int | Non
 
     run = ActivityRun(**{name: np.asarray(data[name]) for name in _GATE_ELEMENTS})
     index = run.steps - 1 if step is None else _check_step(step, run.steps)
-    return diagram_figure(activity_spec(index, run.steps), theme=theme, legend=legend,
-                          equations=equations, activity=activity_at(run, index))
+    return diagram_figure(activity_spec(index, run.steps, equations), theme=theme,
+                          legend=legend, equations=True, activity=activity_at(run, index))
 
 
 def _check_step(step: Any, steps: int) -> int:

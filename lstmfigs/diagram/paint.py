@@ -321,7 +321,7 @@ def draw_diagram(layout: DiagramLayout, ax: Axes, *, highlight: str | None = Non
     DiagramArtists
         The artists, by element.
     """
-    painter = _Painter(ax, layout, highlight, activity)
+    painter = _Painter(ax, layout, highlight, spread_activity(layout, activity))
     ax.set_xlim(*layout.xlim)
     ax.set_ylim(*layout.ylim)
     ax.set_aspect("equal", adjustable="box", anchor="C")
@@ -343,6 +343,44 @@ def draw_diagram(layout: DiagramLayout, ax: Axes, *, highlight: str | None = Non
         else:
             painter.out.labels[item.owner] = text
     return painter.out
+
+
+def spread_activity(layout: DiagramLayout, activity: Mapping[str, float] | None
+                    ) -> dict[str, float]:
+    """``activity`` with every wire and copy dot that is not listed given the value of the
+    node it comes from, followed back through copy dots (a placer splits wires at them).
+
+    Parameters
+    ----------
+    layout : DiagramLayout
+        The laid-out diagram.
+    activity : mapping of str to float, or None
+        Node and wire ids -> values in [0, 1].
+
+    Returns
+    -------
+    dict of str to float
+    """
+    spread = dict(activity or {})
+    if not spread:
+        return spread
+    spec = layout.spec
+    feeding = {w.target.partition(".")[0]: w.source.partition(".")[0] for w in spec.wires}
+    kinds = {node.id: node.kind for node in spec.nodes}
+
+    def origin(node_id: str) -> str:
+        seen: set[str] = set()
+        while kinds.get(node_id) == "dot" and node_id in feeding and node_id not in seen:
+            seen.add(node_id)
+            node_id = feeding[node_id]
+        return node_id
+
+    unlisted = [(spec.wire_id(i), w.source.partition(".")[0]) for i, w in enumerate(spec.wires)]
+    unlisted += [(node.id, node.id) for node in spec.nodes if node.kind == "dot"]
+    for key, source in unlisted:
+        if key not in spread and origin(source) in spread:
+            spread[key] = spread[origin(source)]
+    return spread
 
 
 # -- panels: legend of the notation and equations ------------------------------------------
