@@ -714,8 +714,9 @@ def lstm_activity(*, theme: Any, data: Mapping[str, np.ndarray], step: int | Non
 
     run = ActivityRun(**{name: np.asarray(data[name]) for name in _GATE_ELEMENTS})
     index = run.steps - 1 if step is None else _check_step(step, run.steps)
-    return diagram_figure(activity_spec(index, run.steps, equations), theme=theme,
-                          legend=legend, equations=True, activity=activity_at(run, index))
+    return diagram_figure(activity_spec(index, run.steps, bool(equations)), theme=theme,
+                          legend=legend, equations=equations or True,
+                          activity=activity_at(run, index))
 
 
 def _check_step(step: Any, steps: int) -> int:

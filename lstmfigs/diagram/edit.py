@@ -4,9 +4,9 @@ A :class:`SpecEdit` says which elements of a base spec to remove, which fields t
 what to add (tables in the TOML shape, ``from``/``to`` for wires) and which cell definition
 the result draws.  :func:`apply_edit` works on the base's plain data and rebuilds the result
 through :meth:`DiagramSpec.from_dict`, so an edit is validated exactly like a user's TOML
-file.  It is the one edit mechanism: the built-in variants (:mod:`lstmfigs.figures.variants`)
-are edits, and a TOML spec that says ``extends = "lstm-peephole"`` is read into one by
-:func:`edit_from_table`.
+file.  It is the one edit mechanism: the unrolled chain (:mod:`lstmfigs.figures.chain`) is an
+edit of ``lstm-cell``, and a TOML spec that says ``extends = "lstm-peephole"`` is read into
+one by :func:`edit_from_table`.
 
 An extending spec, in TOML::
 

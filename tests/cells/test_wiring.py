@@ -1,13 +1,14 @@
-"""Each built-in diagram's wiring is its cell definition's graph (issue 11 §6).
+"""Each built-in diagram's wiring is its cell definition's graph (issue 11 §6, issue 12).
 
-The diagrams keep their hand-placed specs; each names the definition it draws (``cell``).
-Here every name of the definition is found in the spec (the node that draws it) and:
+The diagrams are generated from the definitions they name (``cell``) and then placed and
+routed; the spec checked here is the one drawn, copy dots and all.  Every name of the
+definition is found in it (the node that draws a quantity has the quantity's name) and:
 
 - walking the wires backwards from the node of a quantity, through the pointwise
   operations, copy points and concatenations that draw no name of their own, reaches
   exactly the nodes of what its equation uses (parameters aside; a quantity drawn by no
   node, such as FGR's ``u = [...]``, stands for what it collects);
-- the spec draws no quantity the definition lacks (NIG has no input gate);
+- the spec draws nothing the definition lacks (NIG has no input gate);
 - terminals are labelled with the definition's symbols and layers with its activations;
 - a layer, and the node that makes a state, is lit in exactly the steps that compute it.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+import lstmfigs
 from lstmfigs import cells
 from lstmfigs.cells.equations import symbol
 from lstmfigs.cells.steps import derive_steps
@@ -23,38 +25,23 @@ from lstmfigs.cells.syntax import Concat
 from lstmfigs.figures.diagrams import builtin_names, builtin_spec
 from tests.helpers import walk
 
-#: Which spec node draws each name of the definitions, by name (first one present wins).
-#: The nodes are those of lstm-cell, gru-cell and rnn-cell and of the edits made of them.
-NODES: dict[str, tuple[str, ...]] = {
-    "x": ("x_in",),
-    "h_prev": ("h_prev",),
-    "c_prev": ("c_prev",),
-    "i_prev": ("gates_prev",),
-    "f_prev": ("gates_prev",),
-    "o_prev": ("gates_prev",),
-    "f": ("forget_gate", "one_minus"),   # CIFG draws f = 1 - i as a pointwise "1-"
-    "i": ("input_gate",),
-    "g": ("candidate",),
-    "o": ("output_gate",),
-    "c": ("cell_add",),
-    "h": ("hidden_branch",),
-    "r": ("reset_gate",),
-    "z": ("update_gate",),
-    "n": ("candidate",),
-}
 #: The activation a layer's label shows.
-LAYER_LABELS = {"sigmoid": r"$\sigma$", "tanh": r"$\tanh$", None: "linear"}
+LAYER_LABELS = {"sigmoid": r"$\sigma$", "tanh": r"$\tanh$", None: r"$\mathrm{linear}$"}
 
 DRAWN = [name for name in builtin_names() if builtin_spec(name).cell]
 
 
+def _drawn(name: str):
+    """The spec of built-in diagram ``name`` as drawn: placed and routed."""
+    return lstmfigs.figure(name).lstmfigs_diagram.layout.spec
+
+
 def _drawn_by(spec, definition) -> dict[str, str]:
-    """The node drawing each name of ``definition`` that the spec draws."""
+    """The node drawing each name of ``definition`` that the spec draws: its namesake."""
     ids = {node.id for node in spec.nodes}
     names = set(definition.inputs) | set(definition.quantities)
     names |= {f"{state}_prev" for state in definition.states}
-    return {name: next(n for n in NODES[name] if n in ids)
-            for name in names if name in NODES and any(n in ids for n in NODES[name])}
+    return {name: name for name in names if name in ids}
 
 
 def _feeds(definition, name: str, drawn: dict[str, str]) -> set[str]:
@@ -80,7 +67,7 @@ def test_every_cell_diagram_names_its_definition():
 
 @pytest.mark.parametrize("name", DRAWN)
 def test_wiring_is_the_definitions_graph(name):
-    spec = builtin_spec(name)
+    spec = _drawn(name)
     definition = cells.builtin(spec.cell)
     drawn = _drawn_by(spec, definition)
     stop = set(drawn.values())
@@ -92,40 +79,36 @@ def test_wiring_is_the_definitions_graph(name):
         node = drawn[quantity]
         reached = stop & walk(spec, node, backwards=True, through=lambda n: n not in stop)
         assert reached == _feeds(definition, quantity, drawn), (quantity, node)
-    # Nothing drawn that the definition does not have.
-    names = set(definition.quantities) | set(definition.inputs)
-    names |= {f"{state}_prev" for state in definition.states}
-    ids = {node.id for node in spec.nodes}
-    for other, nodes in NODES.items():
-        if other not in names and nodes[0] in ids and nodes[0] not in stop:
-            pytest.fail(f"{name} draws {other} ({nodes[0]}), which {spec.cell} does not have")
+    # Nothing drawn that the definition does not have: every layer or operation is a
+    # quantity or a part of one (c_mul), every terminal an input, a state or its value.
+    quantities = set(definition.quantities)
+    for node in spec.nodes:
+        if node.kind in ("gate", "op"):
+            assert node.id in quantities or node.id.split("_")[0] in quantities, node.id
+        if node.kind == "terminal":
+            assert node.id in drawn or node.id.rsplit("_", 1)[0] in definition.states, node.id
 
 
 @pytest.mark.parametrize("name", DRAWN)
 def test_labels_are_the_definitions(name):
-    spec = builtin_spec(name)
+    spec = _drawn(name)
     definition = cells.builtin(spec.cell)
     drawn = _drawn_by(spec, definition)
     for used, node_id in drawn.items():
         node = spec.node(node_id)
-        if node.kind == "terminal" and node_id != "gates_prev":
+        if node.kind == "terminal":
             assert node.label == f"${symbol(definition, used)}$", (used, node.label)
         if node.kind == "gate":
             assert node.label == LAYER_LABELS[definition.activation(used)], used
-    # The layer drawing an output state (the vanilla RNN's tanh) shows its activation too.
-    layers = [n for n in spec.nodes if n.kind == "gate" and n.id not in drawn.values()]
-    for layer in layers:
-        assert layer.label == LAYER_LABELS[definition.activation(definition.output)]
-    outputs = [n for n in spec.nodes if n.kind == "terminal" and n.id.startswith(("h_", "c_"))
-               and n.id not in drawn.values()]
-    for terminal in outputs:  # c_next, h_next, h_up: the new states
-        state = terminal.id[0]
-        assert terminal.label == f"${symbol(definition, state)}$", terminal.id
+    for terminal in spec.nodes:  # c_next, h_next, h_up: the new states
+        state, _, end = terminal.id.rpartition("_")
+        if terminal.kind == "terminal" and end in ("next", "up"):
+            assert terminal.label == f"${symbol(definition, state)}$", terminal.id
 
 
 @pytest.mark.parametrize("name", [n for n in DRAWN if builtin_spec(n).steps])
 def test_layers_and_states_are_lit_in_the_steps_that_compute_them(name):
-    spec = builtin_spec(name)
+    spec = _drawn(name)
     definition = cells.builtin(spec.cell)
     assert spec.steps == tuple(step.name for step in derive_steps(definition))
     drawn = _drawn_by(spec, definition)
@@ -142,12 +125,12 @@ def test_a_miswired_spec_fails():
     """The check can fail: lstm-cell with the forget gate fed from x alone."""
     from lstmfigs.diagram.spec import DiagramSpec
 
-    data = builtin_spec("lstm-cell").to_dict()
-    data["wires"] = [w for w in data["wires"] if w["to"] != "forget_gate.s"]
-    data["wires"].append({"from": "x_in.e", "to": "forget_gate.w", "role": "input"})
+    data = _drawn("lstm-cell").to_dict()
+    data["wires"] = [w for w in data["wires"] if not w["to"].startswith("f.")]
+    data["wires"].append({"from": "x.e", "to": "f.w", "role": "input"})
     spec = DiagramSpec.from_dict(data)
     definition = cells.builtin("lstm")
     drawn = _drawn_by(spec, definition)
     stop = set(drawn.values())
-    reached = stop & walk(spec, "forget_gate", backwards=True, through=lambda n: n not in stop)
+    reached = stop & walk(spec, "f", backwards=True, through=lambda n: n not in stop)
     assert reached != _feeds(definition, "f", drawn)

@@ -53,31 +53,30 @@ def test_lstm_cell_layout_is_clean(theme, step, panels):
 
 
 def test_lstm_cell_is_complete_and_correct():
-    """The structure the issue names: what feeds what."""
-    from lstmfigs.figures.diagrams import builtin_spec
-
-    spec = builtin_spec("lstm-cell")
-    edges = set(spec.edges())
+    """The structure the issue names: what feeds what, in the diagram as drawn (generated
+    from the definition, then placed and routed, copy dots included)."""
+    spec = lstmfigs.figure("lstm-cell").lstmfigs_diagram.layout.spec
     kinds = {n.id: n.kind for n in spec.nodes}
-    # C_{t-1} -> x(forget) -> +(input) -> C_t along the top.
-    assert {("c_prev", "forget_mul"), ("forget_mul", "cell_add"), ("cell_add", "cell_branch"),
-            ("cell_branch", "c_next")} <= edges
-    # h_{t-1} and x_t are concatenated, and the concatenation reaches all four gates.
-    assert {("h_prev", "concat"), ("x_in", "concat")} <= edges
-    gates = ["forget_gate", "input_gate", "candidate", "output_gate"]
 
     def plumbing(node: str) -> bool:
         return kinds[node] in ("dot", "concat")
 
-    assert all(reaches(spec, "concat", gate, through=plumbing) for gate in gates)
+    def feeds(source: str, target: str) -> bool:
+        return reaches(spec, source, target, through=plumbing)
+
+    # C_{t-1} -> x(forget) -> +(input) -> C_t along the top.
+    assert feeds("c_prev", "c_mul") and feeds("c_mul", "c") and feeds("c", "c_next")
+    # h_{t-1} and x_t are concatenated, and the concatenation reaches all four gates.
+    assert feeds("h_prev", "concat") and feeds("x", "concat")
+    gates = ["f", "i", "g", "o"]
+    assert all(feeds("concat", gate) for gate in gates)
     labels = {n.id: n.label for n in spec.nodes}
     assert [labels[g] for g in gates] == [r"$\sigma$", r"$\sigma$", r"$\tanh$", r"$\sigma$"]
     # Candidate times input gate, into the sum; tanh(C_t) times output gate gives h_t.
-    assert {("input_gate", "input_mul"), ("candidate", "input_mul"), ("input_mul", "cell_add"),
-            ("forget_gate", "forget_mul")} <= edges
-    assert {("cell_branch", "cell_tanh"), ("cell_tanh", "output_mul"),
-            ("output_gate", "output_mul"), ("output_mul", "hidden_branch"),
-            ("hidden_branch", "h_next"), ("hidden_branch", "h_up")} <= edges
+    assert feeds("i", "c_mul2") and feeds("g", "c_mul2") and feeds("c_mul2", "c")
+    assert feeds("f", "c_mul")
+    assert feeds("c", "h_tanh") and feeds("h_tanh", "h") and feeds("o", "h")
+    assert feeds("h", "h_next") and feeds("h", "h_up")
     # Every gate output and state is labelled.
     texts = {label.text for label in spec.labels} | {n.label for n in spec.nodes}
     for symbol in ["$f_t$", "$i_t$", r"$\tilde{C}_t$", "$o_t$", "$C_{t-1}$", "$C_t$",
@@ -91,10 +90,8 @@ def test_highlight_dims_everything_outside_the_step():
     full = lstmfigs.figure("lstm-cell").lstmfigs_diagram.artists
     forget = lstmfigs.figure("lstm-cell", highlight="forget").lstmfigs_diagram.artists
     # On the forget path: unchanged.  Off it (the output gate): dimmed.
-    assert to_rgb(forget.nodes["forget_gate"].get_edgecolor()) == \
-        to_rgb(full.nodes["forget_gate"].get_edgecolor())
-    assert to_rgb(forget.nodes["output_gate"].get_edgecolor()) != \
-        to_rgb(full.nodes["output_gate"].get_edgecolor())
+    assert to_rgb(forget.nodes["f"].get_edgecolor()) == to_rgb(full.nodes["f"].get_edgecolor())
+    assert to_rgb(forget.nodes["o"].get_edgecolor()) != to_rgb(full.nodes["o"].get_edgecolor())
 
 
 def test_unknown_highlight_is_a_clear_error():
