@@ -85,8 +85,8 @@ def test_activity_follows_the_simulation():
     assert run.steps == 12
     for step in (0, 5, 11):
         values = activity_at(run, step)
-        assert values["forget_gate"] == pytest.approx(run.f[step])
-        assert values["output_gate"] == pytest.approx(run.o[step])
+        assert values["f"] == pytest.approx(run.f[step])
+        assert values["o"] == pytest.approx(run.o[step])
         assert all(0.0 <= v <= 1.0 for v in values.values())
     assert np.ptp(run.i) > 0  # the frames differ
 

@@ -11,20 +11,20 @@ from lstmfigs.checks import geometry_problems, layout_problems, wire_problems
 from lstmfigs.diagram.layout import layout
 from lstmfigs.diagram.paint import text_measurer, theme_metrics
 from lstmfigs.diagram.spec import DiagramSpec, Node, Wire, validate
-from lstmfigs.figures.diagrams import builtin_spec
 from lstmfigs.themes import new_figure, theme_context
+from tests.helpers import hand_spec
 
 
 def _spec_with(**changes):
-    return dataclasses.replace(builtin_spec("lstm-cell"), **changes)
+    return dataclasses.replace(hand_spec("lstm-cell"), **changes)
 
 
 def test_clean_figure_has_no_problems():
-    assert layout_problems(figure(builtin_spec("lstm-cell"), legend=True, equations=True)) == []
+    assert layout_problems(figure(hand_spec("lstm-cell"), legend=True, equations=True)) == []
 
 
 def _problems_with_forget_label_at(at, ha="left") -> list[str]:
-    spec = builtin_spec("lstm-cell")
+    spec = hand_spec("lstm-cell")
     labels = [dataclasses.replace(label, at=at, ha=ha) if label.id == "forget_label" else label
               for label in spec.labels]
     return layout_problems(figure(_spec_with(labels=tuple(labels)), legend=False,
@@ -48,7 +48,7 @@ def test_label_on_a_wire_is_reported():
 
 
 def test_overlapping_nodes_are_reported():
-    spec = builtin_spec("lstm-cell")
+    spec = hand_spec("lstm-cell")
     nodes = [dataclasses.replace(n, at=(3.3, 2.5)) if n.id == "input_gate" else n
              for n in spec.nodes]
     problems = layout_problems(figure(_spec_with(nodes=tuple(nodes)), legend=False,
@@ -69,7 +69,7 @@ def test_tiny_text_is_reported():
 
 
 def test_wire_not_ending_at_its_port_is_reported():
-    fig = figure(builtin_spec("lstm-cell"), legend=False)
+    fig = figure(hand_spec("lstm-cell"), legend=False)
     layout = fig.lstmfigs_diagram.layout
     wires = list(layout.wires)
     first = wires[0]
@@ -81,7 +81,7 @@ def test_wire_not_ending_at_its_port_is_reported():
 
 
 def test_diagonal_wire_is_reported():
-    layout = figure(builtin_spec("lstm-cell"), legend=False).lstmfigs_diagram.layout
+    layout = figure(hand_spec("lstm-cell"), legend=False).lstmfigs_diagram.layout
     wire = layout.wires[0]
     diagonal = dataclasses.replace(wire, points=(wire.points[0], (0.0, 0.0), wire.points[-1]))
     broken = dataclasses.replace(layout, wires=(diagonal,) + layout.wires[1:])
@@ -89,7 +89,7 @@ def test_diagonal_wire_is_reported():
 
 
 def test_wire_through_another_node_is_reported():
-    spec = builtin_spec("lstm-cell")
+    spec = hand_spec("lstm-cell")
     # Move the input gate onto the forget gate's output wire.
     nodes = [dataclasses.replace(n, at=(2.8, 4.0)) if n.id == "input_mul" else n
              for n in spec.nodes]

@@ -149,7 +149,7 @@ def test_output_path_that_is_a_file(tmp_path):
 
 def test_invalid_spec_is_reported_with_file_line_and_field(tmp_path):
     spec = tmp_path / "bad.toml"
-    text = run("spec", "lstm-cell").stdout.replace("to = 'forget_mul.w'", "to = 'mul_x.w'", 1)
+    text = run("spec", "lstm-cell").stdout.replace("to = 'concat'", "to = 'mul_x'", 1)
     spec.write_text(text)
     result = run("render", str(spec), "-o", str(tmp_path / "out"))
     assert result.returncode == 2

@@ -24,7 +24,6 @@ from PIL import Image
 
 import lstmfigs
 from lstmfigs.cli import main
-from lstmfigs.figures.diagrams import builtin_spec
 from lstmfigs.tikz import latex_text
 
 PDFLATEX = shutil.which("pdflatex")
@@ -90,25 +89,25 @@ def test_tikz_has_a_style_per_role_from_the_theme(cell_tikz):
 
 
 def test_tikz_names_every_node_and_draws_every_wire(cell_tikz):
-    spec = builtin_spec("lstm-cell")
+    spec = lstmfigs.figure("lstm-cell").lstmfigs_diagram.layout.spec  # as drawn: dots too
     for node in spec.nodes:
         assert f"({node.id})" in cell_tikz, node.id
     assert "\\node[gate=forget_gate" in cell_tikz
     # A pointwise operation is a circle, whatever the font (Computer Modern's x is flat).
     assert re.search(r"\\node\[op=operation, circle, minimum size=[\d.]+in.*"
-                     r"\(forget_mul\)", cell_tikz)
+                     r"\(c_mul\)", cell_tikz)
     wires = [line for line in cell_tikz.splitlines()
              if line.startswith("\\draw[wire=") and "solid" not in line]  # not the legend
     assert len(wires) == len(spec.wires)
     # Wires run from node anchor to node anchor, orthogonally, with arrowheads where the
     # layout has them.
     assert "\\draw[wire=forget_gate, ->, lit on={<1,2,4>{wire dim=forget_gate}}] " \
-           "(forget_gate.north) -- (forget_mul.south);" in cell_tikz
+           "(f.north) -- (c_mul.south);" in cell_tikz
     kinds = {node.id: node.kind for node in spec.nodes}
     assert sum("->" in w for w in wires) == sum(
         1 for w in spec.wires if kinds[w.target.split(".")[0]] not in ("dot", "concat"))
     # Copy points are dots.
-    assert re.search(r"\\fill\[dot=input[^\]]*\] \(to_forget\) circle\[radius=[\d.]+bp\]",
+    assert re.search(r"\\fill\[dot=input[^\]]*\] \(concat-split1\) circle\[radius=[\d.]+bp\]",
                      cell_tikz)
 
 
@@ -121,10 +120,10 @@ def test_tikz_labels_are_latex_math(cell_tikz):
 def test_tikz_highlight_steps_are_beamer_overlays(cell_tikz):
     # Overlay 1 is the whole cell, then forget, input, update, output.
     assert "1 the whole diagram, 2 forget, 3 input, 4 update, 5 output" in cell_tikz
-    assert "(forget_gate) at" in cell_tikz
-    forget_gate = next(line for line in cell_tikz.splitlines() if "(forget_gate) at" in line)
+    assert "(f) at" in cell_tikz
+    forget_gate = next(line for line in cell_tikz.splitlines() if "(f) at" in line)
     assert "lit on={<1,2>{gate dim=forget_gate}}" in forget_gate
-    output_gate = next(line for line in cell_tikz.splitlines() if "(output_gate) at" in line)
+    output_gate = next(line for line in cell_tikz.splitlines() if "(o) at" in line)
     assert "lit on={<1,5>{gate dim=output_gate}}" in output_gate
     # The cell body is never dimmed, and outside Beamer nothing is.
     region = next(line for line in cell_tikz.splitlines() if line.endswith("% cell"))
@@ -272,17 +271,17 @@ def test_editable_svg_keeps_text_and_names_the_font(editable, tmp_path):
 def test_editable_svg_groups_by_node_role_and_step(editable):
     root = ET.parse(editable).getroot()
     groups = {g.get("id"): g for g in root.iter(f"{SVG}g")}
-    gate = groups["forget_gate"]
+    gate = groups["f"]
     assert gate.get("class") == "node role-forget_gate step-forget"
     # The box and its label are one group.
-    assert any(child.get("id") == "forget_gate-label" for child in gate.iter(f"{SVG}g"))
+    assert any(child.get("id") == "f-label" for child in gate.iter(f"{SVG}g"))
     assert next(gate.iter(f"{SVG}text"), None) is not None
-    wire = groups["forget_gate.n--forget_mul.s"]
+    wire = groups["f-c_mul"]
     assert wire.get("class") == "wire role-forget_gate step-forget step-update"
     assert any(c.get("id", "").endswith("-head1") for c in wire.iter(f"{SVG}g"))
-    assert groups["c_prev"].get("class") == "node role-cell_state step-forget step-update"
+    assert groups["c_prev"].get("class") == "node role-cell_state step-update"
     assert groups["equation-1"].get("class") == "equation step-forget"
-    for node in builtin_spec("lstm-cell").nodes:
+    for node in lstmfigs.figure("lstm-cell").lstmfigs_diagram.layout.spec.nodes:
         if node.kind != "concat":  # a concatenation point draws nothing
             assert node.id in groups, node.id
 
@@ -348,15 +347,15 @@ def test_pptx_diagram_is_native_shapes_one_slide_a_step(deck):
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 13.333 x 7.5 in
     assert len(prs.slides) == 5  # the whole cell, forget, input, update, output
     shapes = _shapes(prs.slides[0])
-    gate = shapes["forget_gate"]
+    gate = shapes["f"]
     assert gate.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE
     assert gate.auto_shape_type == MSO_SHAPE.ROUNDED_RECTANGLE
     assert gate.text_frame.text == "σ"
     assert str(gate.line.color.rgb) == "E69F00"
-    assert shapes["forget_mul"].auto_shape_type == MSO_SHAPE.OVAL
-    assert shapes["forget_mul"].text_frame.text == "×"
+    assert shapes["c_mul"].auto_shape_type == MSO_SHAPE.OVAL
+    assert shapes["c_mul"].text_frame.text == "×"
     # Wires: straight ones are connectors glued to their boxes, with arrowheads.
-    wire = shapes["forget_gate.n->forget_mul.s"]
+    wire = shapes["f-c_mul"]
     assert wire.shape_type == MSO_SHAPE_TYPE.LINE
     xml = ET.tostring(wire._element).decode()
     assert 'tailEnd type="triangle"' in xml
@@ -377,8 +376,8 @@ def test_pptx_diagram_is_native_shapes_one_slide_a_step(deck):
 def test_pptx_steps_dim_everything_else(deck):
     prs = pptx.Presentation(str(deck))
     forget, output = _shapes(prs.slides[1]), _shapes(prs.slides[4])
-    assert str(forget["forget_gate"].line.color.rgb) == "E69F00"
-    assert str(output["forget_gate"].line.color.rgb) != "E69F00"  # dimmed
+    assert str(forget["f"].line.color.rgb) == "E69F00"
+    assert str(output["f"].line.color.rgb) != "E69F00"  # dimmed
     assert str(output["output_gate"].line.color.rgb) == "CC79A7"
     assert str(forget["cell"].fill.fore_color.rgb) == "F4F4F4"  # the cell body never dims
     assert prs.slides[1].notes_slide.notes_text_frame.text == "step: forget"
@@ -476,9 +475,9 @@ def test_a_one_symbol_pointwise_operation_stays_a_circle_in_every_theme_and_font
     for theme in theme_names():
         tikz = lstmfigs.to_tikz("lstm-cell", with_font(theme, font))
         ops = {node: line for line in tikz.splitlines() for node in
-               ("forget_mul", "input_mul", "output_mul", "cell_add", "cell_tanh")
+               ("c_mul", "c_mul2", "h", "c", "h_tanh")
                if line.startswith("\\node[op=") and f"({node})" in line}
         assert len(ops) == 5, (theme, sorted(ops))
-        for node in ("forget_mul", "input_mul", "output_mul", "cell_add"):
+        for node in ("c_mul", "c_mul2", "h", "c"):
             assert "circle, minimum size" in ops[node], (theme, font, ops[node])
-        assert "circle" not in ops["cell_tanh"], (theme, font)
+        assert "circle" not in ops["h_tanh"], (theme, font)

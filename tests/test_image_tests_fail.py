@@ -20,25 +20,25 @@ from tests.helpers import BASELINE, IMAGE_DPI, IMAGE_TOLERANCE
 
 def _without_arrowhead(spec):
     wires = list(spec.wires)
-    index = next(i for i, w in enumerate(wires) if w.target == "forget_mul.s")
+    index = next(i for i, w in enumerate(wires) if w.id == "f-c_mul")
     wires[index] = dataclasses.replace(wires[index], arrow=False)
     return dataclasses.replace(spec, wires=tuple(wires))
 
 
 def _with_label(spec):
-    labels = [dataclasses.replace(label, text="$g_t$") if label.text == "$f_t$" else label
-              for label in spec.labels]
-    return dataclasses.replace(spec, labels=tuple(labels))
+    wires = [dataclasses.replace(w, label="$g_t$") if w.label == "$f_t$" else w
+             for w in spec.wires]
+    return dataclasses.replace(spec, wires=tuple(wires))
 
 
 def _with_gate_label(spec):
-    nodes = [dataclasses.replace(n, label="$\\rho$") if n.id == "output_gate" else n
+    nodes = [dataclasses.replace(n, label="$\\rho$") if n.id == "o" else n
              for n in spec.nodes]
     return dataclasses.replace(spec, nodes=tuple(nodes))
 
 
 def _with_role(spec):
-    wires = [dataclasses.replace(w, role="hidden_state") if w.target == "forget_mul.s" else w
+    wires = [dataclasses.replace(w, role="hidden_state") if w.id == "f-c_mul" else w
              for w in spec.wires]
     return dataclasses.replace(spec, wires=tuple(wires))
 

@@ -18,7 +18,7 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..errors import LstmfigsError, UnknownNameError
+from ..errors import LayoutError, LstmfigsError, UnknownNameError
 from ..limits import check_figure_size
 from ..themes import Theme, new_figure, theme_context
 from .layout import DiagramLayout, layout
@@ -182,9 +182,20 @@ def diagram_figure(spec: DiagramSpec, *, theme: Theme, highlight: str | None = N
     if width <= 0 or page_height <= 0:
         raise LstmfigsError(f"impossible figure size {width} x {page_height} in")
     fig = new_figure(figsize=(width, page_height), theme=theme)
-    plan = plan_page(spec, text_measurer(fig), theme_metrics(spec.roles), width=width,
-                     page_height=page_height, fixed=page == "fixed", legend=legend,
-                     equations=equations)
+    try:
+        plan = plan_page(spec, text_measurer(fig), theme_metrics(spec.roles), width=width,
+                         page_height=page_height, fixed=page == "fixed", legend=legend,
+                         equations=equations)
+    except LayoutError as exc:
+        # A column figure widens to the width an arranged diagram needs at the theme's
+        # text size (spanning both columns rather than colliding); a slide cannot.
+        if page == "fixed" or exc.needed_width is None or exc.needed_width <= width:
+            raise
+        width = math.ceil(exc.needed_width * 100) / 100
+        fig.set_size_inches(width, page_height)
+        plan = plan_page(spec, text_measurer(fig), theme_metrics(spec.roles), width=width,
+                         page_height=page_height, fixed=False, legend=legend,
+                         equations=equations)
     # Far-apart nodes in a small spec would make a figure kilometres tall: refuse it here,
     # before any canvas is allocated.
     check_figure_size(*plan.size, f"diagram '{spec.name}'")

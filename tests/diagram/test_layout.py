@@ -20,8 +20,8 @@ from lstmfigs.checks import geometry_problems
 from lstmfigs.diagram.layout import Metrics, arrow, layout
 from lstmfigs.diagram.panels import legend_glyph, plan_page
 from lstmfigs.diagram.tomlio import loads_spec
-from lstmfigs.figures.diagrams import builtin_spec
 from lstmfigs.roles import ALL_ROLES
+from tests.helpers import hand_spec
 
 _METRICS = Metrics(font_size=9.0, legend_font_size=8.0,
                    linewidths={role: 1.2 for role in ALL_ROLES}, marker_edge_width=1.0)
@@ -140,7 +140,7 @@ def test_a_branch_dot_is_lit_with_its_wires_in_every_output(tmp_path, step):
 
 def test_layout_reads_no_global_state():
     """The theme comes in as Metrics: the active rcParams change nothing."""
-    spec = builtin_spec("lstm-cell")
+    spec = hand_spec("lstm-cell")
     with mpl.rc_context({"font.size": 5, "lines.linewidth": 9}):
         small = layout(spec, _measure, 5.0, metrics=_METRICS)
     with mpl.rc_context({"font.size": 30, "lines.linewidth": 0.1}):
@@ -149,7 +149,7 @@ def test_layout_reads_no_global_state():
 
 
 def test_every_wire_ends_in_its_arrowhead():
-    diagram = layout(builtin_spec("lstm-cell"), _measure, 5.0, metrics=_METRICS)
+    diagram = layout(hand_spec("lstm-cell"), _measure, 5.0, metrics=_METRICS)
     heads = 0
     for geom in diagram.wires:
         if geom.head is None:
@@ -178,7 +178,7 @@ def test_the_legend_glyph_uses_the_wires_arrowhead():
 
 
 def test_outlines_carry_their_rounding():
-    diagram = layout(builtin_spec("lstm-cell"), _measure, 5.0, metrics=_METRICS)
+    diagram = layout(hand_spec("lstm-cell"), _measure, 5.0, metrics=_METRICS)
     gate = diagram.nodes["forget_gate"]
     assert gate.rounding == pytest.approx(0.18 * min(gate.width, gate.height))
     assert diagram.regions[0].rounding == pytest.approx(0.06 * min(diagram.regions[0].bounds[2:]))
@@ -186,7 +186,7 @@ def test_outlines_carry_their_rounding():
 
 @pytest.mark.parametrize("fixed", [False, True])
 def test_the_page_plan_stacks_panels_without_overlap(fixed):
-    spec = builtin_spec("lstm-cell")
+    spec = hand_spec("lstm-cell")
     plan = plan_page(spec, _measure, _METRICS, width=6.0, page_height=4.0, fixed=fixed,
                      legend=True, equations=True)
     width, height = plan.size
@@ -206,7 +206,7 @@ def test_the_page_plan_stacks_panels_without_overlap(fixed):
 
 
 def test_geometry_checks_need_no_renderer_and_can_fail():
-    spec = builtin_spec("lstm-cell")
+    spec = hand_spec("lstm-cell")
     assert geometry_problems(layout(spec, _measure, 5.0, metrics=_METRICS)) == []
     # The input gate on top of the forget gate, a label on a wire.
     nodes = tuple(dataclasses.replace(n, at=(3.3, 2.5)) if n.id == "input_gate" else n

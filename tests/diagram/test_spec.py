@@ -62,12 +62,13 @@ def _user_spec(tmp_path, old: str, new: str, name: str = "lstm-peephole"):
 
 
 BAD = {  # what to change in the printed lstm-peephole spec -> words the error must contain
-    "dangling wire": ("to = 'peep_prev.w'", "to = 'mul_x.w'", "no node named 'mul_x'"),
+    "dangling wire": ("to = 'c_mul'", "to = 'mul_x'", "no node named 'mul_x'"),
     "unknown key": ("kind = 'gate'", "kind = 'gate'\ncolour = 'red'", "unknown key 'colour'"),
-    "duplicate id": ("id = 'peep_next'", "id = 'peep_prev'", "duplicate id 'peep_prev'"),
+    "duplicate id": ("id = 'c_mul2'", "id = 'c_mul'", "duplicate id 'c_mul'"),
     "bad mathtext": ("label = '$\\sigma$'", "label = '$\\sigma_{$'", "bad mathtext"),
-    "impossible coordinate": ("at = [1.8, 3.4]", "at = [1.8, 1e300]", "not a usable coordinate"),
-    "unknown port": ("to = 'forget_gate.w'", "to = 'forget_gate.top'", "has no port 'top'"),
+    "impossible coordinate": ("kind = 'gate'", "kind = 'gate'\nat = [1.8, 1e300]",
+                              "not a usable coordinate"),
+    "unknown port": ("to = 'c_mul'", "to = 'c_mul.top'", "has no port 'top'"),
     "unknown step": ("steps = ['forget']", "steps = ['forgot']", "step 'forgot'"),
     "bad name": ("name = 'lstm-peephole'", "name = '../../evil'", "not a valid id"),
     "bad step name": ("steps = ['forget', 'input', 'update', 'output']",
@@ -93,23 +94,24 @@ def test_validate_reports_file_line_and_path(case, tmp_path):
 
 
 def test_dangling_wire_error_names_the_field_path(tmp_path):
-    path, _ = _user_spec(tmp_path, "to = 'peep_prev.w'", "to = 'mul_x.w'")
+    path, _ = _user_spec(tmp_path, "to = 'c_mul'", "to = 'mul_x'")
     result = run("validate", str(path))
     wires = tomllib.loads(path.read_text())["wires"]
-    index = next(i for i, w in enumerate(wires) if w["to"] == "mul_x.w")
+    index = next(i for i, w in enumerate(wires) if w["to"] == "mul_x")
     assert f"wires[{index}].to: no node named 'mul_x'" in result.output
 
 
 def test_plumbing_cycle_is_reported(tmp_path):
-    path, _ = _user_spec(tmp_path, "from = 'to_forget.e'\nto = 'to_input.w'",
-                         "from = 'to_forget.e'\nto = 'to_input.w'\n\n[[wires]]\n"
-                         "from = 'to_input.s'\nto = 'to_forget.s'")
+    path, _ = _user_spec(tmp_path, "kind = 'concat'",
+                         "kind = 'concat'\n\n[[nodes]]\nid = 'copy'\nkind = 'dot'\n\n"
+                         "[[wires]]\nfrom = 'concat'\nto = 'copy'\n\n[[wires]]\n"
+                         "from = 'copy'\nto = 'concat'")
     result = run("validate", str(path))
     assert result.exit_code == 2 and "cycle" in result.output
 
 
 def test_a_bad_spec_writes_nothing(tmp_path):
-    path, _ = _user_spec(tmp_path, "to = 'peep_prev.w'", "to = 'mul_x.w'")
+    path, _ = _user_spec(tmp_path, "to = 'c_mul'", "to = 'mul_x'")
     out = tmp_path / "out"
     result = run("render", str(path), "-o", str(out), "--format", "pdf,png,svg,gif")
     assert result.exit_code == 2

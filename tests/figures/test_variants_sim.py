@@ -28,17 +28,20 @@ GREFF_CODES = {"lstm-peephole": "V", "lstm-nig": "NIG", "lstm-nfg": "NFG", "lstm
 
 
 def structure(spec) -> dict[str, bool]:
-    """The simulator flags the drawing of an LSTM variant stands for."""
+    """The simulator flags the drawing of an LSTM variant stands for (the generated ids:
+    layers and the operations computing a quantity are named after it)."""
     nodes = {n.id: n for n in spec.nodes}
+    gates = [g for g in ("i", "f", "o") if g in nodes and nodes[g].kind == "gate"]
     return {
-        "peephole": any(w.role == "peephole" for w in spec.wires),
-        "coupled": "one_minus" in nodes
-        and reaches(spec, "one_minus", "input_gate", backwards=True),
-        "input_gate": "input_gate" in nodes,
-        "forget_gate": "forget_gate" in nodes or "one_minus" in nodes,
-        "output_gate": "output_gate" in nodes,
-        "input_activation": "tanh" in nodes["candidate"].label,
-        "output_activation": "cell_tanh" in nodes,
+        "peephole": any(w.target.partition(".")[0] in gates
+                        and w.source.partition(".")[0] in ("c_prev", "c") for w in spec.wires),
+        "coupled": "f" in nodes and nodes["f"].kind == "op"
+        and reaches(spec, "f", "i", backwards=True),
+        "input_gate": "i" in nodes,
+        "forget_gate": "f" in nodes,
+        "output_gate": "o" in nodes,
+        "input_activation": "tanh" in nodes["g"].label,
+        "output_activation": "h_tanh" in nodes,
     }
 
 
@@ -58,7 +61,7 @@ _DEFAULTS = {"peephole": False, "coupled": False, "input_gate": True, "forget_ga
 @pytest.mark.parametrize("name", LSTM_SPECS)
 def test_spec_and_simulator_agree(name):
     spec = builtin_spec(name)
-    if any(n.id == "gates_prev" for n in spec.nodes):
+    if any(n.id == "i_prev" for n in spec.nodes):
         pytest.skip("FGR: the simulator has no full gate recurrence")
     flags = structure(spec)
     model = _model(flags)
@@ -88,7 +91,7 @@ def test_spec_and_simulator_agree(name):
 
     # A gate sees the old cell state exactly when a wire brings C_{t-1} (or C_t) to it.
     other = model.forward(x, c0=c0 + 1.0)
-    for gate, node in (("i", "input_gate"), ("f", "forget_gate"), ("o", "output_gate")):
+    for gate, node in (("i", "i"), ("f", "f"), ("o", "o")):
         if node not in {n.id for n in spec.nodes}:
             continue
         drawn = reaches(spec, node, "c_prev", backwards=True)
@@ -110,9 +113,9 @@ def test_gru_spec_and_simulator_agree():
     h_t = (1 - z_t) n_t + z_t h_{t-1}, as the spec's wires say."""
     spec = builtin_spec("gru-cell")
     edges = set(spec.edges())
-    assert ("reset_gate", "candidate") in edges          # r into the layer, not onto h
-    assert ("update_branch", "keep_mul") in edges and ("h_branch", "keep_mul") in edges
-    assert ("one_minus", "candidate_mul") in edges and ("candidate", "candidate_mul") in edges
+    assert ("r", "n") in edges                           # r into the layer, not onto h
+    assert ("z", "h_mul2") in edges and ("h_prev", "h_mul2") in edges
+    assert ("h_sub", "h_mul") in edges and ("n", "h_mul") in edges
     model = sim.GRU(3, 4, seed=2, dtype="float64")
     rng = np.random.default_rng(1)
     x, h0 = rng.normal(size=(3, 1, 3)), rng.normal(size=(1, 4))
@@ -130,8 +133,8 @@ def test_gru_spec_and_simulator_agree():
 
 def test_rnn_spec_and_simulator_agree():
     spec = builtin_spec("rnn-cell")
-    assert set(spec.edges()) >= {("h_prev", "concat"), ("x_in", "concat"), ("concat", "layer"),
-                                 ("layer", "hidden_branch")}
+    assert set(spec.edges()) >= {("h_prev", "concat"), ("x", "concat"), ("concat", "h"),
+                                 ("h", "h_next")}
     model = sim.RNN(2, 3, seed=0, dtype="float64")
     x = np.random.default_rng(2).normal(size=(3, 1, 2))
     trace = model.forward(x)

@@ -9,6 +9,8 @@ from tests.helpers.graph import predecessors, reaches, successors, walk
 from tests.helpers.images import IMAGE_DPI, IMAGE_TOLERANCE, image_compare
 from tests.helpers.names import figure_names, theme_names
 from tests.helpers.paths import BASELINE, FIXTURES, ROOT
+from tests.helpers.specs import hand_spec
 
 __all__ = ["BASELINE", "FIXTURES", "IMAGE_DPI", "IMAGE_TOLERANCE", "ROOT", "figure_names",
-           "image_compare", "predecessors", "reaches", "successors", "theme_names", "walk"]
+           "hand_spec", "image_compare", "predecessors", "reaches", "successors", "theme_names",
+           "walk"]
