@@ -24,26 +24,25 @@ PEEPHOLE_EDIT = """\
 extends = "lstm-peephole"
 name = "my-peephole"
 title = "Mine"
-remove = ["peephole_o", "peep_next.e->cell_branch.w"]
+remove = ["c-o"]
 
-[change.output_gate]
+[change.o]
 label = "$\\\\sigma_o$"
 
-[change."c_prev.e->peep_prev.w"]
+[change.c_prev-c_mul]
 steps = ["forget"]
 
 [[nodes]]
 id = "note"
 kind = "terminal"
-at = [14.2, 3.0]
 label = "$n_t$"
 label_side = "right"
 steps = ["output"]
 
 [[wires]]
-from = "peep_next.e"
-to = "cell_branch.w"
-role = "cell_state"
+from = "h"
+to = "note"
+role = "hidden_state"
 """
 
 
@@ -62,17 +61,17 @@ def test_remove_change_and_add_reach_the_result_and_nothing_else():
     spec = loads_spec(PEEPHOLE_EDIT, "mine.toml")
     assert (spec.name, spec.title) == ("my-peephole", "Mine")
     assert spec.description == base.description  # not named: the base's
-    assert "peephole_o" not in {w.id for w in spec.wires}
-    assert spec.node("output_gate").label == r"$\sigma_o$"
-    changed = next(w for w in spec.wires if (w.source, w.target) == ("c_prev.e", "peep_prev.w"))
+    assert "c-o" not in {w.id for w in spec.wires}
+    assert spec.node("o").label == r"$\sigma_o$"
+    changed = next(w for w in spec.wires if w.id == "c_prev-c_mul")
     assert changed.steps == ("forget",)
     assert spec.node("note").label == "$n_t$"
-    assert ("peep_next.e", "cell_branch.w") in _wires(spec)
+    assert ("h", "note") in _wires(spec)
     # Every other element is the base's, in the base's order.
     kept = [n for n in base.nodes]
-    assert [n for n in spec.nodes if n.id not in ("output_gate", "note")] == \
-        [n for n in kept if n.id != "output_gate"]
-    assert _wires(spec) == _wires(base) - {("peep_next.s", "output_gate.w")}
+    assert [n for n in spec.nodes if n.id not in ("o", "note")] == \
+        [n for n in kept if n.id != "o"]
+    assert _wires(spec) == (_wires(base) - {("c", "o")}) | {("h", "note")}
     assert spec.steps == base.steps and spec.equations == base.equations
 
 
@@ -82,8 +81,8 @@ def test_the_result_is_an_ordinary_spec():
 
 
 def test_removing_a_node_removes_its_wires():
-    spec = loads_spec('extends = "lstm-cell"\nname = "x"\nremove = ["cell_tanh"]\n')
-    assert not any("cell_tanh" in end for w in spec.wires for end in (w.source, w.target))
+    spec = loads_spec('extends = "lstm-cell"\nname = "x"\nremove = ["h_tanh"]\n')
+    assert not any("h_tanh" in end for w in spec.wires for end in (w.source, w.target))
     assert len(spec.nodes) == len(builtin_spec("lstm-cell").nodes) - 1
 
 
@@ -92,7 +91,7 @@ def test_it_is_the_edit_the_variants_make():
     niaf = builtin_spec("lstm-niaf")
     text = (f'extends = "lstm-peephole"\nname = "lstm-niaf"\ntitle = "{niaf.title}"\n'
             f'description = "{niaf.description}"\ncell = "lstm-niaf"\n'
-            '[change.candidate]\nlabel = "linear"\n')
+            '[change.g]\nlabel = "$\\\\mathrm{linear}$"\n')
     assert loads_spec(text) == niaf
 
 
@@ -101,7 +100,7 @@ def test_steps_replace_the_list_and_elements_lose_the_others():
     assert spec.steps == ("forget", "input")
     for element in (*spec.nodes, *spec.wires, *spec.labels, *spec.equations):
         assert set(element.steps) <= {"forget", "input"}
-    assert spec.node("c_prev").steps == ("forget",)  # was forget, update
+    assert spec.node("x").steps == ("forget", "input")  # was forget, input, output
 
 
 def test_top_level_fields_and_own_roles_override(tmp_path):
@@ -124,13 +123,13 @@ def test_a_path_base_is_found_beside_the_file_and_chains_work(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)  # not the files' folder: they are found beside each other
     spec = load_spec(folder / "child.toml")
     assert spec.name == "child" and spec.node("note").label == "$m_t$"
-    assert spec.node("output_gate").label == r"$\sigma_o$"
+    assert spec.node("o").label == r"$\sigma_o$"
 
 
 def test_it_renders_from_python_and_the_command_line(tmp_path):
     path = _write(tmp_path, "mine.toml", PEEPHOLE_EDIT)
     fig = lstmfigs.figure(str(path), equations=True)
-    assert fig.lstmfigs_diagram.layout.spec.node("output_gate").label == r"$\sigma_o$"
+    assert fig.lstmfigs_diagram.layout.spec.node("o").label == r"$\sigma_o$"
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "ok" in result.output
@@ -139,28 +138,28 @@ def test_it_renders_from_python_and_the_command_line(tmp_path):
 # -- mistakes: one line naming the file, the line and the nearest name ----------------------
 
 @pytest.mark.parametrize("text,line,expected", [
-    ('extends = "lstm-peephole"\nname = "x"\nremove = ["peephole_oo"]\n', 3,
-     "nothing called 'peephole_oo' in 'lstm-peephole' (did you mean 'peephole_o'?)"),
-    ('extends = "lstm-peephole"\nname = "x"\n\n[change.output_gat]\nlabel = "a"\n', 4,
-     "did you mean 'output_gate'?"),
-    ('extends = "lstm-peephole"\nname = "x"\n\n[change.output_gate]\nlable = "a"\n', 5,
+    ('extends = "lstm-peephole"\nname = "x"\nremove = ["h_tahn"]\n', 3,
+     "nothing called 'h_tahn' in 'lstm-peephole' (did you mean 'h_tanh'?)"),
+    ('extends = "lstm-peephole"\nname = "x"\n\n[change.h_tahn]\nlabel = "a"\n', 4,
+     "did you mean 'h_tanh'?"),
+    ('extends = "lstm-peephole"\nname = "x"\n\n[change.o]\nlable = "a"\n', 5,
      "unknown key 'lable' (did you mean 'label'?)"),
-    ('extends = "lstm-peephole"\nname = "x"\n[change."c_prev.e->peep_prev.e"]\nsteps = []\n',
-     3, "did you mean 'c_prev.e->peep_prev.w'?"),
-    ('extends = "lstm-peephole"\nname = "x"\nremvoe = ["peephole_o"]\n', 3,
+    ('extends = "lstm-peephole"\nname = "x"\n[change."c-h_tahn"]\nsteps = []\n',
+     3, "did you mean 'c-h_tanh'?"),
+    ('extends = "lstm-peephole"\nname = "x"\nremvoe = ["h_tanh"]\n', 3,
      "unknown key 'remvoe' (did you mean 'remove'?)"),
     ('extends = "lstm-peephol"\nname = "x"\n', 1,
      "no built-in diagram 'lstm-peephol' (did you mean 'lstm-peephole'?)"),
-    ('extends = "lstm-cell"\nname = "x"\n\n[[nodes]]\nid = "forget_gate"\nkind = "op"\n', 5,
-     "'forget_gate' is already in 'lstm-cell'; change its fields with [change.forget_gate]"),
+    ('extends = "lstm-cell"\nname = "x"\n\n[[nodes]]\nid = "h_tanh"\nkind = "op"\n', 5,
+     "'h_tanh' is already in 'lstm-cell'; change its fields with [change.h_tanh]"),
     ('extends = "lstm-cell"\nname = "x"\n\n[[nodes]]\nid = "new"\nkind = "op"\nlable = "a"\n',
      7, "unknown key 'lable' (did you mean 'label'?)"),
-    ('extends = "lstm-cell"\nname = "x"\n\n[[wires]]\nfrom = "forget_gate.n"\nto = "nope.s"\n',
+    ('extends = "lstm-cell"\nname = "x"\n\n[[wires]]\nfrom = "f.n"\nto = "nope.s"\n',
      6, "no node named 'nope'"),
-    ('extends = "lstm-cell"\nname = "x"\n[change.forget_gate]\nid = "other"\n', 4,
+    ('extends = "lstm-cell"\nname = "x"\n[change.h_tanh]\nid = "other"\n', 4,
      "an element's id cannot change"),
-    ('extends = "lstm-cell"\nname = "x"\n[change.forget_gate]\nlabel = "$\\\\frac{$"\n', 4,
-     "change.forget_gate.label"),
+    ('extends = "lstm-cell"\nname = "x"\n[change.h_tanh]\nlabel = "$\\\\frac{$"\n', 4,
+     "change.h_tanh.label"),
     ('extends = "lstm-cell"\n', None, "name: is required"),
     ('extends = 3\nname = "x"\n', 1, "extends: expected the name of a built-in diagram"),
 ])
@@ -204,8 +203,8 @@ def test_a_base_is_read_with_the_bounded_loader(tmp_path):
 
 def test_cli_error_is_one_line_exit_2(tmp_path):
     path = _write(tmp_path, "mine.toml", 'extends = "lstm-peephole"\nname = "x"\n'
-                                         'remove = ["peephole_oo"]\n')
+                                         'remove = ["h_tahn"]\n')
     result = CliRunner().invoke(main, ["render", str(path), "-o", str(tmp_path)])
     assert result.exit_code == 2
-    assert "did you mean 'peephole_o'" in result.output
+    assert "did you mean 'h_tanh'" in result.output
     assert "Traceback" not in result.output

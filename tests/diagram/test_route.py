@@ -32,8 +32,8 @@ from lstmfigs.diagram.spec import (
     validate,
 )
 from lstmfigs.errors import LayoutError
-from lstmfigs.figures.diagrams import builtin_spec
 from lstmfigs.roles import ALL_ROLES
+from tests.helpers import hand_spec
 
 _METRICS = Metrics(font_size=9.0, legend_font_size=8.0,
                    linewidths={role: 1.2 for role in ALL_ROLES}, marker_edge_width=1.0)
@@ -147,7 +147,7 @@ def _crossings(spec: DiagramSpec, lines: list[tuple[Point, ...]]) -> int:
 def cell(request: pytest.FixtureRequest) -> dict[str, Any]:
     name, text = request.param
     measure = MEASURES[text]
-    hand = _sized(builtin_spec(name), measure)
+    hand = _sized(hand_spec(name), measure)
     bare = _bare(replace(hand, labels=()))
     routed = route(bare, _terminal_boxes(bare, measure))
     return {"hand": hand, "bare": bare, "routed": routed, "measure": measure}
@@ -224,7 +224,7 @@ def test_routing_is_deterministic(cell):
 
 
 def test_given_ports_are_kept():
-    hand = _sized(builtin_spec("lstm-peephole"))
+    hand = _sized(hand_spec("lstm-peephole"))
     stripped = replace(hand, labels=(), wires=tuple(replace(w, via=()) for w in hand.wires))
     routed = route(stripped, _terminal_boxes(stripped))
     assert [(w.source, w.target) for w in routed.wires] == \
@@ -299,7 +299,7 @@ def test_unplaced_nodes_and_boxed_in_ports_are_layout_errors():
 
 def _labelled(name: str) -> tuple[DiagramSpec, dict[str, tuple[float, float]]]:
     """A built-in routed from scratch, its gate-output labels (f_t...) as wire labels."""
-    hand = _sized(builtin_spec(name))
+    hand = _sized(hand_spec(name))
     wires = list(hand.wires)
     texts: dict[str, tuple[float, float]] = {}
     for label in hand.labels:
