@@ -196,9 +196,13 @@ def test_broken_lines_render_cleanly(theme):
 
 
 def test_python_takes_a_place():
-    below = lstmfigs.figure("lstm-cell", theme="slides", equations="below")
+    below = lstmfigs.figure("rnn-cell", theme="slides", equations="below")
     beside = lstmfigs.figure("lstm-cell", theme="slides", equations="beside")
     assert below.lstmfigs_diagram.page.equations_panel.box[0] == 0
+    # The LSTM at 22 pt is too tall for its equations below it on a slide: an error that
+    # says so, never a shrunken diagram.
+    with pytest.raises(LayoutError, match="needs a height"):
+        lstmfigs.figure("lstm-cell", theme="slides", equations="below")
     assert beside.lstmfigs_diagram.page.equations_panel.box[0] > 0
     with pytest.raises(UnknownNameError, match="did you mean 'beside'"):
         lstmfigs.figure("lstm-cell", theme="slides", equations="besides")
