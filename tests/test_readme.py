@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, image_compare
 
 
 def _setup_commands() -> list[str]:
@@ -25,19 +25,37 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert _setup_commands()[1] in ci
 
 
-def test_readme_spec_example_validates_and_renders_cleanly(tmp_path):
-    from lstmfigs import figure
-    from lstmfigs.checks import layout_problems
+def _written_from_scratch(tmp_path):
+    """The README's cell written from scratch, as a file, loaded as its diagram."""
     from lstmfigs.diagram.tomlio import load_spec
 
     readme = (ROOT / "README.md").read_text()
-    example = re.search(r"### A short complete example\s+```toml\n(.*?)```", readme, re.S).group(1)
-    path = tmp_path / "tiny.toml"
+    example = re.search(r"### A cell written from scratch.*?```toml\n(.*?)```", readme,
+                        re.S).group(1)
+    path = tmp_path / "mingru.toml"
     path.write_text(example)
-    spec = load_spec(path)
-    assert spec.name == "tiny-rnn"
-    fig = figure(spec, "paper", legend=True, equations=True)
-    assert layout_problems(fig) == []
+    return load_spec(path)
+
+
+def test_readme_cell_from_scratch_renders_cleanly_in_every_theme(tmp_path):
+    import lstmfigs
+    from lstmfigs.checks import layout_problems
+
+    spec = _written_from_scratch(tmp_path)
+    assert spec.name == "mingru-cell" and all(node.at is None for node in spec.nodes)
+    for theme in lstmfigs.theme_names():
+        for equations in (False, True):
+            fig = lstmfigs.figure(spec, theme, legend=True, equations=equations)
+            assert layout_problems(fig) == [], (theme, equations)
+
+
+@image_compare("readme-mingru-paper.png")
+def test_readme_cell_from_scratch_image(tmp_path):
+    """The picture the README shows beside the TOML."""
+    import lstmfigs
+
+    return lstmfigs.figure(_written_from_scratch(tmp_path), "paper", legend=True,
+                           equations=True)
 
 
 def test_readme_outcome_is_what_the_shipped_data_says():
