@@ -9,7 +9,8 @@ matplotlib's global state or draws; :mod:`lstmfigs.diagram.paint` paints the pla
 Where the equations go (:func:`plan_page`, ``equations = "beside" | "below" | "auto"``):
 beside the diagram in one column, or below it across the page.  ``auto`` puts them beside
 unless that would shrink the diagram below its legible minimum (an arranged spec's
-``min_unit``, a spec's ``min_width``) or make it clearly smaller than below would: on a
+``min_unit``, a spec's ``min_width``, else the size below which its geometry has problems:
+:func:`lstmfigs.checks.geometry_problems`) or make it clearly smaller than below would: on a
 fixed page (a slide) by more than :data:`BELOW_PREFERENCE`, on a column page at all (a
 column figure grows downwards, so below costs the diagram nothing).  An equation wider than
 its panel is broken before a top-level ``+`` or ``=`` (or after the first ``=``) into
@@ -25,6 +26,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from ..checks import geometry_problems
 from ..errors import LayoutError, LstmfigsError
 from ..options import equations_place
 from .layout import (
@@ -475,6 +477,8 @@ def plan_page(spec: DiagramSpec, measure: Measure, metrics: Metrics, *, width: f
     if isinstance(beside, _Option) and isinstance(below, _Option):  # auto: the rule
         preference = BELOW_PREFERENCE if fixed else 1.0
         larger = below.diagram.scale > preference * beside.diagram.scale * (1 + 1e-9)
+        if beside.clean != below.clean:  # a diagram drawn too small to stay clean loses
+            larger = below.clean
         chosen = below if larger else beside
     else:
         chosen = next((o for o in (beside, below) if isinstance(o, _Option)), None)
@@ -497,6 +501,9 @@ class _Option:
     beside: bool
     side_width: float
     height: float
+    #: The diagram has no geometry problems at this size (a hand-placed spec declares no
+    #: legible minimum: this is where it lies).
+    clean: bool
 
 
 def _best_beside(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: float,
@@ -522,7 +529,8 @@ def _best_beside(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: f
         except LayoutError as exc:
             failure = failure or exc
             continue
-        if best is None or option.diagram.scale > best.diagram.scale * BREAK_PREFERENCE:
+        if best is None or (option.clean, option.diagram.scale) > \
+                (best.clean, best.diagram.scale * BREAK_PREFERENCE):
             best = option
     if best is None:
         assert failure is not None
@@ -573,7 +581,7 @@ def _plan_option(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: f
         top = max(diagram.size[1], equation_plan.height if beside and equation_plan else 0.0)
         height = top + sum(h + gap for h in below)
     return _Option(diagram, equation_plan, beside and equation_plan is not None, side_width,
-                   height)
+                   height, not geometry_problems(diagram))
 
 
 def _page(option: _Option, width: float, legend_plan: LegendPlan | None,
