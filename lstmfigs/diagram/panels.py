@@ -46,10 +46,10 @@ PANEL_GAP_EM = 0.6
 BELOW_PREFERENCE = 1.15
 #: The widths, as shares of the page's, that equations beside a diagram are tried at
 #: besides their natural width (longer lines broken, :func:`break_equation`): the one that
-#: leaves the diagram largest wins, if it is larger by :data:`BREAK_PREFERENCE` than with
-#: fewer broken lines.
+#: leaves the diagram largest wins, if it is clearly larger (:data:`BREAK_PREFERENCE`)
+#: than with fewer broken lines: a broken equation reads worse than a whole one.
 BESIDE_SHARES = (0.5, 0.4, 0.3)
-BREAK_PREFERENCE = 1.05
+BREAK_PREFERENCE = 1.15
 #: A continuation line of a broken equation starts this far in (mathtext spacing).
 CONTINUATION_INDENT = r"\qquad"
 #: The roles the legend's glyphs are drawn in: pointwise operation, layer, signal.
