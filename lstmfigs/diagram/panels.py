@@ -23,7 +23,7 @@ page are figure fractions (left, bottom, width, height), as ``Figure.add_axes`` 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..checks import geometry_problems
@@ -281,9 +281,21 @@ def break_equation(text: str, width: float, measure: Measure) -> list[str]:
     if fits(text) or not (body.startswith("$") and body.endswith("$")) \
             or body.count("$") - body.count(r"\$") != 2:
         return [text]
-    pieces = _break_points(body[1:-1])
-    if len(pieces) < 2:
-        return [text]
+    math = body[1:-1]
+    cuts = _break_points(math)
+    lines = [text]
+    # Outer breaks first: inside a bracket only where the outer ones are not enough.
+    for depth in sorted({d for _, d in cuts}):
+        lines = _pack(math, [i for i, d in cuts if d <= depth], fits)
+        if all(fits(line) for line in lines):
+            break
+    return lines
+
+
+def _pack(math: str, cuts: Sequence[int], fits: Callable[[str], bool]) -> list[str]:
+    """``math`` cut at ``cuts`` and packed greedily into as few lines as fit."""
+    bounds = [0, *cuts, len(math)]
+    pieces = [math[a:b] for a, b in itertools.pairwise(bounds) if math[a:b].strip()]
     lines: list[str] = []
     current = pieces[0]
     for piece in pieces[1:]:
@@ -297,12 +309,12 @@ def break_equation(text: str, width: float, measure: Measure) -> list[str]:
     return lines
 
 
-def _break_points(math: str) -> list[str]:
-    """``math`` cut into pieces where a line may break: before each ``+`` and ``=`` outside
-    braces and ``\\left ... \\right`` (not a sign: ``(+1``, ``^+``), and after the
-    first top-level ``=`` instead of before it."""
-    cuts: list[int] = []
-    depth = 0
+def _break_points(math: str) -> list[tuple[int, int]]:
+    """Where ``math`` may break, and inside how many brackets ``(``/``[`` each place is:
+    before each ``+`` and ``=`` outside braces and ``\\left ... \\right`` (not a sign:
+    ``(+1``, ``^+``), and after the first ``=`` instead of before it."""
+    cuts: dict[int, int] = {}
+    depth = brackets = 0
     first_equals = True
     index = 0
     while index < len(math):
@@ -319,17 +331,20 @@ def _break_points(math: str) -> list[str]:
             depth += 1
         elif char == "}":
             depth -= 1
+        elif char in "([":
+            brackets += 1
+        elif char in ")]":
+            brackets = max(0, brackets - 1)
         elif char in "+=" and depth == 0:
             before = math[:index].rstrip()
             if before and before[-1] not in "([{,=^_":
                 if char == "=" and first_equals:
                     first_equals = False
-                    cuts.append(index + 1)
+                    cuts[index + 1] = brackets
                 else:
-                    cuts.append(index)
+                    cuts[index] = brackets
         index += 1
-    bounds = [0, *sorted(set(cuts)), len(math)]
-    return [math[a:b] for a, b in itertools.pairwise(bounds) if math[a:b].strip()]
+    return sorted(cuts.items())
 
 
 def plan_equations(lines: Sequence[Equation], measure: Measure, width: float,

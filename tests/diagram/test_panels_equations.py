@@ -72,6 +72,20 @@ def test_breaks_after_the_first_equals_and_before_later_ones():
     assert lines[0] == "$y_t =$"  # the first = ends its line
 
 
+def test_outer_breaks_come_before_breaks_inside_brackets():
+    gru = r"$n_t = \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$"
+    width = _measure(r"$\qquad + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$", "label")[0]
+    assert width < _measure(gru, "label")[0]
+    lines = break_equation(gru, width, _measure)
+    assert lines == [r"$n_t = \tanh(W_{in} x_t + b_{in}$",
+                     rf"${CONTINUATION_INDENT} + r_t \odot (W_{{hn}} h_{{t-1}} + b_{{hn}}))$"]
+    # Where the outer breaks are not enough, a line breaks inside the inner bracket too.
+    narrow = _measure(r"$\qquad + r_t \odot (W_{hn} h_{t-1}$", "label")[0]
+    lines = break_equation(gru, narrow, _measure)
+    assert lines[-1] == rf"${CONTINUATION_INDENT} + b_{{hn}}))$"
+    assert all(_measure(line, "label")[0] <= narrow for line in lines)
+
+
 def test_nothing_breaks_that_fits_or_cannot_break():
     assert break_equation(LONG, 100.0, _measure) == [LONG]
     unbreakable = r"$\left(a + b + c + d + e + f + g\right)$"
