@@ -37,7 +37,7 @@ def test_draw_into_a_users_axes():
     from lstmfigs.diagram.page import draw
     from lstmfigs.figures.diagrams import builtin_spec
     with matplotlib.style.context("lstmfigs.paper"):
-        fig = Figure(figsize=(8, 3))
+        fig = Figure(figsize=(10, 4))  # the cell needs 3.2 in at 9 pt: half of 10 in
         left, right = fig.subplots(1, 2)
         right.set_axis_off()  # the other half of the user's figure
         artists = draw(builtin_spec("lstm-cell"), ax=left, highlight="output")
@@ -70,7 +70,11 @@ def test_spec_round_trips_through_plain_data_and_toml():
 
 def test_user_style_sheet_stacks_on_a_theme(tmp_path):
     sheet = tmp_path / "mine.mplstyle"
-    sheet.write_text("font.size: 12\n")
+    sheet.write_text("font.size: 7\n")
     fig = lstmfigs.figure("lstm-cell", theme=f"ieee+{sheet}")
     assert fig.get_size_inches()[0] == pytest.approx(252 / 72.27)  # IEEEtran columnwidth
-    assert {t.get_fontsize() for t in fig.lstmfigs_diagram.artists.texts()} == {12.0}
+    assert {t.get_fontsize() for t in fig.lstmfigs_diagram.artists.texts()} == {7.0}
+    # Larger text than the column can hold: the figure widens to what the cell needs.
+    sheet.write_text("font.size: 12\n")
+    wide = lstmfigs.figure("lstm-cell", theme=f"ieee+{sheet}")
+    assert wide.get_size_inches()[0] > 252 / 72.27
