@@ -20,7 +20,8 @@ from matplotlib.colors import to_hex, to_rgb
 from matplotlib.lines import Line2D
 
 from .diagram.crossings import Run, layout_runs
-from .diagram.layout import DiagramLayout, Metrics, NodeGeometry, TextItem, WireGeometry
+from .diagram.geometry import Metrics, NodeGeometry
+from .diagram.layout import DiagramLayout, TextItem, WireGeometry
 from .diagram.paint import DIM, NODE_TINT, OP_TINT, background_rgb, blend, text_measurer
 from .diagram.panels import LEGEND_ROLES as LEGEND_ROLES  # tikz and pptx import it here
 from .diagram.panels import EquationLine

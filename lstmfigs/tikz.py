@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diagram.crossings import Arc
-from .diagram.layout import HEAD_HALF_WIDTH
+from .diagram.geometry import HEAD_HALF_WIDTH
 from .export import atomic_write
 from .scene import LEGEND_ROLES, Scene, build_scene
 

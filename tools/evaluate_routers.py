@@ -48,7 +48,7 @@ def prepared(name: str, theme: str = "paper") -> dict[str, Any]:
     from matplotlib.figure import Figure
 
     from lstmfigs.diagram.arrange import UNIT_EM
-    from lstmfigs.diagram.layout import node_size
+    from lstmfigs.diagram.geometry import node_size
     from lstmfigs.diagram.paint import text_measurer, theme_metrics
     from lstmfigs.diagram.spec import parse_port
     from lstmfigs.figures.diagrams import builtin_spec
@@ -145,7 +145,7 @@ def problems(spec: Any, cell: dict[str, Any]) -> list[str]:
 def through_nodes(spec: Any, lines: Sequence[tuple[Point, ...]]) -> int:
     """Wires whose polyline enters the inside of any node outline, their own ends
     included (the stub leaving or entering a port lies on the outline, not inside)."""
-    from lstmfigs.diagram.layout import _node_geometry
+    from lstmfigs.diagram.geometry import _node_geometry
 
     count_ = 0
     boxes = [_node_geometry(n, None).bounds for n in spec.nodes
@@ -170,7 +170,7 @@ PORT_TOLERANCE = 0.011
 def ports_respected(spec: Any, lines: Sequence[tuple[Point, ...]]) -> tuple[int, int]:
     """(wire ends on a port whose side faces the wire, all wire ends): the first segment
     leaves its port outward, the last enters inward, and the end is the port's point."""
-    from lstmfigs.diagram.layout import _node_geometry
+    from lstmfigs.diagram.geometry import _node_geometry
     from lstmfigs.diagram.spec import SIDES, parse_port, port_side, resolve_port
 
     good = 0
@@ -306,7 +306,7 @@ _SIDE_OF_NAME = {v: k for k, v in _SIDE_NAMES.items()}
 
 def _boxes(spec: Any) -> list[tuple[float, float, float, float]]:
     """Every node's (x0, y0, x1, y1) in library pixels (y down)."""
-    from lstmfigs.diagram.layout import _node_geometry
+    from lstmfigs.diagram.geometry import _node_geometry
 
     boxes = []
     for node in spec.nodes:

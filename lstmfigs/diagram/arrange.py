@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 
-from .layout import TERMINAL_GAP, Measure, Metrics, node_size
+from .geometry import TERMINAL_GAP, Measure, Metrics, node_size
 from .spec import DiagramSpec, Region, parse_port, validate
 
 #: One diagram unit at the natural scale, in multiples of the theme's font size.

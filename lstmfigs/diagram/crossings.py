@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
-from .layout import DiagramLayout, Point, WireGeometry
+from .geometry import Point
+from .layout import DiagramLayout, WireGeometry
 from .spec import DiagramSpec, Wire, parse_port
 
 #: The theme's choices, the first the default (``[theme] crossing``).

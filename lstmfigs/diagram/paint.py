@@ -36,12 +36,10 @@ from ..export import figure_renderer
 from ..roles import ALL_ROLES
 from ..themes import RoleStyle, active_theme, role_style
 from .crossings import Run, layout_runs, run_points
+from .geometry import Metrics, NodeGeometry, Point
 from .layout import (
     BranchDot,
     DiagramLayout,
-    Metrics,
-    NodeGeometry,
-    Point,
     RegionGeometry,
     TextItem,
     WireGeometry,

@@ -29,14 +29,8 @@ from dataclasses import dataclass, replace
 from ..checks import geometry_problems
 from ..errors import LayoutError, LstmfigsError
 from ..options import equations_place
-from .layout import (
-    DiagramLayout,
-    Measure,
-    Metrics,
-    Point,
-    arrow,
-    layout,
-)
+from .geometry import Measure, Metrics, Point
+from .layout import DiagramLayout, arrow, layout
 from .spec import DiagramSpec, Equation, LegendEntry
 
 #: Vertical gap between the diagram and its panels, in multiples of the font size.

@@ -47,7 +47,7 @@ from itertools import pairwise
 import numpy as np
 
 from ..errors import LayoutError
-from .layout import NodeGeometry, _node_geometry, _route
+from .geometry import NodeGeometry, _node_geometry, _route
 from .spec import (
     PORT_ALIASES,
     SIDES,

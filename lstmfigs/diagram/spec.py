@@ -403,8 +403,6 @@ class _Reader:
         steps, equations = self.identifiers("steps"), self.tables("equations")
         if cell:
             steps, equations = self.from_cell(cell, steps, equations)
-        if cell and "nodes" not in self.data:
-            return self.drawn_from_cell(cell, steps, equations, roles, min_width)
         return DiagramSpec(
             max_unit=self.number("max_unit", 0.0, positive=True),
             min_unit=self.number("min_unit", 0.0, positive=True),
@@ -445,38 +443,6 @@ class _Reader:
                                 path=reader._at(name))
             roles.append((name, reader.string(name, choices=ALL_ROLES)))
         return tuple(roles)
-
-    def drawn_from_cell(self, cell: str, steps: tuple[str, ...], equations: list[_Reader],
-                        roles: tuple[tuple[str, str], ...], min_width: float) -> DiagramSpec:
-        """A spec that names a built-in cell and lists no nodes: the cell's generated
-        diagram (:func:`lstmfigs.diagram.cellgraph.cell_spec`), with the spec's own
-        name, title, steps, equations, labels, legend and sizes where it gives them."""
-        from dataclasses import replace
-
-        from .. import cells
-        from .cellgraph import cell_spec
-
-        if "wires" in self.data:
-            raise SpecError("wires without nodes: list the nodes too, or neither (the "
-                            "cell's diagram is then generated)", path=self._at("wires"))
-        generated = cell_spec(cells.builtin(cell))
-        changes: dict[str, Any] = {
-            "name": self.identifier("name"), "steps": steps,
-            "equations": tuple(r.build_equation() for r in equations),
-            "roles": generated.roles + tuple(r for r in roles if r not in generated.roles),
-            "min_width": min_width,
-            "max_unit": self.number("max_unit", 0.0, positive=True),
-            "min_unit": self.number("min_unit", 0.0, positive=True)}
-        for key in ("title", "description"):
-            if key in self.data:
-                changes[key] = self.string(key)
-        if "labels" in self.data:
-            changes["labels"] = tuple(r.build_label() for r in self.tables("labels"))
-        if "legend" in self.data:
-            changes["legend"] = tuple(r.build_legend() for r in self.tables("legend"))
-        if "regions" in self.data:
-            changes["regions"] = tuple(r.build_region() for r in self.tables("regions"))
-        return replace(generated, **changes)
 
     def from_cell(self, name: str, steps: tuple[str, ...], equations: list[_Reader],
                   ) -> tuple[tuple[str, ...], list[_Reader]]:

@@ -85,12 +85,39 @@ def read_spec(text: str, source: str = "<string>",
             if exc.source:  # an error inside the base file: where it is
                 raise
             raise exc.located(source, _line_of(text, "extends")) from None
+    if base is None and data.get("cell") and "nodes" not in data:
+        data = _drawn_from_cell(data, source, text)
     try:
         if base is None:
             return DiagramSpec.from_dict(data)
         return apply_edit(base, edit_from_table(data, base, data["extends"]))
     except SpecError as exc:
         raise exc.located(source, _line_of(text, exc.path)) from None
+
+
+def _drawn_from_cell(data: dict[str, Any], source: str, text: str) -> dict[str, Any]:
+    """A spec that names a built-in cell and lists no nodes: the cell's generated diagram
+    (:func:`lstmfigs.diagram.cellgraph.cell_spec`), with the spec's own name, title, steps,
+    equations, labels, legend, roles and sizes where it gives them."""
+    from .. import cells
+    from ..errors import LstmfigsError
+    from .cellgraph import cell_spec
+
+    if "wires" in data:
+        raise SpecError("wires without nodes: list the nodes too, or neither (the cell's "
+                        "diagram is then generated)", path="wires", source=source,
+                        line=_line_of(text, "wires"))
+    try:
+        definition = cells.builtin(str(data["cell"]))
+    except LstmfigsError as exc:
+        raise SpecError(str(exc), path="cell", source=source,
+                        line=_line_of(text, "cell")) from None
+    generated = cell_spec(definition).to_dict()
+    merged = {**generated, **data}
+    own = data.get("roles")
+    if isinstance(own, dict):  # anything else is reported by the spec's reader
+        merged["roles"] = {**generated.get("roles", {}), **own}
+    return merged
 
 
 def _check_bracket_depth(text: str, source: str) -> None:

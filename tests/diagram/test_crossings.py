@@ -25,7 +25,8 @@ from lstmfigs.diagram.crossings import (
     run_points,
     wire_runs,
 )
-from lstmfigs.diagram.layout import Metrics, layout
+from lstmfigs.diagram.geometry import Metrics
+from lstmfigs.diagram.layout import layout
 from lstmfigs.diagram.spec import DiagramSpec, Node, Wire, validate
 from lstmfigs.errors import LstmfigsError
 from lstmfigs.roles import ALL_ROLES

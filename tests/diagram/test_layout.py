@@ -17,7 +17,8 @@ import pytest
 
 import lstmfigs
 from lstmfigs.checks import geometry_problems
-from lstmfigs.diagram.layout import Metrics, arrow, layout
+from lstmfigs.diagram.geometry import Metrics
+from lstmfigs.diagram.layout import arrow, layout
 from lstmfigs.diagram.panels import legend_glyph, plan_page
 from lstmfigs.diagram.tomlio import loads_spec
 from lstmfigs.roles import ALL_ROLES

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import lstmfigs
 from lstmfigs.checks import layout_problems
 from lstmfigs.cli import main
-from lstmfigs.diagram.layout import Metrics
+from lstmfigs.diagram.geometry import Metrics
 from lstmfigs.diagram.panels import (
     CONTINUATION_INDENT,
     break_equation,

@@ -19,7 +19,8 @@ import pytest
 
 from lstmfigs.checks import geometry_problems
 from lstmfigs.diagram.arrange import UNIT_EM
-from lstmfigs.diagram.layout import Metrics, _node_geometry, layout, node_size
+from lstmfigs.diagram.geometry import Metrics, _node_geometry, node_size
+from lstmfigs.diagram.layout import layout
 from lstmfigs.diagram.route import LABEL_GAP, SEPARATION, place_labels, route
 from lstmfigs.diagram.spec import (
     SIDES,
