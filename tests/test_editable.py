@@ -361,7 +361,7 @@ def test_pptx_diagram_is_native_shapes_one_slide_a_step(deck):
     assert 'tailEnd type="triangle"' in xml
     assert f'id="{gate.shape_id}" idx="0"' in xml  # glued to the top of the forget gate
     # Bent wires are open freeforms.
-    bent = shapes["input_gate.n->input_mul.w"]
+    bent = shapes["i-c_mul2"]
     assert bent.shape_type == MSO_SHAPE_TYPE.FREEFORM
     # Math is Unicode with real subscripts.
     label = shapes["c_prev label"].text_frame.paragraphs[0]
@@ -378,7 +378,7 @@ def test_pptx_steps_dim_everything_else(deck):
     forget, output = _shapes(prs.slides[1]), _shapes(prs.slides[4])
     assert str(forget["f"].line.color.rgb) == "E69F00"
     assert str(output["f"].line.color.rgb) != "E69F00"  # dimmed
-    assert str(output["output_gate"].line.color.rgb) == "CC79A7"
+    assert str(output["o"].line.color.rgb) == "CC79A7"
     assert str(forget["cell"].fill.fore_color.rgb) == "F4F4F4"  # the cell body never dims
     assert prs.slides[1].notes_slide.notes_text_frame.text == "step: forget"
 

@@ -125,9 +125,9 @@ def test_a_miswired_spec_fails():
     """The check can fail: lstm-cell with the forget gate fed from x alone."""
     from lstmfigs.diagram.spec import DiagramSpec
 
-    data = _drawn("lstm-cell").to_dict()
-    data["wires"] = [w for w in data["wires"] if not w["to"].startswith("f.")]
-    data["wires"].append({"from": "x.e", "to": "f.w", "role": "input"})
+    data = builtin_spec("lstm-cell").to_dict()
+    data["wires"] = [w for w in data["wires"] if w["to"] != "f"]
+    data["wires"].append({"from": "x", "to": "f", "role": "input"})
     spec = DiagramSpec.from_dict(data)
     definition = cells.builtin("lstm")
     drawn = _drawn_by(spec, definition)

@@ -57,11 +57,10 @@ def test_clean_at_the_smallest_width_the_layout_accepts(layers, steps, theme):
     there too, not only on the roomier default page."""
     spec = dataclasses.replace(builtin_spec("lstm-chain", layers=layers, steps=steps),
                                min_width=0.0)
-    with pytest.raises(LayoutError) as caught:
-        lstmfigs.figure(spec, theme=theme, width=1.0)
-    assert caught.value.needed_width is not None, str(caught.value)
-    width = caught.value.needed_width + 0.01
-    fig = lstmfigs.figure(spec, theme=theme, width=width)
+    # A column figure asked for 1 in widens to the width the arranged chain needs.
+    fig = lstmfigs.figure(spec, theme=theme, width=1.0)
+    width = float(fig.get_size_inches()[0])
+    assert width > 1.0
     assert _problems(fig, theme) == []
     # The spec's min_width (what a column figure widens to) is at least that width.
     assert builtin_spec("lstm-chain", layers=layers, steps=steps).min_width >= width - 0.01

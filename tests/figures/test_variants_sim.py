@@ -41,7 +41,7 @@ def structure(spec) -> dict[str, bool]:
         "forget_gate": "f" in nodes,
         "output_gate": "o" in nodes,
         "input_activation": "tanh" in nodes["g"].label,
-        "output_activation": "h_tanh" in nodes,
+        "output_activation": "h_tanh" in nodes or "tanh" in nodes["h"].label,
     }
 
 
