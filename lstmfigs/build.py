@@ -297,9 +297,9 @@ def build(req: Request, *, data: dict[str, np.ndarray] | None = None) -> Figure:
     Raises
     ------
     LayoutError
-        If ``req`` is a diagram whose layout has problems (text over text, a wire through a
-        node, ...: :func:`lstmfigs.checks.layout_problems`), unless
-        ``req.allow_layout_problems``.
+        If the figure has layout problems (text over text, a wire through a node, clipped
+        text, ...: :func:`lstmfigs.checks.layout_problems`), diagram and data figure alike,
+        unless ``req.allow_layout_problems``.
     """
     if req.has_data and data is None:
         data = compute_data(req)
@@ -316,11 +316,12 @@ def build(req: Request, *, data: dict[str, np.ndarray] | None = None) -> Figure:
             if req.has_data:
                 options = {"data": data, **req.look_options()}
             figure = builder(theme=resolved, **options)
-        if req.kind == "diagram" and not req.allow_layout_problems:
+        if not req.allow_layout_problems:
             from .checks import check_layout
 
             try:
-                check_layout(figure, req.name)
+                check_layout(figure, req.name,
+                             what="diagram" if req.kind == "diagram" else "figure")
             except LstmfigsError:
                 figure.clear()
                 raise

@@ -45,8 +45,9 @@ GRAZE_IN = 1.0 / 100
 Extents = tuple[float, float, float, float]
 
 
-def layout_error(name: str, problems: list[str], where: str = "") -> LayoutError:
-    """The error for ``problems`` of diagram ``name``: one line with the first problem and
+def layout_error(name: str, problems: list[str], where: str = "", *,
+                 what: str = "diagram") -> LayoutError:
+    """The error for ``problems`` of figure ``name``: one line with the first problem and
     how many more, and how to draw it anyway.
 
     Parameters
@@ -57,6 +58,8 @@ def layout_error(name: str, problems: list[str], where: str = "") -> LayoutError
         From :func:`layout_problems` or :func:`geometry_problems`; not empty.
     where : str, optional
         Where they were found (``"in theme 'slides' with equations"``).
+    what : str, default: "diagram"
+        What the error calls the figure: ``"diagram"``, or ``"figure"`` for a data figure.
 
     Returns
     -------
@@ -64,12 +67,12 @@ def layout_error(name: str, problems: list[str], where: str = "") -> LayoutError
     """
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     place = f" {where}" if where else ""
-    return LayoutError(f"diagram '{name}' has layout problems{place}: {problems[0]}{more}; "
+    return LayoutError(f"{what} '{name}' has layout problems{place}: {problems[0]}{more}; "
                        "draw it anyway with --allow-layout-problems (Python: "
                        "allow_layout_problems=True)")
 
 
-def check_layout(fig: Figure, name: str) -> None:
+def check_layout(fig: Figure, name: str, *, what: str = "diagram") -> None:
     """Raise :class:`~lstmfigs.errors.LayoutError` if ``fig`` has layout problems.
 
     Parameters
@@ -78,6 +81,8 @@ def check_layout(fig: Figure, name: str) -> None:
         A drawn diagram (or any figure).
     name : str
         How the error names it.
+    what : str, default: "diagram"
+        What the error calls the figure: ``"diagram"``, or ``"figure"`` for a data figure.
 
     Raises
     ------
@@ -86,7 +91,7 @@ def check_layout(fig: Figure, name: str) -> None:
     """
     problems = layout_problems(fig)
     if problems:
-        raise layout_error(name, problems)
+        raise layout_error(name, problems, what=what)
 
 
 def _undrawn_tick_labels(fig: Figure) -> set[int]:

@@ -120,3 +120,46 @@ def test_validate_passes_a_clean_spec(tmp_path):
     result = run("validate", str(_file(tmp_path, clean)))
     assert result.returncode == 0, result.stderr
     assert "ok (2 nodes, 1 wires)" in result.stdout
+
+
+def _with_text_on_an_axis_label(builder):
+    """``builder`` with one planted defect: a text drawn over the first x-axis label."""
+    def planted(**options):
+        fig = builder(**options)
+        fig.canvas.draw()
+        label = next(ax.xaxis.label for ax in fig.axes if ax.get_xlabel())
+        box = label.get_window_extent().transformed(fig.transFigure.inverted())
+        fig.text(box.x0, box.y0, "planted on the label", fontsize=label.get_fontsize())
+        return fig
+    return planted
+
+
+def test_a_data_figure_with_overlapping_text_is_an_error(monkeypatch, tmp_path):
+    from lstmfigs.datafigs import figures
+
+    assert layout_problems(lstmfigs.figure("learning-curves")) == []
+    monkeypatch.setattr(figures, "learning_curves",
+                        _with_text_on_an_axis_label(figures.learning_curves))
+    with pytest.raises(lstmfigs.LayoutError) as caught:
+        lstmfigs.figure("learning-curves")
+    message = str(caught.value)
+    assert message.startswith("figure 'learning-curves' has layout problems: ")
+    assert "planted on the label" in message and "\n" not in message
+    fig = lstmfigs.figure("learning-curves", allow_layout_problems=True)
+    assert any(t.get_text() == "planted on the label" for t in fig.texts)
+
+
+def test_draw_into_a_users_axes_checks_the_layout():
+    import matplotlib.pyplot as plt
+
+    from lstmfigs.diagram.page import draw
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    with pytest.raises(lstmfigs.LayoutError) as caught:
+        draw(THROUGH, ax=ax)
+    assert str(caught.value).startswith("diagram 'through' has layout problems in the axes "
+                                        f"given: {THROUGH_PROBLEM}")
+    assert not (ax.patches or ax.lines or ax.texts)  # nothing drawn
+    artists = draw(THROUGH, ax=ax, allow_layout_problems=True)
+    assert artists
+    plt.close(fig)

@@ -107,7 +107,8 @@ def check_activity(spec: DiagramSpec, activity: Mapping[str, float] | None
 
 
 def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
-         activity: Mapping[str, float] | None = None) -> DiagramArtists:
+         activity: Mapping[str, float] | None = None,
+         allow_layout_problems: bool = False) -> DiagramArtists:
     """Draw ``spec`` into the caller's Axes, scaled to fit it, in the theme active now.
 
     Parameters
@@ -120,11 +121,21 @@ def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
         A highlight step of ``spec``: everything not in it is dimmed.
     activity : mapping of str to float, optional
         Node or wire id -> value in [0, 1]: each listed element dimmed by how inactive it is.
+    allow_layout_problems : bool, default: False
+        Draw the diagram even if its layout in this box has problems.
 
     Returns
     -------
     DiagramArtists
         The artists drawn, by element id.
+
+    Raises
+    ------
+    LayoutError
+        If the box is too small for the diagram's text (the error names the width needed),
+        or the diagram laid out in it has problems
+        (:func:`lstmfigs.checks.geometry_problems`: text over text, a node or a wire, a wire
+        through a node, ...), unless ``allow_layout_problems``.  Nothing is drawn then.
     """
     validate(spec)
     highlight = check_highlight(spec, highlight)
@@ -135,6 +146,12 @@ def draw(spec: DiagramSpec, *, ax: Axes, highlight: str | None = None,
     fig_w, fig_h = fig.get_size_inches()
     diagram = layout(spec, text_measurer(fig), bbox.width * fig_w, bbox.height * fig_h,
                      metrics=theme_metrics(spec.roles))
+    if not allow_layout_problems:
+        from ..checks import geometry_problems, layout_error
+
+        problems = geometry_problems(diagram)
+        if problems:
+            raise layout_error(spec.name, problems, "in the axes given")
     return draw_diagram(diagram, ax, highlight=highlight, activity=activity)
 
 
