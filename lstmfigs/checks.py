@@ -10,6 +10,9 @@ problems (empty when the figure is clean):
   enter a node through the wrong side (not away from, or into, the port's side), and that
   run through a node: one they do not connect to, or their own source or target beyond
   the port;
+* in diagrams, two wires from different ports running along each other: on the same
+  line, or parallel and closer than :data:`PARALLEL_GAP_EM` of the theme's text, for more
+  than :data:`PARALLEL_LENGTH_EM` (they read as one wire, or as a tangle);
 * text smaller than ``min_font_pt`` at the figure's physical size.
 
 They work for any matplotlib figure (tick labels, titles, colour-bar labels, legends) and
@@ -41,6 +44,12 @@ TOLERANCE_PX = 0.5
 TOLERANCE_IN = TOLERANCE_PX / 100
 #: A wire may graze a node's outline by this much (inches) without running through it.
 GRAZE_IN = 1.0 / 100
+
+#: Parallel wires from different ports closer than this, in ems of the theme's text,
+#: run along each other (half a line of text).
+PARALLEL_GAP_EM = 0.6
+#: ... when they do so for longer than this, in ems (shorter: where wires meet a node).
+PARALLEL_LENGTH_EM = 0.8
 
 Extents = tuple[float, float, float, float]
 
@@ -316,6 +325,7 @@ def geometry_problems(layout: Any, *, check_wires: bool = True) -> list[str]:
 
     if check_wires:
         problems += wire_problems(layout)
+        problems += parallel_problems(layout)
         # A wire may touch the nodes at its two ends; running through any other node makes
         # the reader think it feeds that node.
         # A wire's own source and target count too: it touches them only at its ports
@@ -373,6 +383,93 @@ def wire_problems(layout: Any) -> list[str]:
                 problems.append(f"wire {name} {end}s at {point}, not at port {ref} {expected}")
         problems += _side_problems(layout, geom, name)
     return problems
+
+
+def parallel_problems(layout: Any, *, gap_em: float = PARALLEL_GAP_EM,
+                      length_em: float = PARALLEL_LENGTH_EM) -> list[str]:
+    """Pairs of wires that run along each other: parallel segments, on one line or less
+    than ``gap_em`` of the theme's text apart, side by side for more than ``length_em``;
+    or that touch, a corner or end of one on the other (outside the nodes), which reads as
+    a junction.
+
+    Wires from the same port may share their way (a branch dot marks where they part), and
+    so may wires into the same port of a concatenation point (the signals join there).
+
+    Parameters
+    ----------
+    layout : DiagramLayout
+        A laid-out diagram.
+    gap_em, length_em : float
+        The gap and the length, in ems of the theme's text.
+
+    Returns
+    -------
+    list of str
+        One line per pair of wires; empty when no two wires run along each other.
+    """
+    from .diagram.spec import resolve_port
+
+    em = layout.metrics.em / layout.scale  # one em in diagram units
+    graze = GRAZE_IN / layout.scale
+    outlines = [(x0 - graze, y0 - graze, x1 + graze, y1 + graze)
+                for x0, y0, x1, y1 in (geom.bounds for geom in layout.nodes.values())]
+    gap, length = gap_em * em, length_em * em
+
+    def port(ref: str) -> str:
+        node_id, _, name = ref.partition(".")
+        return f"{node_id}.{resolve_port(layout.nodes[node_id].node, name)}"
+
+    wires = []
+    for geom in layout.wires:
+        target = port(geom.wire.target)
+        merging = layout.nodes[target.partition(".")[0]].node.kind == "concat"
+        segments = [((a[1], min(a[0], b[0]), max(a[0], b[0])) if a[1] == b[1] else None,
+                     (a[0], min(a[1], b[1]), max(a[1], b[1])) if a[0] == b[0] else None)
+                    for a, b in pairwise(geom.points)]
+        wires.append((geom, port(geom.wire.source), target if merging else None, segments))
+    problems = []
+    for (first, source_a, merge_a, segs_a), (second, source_b, merge_b, segs_b) in (
+            combinations(wires, 2)):
+        if source_a == source_b or (merge_a is not None and merge_a == merge_b):
+            continue
+        worst = None
+        for seg_a in segs_a:
+            for seg_b in segs_b:
+                for axis in (0, 1):  # horizontal, vertical
+                    a, b = seg_a[axis], seg_b[axis]
+                    if a is None or b is None:
+                        continue
+                    apart = abs(a[0] - b[0])
+                    shared = min(a[2], b[2]) - max(a[1], b[1])
+                    if apart < gap and shared > length and (worst is None or apart < worst[0]):
+                        worst = (apart, shared)
+        touch = None if worst is not None else _touch(first.points, second.points, outlines)
+        if touch is not None:
+            problems.append(f"wire {layout.spec.wire_id(first.index)} touches wire "
+                            f"{layout.spec.wire_id(second.index)} at "
+                            f"({touch[0]:.2f}, {touch[1]:.2f}) without crossing it")
+        if worst is not None:
+            apart, shared = worst
+            how = ("on the same line" if apart < 1e-9
+                   else f"{apart / em:.2f} em apart")
+            problems.append(f"wire {layout.spec.wire_id(first.index)} runs along wire "
+                            f"{layout.spec.wire_id(second.index)} ({how}, for "
+                            f"{shared / em:.1f} em)")
+    return problems
+
+
+def _touch(first: Any, second: Any, outlines: list[Extents]) -> tuple[float, float] | None:
+    """Where a corner or end of one polyline lies on the other (a wire turning or ending on
+    another reads as a junction), outside every node; None if nowhere."""
+    for points, other in ((first, second), (second, first)):
+        for x, y in points:
+            if any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in outlines):
+                continue
+            for (ax, ay), (bx, by) in pairwise(other):
+                if (min(ax, bx) - 1e-9 <= x <= max(ax, bx) + 1e-9
+                        and min(ay, by) - 1e-9 <= y <= max(ay, by) + 1e-9):
+                    return (float(x), float(y))
+    return None
 
 
 def _direction(start: Any, end: Any) -> tuple[int, int]:

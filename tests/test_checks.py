@@ -7,7 +7,7 @@ import dataclasses
 from matplotlib.figure import Figure
 
 from lstmfigs import figure
-from lstmfigs.checks import geometry_problems, layout_problems, wire_problems
+from lstmfigs.checks import geometry_problems, layout_problems, parallel_problems, wire_problems
 from lstmfigs.diagram.layout import layout
 from lstmfigs.diagram.paint import text_measurer, theme_metrics
 from lstmfigs.diagram.spec import DiagramSpec, Node, Wire, validate
@@ -172,3 +172,48 @@ def test_wire_running_through_its_own_target_is_reported():
     assert "wire a.e->b.e runs through its own target node 'b'" in problems, problems
     assert "wire a.e->b.e enters node 'b' moving right, not through its port's side 'e' " \
            "(moving left)" in problems, problems
+
+
+def _lstm_layout():
+    return figure(hand_spec("lstm-cell"), legend=False).lstmfigs_diagram.layout
+
+
+def _with_points(layout, index, points):
+    wires = list(layout.wires)
+    wires[index] = dataclasses.replace(wires[index], points=tuple(points))
+    return dataclasses.replace(layout, wires=tuple(wires))
+
+
+def _from_other_ports(layout):
+    """Two wires of ``layout`` from different ports, the first with a horizontal leg."""
+    for first in layout.wires:
+        for a, b in zip(first.points, first.points[1:], strict=False):
+            if a[1] == b[1] and abs(a[0] - b[0]) > 1.0:
+                for second in layout.wires:
+                    if second.wire.source != first.wire.source:
+                        return first, second, (a, b)
+    raise AssertionError("no horizontal leg")
+
+
+def test_wires_running_along_each_other_are_reported():
+    layout = _lstm_layout()
+    assert parallel_problems(layout) == []
+    first, second, (a, b) = _from_other_ports(layout)
+    em = layout.metrics.em / layout.scale
+    for offset in (0.0, 0.3 * em):  # on the same line, and a third of a line apart
+        beside = [(a[0], a[1] + offset), (b[0], b[1] + offset)]
+        problems = parallel_problems(_with_points(layout, second.index, beside))
+        name = f"wire {layout.spec.wire_id(first.index)} runs along wire"
+        assert any(p.startswith(name) or f"runs along {name}" in p for p in problems), problems
+    # A line of text apart, they read as two wires.
+    apart = [(a[0], a[1] + 1.2 * em), (b[0], b[1] + 1.2 * em)]
+    assert parallel_problems(_with_points(layout, second.index, apart)) == []
+
+
+def test_a_wire_turning_on_another_is_reported():
+    layout = _lstm_layout()
+    first, second, (a, b) = _from_other_ports(layout)
+    middle = ((a[0] + b[0]) / 2, a[1])
+    ending = _with_points(layout, second.index, [(middle[0], middle[1] + 1.0), middle])
+    assert any("touches wire" in p for p in parallel_problems(ending))
+    assert any("touches wire" in p for p in geometry_problems(ending))
