@@ -47,7 +47,7 @@ GRAZE_IN = 1.0 / 100
 
 #: Parallel wires from different ports closer than this, in ems of the theme's text,
 #: run along each other (half a line of text).
-PARALLEL_GAP_EM = 0.6
+PARALLEL_GAP_EM = 0.4
 #: ... when they do so for longer than this, in ems (shorter: where wires meet a node).
 PARALLEL_LENGTH_EM = 0.8
 
