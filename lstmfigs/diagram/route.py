@@ -873,9 +873,17 @@ def _best_label(index: int, wire: Wire, lines: Sequence[tuple[Point, ...]],
         if hi - lo < h:
             continue
         going_up = b[1] > a[1]
-        for fraction in (0.5, 0.3, 0.7, 0.15, 0.85):
-            t = fraction if going_up else 1 - fraction
-            y = lo + h / 2 + t * (hi - lo - h)
+        ys = [lo + h / 2 + (f if going_up else 1 - f) * (hi - lo - h)
+              for f in (0.5, 0.3, 0.7, 0.15, 0.85)]
+        # Then the middle of each stretch between the wires crossing this leg: the label
+        # is measured before the diagram is scaled to the page, where text is often
+        # smaller than here, so a label centred there is clear of them once drawn.
+        crossing = sorted({p[1] for line in lines for p, q in pairwise(line)
+                           if p[1] == q[1] and lo < p[1] < hi
+                           and min(p[0], q[0]) < a[0] < max(p[0], q[0])})
+        stops = [lo, *crossing, hi]
+        ys += [(c + d) / 2 for c, d in sorted(pairwise(stops), key=lambda s: s[0] - s[1])]
+        for y in ys:
             for ha, x in (("left", a[0] + LABEL_GAP), ("right", a[0] - LABEL_GAP)):
                 candidates.append(Label(wire.label, (x, y), role=wire.role, ha=ha,
                                         steps=wire.steps))
@@ -894,17 +902,24 @@ def _best_label(index: int, wire: Wire, lines: Sequence[tuple[Point, ...]],
         (x, y) = points[0]
         candidates.append(Label(wire.label, (x + LABEL_GAP, y + LABEL_GAP), role=wire.role,
                                 ha="left", va="bottom", steps=wire.steps))
-    best, fewest = candidates[0], math.inf
+    best, fewest = candidates[0], (math.inf, 0.0)
     for label in candidates:
         box = _label_box(label, size)
         padded = (box[0] - LABEL_GAP / 2, box[1] - LABEL_GAP / 2,
                   box[2] + LABEL_GAP / 2, box[3] + LABEL_GAP / 2)
         count = sum(_overlaps(padded, other) for other in blocked)
-        count += sum(_hits_segment(padded, a, b) for line in lines for a, b in pairwise(line))
+        hits = [(a, b) for line in lines for a, b in pairwise(line)
+                if _hits_segment(padded, a, b)]
+        count += len(hits)
         if count == 0:
             return label
-        if count < fewest:
-            best, fewest = label, count
+        # Of equally bad places, the one whose centre keeps farthest from the wires it
+        # touches: drawn smaller, it may clear them.
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        near = min((abs(a[1] - cy) / h if a[1] == b[1] and h else
+                    abs(a[0] - cx) / w if w else 0.0) for a, b in hits) if hits else 0.0
+        if (count, -near) < fewest:
+            best, fewest = label, (count, -near)
     return best
 
 
