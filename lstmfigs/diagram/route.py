@@ -397,8 +397,9 @@ def _order(spec: DiagramSpec, geoms: Mapping[str, NodeGeometry]) -> list[int]:
 def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry],
                     node_rects: Mapping[str, Rect], grid: _Grid,
                     used_sides: dict[tuple[str, str], set[str]],
-                    pending_targets: Mapping[str, int]) -> list[_End]:
-    """The ends a wire may have at ``ref``: its given port, or every free side.
+                    pending_targets: Mapping[str, int], share: bool = False) -> list[_End]:
+    """The ends a wire may have at ``ref``: its given port, or every free side (and, with
+    ``share``, a source's sides other wires leave from the same port as well).
 
     A source shares a side with wires from the same port (and a wire into a concatenation
     point with wires merging there) only when no side is free (the wires would part
@@ -430,7 +431,7 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
             # wires leave from, or else leave from the kind's usual side.
             usual_out = [o for o in free if o[1] == PORT_ALIASES[node.kind]["out"]]
             free = [] if shared else usual_out or free
-        options = free or shared
+        options = free + shared if share else free or shared
         if not options:
             options, forced = every, CONFLICT_COST
     # A side the router chooses costs a little more unless it is the kind's usual one
@@ -512,10 +513,22 @@ def _route_wire(wire: Wire, geoms: Mapping[str, NodeGeometry],
         # Breaking a rule costs far more than any detour, so this finds a route keeping
         # every rule if there is one, and otherwise the least bad (which the checker names).
         found = _search(grid, clear_starts, clear_goals, waypoints, keys, strict=False)
+        if found is not None and found[3] >= CONFLICT_COST:
+            # Every free side breaks a rule (a wire turning on another, or running along
+            # it): leaving from a port another wire leaves from, with a branch dot, may not.
+            shared = _candidate_ends(wire.source, True, geoms, node_rects, grid, used_sides,
+                                     pending_targets, share=True)
+            if len(shared) > len(starts):
+                share_keys = grid.friends({_port_key(s.ref, geoms) for s in shared}
+                                          | (ports - {_port_key(s.ref, geoms) for s in starts}))
+                again = _search(grid, [s for s in shared if s.grid >= 0], clear_goals,
+                                waypoints, share_keys, strict=False)
+                if again is not None and again[3] < found[3]:
+                    found = again
         if found is None:
             raise LayoutError(f"wire {name} cannot be routed without crossing a node; "
                               "move its ends apart")
-        start, goal, path = found
+        start, goal, path, _ = found
         points = [start.port] + [grid.point(p) for p in path] + [goal.port]
     corners = [(float(x), float(y)) for x, y in _corners(points)]
     source_id = start.ref.partition(".")[0]
@@ -604,18 +617,20 @@ def _corners(points: list[Point]) -> list[Point]:
 
 
 def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[int],
-            keys: set[int], strict: bool = True) -> tuple[_End, _End, list[int]] | None:
+            keys: set[int], strict: bool = True) -> tuple[_End, _End, list[int], float] | None:
     """The cheapest route from one of ``starts`` through ``waypoints`` to one of
-    ``goals``: (start, goal, grid points in order), or None.  Each leg between waypoints
+    ``goals``: (start, goal, grid points in order, cost), or None.  Each leg between waypoints
     is searched on its own and starts in the direction the previous one ended in."""
     state_starts = [(s.grid, _SIDE_DIRECTION[s.side], s.stub, k) for k, s in enumerate(starts)]
     start_tag = -1
     path: list[int] = []
+    total = 0.0
     for waypoint in waypoints:
         leg = _astar(grid, state_starts, [(waypoint, None, 0.0, 0)], keys, strict)
         if leg is None:
             return None
-        tag, direction, points, _ = leg
+        tag, direction, points, _, cost = leg
+        total += cost
         start_tag = tag if start_tag < 0 else start_tag
         path += points if not path else points[1:]
         state_starts = [(waypoint, direction, 0.0, start_tag)]
@@ -624,21 +639,21 @@ def _search(grid: _Grid, starts: list[_End], goals: list[_End], waypoints: list[
     last = _astar(grid, state_starts, goal_states, keys, strict)
     if last is None:
         return None
-    tag, _, points, goal_tag = last
+    tag, _, points, goal_tag, cost = last
     start_tag = tag if start_tag < 0 else start_tag
     path += points if not path else points[1:]
-    return starts[start_tag], goals[goal_tag], path
+    return starts[start_tag], goals[goal_tag], path, total + cost
 
 
 def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
            goals: Sequence[tuple[int, int | None, float, int]], keys: set[int],
-           strict: bool = True) -> tuple[int, int, list[int], int] | None:
+           strict: bool = True) -> tuple[int, int, list[int], int, float] | None:
     """A* from any of ``starts`` (point, direction, cost so far, tag) to any of ``goals``
     (point, direction to leave it in or None for any, cost to add, tag).  Not
     ``strict``: running along or turning on another wire costs :data:`CONFLICT_COST`
     instead of being ruled out.
 
-    Returns (start tag, final direction, grid points, goal tag), or None.
+    Returns (start tag, final direction, grid points, goal tag, cost), or None.
     """
     if not starts or not goals:
         return None
@@ -699,7 +714,7 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
                 path.append(walk // 4)
                 walk = parent[walk]
             path.reverse()
-            return origin[state], finish[1], _dedupe(path), finish[0]
+            return origin[state], finish[1], _dedupe(path), finish[0], g
         if g > best.get(state, math.inf):
             continue
         point, direction = divmod(state, 4)
