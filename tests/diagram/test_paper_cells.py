@@ -67,15 +67,12 @@ def test_the_spec_of_a_cell_has_no_coordinates(path):
 
 #: Known failures, each a defect of the layout (never of the cell), kept strict so that a fix
 #: shows: cells too tall for a slide with their equations (a fixed page cannot grow; the
-#: error names the height needed), and minLSTM's i_t label, which the label placer puts on
-#: the wire f -> i_n_add that crosses the band above the layers.
+#: error names the height needed).
 TOO_TALL = "too tall for a fixed page with its equations (LayoutError names the height)"
 KNOWN = {
     **{("janet", "beamer"): TOO_TALL},
     **{(cell, theme): TOO_TALL for cell in ("mlstm", "rglru", "slstm")
        for theme in ("beamer", "slides", "slides-dark")},
-    **{("minlstm", theme): "the i_t label overlaps wire f-i_n_add"
-       for theme in ("paper", "beamer", "print", "slides", "slides-dark", "twocolumn")},
 }
 
 
