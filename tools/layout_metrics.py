@@ -9,6 +9,8 @@ For each diagram this counts, on the laid-out geometry (``fig.lstmfigs_diagram.l
   them apart);
 - **through nodes**: a wire whose polyline enters a node's outline (any node, its own ends
   included: a wire leaving through the far side of its source runs through it);
+- **along**: :func:`lstmfigs.checks.parallel_problems` (wires from different ports running
+  along or touching each other: not yet among the layout problems), summed over the themes;
 - **problems**: :func:`lstmfigs.checks.layout_problems` of the rendered figure, summed over
   the themes (and highlight steps, with ``--steps``).
 
@@ -65,6 +67,7 @@ class Metrics:
     crossings: int = 0
     shared: int = 0
     through: int = 0
+    along: int = 0
     problems: int = 0
     details: list[str] = field(default_factory=list)
 
@@ -247,11 +250,11 @@ def measure(spec, themes: Sequence[str], steps: bool) -> Metrics:
     import matplotlib.pyplot as plt
 
     import lstmfigs
-    from lstmfigs.checks import layout_problems
+    from lstmfigs.checks import layout_problems, parallel_problems
     from lstmfigs.themes import theme_context
 
     found: Metrics | None = None
-    problems = 0
+    problems = along = 0
     details = []
     for theme in themes:
         for step in (None, *(spec.steps if steps else ())):
@@ -267,12 +270,15 @@ def measure(spec, themes: Sequence[str], steps: bool) -> Metrics:
                     found = measure_layout(fig.lstmfigs_diagram.layout)
                 with theme_context(theme):
                     lines = layout_problems(fig)
+                if step is None:
+                    along += len(parallel_problems(fig.lstmfigs_diagram.layout))
             finally:
                 plt.close(fig)
             problems += len(lines)
             details += [f"{theme}/{step or 'all'}: {line}" for line in lines]
     result = found or Metrics()
     result.problems = problems
+    result.along = along
     result.details += details
     return result
 
@@ -335,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         names += [f"lstm-chain-{layers}-{steps}" for layers, steps in CHAIN_SIZES]
     args.out.mkdir(parents=True, exist_ok=True)
     hands = hand_specs(names, args.commit, args.out / "hand")
-    columns = ("bends", "crossings", "shared", "through", "problems")
+    columns = ("bends", "crossings", "shared", "through", "along", "problems")
     header = ["figure", *(f"{c} hand/auto" for c in columns)]
     rows = []
     for name in names:
