@@ -325,6 +325,7 @@ def geometry_problems(layout: Any, *, check_wires: bool = True) -> list[str]:
 
     if check_wires:
         problems += wire_problems(layout)
+        problems += parallel_problems(layout)
         # A wire may touch the nodes at its two ends; running through any other node makes
         # the reader think it feeds that node.
         # A wire's own source and target count too: it touches them only at its ports

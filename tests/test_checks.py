@@ -216,4 +216,5 @@ def test_a_wire_turning_on_another_is_reported():
     middle = ((a[0] + b[0]) / 2, a[1])
     ending = _with_points(layout, second.index, [(middle[0], middle[1] + 1.0), middle])
     assert any("touches wire" in p for p in parallel_problems(ending))
+    assert any("touches wire" in p for p in geometry_problems(ending))
 
