@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from ..checks import geometry_problems
 from ..errors import LayoutError, LstmfigsError
 from ..options import equations_place
+from .arrange import needs_arrangement
 from .geometry import Measure, Metrics, Point
 from .layout import DiagramLayout, arrow, layout
 from .spec import DiagramSpec, Equation, LegendEntry
@@ -44,6 +45,11 @@ BELOW_PREFERENCE = 1.15
 #: than with fewer broken lines: a broken equation reads worse than a whole one.
 BESIDE_SHARES = (0.5, 0.4, 0.3)
 BREAK_PREFERENCE = 1.15
+#: On a fixed page (a slide) an arranged diagram that does not fit at its natural unit
+#: (``min_unit``, :data:`~lstmfigs.diagram.arrange.UNIT_EM` em) may be drawn down to this
+#: unit, in em of the theme's text, if it stays clean there
+#: (:func:`lstmfigs.checks.geometry_problems`); text keeps the theme's size.
+FIXED_MIN_UNIT_EM = 1.5
 #: A continuation line of a broken equation starts this far in (mathtext spacing).
 CONTINUATION_INDENT = r"\qquad"
 #: The roles the legend's glyphs are drawn in: pointwise operation, layer, signal.
@@ -579,7 +585,7 @@ def _plan_option(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: f
             raise LayoutError(f"the equations beside '{spec.name}' are "
                               f"{equation_plan.height:.2f} in tall; the page has "
                               f"{available:.2f} in for them")
-        diagram = layout(spec, measure, diagram_width, available, metrics=metrics)
+        diagram = _fixed_layout(spec, measure, diagram_width, available, metrics)
         height = page_height
     else:
         if side_width and diagram_width < spec.min_width:
@@ -591,6 +597,31 @@ def _plan_option(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: f
         height = top + sum(h + gap for h in below)
     return _Option(diagram, equation_plan, beside and equation_plan is not None, side_width,
                    height, not geometry_problems(diagram))
+
+
+def _fixed_layout(spec: DiagramSpec, measure: Measure, width: float, height: float,
+                  metrics: Metrics) -> DiagramLayout:
+    """The diagram in a fixed page's box: at its natural unit if it fits, else (a spec to be
+    arranged that sets no ``min_unit``) down to :data:`FIXED_MIN_UNIT_EM` if it is clean there.
+
+    Raises
+    ------
+    LayoutError
+        It fits at neither, or is not clean at the smaller unit (the natural unit's error).
+    """
+    try:
+        return layout(spec, measure, width, height, metrics=metrics)
+    except LayoutError as exc:
+        if spec.min_unit or not needs_arrangement(spec):  # a stated floor is kept
+            raise
+        try:
+            diagram = layout(replace(spec, min_unit=FIXED_MIN_UNIT_EM), measure, width, height,
+                             metrics=metrics)
+        except LayoutError:
+            raise exc from None
+        if geometry_problems(diagram):
+            raise exc from None
+        return diagram
 
 
 def _page(option: _Option, width: float, legend_plan: LegendPlan | None,

@@ -70,7 +70,6 @@ def test_the_spec_of_a_cell_has_no_coordinates(path):
 #: error names the height needed).
 TOO_TALL = "too tall for a fixed page with its equations (LayoutError names the height)"
 KNOWN = {
-    **{("janet", "beamer"): TOO_TALL},
     **{(cell, theme): TOO_TALL for cell in ("mlstm", "rglru", "slstm")
        for theme in ("beamer", "slides", "slides-dark")},
 }

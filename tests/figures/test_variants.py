@@ -15,7 +15,6 @@ import pytest
 
 import lstmfigs
 from lstmfigs.checks import layout_problems
-from lstmfigs.errors import LayoutError
 from lstmfigs.figures.diagrams import builtin_names, builtin_spec
 from tests.helpers import image_compare, theme_names
 
@@ -49,14 +48,8 @@ def test_variant_image(name, options, theme):
 
 #: Known: the automatic FGR with its equations is too tall for a 16:9 slide at 22 pt (the
 #: LayoutError names the height); strict, so a fix shows.
-FGR_TOO_TALL = pytest.mark.xfail(reason="FGR with equations is too tall for a slide",
-                                 strict=True, raises=LayoutError)
-
-
 @pytest.mark.parametrize("name,options,theme", [
-    pytest.param(n, o, theme, id=f"{_id(n, o)}-{theme}",
-                 marks=[FGR_TOO_TALL] if n == "lstm-fgr" and theme in ("slides", "slides-dark")
-                 else [])
+    pytest.param(n, o, theme, id=f"{_id(n, o)}-{theme}")
     for n, o in [*VARIANTS, ("lstm-activity", {})] for theme in theme_names()])
 def test_layout_in_every_theme(name, options, theme):
     extra = {} if name == "lstm-activity" else {"equations": True}
