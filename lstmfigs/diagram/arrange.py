@@ -79,7 +79,8 @@ def arrange(spec: DiagramSpec, measure: Measure, metrics: Metrics) -> DiagramSpe
     LayoutError
         If the spec cannot be placed or routed without problems.
     """
-    scale = UNIT_EM * metrics.em  # inches per unit at the natural scale
+    # inches per unit at the natural scale: the spec's stated floor, else UNIT_EM
+    scale = (spec.min_unit or UNIT_EM) * metrics.em
     texts = {node.id: measure(node.label, "terminal" if node.kind == "terminal" else "node")
              for node in spec.nodes if node.label}
     labels = tuple(measure(wire.label, "label") if wire.label else (0.0, 0.0)

@@ -50,6 +50,8 @@ BREAK_PREFERENCE = 1.15
 #: unit, in em of the theme's text, if it stays clean there
 #: (:func:`lstmfigs.checks.geometry_problems`); text keeps the theme's size.
 FIXED_MIN_UNIT_EM = 1.5
+#: The units tried on the way down, largest first.
+FIXED_UNITS_EM = (1.7, 1.6, FIXED_MIN_UNIT_EM)
 #: A continuation line of a broken equation starts this far in (mathtext spacing).
 CONTINUATION_INDENT = r"\qquad"
 #: The roles the legend's glyphs are drawn in: pointwise operation, layer, signal.
@@ -614,14 +616,15 @@ def _fixed_layout(spec: DiagramSpec, measure: Measure, width: float, height: flo
     except LayoutError as exc:
         if spec.min_unit or not needs_arrangement(spec):  # a stated floor is kept
             raise
-        try:
-            diagram = layout(replace(spec, min_unit=FIXED_MIN_UNIT_EM), measure, width, height,
-                             metrics=metrics)
-        except LayoutError:
-            raise exc from None
-        if geometry_problems(diagram):
-            raise exc from None
-        return diagram
+        for unit in FIXED_UNITS_EM:
+            try:
+                diagram = layout(replace(spec, min_unit=unit), measure, width, height,
+                                 metrics=metrics)
+            except LayoutError:
+                continue
+            if not geometry_problems(diagram):
+                return diagram
+        raise exc from None
 
 
 def _page(option: _Option, width: float, legend_plan: LegendPlan | None,
