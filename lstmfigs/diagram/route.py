@@ -67,8 +67,13 @@ Rect = tuple[float, float, float, float]  # (x0, y0, x1, y1)
 CLEARANCE = 0.12
 #: Half the side of the square a copy dot, concatenation point or terminal keeps clear.
 POINT_CLEARANCE = 0.1
-#: Parallel wires from different ports keep at least this far apart.
-SEPARATION = 0.12
+#: Parallel wires from different ports keep at least this far apart: the checker's
+#: :data:`~lstmfigs.checks.PARALLEL_GAP_EM` (0.4 em) at the smallest unit a diagram is drawn
+#: at, 1.5 em on a fixed page.
+SEPARATION = 0.27
+#: A channel at least this wide gets a grid line a quarter in from each side as well, for
+#: two wires side by side.
+TWO_WIRE_CHANNEL = 0.48
 #: Closer than this to a node's clearance, a wire hugs the node (costs :data:`HUG_COST`).
 HUG_DISTANCE = 0.2
 #: Lines of the frame lie this far outside everything, so a wire can go round the diagram.
@@ -153,8 +158,8 @@ class _Grid:
         self.rects = rects
         #: Edge key -> the routed wires (by number) on it or within SEPARATION of it.
         self.edge_use: dict[tuple[int, int], set[int]] = {}
-        #: Grid point -> {wire: "h" / "v" (passing straight) or "x" (turning, ending, or
-        #: passing within SEPARATION)}.
+        #: Grid point -> {wire: "h" / "v" (passing straight), "x" (turning or ending there,
+        #: or just beyond an end) or "n" (within SEPARATION beside it)}.
         self.point_use: dict[int, dict[int, str]] = {}
         #: Every routed polyline, and the ports a wire may share it with (its source
         #: port; "to:PORT" for its target port where signals merge), by wire number.
@@ -223,9 +228,11 @@ class _Grid:
     def occupy(self, points: Sequence[Point], ports: set[str]) -> None:
         """Record a routed polyline: its edges (and those within SEPARATION) and points.
 
-        Points on it are marked as passed straight ("h", "v") or turned at ("x"); points
-        within SEPARATION of it (beyond a corner too, but not beyond its two ends, where
-        other wires leave the same node) are marked "x": no other route may turn there.
+        Points on it are marked as passed straight ("h", "v") or turned at ("x"), and so
+        are points on its line within SEPARATION beyond a corner (but not beyond its two
+        ends, where other wires leave the same node); points within SEPARATION beside it
+        are marked "n".  No other route may turn or end at any of them; one may cross
+        straight over "h", "v" and "n" points (a crossing costs only on the wire itself).
         """
         key = len(self.routed)
         self.routed.append(points)
@@ -250,7 +257,10 @@ class _Grid:
                 for n, v in enumerate(along):
                     if lo - lo_ext < v < hi + hi_ext or (c != line and lo <= v <= hi):
                         straight = c == line and lo < v < hi
-                        kind = ("h" if horizontal else "v") if straight else "x"
+                        # Beside the wire, not on it: a route may not turn or end there, but
+                        # may pass straight (running along is the edges' business).
+                        kind = (("h" if horizontal else "v") if straight
+                                else "x" if c == line else "n")
                         self._use(m * self.nx + n if horizontal else n * self.nx + m, key, kind)
 
     def _use(self, flat: int, key: int, kind: str) -> None:
@@ -286,7 +296,7 @@ def _lines(essential: Iterable[float], edges: Iterable[float]) -> list[float]:
     edge_values = sorted(set(edges) | set(kept))
     extra = [(a + b) / 2 for a, b in pairwise(edge_values) if b - a > 2 * MIN_LINE_GAP]
     # A channel wide enough for two wires side by side gets a line for each as well.
-    extra += [a + (b - a) * f for a, b in pairwise(edge_values) if b - a > 4 * SEPARATION
+    extra += [a + (b - a) * f for a, b in pairwise(edge_values) if b - a > TWO_WIRE_CHANNEL
               for f in (0.25, 0.75)]
     # Lines round the outside, a channel each, for wires going round the diagram.
     extra += [value for k in range(FRAME_LINES)
@@ -743,7 +753,8 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
                     if strict:
                         continue
                     penalty += CONFLICT_COST
-                penalty += CROSSING_COST
+                if any(kind != "n" for kind in foreign.values()):
+                    penalty += CROSSING_COST
             nxt, cost, edge = grid.neighbour(point, new_direction)
             if nxt < 0 or cost == math.inf:
                 continue
@@ -772,7 +783,7 @@ def _may_pass(foreign: Mapping[int, str], direction: int, turn: bool) -> bool:
     if turn:
         return False
     across = "v" if direction in (0, 2) else "h"
-    return all(kind == across for kind in foreign.values())
+    return all(kind in (across, "n") for kind in foreign.values())
 
 
 def _dedupe(path: list[int]) -> list[int]:

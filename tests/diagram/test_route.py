@@ -286,6 +286,24 @@ def test_a_wire_crosses_another_rather_than_run_along_it():
     assert all(not (p[1] == q[1] == 2.0) for p, q in pairwise(other)), other
 
 
+def test_a_wire_crosses_straight_over_a_rail_with_a_grid_line_beside_it():
+    # The dot r puts a grid line within SEPARATION above the rail p1 -> q1.  A route may
+    # not turn there, but it may cross straight over it: the wire from p2 to q2 crosses
+    # the rail between its ends, with two bends, not round the terminal q1.
+    nodes = (Node("p1", "terminal", at=(0.0, 2.0), label="$p$"),
+             Node("q1", "terminal", at=(4.0, 2.0), label="$q$", label_side="right"),
+             Node("r", "dot", at=(6.0, 2.0 + SEPARATION / 2)),
+             Node("s", "dot", at=(7.0, 2.0 + SEPARATION / 2)),
+             Node("p2", "dot", at=(1.5, 1.0)), Node("q2", "dot", at=(2.5, 3.5)))
+    spec = validate(DiagramSpec(name="t", nodes=nodes, wires=(
+        Wire("p1.e", "q1.w"), Wire("r.e", "s.w"), Wire("p2.n", "q2.s", role="input"))))
+    rail, _, other = _chosen(route(spec))
+    assert rail == ((0.0, 2.0), (4.0, 2.0))
+    assert len(other) == 4, other  # two bends
+    assert all(0.0 < x < 4.0 for x, _ in other), other
+    assert _crossings(spec, [rail, other]) == 1
+
+
 def test_unplaced_nodes_and_boxed_in_ports_are_layout_errors():
     spec = _two_boxes()
     with pytest.raises(LayoutError, match="no position"):
