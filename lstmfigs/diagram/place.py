@@ -46,7 +46,7 @@ from .spec import DiagramSpec, Node, Wire, parse_port
 Size = tuple[float, float]
 
 #: Free space between two columns of nodes, in diagram units.
-COLUMN_GAP = 0.6
+COLUMN_GAP = 0.8
 #: Free space between a wire and a node beside it.
 WIRE_GAP = 0.45
 #: Least distance between neighbouring columns (room for a wire's turn and arrowhead).
@@ -833,16 +833,25 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
         direct = all((source, u) in wire_from for u in users)
         return direct and (source not in pinned or any(u not in pinned for u in users))
 
-    # Input buses: a dot under every layer but the last, which the bus runs into.
+    # Input buses: a dot under every layer but the last, which the bus runs into; where
+    # the source feeds nodes beyond the layers too (RG-LRU's x, into h), the bus gets a dot
+    # under the last layer as well and runs on from it to them, rather than a second wire
+    # leaving the source beside the bus.
     for source in placer.buses:
         users = placer.bus_consumers[source]
-        if len(users) < 2 or not unpinned(source, users):
+        others = [u for u in graph.succ[source] if u not in users]
+        if len(users) < 2 or not unpinned(source, users + others):
             continue
         offset = 0.3 * placer.buses.index(source)
         stops = [(wire_from[(source, u)], (at[u][0] + offset, bus_y[source]))
-                 for u in users[:-1]]
-        splits.append(_Split(port_of(stops[0][0]), _chain(stops),
-                             wire_from[(source, users[-1])], len(stops) - 1))
+                 for u in (users if others else users[:-1])]
+        stops += [(wire_from[(source, u)], stops[-1][1]) for u in others]
+        chain = _chain(stops)
+        if others:
+            splits.append(_Split(port_of(stops[0][0]), chain))
+        else:
+            splits.append(_Split(port_of(stops[0][0]), chain,
+                                 wire_from[(source, users[-1])], len(stops) - 1))
     # Rails: a dot where a node's value leaves the rail.
     for index, rail in enumerate(placer.rails):
         for position, source in enumerate(rail[:-1]):

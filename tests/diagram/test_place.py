@@ -218,6 +218,29 @@ def test_copy_dots_on_the_bus_and_the_rail() -> None:
     validate(placed)
 
 
+def test_an_input_feeding_layers_and_more_runs_on_along_its_bus() -> None:
+    """x feeds two layers and, past them, a product (RG-LRU's i * x): one wire leaves x,
+    the bus has a dot under each layer, and the product is fed from the last of them."""
+    t = "terminal"
+    nodes = [Node("x", t, label="$x_t$", label_side="below", role="input"),
+             Node("h_prev", t, label="$h_{t-1}$"),
+             Node("r", "gate", label=r"$\sigma$"), Node("i", "gate", label=r"$\sigma$"),
+             Node("a", "op", label=r"$\times$"), Node("m", "op", label=r"$\times$"),
+             Node("h", "op", label="$+$"),
+             Node("h_next", t, label="$h_t$", label_side="right")]
+    spec = _spec(nodes, [("x", "r"), ("x", "i"), ("x", "m"), ("h_prev", "a"), ("r", "a"),
+                         ("i", "m"), ("a", "h"), ("m", "h"), ("h", "h_next")])
+    placed = place(spec, _sizes(spec), {})
+    at = _at(placed)
+    chain = [(w.source, w.target) for w in placed.wires]
+    assert [target for source, target in chain if source == "x"] == ["x-split1"]
+    bus = sorted((n.id for n in placed.nodes if n.id.startswith("x-split")),
+                 key=lambda d: at[d][0])
+    assert [at[d][0] for d in bus] == [at["r"][0], at["i"][0]]
+    assert {(bus[0], "r"), (bus[0], bus[1]), (bus[1], "i"), (bus[1], "m")} <= set(chain)
+    validate(placed)
+
+
 def test_peepholes_drop_from_one_rail_dot_to_one_above_the_layers() -> None:
     """C_{t-1} feeds the forget and input gates: one dot on the rail before the forget
     product, a second above the layers from which both peepholes leave."""
