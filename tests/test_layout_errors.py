@@ -65,9 +65,10 @@ def test_figure_raises_layout_error_naming_the_elements():
 
 
 def test_more_problems_are_counted():
-    # A second node on the same wire: two wires-through-nodes, one named, one counted.
+    # A second node on the same wire: two wires-through-nodes, one named, one counted
+    # (d's own wire goes in below c, not along b's into c's top).
     spec = DiagramSpec(name="two", nodes=THROUGH.nodes + (Node("d", "op", (1.0, 0.0)),),
-                       wires=THROUGH.wires + (Wire("d.n", "c.n", via=((1.0, 1.5), (4.0, 1.5))),))
+                       wires=THROUGH.wires + (Wire("d.s", "c.s", via=((1.0, -1.5), (4.0, -1.5))),))
     with pytest.raises(lstmfigs.LayoutError, match=r"'b' \(and \d+ more\);"):
         lstmfigs.figure(spec)
 
