@@ -231,7 +231,9 @@ def test_every_builtin_spec_validates_from_the_cli(tmp_path):
 
 
 def test_a_spec_is_checked_once_along_the_build_path(tmp_path, monkeypatch):
-    """Parsing, the build request and the page each call validate; the checks run once."""
+    """Parsing, the build request and the page each call validate; the checks run once for
+    the spec read and once for the spec arranged from it (whatever tests ran before)."""
+    from lstmfigs.diagram import arrange
     from lstmfigs.diagram import spec as spec_module
 
     path = tmp_path / "gru.toml"
@@ -245,5 +247,8 @@ def test_a_spec_is_checked_once_along_the_build_path(tmp_path, monkeypatch):
 
     monkeypatch.setattr(spec_module, "_check_spec", counted)
     spec_module._VALIDATED.clear()
+    arrange._arrange.cache_clear()
     lstmfigs.figure(str(path), theme="paper", highlight="reset")
-    assert runs == ["gru-cell"]
+    assert runs == ["gru-cell", "gru-cell"]
+    lstmfigs.figure(str(path), theme="paper", highlight="update")
+    assert runs == ["gru-cell", "gru-cell"]
