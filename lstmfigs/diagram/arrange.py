@@ -16,9 +16,10 @@ the editable outputs, the checks) sees an ordinary spec:
 5. a region without bounds encloses the nodes that are not terminals.
 
 One diagram unit of an arranged spec is :data:`UNIT_EM` times the theme's font size at the
-natural scale, the smallest at which it is clean (``min_unit``); text keeps its size in
-inches while the geometry only grows above that scale, so a diagram clean at its natural
-scale is clean at every larger width.
+natural scale (or the spec's own ``min_unit``, which a slide lowers for a diagram too large
+for it), the smallest at which it is clean; text keeps its size in inches while the
+geometry only grows above that scale, so a diagram clean at its natural scale is clean at
+every larger width.
 """
 
 from __future__ import annotations
