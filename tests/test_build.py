@@ -51,6 +51,21 @@ def test_a_wide_enough_width_is_kept_and_a_themes_own_width_still_widens():
     assert fig.get_size_inches()[0] == pytest.approx(minimum)
 
 
+def test_a_cell_a_little_too_wide_for_a_column_is_drawn_at_a_smaller_unit():
+    """The peephole LSTM in paper's 9 pt text needs 254.88 bp at 1.8 em a unit; asked for
+    the IEEE column (252 TeX pt, 251.06 bp), it is drawn at a smaller unit (down to 1.5 em)
+    and keeps the column's width exactly, rather than widening past it (an overfull box in
+    LaTeX)."""
+    from lstmfigs.diagram.panels import MIN_UNIT_EM
+
+    fig = lstmfigs.figure("lstm-peephole", theme="paper", width="ieee-column")
+    assert fig.get_size_inches()[0] == pytest.approx(252 / 72.27)
+    diagram = fig.lstmfigs_diagram.layout
+    unit_em = diagram.scale / diagram.metrics.em
+    assert MIN_UNIT_EM <= unit_em < 1.8 - 1e-6, unit_em
+    assert lstmfigs.checks.layout_problems(fig) == []
+
+
 def test_the_minimum_is_that_of_the_spec_the_options_choose():
     """Two stacked layers over two steps are narrower than the default chain: 3.33 in is
     fine for them."""

@@ -134,11 +134,6 @@ def _figure(body: str, star: bool = False) -> str:
     return rf"\begin{{{env}}}[t]\centering {body}\caption{{A figure.}}\end{{{env}}}"
 
 
-# Known regression: with COLUMN_GAP 0.8 (which keeps FGR's wires apart), lstm-peephole in
-# the paper theme's 9 pt text needs 254.88 pt; at --width ieee-column (251.06 pt) it widens
-# to that, 3.8 pt over the column.  Strict: it fails once the placer is compact again.
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="lstm-peephole at 9 pt widens 3.8 pt past the IEEE column")
 @pytest.mark.slow
 def test_ieee_paper_from_render_outputs_has_no_overfull_box(tmp_path, weights):
     _needs("IEEEtran.cls")

@@ -45,13 +45,13 @@ BELOW_PREFERENCE = 1.15
 #: than with fewer broken lines: a broken equation reads worse than a whole one.
 BESIDE_SHARES = (0.5, 0.4, 0.3)
 BREAK_PREFERENCE = 1.15
-#: On a fixed page (a slide) an arranged diagram that does not fit at its natural unit
-#: (``min_unit``, :data:`~lstmfigs.diagram.arrange.UNIT_EM` em) may be drawn down to this
-#: unit, in em of the theme's text, if it stays clean there
-#: (:func:`lstmfigs.checks.geometry_problems`); text keeps the theme's size.
-FIXED_MIN_UNIT_EM = 1.5
+#: An arranged diagram that does not fit its page at its natural unit (``min_unit``,
+#: :data:`~lstmfigs.diagram.arrange.UNIT_EM` em) may be drawn down to this unit, in em of
+#: the theme's text, if it stays clean there (:func:`lstmfigs.checks.geometry_problems`);
+#: text keeps the theme's size.  Only below this does a column figure widen (a slide cannot).
+MIN_UNIT_EM = 1.5
 #: The units tried on the way down, largest first.
-FIXED_UNITS_EM = (1.7, 1.6, FIXED_MIN_UNIT_EM)
+SMALLER_UNITS_EM = (1.7, 1.6, MIN_UNIT_EM)
 #: A continuation line of a broken equation starts this far in (mathtext spacing).
 CONTINUATION_INDENT = r"\qquad"
 #: The roles the legend's glyphs are drawn in: pointwise operation, layer, signal.
@@ -587,24 +587,25 @@ def _plan_option(spec: DiagramSpec, measure: Measure, metrics: Metrics, width: f
             raise LayoutError(f"the equations beside '{spec.name}' are "
                               f"{equation_plan.height:.2f} in tall; the page has "
                               f"{available:.2f} in for them")
-        diagram = _fixed_layout(spec, measure, diagram_width, available, metrics)
+        diagram = _fitted_layout(spec, measure, diagram_width, available, metrics)
         height = page_height
     else:
         if side_width and diagram_width < spec.min_width:
             raise LayoutError(f"'{spec.name}' needs a width of at least {spec.min_width:.2f} in "
                               f"to stay legible; beside the equations it has "
                               f"{diagram_width:.2f} in")
-        diagram = layout(spec, measure, diagram_width, metrics=metrics)
+        diagram = _fitted_layout(spec, measure, diagram_width, None, metrics)
         top = max(diagram.size[1], equation_plan.height if beside and equation_plan else 0.0)
         height = top + sum(h + gap for h in below)
     return _Option(diagram, equation_plan, beside and equation_plan is not None, side_width,
                    height, not geometry_problems(diagram))
 
 
-def _fixed_layout(spec: DiagramSpec, measure: Measure, width: float, height: float,
-                  metrics: Metrics) -> DiagramLayout:
-    """The diagram in a fixed page's box: at its natural unit if it fits, else (a spec to be
-    arranged that sets no ``min_unit``) down to :data:`FIXED_MIN_UNIT_EM` if it is clean there.
+def _fitted_layout(spec: DiagramSpec, measure: Measure, width: float, height: float | None,
+                   metrics: Metrics) -> DiagramLayout:
+    """The diagram in its box (``height`` None: as tall as it needs): at its natural unit if
+    it fits, else (a spec to be arranged that sets no ``min_unit``) down to
+    :data:`MIN_UNIT_EM` if it is clean there.
 
     Raises
     ------
@@ -616,7 +617,7 @@ def _fixed_layout(spec: DiagramSpec, measure: Measure, width: float, height: flo
     except LayoutError as exc:
         if spec.min_unit or not needs_arrangement(spec):  # a stated floor is kept
             raise
-        for unit in FIXED_UNITS_EM:
+        for unit in SMALLER_UNITS_EM:
             try:
                 diagram = layout(replace(spec, min_unit=unit), measure, width, height,
                                  metrics=metrics)
