@@ -673,6 +673,12 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
         goal_at.setdefault(point, []).append((direction, extra, tag))
     goal_points = [(xs[p % nx], ys[p // nx], d, _STEP[d] if d is not None else (0, 0))
                    for p, d, _, _ in goals]
+    edge_use, point_use = grid.edge_use, grid.point_use
+    # Where every goal can only be entered by breaking a rule (a port on another wire's
+    # corner), every route pays CONFLICT_COST there: counting it in the estimate keeps it
+    # consistent and spares expanding every state cheaper than that, i.e. the whole grid.
+    floor = 0.0 if strict or any(_may_finish(point_use.get(p), keys, d)
+                                 for p, d, _, _ in goals) else CONFLICT_COST
 
     def heuristic(flat: int, direction: int) -> float:
         """Manhattan distance, plus a bend unless the goal lies straight ahead."""
@@ -689,9 +695,8 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
                 estimate += BEND_COST
             if estimate < best:
                 best = estimate
-        return best
+        return best + floor
 
-    edge_use, point_use = grid.edge_use, grid.point_use
     # Heap items: (f, tie, state, g, finish) where finish is (goal tag, direction) once
     # the route is complete.
     # Equal estimates are taken deepest first (-g): a grid has many equally good routes,
@@ -773,6 +778,15 @@ def _astar(grid: _Grid, starts: Sequence[tuple[int, int, float, int]],
                                       new_state, new_g, None))
                 counter += 1
     return None
+
+
+def _may_finish(uses: Mapping[int, str] | None, keys: set[int], direction: int | None) -> bool:
+    """Whether a route may end at a goal point other wires use (``uses``), in
+    ``direction`` (None: any), from some direction of arrival."""
+    foreign = {k: v for k, v in uses.items() if k not in keys} if uses else {}
+    if direction is not None:  # arriving straight; any other arrival turns there
+        return _may_pass(foreign, direction, False)
+    return any(_may_pass(foreign, arrival, False) for arrival in range(4))
 
 
 def _may_pass(foreign: Mapping[int, str], direction: int, turn: bool) -> bool:

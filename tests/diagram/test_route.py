@@ -374,3 +374,36 @@ def test_gate_output_labels_go_beside_the_vertical_leg_like_the_paper_figure():
     gate = routed.node("forget_gate")
     assert forget.ha == "left" and forget.at[0] == pytest.approx(gate.at[0] + LABEL_GAP)
     assert routed.node("forget_mul").at[1] > forget.at[1] > gate.at[1]
+
+
+def test_a_goal_only_reached_by_breaking_a_rule_is_found_without_searching_everywhere(
+        monkeypatch):
+    """Where every way into the goal breaks a rule (its port lies on another wire's
+    corner), the least bad route is still the straight one, found from an estimate that
+    counts the unavoidable conflict: not after expanding every cheaper state of the grid
+    (FGR's slowest wire, a 75 x 52 grid)."""
+    import heapq
+
+    from lstmfigs.diagram import route as routing
+
+    lines = [float(k) for k in range(40)]
+    grid = routing._Grid(lines, lines, [], [])
+    goal = grid.index(10.0, 20.0)
+    grid.point_use[goal] = {7: "x"}  # another wire turns there
+    pops = 0
+    real_pop = heapq.heappop
+
+    def counting_pop(heap):
+        nonlocal pops
+        pops += 1
+        return real_pop(heap)
+
+    monkeypatch.setattr(routing.heapq, "heappop", counting_pop)
+    found = routing._astar(grid, [(grid.index(0.0, 20.0), 0, 0.0, 0)],
+                           [(goal, 0, 0.0, 0)], set(), strict=False)
+    assert found is not None
+    _, _, path, _, cost = found
+    assert [grid.point(p) for p in (path[0], path[-1])] == [(0.0, 20.0), (10.0, 20.0)]
+    assert routing.CONFLICT_COST <= cost < routing.CONFLICT_COST + 11
+    assert pops < 100, pops  # the straight run, not the 6400 states of the grid
+
