@@ -40,6 +40,7 @@ import heapq
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from .spec import DiagramSpec, Node, Wire, parse_port
 
@@ -494,6 +495,20 @@ class _Placer:
                     same = column is not None and self.column_of.get(feeder) is column
                     level = max(level, self.level[feeder] + (1 if same else 0))
             self.level[nid] = level
+        # A node stacked on a layer that also feeds standing nodes to its right sits above
+        # them: the layer's riser then passes their row, and a copy dot on it feeds each
+        # straight from the side (CIFG's 1 - i above i * C~: no detour round 1 - i).  Only
+        # a node feeding no standing node moves: nothing it feeds can end up below it.
+        for column in self.columns:
+            for below, above in pairwise(column.nodes):
+                if graph.kind(below) not in _GATE_KINDS or above not in self.level \
+                        or any(u in self.level for u in graph.succ[above]):
+                    continue
+                here = self.columns.index(column)
+                right = [self.level[u] for u in graph.succ[below]
+                         if u in self.level and self._column_index(u) > here]
+                if right:
+                    self.level[above] = max(self.level[above], max(right) + 1)
         # A node whose only use is a standing node to its right moves up to that node's row.
         for nid in reversed(order):
             if nid not in self.level or self.level[nid] == 0:

@@ -558,3 +558,27 @@ def test_a_hand_written_spec_without_coordinates_renders_cleanly(theme: str) -> 
     finally:
         plt.close(fig)
 
+
+def test_a_node_on_a_layer_feeding_sideways_stands_above_what_it_feeds() -> None:
+    """CIFG: the input gate feeds 1 - i stacked on it and i * C~ to its right.  1 - i
+    stands above i * C~, so a dot on the gate's riser feeds the product straight from the
+    side (one bend fewer than going round 1 - i)."""
+    t = "terminal"
+    nodes = [Node("x", t, label="$x_t$", label_side="below", role="input"),
+             Node("c_prev", t, label="$C_{t-1}$", role="cell_state"),
+             Node("h_prev", t, label="$h_{t-1}$"), Node("concat", "concat", role="input"),
+             Node("i", "gate", label=r"$\sigma$"), Node("g", "gate", label=r"$\tanh$"),
+             Node("f", "op", label="$1-$"), Node("c_mul", "op", label=r"$\times$"),
+             Node("c_mul2", "op", label=r"$\times$"), Node("c", "op", label="$+$"),
+             Node("c_next", t, label="$C_t$", label_side="right", role="cell_state")]
+    links = [("h_prev", "concat"), ("x", "concat"), ("concat", "i"), ("concat", "g"),
+             ("i", "f"), ("f", "c_mul"), ("c_prev", "c_mul"), ("i", "c_mul2"),
+             ("g", "c_mul2"), ("c_mul", "c"), ("c_mul2", "c"), ("c", "c_next")]
+    spec = _spec(nodes, links, "cifg")
+    placed = place(spec, _sizes(spec), {})
+    at = _at(placed)
+    assert at["f"][0] == at["i"][0] and at["f"][1] > at["c_mul2"][1] > at["i"][1]
+    (dot,) = [n.id for n in placed.nodes if n.id.startswith("i-split")]
+    assert at[dot] == (at["i"][0], at["c_mul2"][1])
+    assert {("i", dot), (dot, "f"), (dot, "c_mul2")} <= set(placed.edges())
+
