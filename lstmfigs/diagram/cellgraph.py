@@ -9,7 +9,14 @@ text size.  How an equation becomes elements:
   is none).  Signals a weight matrix multiplies enter it from the input bus: two or more
   (``h_prev`` and ``x``) through one concatenation point shared by every layer that sees
   the same ones.  Any other signal in the layer's argument (a peephole's ``c_prev``, a
-  GRU's reset gate) enters it directly.
+  GRU's reset gate) enters it directly.  A concatenation holding all of another's signals
+  and more (FGR's ``u = [h_prev, x, i_prev, f_prev, o_prev]`` around ``[h_prev, x]``) is
+  drawn as the smaller one's bus and the rest entering beside it.
+- States a layer computes whose previous values only enter concatenations (FGR's gates,
+  carried to the next step) enter as one bundled terminal, ``[i, f, o]_{t-1}`` with the
+  id ``i-f-o_prev`` (:data:`BUNDLE_JOIN`), and leave as their layers' labelled wires, as
+  in Greff et al.'s figure: three more terminals and their wires across the cell would
+  say nothing the bundle does not.
 - Everything else is *pointwise*: a product, sum, difference or quotient of signals is a
   circle (``×``, ``+``, ``−``, ``÷``; chains of ``+`` or ``×`` are one circle); a function
   of a signal is a circle or pill with the function's name; a constant or a parameter
@@ -97,6 +104,8 @@ class _Builder:
         self.roles = self._roles()
         self.concats: dict[tuple[str, ...], str] = {}
         self.counts: dict[str, int] = {}
+        #: States drawn as one bundle (FGR's gates): their terminal's id -> the states.
+        self.bundles: dict[str, tuple[str, ...]] = {}
 
     # -- roles ---------------------------------------------------------------------------
     def _roles(self) -> dict[str, str]:
@@ -161,9 +170,20 @@ class _Builder:
                           role=self.roles[name], label_side="below"), None)
             self.source[name] = name
             self.out_role[name] = self.roles[name]
+        carried = _carried_gates(cell)
+        if len(carried) > 1:
+            node_id = BUNDLE_JOIN.join(carried) + PREV
+            parts = ", ".join(base_symbol(cell, state) for state in carried)
+            self.add(Node(id=node_id, kind="terminal",
+                          label=f"${with_time(f'[{parts}]', BEFORE)}$", role="input",
+                          label_side="below"), None)
+            self.bundles[node_id] = carried
+            self.out_role[node_id] = "input"
+            for state in carried:
+                self.source[state + PREV] = node_id
         for state in cell.states:
             previous = state + PREV
-            if previous in used:
+            if previous in used and previous not in self.source:
                 self.add(Node(id=previous, kind="terminal", label=f"${symbol(cell, previous)}$",
                               role=self.roles[state], label_side="left"), None)
                 self.source[previous] = previous
@@ -171,7 +191,11 @@ class _Builder:
 
     def outputs(self) -> None:
         cell = self.cell
-        leaving = list(cell.states) + ([] if cell.output in cell.states else [cell.output])
+        bundled = {state for states in self.bundles.values() for state in states}
+        # A bundled state's new value is its layer's output, labelled on its wire: it
+        # leaves with the bundle that enters the next step, as in Greff et al.'s figure.
+        leaving = [s for s in cell.states if s not in bundled] + \
+            ([] if cell.output in cell.states else [cell.output])
         for name in leaving:
             # A state leaves to the next step; an output that is not a state (S6's y) leaves
             # to the right as well, and the output also upward.
@@ -303,8 +327,10 @@ class _Builder:
     def concat(self, members: tuple[str, ...], owner: str) -> str:
         """The concatenation point of the outputs of nodes ``members`` (one per set,
         shared by every layer that multiplies the same ones)."""
-        order = {self.source.get(n, n): k for k, n in enumerate(self._signal_order())}
-        key = tuple(sorted(members, key=lambda n: order.get(n, len(order))))
+        order: dict[str, int] = {}
+        for k, n in enumerate(self._signal_order()):
+            order.setdefault(self.source.get(n, n), k)
+        key = tuple(sorted(dict.fromkeys(members), key=lambda n: order.get(n, len(order))))
         if key not in self.concats:
             node_id = self.fresh("concat")
             self.concats[key] = node_id
@@ -319,6 +345,35 @@ class _Builder:
                 link.owners.add(owner)
         return node_id
 
+    def nest_concats(self) -> None:
+        """A concatenation holding all of another's signals and more (FGR's
+        ``[h_prev, x, [i, f, o]_prev]`` around ``[h_prev, x]``) is not drawn: the layers it
+        fed take the smaller one's bus and, beside it, the rest of the signals (their own
+        concatenation if several).  Two points fed by the same signals would fork each."""
+        members = {node_id: key for key, node_id in self.concats.items()}
+        for outer in sorted(members, key=lambda n: (-len(members[n]), n)):
+            inner = max((m for m in members if m in self.elements and m != outer
+                         and len(members[m]) < len(members[outer])
+                         and set(members[m]) <= set(members[outer])),
+                        key=lambda m: len(members[m]), default=None)
+            if inner is None or outer not in self.elements:
+                continue
+            rest = tuple(m for m in members[outer] if m not in members[inner])
+            owners = sorted(self.elements[outer].owners)
+            rest_node = rest[0] if len(rest) == 1 else self.concat(rest, owners[0])
+            fed = [link for link in self.links if link.source == outer]
+            self.links = [link for link in self.links if outer not in (link.source, link.target)]
+            for link in fed:
+                for source in (inner, rest_node):
+                    self.link(source, link.target, link.owners,
+                              self.out_role.get(source, link.role))
+            for owner in owners:
+                self.concat(members[inner], owner)
+                if len(rest) > 1:
+                    self.concat(rest, owner)
+            del self.elements[outer], self.concats[members[outer]]
+            self.source = {name: node for name, node in self.source.items() if node != outer}
+
     def _signal_order(self) -> list[str]:
         cell = self.cell
         return [s + PREV for s in cell.states] + list(cell.inputs) + list(cell.quantities)
@@ -327,6 +382,26 @@ class _Builder:
         cell = self.cell
         return any(self.source.get(s + PREV) == node_id or self.source.get(s) == node_id
                    for s in cell.states)
+
+
+#: Joins the states of a bundle in its terminal's id (``i-f-o_prev``): a definition's
+#: names never hold it.
+BUNDLE_JOIN = "-"
+
+
+def _carried_gates(cell: Cell) -> tuple[str, ...]:
+    """The states a layer computes (FGR's gates, carried to the next step) whose previous
+    values are used only as items of concatenations: drawn as one bundle."""
+    in_concats: set[str] = set()
+    elsewhere: set[str] = set()
+    for equation in cell.equations:
+        items = {item.name for e in walk(equation.expr) if isinstance(e, Concat)
+                 for item in e.items if isinstance(item, Name)}
+        for name in _names(equation.expr):
+            (in_concats if name in items else elsewhere).add(name)
+    return tuple(s for s in cell.states
+                 if s != cell.output and _is_layer(cell, cell.equation(s).expr)
+                 and s + PREV in in_concats and s + PREV not in elsewhere)
 
 
 def own_role(state: str) -> str:
@@ -436,6 +511,7 @@ def cell_spec(cell: Cell, *, name: str = "", title: str = "") -> DiagramSpec:
     builder.terminals()
     for index in cell.order:
         builder.equation(cell.equations[index].target)
+    builder.nest_concats()
     builder.outputs()
 
     steps = derive_steps(cell)
@@ -450,8 +526,8 @@ def cell_spec(cell: Cell, *, name: str = "", title: str = "") -> DiagramSpec:
         node = element.node
         if node.kind == "terminal" and node.id in builder.source.values() \
                 and not element.owners:
-            signal = node.id
-            node_steps = tuple(s.name for s in steps if signal in lit_names[s.name])
+            signals = {state + PREV for state in builder.bundles.get(node.id, ())} or {node.id}
+            node_steps = tuple(s.name for s in steps if signals & lit_names[s.name])
         else:
             node_steps = lit(element.owners)
         nodes.append(_with_steps(node, node_steps))
@@ -464,7 +540,9 @@ def cell_spec(cell: Cell, *, name: str = "", title: str = "") -> DiagramSpec:
         label = ""
         source = builder.elements[link.source].node
         quantity = named.get(link.source, "")
-        if quantity and quantity not in cell.states and link.source not in labelled:
+        drawn_leaving = quantity in cell.states and not any(
+            quantity in states for states in builder.bundles.values())
+        if quantity and not drawn_leaving and link.source not in labelled:
             label = f"${symbol(cell, quantity)}$"
             labelled.add(link.source)
         # A wire is lit with what it feeds and with what computes it (a gate's output).
@@ -505,4 +583,4 @@ def _with_steps(node: Node, steps: tuple[str, ...]) -> Node:
     return replace(node, steps=steps)
 
 
-__all__ = ["cell_spec", "own_role"]
+__all__ = ["BUNDLE_JOIN", "cell_spec", "own_role"]

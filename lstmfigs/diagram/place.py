@@ -21,6 +21,9 @@ update, in dependency order from left to right.
    *partner*: the forget gate under the forget product), and the layers that feed it from
    the side get their own column just before it.  Narrow columns hold the copy dots and
    the concatenation.
+   A second bus into layers another bus feeds already (FGR's ``[i, f, o]_{t-1}``) runs
+   below it from its terminal under the last layer and feeds each layer from the right,
+   from a copy dot in a narrow column just right of the layer.
 3. **Rows**, bottom to top: the buses, the layers, the standing nodes by height, the
    hanging nodes, the rails.  Column widths and row heights come from the nodes' sizes
    (already grown to fit the theme's text) and leave room for the wires' labels.
@@ -329,6 +332,10 @@ class _Placer:
         self.buses: list[str] = []  # bus sources, top bus first
         self.bus_consumers: dict[str, list[str]] = {}
         self.bus_slot: dict[str, _Column] = {}  # an input terminal's bus starts here
+        #: A bus into layers another bus feeds already (FGR's [i, f, o]_{t-1}): it runs
+        #: below that bus and feeds each layer from its side, from a dot in the slot
+        #: right of the layer (layer -> that slot).
+        self.side_slots: dict[str, dict[str, _Column]] = {}
         #: (rail node, what it feeds off the rail) -> the slot of its dot, or "above" it.
         self.rail_dots: dict[tuple[str, str], _Column | str] = {}
         self.shared_slots: dict[tuple[str, str], _Column] = {}
@@ -533,6 +540,10 @@ class _Placer:
         for source in candidates:
             consumers = [s for s in graph.succ[source] if self._in_gate_row(s)]
             consumers.sort(key=lambda s: (self._column_index(s), graph.order[s]))
+            fed = {c for bus in self.buses for c in self.bus_consumers[bus]}
+            if self.is_terminal(source) and graph.side(source) == "below" \
+                    and len(consumers) > 1 and set(consumers) <= fed:
+                self.side_slots[source] = {}
             self.buses.append(source)
             self.bus_consumers[source] = consumers
 
@@ -550,6 +561,13 @@ class _Placer:
         fed = [self._column_index(u) for users in self.bus_consumers.values() for u in users]
         start = self.columns[min(fed)] if fed else None
         for source in self.buses:
+            if source in self.side_slots:  # a slot right of each layer; the terminal
+                for user in self.bus_consumers[source]:  # below the last of them
+                    index = self.columns.index(self.column_of[user]) + 1
+                    after = self.columns[index] if index < len(self.columns) else None
+                    self.side_slots[source][user] = self._new_column([], after, slot="dot")
+                self.bus_slot[source] = self.side_slots[source][self.bus_consumers[source][-1]]
+                continue
             if graph.kind(source) == "concat" or graph.side(source) == "below":
                 before = start
                 is_concat = graph.kind(source) == "concat"
@@ -633,6 +651,13 @@ class _Placer:
         a rail dot's drop to what it feeds; an output dot's run up and down."""
         if column.slot == "concat":
             return (-_FAR, max(self.bus_y.values(), default=0.0) + ROW_CLEARANCE)
+        for source, slots in self.side_slots.items():
+            # The last layer's slot runs from the terminal up to the layer: what hangs
+            # above it may come closer.  Between two layers a slot also keeps room for
+            # what drops past them to the next layer's left (FGR's peepholes).
+            last = self.bus_consumers[source][-1]
+            if slots.get(last) is column:
+                return (-_FAR, ys[last])
         spans = []
         for (source, user), where in self.rail_dots.items():
             if where is not column:
@@ -855,6 +880,16 @@ def _splits(placer: _Placer, at: dict[str, tuple[float, float]], column_x: Mappi
     for source in placer.buses:
         users = placer.bus_consumers[source]
         others = [u for u in graph.succ[source] if u not in users]
+        if source in placer.side_slots:
+            # From the terminal below the last layer's slot, right to left: a dot in the
+            # slot right of each layer but the first, which the bus runs into.
+            if not others and unpinned(source, users):
+                slots = placer.side_slots[source]
+                stops = [(wire_from[(source, u)], (column_x[id(slots[u])], bus_y[source]))
+                         for u in reversed(users[1:])]
+                splits.append(_Split(port_of(stops[0][0]), _chain(stops),
+                                     wire_from[(source, users[0])], len(stops) - 1))
+            continue
         if len(users) < 2 or not unpinned(source, users + others):
             continue
         offset = 0.3 * placer.buses.index(source)

@@ -360,13 +360,17 @@ def route(spec: DiagramSpec, obstacles: Sequence[Rect] = ()) -> DiagramSpec:
     used_sides = _fixed_sides(spec)
     pending_targets = Counter(parse_port(w.target)[0] for w in spec.wires
                               if not parse_port(w.target)[1])
+    pending_sources = Counter(parse_port(w.source)[0] for w in spec.wires
+                              if not parse_port(w.source)[1])
     routed: dict[int, Wire] = {}
     for index in _order(spec, geoms):
         wire = spec.wires[index]
         routed[index] = _route_wire(wire, geoms, node_rects, grid, used_sides,
-                                    pending_targets)
+                                    pending_targets, pending_sources)
         if not parse_port(wire.target)[1]:
             pending_targets[parse_port(wire.target)[0]] -= 1
+        if not parse_port(wire.source)[1]:
+            pending_sources[parse_port(wire.source)[0]] -= 1
     return replace(spec, wires=tuple(routed[i] for i in range(len(spec.wires))))
 
 
@@ -407,7 +411,8 @@ def _order(spec: DiagramSpec, geoms: Mapping[str, NodeGeometry]) -> list[int]:
 def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry],
                     node_rects: Mapping[str, Rect], grid: _Grid,
                     used_sides: dict[tuple[str, str], set[str]],
-                    pending_targets: Mapping[str, int], share: bool = False) -> list[_End]:
+                    pending_targets: Mapping[str, int], share: bool = False,
+                    pending_sources: Mapping[str, int] | None = None) -> list[_End]:
     """The ends a wire may have at ``ref``: its given port, or every free side (and, with
     ``share``, a source's sides other wires leave from the same port as well).
 
@@ -441,6 +446,12 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
             # wires leave from, or else leave from the kind's usual side.
             usual_out = [o for o in free if o[1] == PORT_ALIASES[node.kind]["out"]]
             free = [] if shared else usual_out or free
+        if not is_source and node.kind == "gate" and pending_sources \
+                and pending_sources.get(node_id, 0):
+            # A layer's top is kept for its output while another side is free: a peephole
+            # into the top would send the output out sideways, and what came from that
+            # side round the layer (FGR's input gate).
+            free = [o for o in free if o[1] != PORT_ALIASES["gate"]["out"]] or free
         options = free + shared if share else free or shared
         if not options:
             options, forced = every, CONFLICT_COST
@@ -494,13 +505,14 @@ def _stub_end(port: Point, side: str, rect: Rect, grid: _Grid) -> Point | None:
 def _route_wire(wire: Wire, geoms: Mapping[str, NodeGeometry],
                 node_rects: Mapping[str, Rect], grid: _Grid,
                 used_sides: dict[tuple[str, str], set[str]],
-                pending_targets: Mapping[str, int]) -> Wire:
+                pending_targets: Mapping[str, int],
+                pending_sources: Mapping[str, int]) -> Wire:
     """Route one wire, record it in ``grid`` and ``used_sides``, and return it with its
     ports and corners."""
     starts = _candidate_ends(wire.source, True, geoms, node_rects, grid, used_sides,
                              pending_targets)
     goals = _candidate_ends(wire.target, False, geoms, node_rects, grid, used_sides,
-                            pending_targets)
+                            pending_targets, pending_sources=pending_sources)
     name = wire.id or f"{wire.source}->{wire.target}"
     if not starts or not goals:
         which = "source" if not starts else "target"

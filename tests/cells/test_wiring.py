@@ -19,9 +19,10 @@ import pytest
 
 import lstmfigs
 from lstmfigs import cells
-from lstmfigs.cells.equations import symbol
+from lstmfigs.cells.equations import BEFORE, base_symbol, symbol, with_time
 from lstmfigs.cells.steps import derive_steps
 from lstmfigs.cells.syntax import Concat
+from lstmfigs.diagram.cellgraph import BUNDLE_JOIN
 from lstmfigs.figures.diagrams import builtin_names, builtin_spec
 from tests.helpers import walk
 
@@ -36,12 +37,29 @@ def _drawn(name: str):
     return lstmfigs.figure(name).lstmfigs_diagram.layout.spec
 
 
+def _bundled(spec, definition) -> dict[str, tuple[str, ...]]:
+    """Terminals that stand for several states' previous values (FGR's ``i-f-o_prev``,
+    drawn ``[i, f, o]_{t-1}``) -> those states."""
+    found = {}
+    for node in spec.nodes:
+        stem = node.id.removesuffix("_prev")
+        if node.kind == "terminal" and stem != node.id and BUNDLE_JOIN in stem:
+            states = tuple(stem.split(BUNDLE_JOIN))
+            assert set(states) <= set(definition.states), node.id
+            found[node.id] = states
+    return found
+
+
 def _drawn_by(spec, definition) -> dict[str, str]:
-    """The node drawing each name of ``definition`` that the spec draws: its namesake."""
+    """The node drawing each name of ``definition`` that the spec draws: its namesake, or
+    the bundle a state's previous value enters in."""
     ids = {node.id for node in spec.nodes}
     names = set(definition.inputs) | set(definition.quantities)
     names |= {f"{state}_prev" for state in definition.states}
-    return {name: name for name in names if name in ids}
+    drawn = {name: name for name in names if name in ids}
+    for node_id, states in _bundled(spec, definition).items():
+        drawn |= {f"{state}_prev": node_id for state in states}
+    return drawn
 
 
 def _feeds(definition, name: str, drawn: dict[str, str]) -> set[str]:
@@ -86,7 +104,8 @@ def test_wiring_is_the_definitions_graph(name):
         if node.kind in ("gate", "op"):
             assert node.id in quantities or node.id.split("_")[0] in quantities, node.id
         if node.kind == "terminal":
-            assert node.id in drawn or node.id.rsplit("_", 1)[0] in definition.states, node.id
+            assert node.id in drawn.values() or node.id.rsplit("_", 1)[0] in definition.states, \
+                node.id
 
 
 @pytest.mark.parametrize("name", DRAWN)
@@ -94,12 +113,23 @@ def test_labels_are_the_definitions(name):
     spec = _drawn(name)
     definition = cells.builtin(spec.cell)
     drawn = _drawn_by(spec, definition)
+    bundles = _bundled(spec, definition)
     for used, node_id in drawn.items():
         node = spec.node(node_id)
-        if node.kind == "terminal":
+        if node_id in bundles:  # [i, f, o]_{t-1}
+            parts = ", ".join(base_symbol(definition, s) for s in bundles[node_id])
+            assert node.label == f"${with_time(f'[{parts}]', BEFORE)}$", node.label
+        elif node.kind == "terminal":
             assert node.label == f"${symbol(definition, used)}$", (used, node.label)
         if node.kind == "gate":
             assert node.label == LAYER_LABELS[definition.activation(used)], used
+    # A bundled state leaves with no terminal of its own: its layer's wire is labelled
+    # (in the spec as generated; arranging it turns wire labels into placed labels).
+    generated = builtin_spec(name)
+    for states in bundles.values():
+        for state in states:
+            labels = {w.label for w in generated.wires if w.source == drawn[state]}
+            assert f"${symbol(definition, state)}$" in labels, (state, labels)
     for terminal in spec.nodes:  # c_next, h_next, h_up: the new states
         state, _, end = terminal.id.rpartition("_")
         if terminal.kind == "terminal" and end in ("next", "up"):

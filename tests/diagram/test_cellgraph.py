@@ -146,3 +146,33 @@ def test_a_product_a_weight_matrix_multiplies_is_drawn_before_the_layer() -> Non
     assert {("f", "h_tilde_mul"), ("h_prev", "h_tilde_mul"), ("h_tilde_mul", "concat2"),
             ("x", "concat2"), ("concat2", "h_tilde")} <= _edges(spec)
     assert ("f", "concat2") not in _edges(spec) and ("h_prev", "concat2") not in _edges(spec)
+
+
+def test_gates_carried_to_the_next_step_enter_as_one_bundle() -> None:
+    """FGR: every gate also sees the three gates at t-1.  They enter as one terminal
+    [i, f, o]_{t-1} beside the [h_prev, x] bus (no second concatenation forking h_prev and
+    x), and leave as the gates' own labelled wires, as in the paper's figure."""
+    spec = cell_spec(cells.builtin("lstm-fgr"))
+    nodes = _nodes(spec)
+    assert nodes["i-f-o_prev"] == ("terminal", "$[i, f, o]_{t-1}$", "input")
+    assert not {"i_prev", "f_prev", "o_prev", "i_next", "f_next", "o_next"} & set(nodes)
+    (concat,) = [n for n, (kind, _, _) in nodes.items() if kind == "concat"]
+    edges = _edges(spec)
+    assert {("h_prev", concat), ("x", concat)} | {(concat, k) for k in "figo"} <= edges
+    assert {("i-f-o_prev", k) for k in "fio"} <= edges and ("i-f-o_prev", "g") not in edges
+    assert {w.label for w in spec.wires if w.source in "fio"} >= {"$f_t$", "$i_t$", "$o_t$"}
+    steps = {n.id: n.steps for n in spec.nodes}
+    assert steps["i-f-o_prev"] == ("forget", "input", "output")
+
+
+def test_a_concatenation_holding_another_is_drawn_as_its_bus_and_the_rest() -> None:
+    """a sees [h_prev, x, z], g sees [h_prev, x]: one bus [h_prev, x] feeds both, and z
+    enters a beside it."""
+    cell = Cell.from_equations(
+        ["a = sigmoid(W_a @ [h_prev, x, z] + b_a)", "g = tanh(W_g @ [h_prev, x] + b_g)",
+         "h = a * g + h_prev"], name="nested", inputs=("x", "z"), states=("h",), output="h")
+    spec = cell_spec(cell)
+    (concat,) = [n.id for n in spec.nodes if n.kind == "concat"]
+    assert {("h_prev", concat), ("x", concat), (concat, "a"), (concat, "g"),
+            ("z", "a")} <= _edges(spec)
+    assert not any(w.target == concat and w.source == "z" for w in spec.wires)

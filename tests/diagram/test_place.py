@@ -559,6 +559,7 @@ def test_a_hand_written_spec_without_coordinates_renders_cleanly(theme: str) -> 
         plt.close(fig)
 
 
+
 def test_a_node_on_a_layer_feeding_sideways_stands_above_what_it_feeds() -> None:
     """CIFG: the input gate feeds 1 - i stacked on it and i * C~ to its right.  1 - i
     stands above i * C~, so a dot on the gate's riser feeds the product straight from the
@@ -582,3 +583,25 @@ def test_a_node_on_a_layer_feeding_sideways_stands_above_what_it_feeds() -> None
     assert at[dot] == (at["i"][0], at["c_mul2"][1])
     assert {("i", dot), (dot, "f"), (dot, "c_mul2")} <= set(placed.edges())
 
+
+def test_a_bus_into_layers_fed_already_runs_below_and_feeds_their_sides() -> None:
+    """FGR's [i, f, o]_{t-1} feeds the gates the [h_prev, x] bus feeds from below: it runs
+    below that bus from its terminal under the last gate's right, with a copy dot right
+    of each gate but the first, and enters every gate from the right."""
+    import lstmfigs
+
+    spec = lstmfigs.figure("lstm-fgr").lstmfigs_diagram.layout.spec
+    at = {n.id: n.at for n in spec.nodes}
+    size = {n.id: n.size for n in spec.nodes}
+    bundle = "i-f-o_prev"
+    dots = sorted((n for n in at if n.startswith(f"{bundle}-split")), key=lambda n: at[n][0])
+    assert len(dots) == 2
+    bus_y = at[dots[0]][1]
+    main_bus = {at[n][1] for n in at if n.startswith("concat") and "split" in n}
+    assert {at[d][1] for d in dots} == {bus_y} and bus_y < min(main_bus)
+    for dot, gate in zip(dots, ("i", "o"), strict=True):  # just right of its gate
+        right = at[gate][0] + size[gate][0] / 2
+        assert right < at[dot][0] < right + 1.0
+    assert at[bundle][0] == at[dots[-1]][0] and at[bundle][1] < bus_y
+    into = {w.target for w in spec.wires if w.source.partition(".")[0].startswith(bundle)}
+    assert {"f.e", "i.e", "o.e"} <= into

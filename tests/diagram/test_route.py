@@ -407,3 +407,17 @@ def test_a_goal_only_reached_by_breaking_a_rule_is_found_without_searching_every
     assert routing.CONFLICT_COST <= cost < routing.CONFLICT_COST + 11
     assert pops < 100, pops  # the straight run, not the 6400 states of the grid
 
+
+def test_a_layers_top_is_kept_for_its_output():
+    # The peephole d -> g is routed first (it is longer).  Into g's top it would send g's
+    # output out of its side, round to p from below; it takes g's left side instead.
+    nodes = (Node("d", "dot", at=(-3.0, 1.5)),
+             Node("g", "gate", at=(0.0, 0.0), size=(1.2, 0.72)),
+             Node("p", "op", at=(2.0, 1.5), size=(0.5, 0.5)),
+             Node("b", "dot", at=(0.0, -1.5)))
+    spec = validate(DiagramSpec(name="t", nodes=nodes, wires=(
+        Wire("d", "g", role="cell_state"), Wire("g", "p", role="input_gate"),
+        Wire("b", "g", role="input"))))
+    peephole, output, _ = route(spec).wires
+    assert peephole.target == "g.w" and output.source == "g.n"
+    assert len(output.via) == 1  # up and across: one bend

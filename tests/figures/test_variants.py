@@ -46,8 +46,6 @@ def test_variant_image(name, options, theme):
     return _figure(name, theme, options)
 
 
-#: Known: the automatic FGR with its equations is too tall for a 16:9 slide at 22 pt (the
-#: LayoutError names the height); strict, so a fix shows.
 @pytest.mark.parametrize("name,options,theme", [
     pytest.param(n, o, theme, id=f"{_id(n, o)}-{theme}")
     for n, o in [*VARIANTS, ("lstm-activity", {})] for theme in theme_names()])
