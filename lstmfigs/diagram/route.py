@@ -846,7 +846,9 @@ def place_labels(spec: DiagramSpec, texts: Mapping[str, tuple[float, float]]) ->
     """Put each wire's ``label`` beside its wire, clear of every text, node and wire.
 
     A label goes beside a vertical leg of its wire, as near the source as it fits (to the
-    right first, then the left), else above or below a horizontal leg.
+    right first, then the left), else above or below a horizontal leg.  Where its own wire
+    has no free place, it goes beside another wire carrying the same value: one leaving the
+    same node, directly or through copy dots.
 
     Parameters
     ----------
@@ -881,11 +883,12 @@ def place_labels(spec: DiagramSpec, texts: Mapping[str, tuple[float, float]]) ->
         if not wire.label:
             continue
         size = texts.get(str(index), (0.0, 0.0))
-        label = _best_label(index, wire, lines, size, blocked)
+        carriers = [index, *(i for i in _same_value(spec, index) if i != index)]
+        label = _best_label([(replace(spec.wires[i], label=wire.label), lines[i])
+                             for i in carriers], lines, size, blocked)
         label_id = f"{wire.id or f'wire{index}'}-label"
         labels = [lab for lab in labels if lab.id != label_id]
         labels.append(replace(label, id=label_id))
-        x, y = label.at
         blocked.append(_label_box(label, size))
         wires[index] = replace(wire, label="")
     return replace(spec, wires=tuple(wires), labels=tuple(labels))
@@ -911,11 +914,65 @@ def _label_box(label: Label, size: tuple[float, float]) -> Rect:
     return (x0, y0, x0 + w, y0 + h)
 
 
-def _best_label(index: int, wire: Wire, lines: Sequence[tuple[Point, ...]],
-                size: tuple[float, float], blocked: Sequence[Rect]) -> Label:
-    """The first candidate place free of everything; else the one with fewest overlaps."""
+def _same_value(spec: DiagramSpec, index: int) -> list[int]:
+    """The wires carrying what wire ``index`` carries, in order: those leaving its source
+    node and, through copy dots, those leaving the dots they lead to."""
+    sources = {parse_port(spec.wires[index].source)[0]}
+    found: list[int] = []
+    grew = True
+    while grew:
+        grew = False
+        for i, wire in enumerate(spec.wires):
+            if i in found or parse_port(wire.source)[0] not in sources:
+                continue
+            found.append(i)
+            target = parse_port(wire.target)[0]
+            if spec.node(target).kind == "dot" and target not in sources:
+                sources.add(target)
+                grew = True
+    return found
+
+
+def _best_label(carriers: Sequence[tuple[Wire, tuple[Point, ...]]],
+                lines: Sequence[tuple[Point, ...]], size: tuple[float, float],
+                blocked: Sequence[Rect]) -> Label:
+    """The first candidate place free of everything, beside the first of ``carriers``
+    (wires with the label, and their points) that has one; else the one with fewest
+    overlaps."""
+    candidates = [label for wire, points in carriers
+                  for label in _label_candidates(wire, points, lines, size)]
+    if not candidates:  # no leg is long enough: beside the source port
+        wire, ((x, y), *_) = carriers[0]
+        candidates.append(Label(wire.label, (x + LABEL_GAP, y + LABEL_GAP), role=wire.role,
+                                ha="left", va="bottom", steps=wire.steps))
     w, h = size
-    points = lines[index]
+    best, fewest = candidates[0], (math.inf, 0.0)
+    for label in candidates:
+        box = _label_box(label, size)
+        padded = (box[0] - LABEL_GAP / 2, box[1] - LABEL_GAP / 2,
+                  box[2] + LABEL_GAP / 2, box[3] + LABEL_GAP / 2)
+        count = sum(_overlaps(padded, other) for other in blocked)
+        hits = [(a, b) for line in lines for a, b in pairwise(line)
+                if _hits_segment(padded, a, b)]
+        count += len(hits)
+        if count == 0:
+            return label
+        # Of equally bad places, the one whose centre keeps farthest from the wires it
+        # touches: drawn smaller, it may clear them.
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        near = min((abs(a[1] - cy) / h if a[1] == b[1] and h else
+                    abs(a[0] - cx) / w if w else 0.0) for a, b in hits) if hits else 0.0
+        if (count, -near) < fewest:
+            best, fewest = label, (count, -near)
+    return best
+
+
+def _label_candidates(wire: Wire, points: tuple[Point, ...],
+                      lines: Sequence[tuple[Point, ...]],
+                      size: tuple[float, float]) -> list[Label]:
+    """Places for ``wire``'s label beside its legs long enough for it, best first: beside
+    a vertical leg (right, then left), then above or below a horizontal one."""
+    w, h = size
     segments = list(pairwise(points))
     vertical = [(a, b) for a, b in segments if a[0] == b[0]]
     horizontal = [(a, b) for a, b in segments if a[1] == b[1]]
@@ -950,29 +1007,7 @@ def _best_label(index: int, wire: Wire, lines: Sequence[tuple[Point, ...]],
             for va, y in (("bottom", a[1] + LABEL_GAP), ("top", a[1] - LABEL_GAP)):
                 candidates.append(Label(wire.label, (x, y), role=wire.role, va=va,
                                         steps=wire.steps))
-    if not candidates:  # no leg is long enough: beside the source port
-        (x, y) = points[0]
-        candidates.append(Label(wire.label, (x + LABEL_GAP, y + LABEL_GAP), role=wire.role,
-                                ha="left", va="bottom", steps=wire.steps))
-    best, fewest = candidates[0], (math.inf, 0.0)
-    for label in candidates:
-        box = _label_box(label, size)
-        padded = (box[0] - LABEL_GAP / 2, box[1] - LABEL_GAP / 2,
-                  box[2] + LABEL_GAP / 2, box[3] + LABEL_GAP / 2)
-        count = sum(_overlaps(padded, other) for other in blocked)
-        hits = [(a, b) for line in lines for a, b in pairwise(line)
-                if _hits_segment(padded, a, b)]
-        count += len(hits)
-        if count == 0:
-            return label
-        # Of equally bad places, the one whose centre keeps farthest from the wires it
-        # touches: drawn smaller, it may clear them.
-        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        near = min((abs(a[1] - cy) / h if a[1] == b[1] and h else
-                    abs(a[0] - cx) / w if w else 0.0) for a, b in hits) if hits else 0.0
-        if (count, -near) < fewest:
-            best, fewest = label, (count, -near)
-    return best
+    return candidates
 
 
 __all__ = ["route", "place_labels", "CLEARANCE", "BEND_COST", "CROSSING_COST"]

@@ -69,14 +69,9 @@ def test_the_spec_of_a_cell_has_no_coordinates(path):
 #: shows: cells too tall for a slide with their equations (a fixed page cannot grow; the
 #: error names the height needed).
 TOO_TALL = "too tall for a fixed page with its equations (LayoutError names the height)"
-#: sLSTM's i'_t labels the short stub from exp down to x, and the wire from f to the second
-#: log crosses that stub: no clear spot is left beside it (twocolumn's wider page draws it
-#: at a smaller unit, where the spot is clear).
-CROWDED_LABEL = "sLSTM's i'_t finds no clear spot beside its short stub (placement)"
 KNOWN = {
     **{(cell, theme): TOO_TALL for cell in ("mlstm", "rglru", "slstm")
        for theme in ("beamer", "slides", "slides-dark")},
-    **{("slstm", theme): CROWDED_LABEL for theme in ("paper", "ieee", "print")},
 }
 
 

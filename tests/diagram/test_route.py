@@ -376,6 +376,27 @@ def test_gate_output_labels_go_beside_the_vertical_leg_like_the_paper_figure():
     assert routed.node("forget_mul").at[1] > forget.at[1] > gate.at[1]
 
 
+def test_a_label_with_no_room_beside_its_wire_goes_beside_another_carrying_the_same_value():
+    """sLSTM's i'_t: the wire it names is a stub too short for it, but the same value also
+    leaves by a copy dot to the right; the label sits there, not on top of the stub."""
+    nodes = (Node("a", "gate", at=(0.0, 0.0), label="$a$", size=(1.2, 0.72)),
+             Node("b", "op", at=(0.0, 1.1), label="$b$", size=(0.62, 0.62)),
+             Node("d", "dot", at=(2.5, 0.0)),
+             Node("c", "op", at=(5.0, 0.0), label="$c$", size=(0.62, 0.62)))
+    spec = validate(DiagramSpec(name="t", nodes=nodes, wires=(
+        Wire("a.n", "b.s", label="$v_t$", id="stub"), Wire("a.e", "d.w", id="out"),
+        Wire("d.e", "c.w", id="on"))))
+    routed = route(spec)
+    texts = {"0": _units("$v_t$", "label")}
+    assert 1.1 - 0.31 - 0.36 < texts["0"][1]  # the stub is shorter than the label
+    (label,) = place_labels(routed, texts).labels
+    assert label.id == "stub-label" and label.text == "$v_t$"
+    x, y = label.at
+    assert label.va in ("bottom", "top") and abs(abs(y) - LABEL_GAP) < 1e-9
+    assert 0.6 < x < 4.69
+    assert geometry_problems(_laid_out(place_labels(routed, texts))) == []
+
+
 def test_a_goal_only_reached_by_breaking_a_rule_is_found_without_searching_everywhere(
         monkeypatch):
     """Where every way into the goal breaks a rule (its port lies on another wire's
