@@ -15,8 +15,11 @@ turns these into artists; the checks (:mod:`lstmfigs.checks`) test them without 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -423,16 +426,40 @@ def _wire_geometry(index: int, wire: Wire, geoms: dict[str, NodeGeometry], scale
 
 def _branch_dots(geoms: dict[str, NodeGeometry],
                  wires: list[WireGeometry]) -> tuple[BranchDot, ...]:
-    """Where one port feeds several wires, the signal branches: mark it with a dot (dot
-    nodes draw their own).  The dot is lit in every step of the wires that leave it."""
+    """Where one port feeds several wires, the signal branches: mark it with a dot where
+    the wires part (dot nodes draw their own).  Wires leaving one port run together from
+    it until they turn apart, so there may be a dot at each parting.  A dot is lit in every
+    step of the wires that leave the port."""
     counts = Counter(w.wire.source for w in wires)
     dots = []
     for ref, count in sorted(counts.items()):
         node_id, port = parse_port(ref)
         geom = geoms[node_id]
         if count > 1 and geom.node.kind != "dot":
-            leaving = [w.wire for w in wires if w.wire.source == ref]
-            steps = tuple(dict.fromkeys(step for wire in leaving for step in wire.steps))
-            dots.append(BranchDot(geom.port(resolve_port(geom.node, port)), leaving[0].role,
-                                  steps, ref))
+            leaving = [w for w in wires if w.wire.source == ref]
+            steps = tuple(dict.fromkeys(step for w in leaving for step in w.wire.steps))
+            partings = dict.fromkeys(_parting(a.points, b.points)
+                                     for a, b in combinations(leaving, 2))
+            dots += [BranchDot(point, leaving[0].wire.role, steps, ref) for point in partings]
     return tuple(dots)
+
+
+def _parting(a: Sequence[Point], b: Sequence[Point]) -> Point:
+    """Where two orthogonal polylines from the same point stop running together."""
+    here, i, j = a[0], 1, 1
+    while i < len(a) and j < len(b):
+        if math.dist(here, a[i]) < 1e-9:
+            i += 1
+            continue
+        if math.dist(here, b[j]) < 1e-9:
+            j += 1
+            continue
+        if _heading(here, a[i]) != _heading(here, b[j]):
+            break
+        # Both go the same way: on to the nearer corner.
+        here = min(a[i], b[j], key=lambda point: math.dist(here, point))
+    return (float(here[0]), float(here[1]))
+
+
+def _heading(start: Point, end: Point) -> tuple[int, int]:
+    return (int(np.sign(round(end[0] - start[0], 9))), int(np.sign(round(end[1] - start[1], 9))))

@@ -23,7 +23,9 @@ update, in dependency order from left to right.
    the concatenation.
    A second bus into layers another bus feeds already (FGR's ``[i, f, o]_{t-1}``) runs
    below it from its terminal under the last layer and feeds each layer from the right,
-   from a copy dot in a narrow column just right of the layer.
+   from a copy dot in a narrow column just right of the layer.  A concatenation of
+   something computed in the cell for one layer (MGU's ``[f * h_{t-1}, x_t]``) stands in
+   a narrow column just left of that layer, its bus below the first.
 3. **Rows**, bottom to top: the buses, the layers, the standing nodes by height, the
    hanging nodes, the rails.  Column widths and row heights come from the nodes' sizes
    (already grown to fit the theme's text) and leave room for the wires' labels.
@@ -569,8 +571,13 @@ class _Placer:
                 self.bus_slot[source] = self.side_slots[source][self.bus_consumers[source][-1]]
                 continue
             if graph.kind(source) == "concat" or graph.side(source) == "below":
-                before = start
                 is_concat = graph.kind(source) == "concat"
+                # A concatenation of something computed in the cell (MGU's f * h_{t-1})
+                # for one layer stands just left of that layer, where its inputs meet.
+                fed_layers = self.bus_consumers[source]
+                computed = is_concat and len(fed_layers) == 1 and any(
+                    not self.is_terminal(p) for p in graph.pred[source])
+                before = self.column_of[fed_layers[0]] if computed else start
                 column = self._new_column([source] if is_concat else [], before, slot="concat")
                 if not is_concat:  # a terminal: placed on the border below its slot
                     self.bus_slot[source] = column

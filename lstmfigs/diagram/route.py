@@ -393,16 +393,20 @@ def _fixed_sides(spec: DiagramSpec) -> dict[tuple[str, str], set[str]]:
 
 def _order(spec: DiagramSpec, geoms: Mapping[str, NodeGeometry]) -> list[int]:
     """The order wires are routed in: state rails first, then wires whose ends line up
-    (a straight shot, which claims the sides facing each other), then the longest."""
+    (a straight shot, which claims the sides facing each other), then the wires from the
+    cell's inputs (they come from the border and have the fewest ways in: MGU's x_t into
+    the concatenation beside its tanh, which f * h then enters from above), then the
+    longest."""
     state_roles = set(STATE_ROLES) | {name for name, base in spec.roles if base in STATE_ROLES}
 
-    def key(index: int) -> tuple[int, int, float, int]:
+    def key(index: int) -> tuple[int, int, int, float, int]:
         wire = spec.wires[index]
         a = geoms[parse_port(wire.source)[0]].center
         b = geoms[parse_port(wire.target)[0]].center
         straight = a[0] == b[0] or a[1] == b[1]
         rail = wire.role in state_roles and a[1] == b[1]
-        return (0 if rail else 1, 0 if straight else 1,
+        entering = geoms[parse_port(wire.source)[0]].node.kind == "terminal"
+        return (0 if rail else 1, 0 if straight else 1, 0 if entering else 1,
                 -(abs(a[0] - b[0]) + abs(a[1] - b[1])), index)
 
     return sorted(range(len(spec.wires)), key=key)
@@ -417,11 +421,12 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
     ``share``, a source's sides other wires leave from the same port as well).
 
     A source shares a side with wires from the same port (and a wire into a concatenation
-    point with wires merging there) only when no side is free (the wires would part
-    somewhere along the way, away from the port's branch dot), or when
-    the free sides are needed by the wires still to enter the node
-    (``pending_targets``).  Where no side is left at all, any side will do, at
-    :data:`CONFLICT_COST`: the checker then names what is wrong.
+    point with wires merging there) only when no side is free, or when the free sides are
+    needed by the wires still to enter the node (``pending_targets``); a terminal's wires
+    always share the side facing the cell.  A layer's top is not a target while the layer
+    still has wires to send (``pending_sources``, node id -> how many).  Where no side is
+    left at all, any side will do, at :data:`CONFLICT_COST`: the checker then names what
+    is wrong.
     """
     node_id, port = parse_port(ref)
     geom = geoms[node_id]
@@ -452,6 +457,12 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
             # into the top would send the output out sideways, and what came from that
             # side round the layer (FGR's input gate).
             free = [o for o in free if o[1] != PORT_ALIASES["gate"]["out"]] or free
+        if is_source and node.kind == "terminal" and node.label_side in _LABEL_SIDE:
+            # A terminal is the one point where its signal enters: a second wire shares
+            # the side facing the cell and branches at a dot, never leaves along the
+            # border (MGU's x_t into two concatenations).
+            facing = _OPPOSITE_SIDE[_LABEL_SIDE[node.label_side]]
+            free = [o for o in free if o[1] == facing]
         options = free + shared if share else free or shared
         if not options:
             options, forced = every, CONFLICT_COST

@@ -116,7 +116,20 @@ def test_a_branch_dot_takes_the_steps_of_the_wires_that_meet_there():
     diagram = layout(loads_spec(BRANCH_SPEC, "branch.toml"), _measure, 4.0, metrics=_METRICS)
     (dot,) = diagram.dots
     assert dot.source == "g.e" and dot.steps == ("second",)
-    assert dot.point == diagram.nodes["g"].port("e")
+    # Where the two wires from g.e part, not on the port they run together from.
+    up, down = (w.points for w in diagram.wires if w.wire.source == "g.e")
+    assert up[:2] == down[:2] and up[2] != down[2]
+    assert dot.point == up[1] != diagram.nodes["g"].port("e")
+
+
+def test_wires_from_one_port_get_a_dot_wherever_they_part():
+    """Three wires from one port: two part from the third, then from each other."""
+    spec = loads_spec(BRANCH_SPEC, "branch.toml")
+    spec = dataclasses.replace(spec, wires=spec.wires + (dataclasses.replace(
+        spec.wires[3], target="down.n", via=((3.3, 2.2), (4.0, 2.2))),))
+    diagram = layout(spec, _measure, 4.0, metrics=_METRICS)
+    points = sorted(dot.point for dot in diagram.dots)
+    assert points == [(3.3, 2.2), (3.3, 3.0)]
 
 
 @pytest.mark.parametrize("step", ["second", "first"])

@@ -605,3 +605,20 @@ def test_a_bus_into_layers_fed_already_runs_below_and_feeds_their_sides() -> Non
     assert at[bundle][0] == at[dots[-1]][0] and at[bundle][1] < bus_y
     into = {w.target for w in spec.wires if w.source.partition(".")[0].startswith(bundle)}
     assert {"f.e", "i.e", "o.e"} <= into
+
+
+def test_a_concatenation_of_something_computed_stands_beside_the_layer_it_feeds() -> None:
+    """MGU's candidate reads [f * h_{t-1}, x_t]: that concatenation stands just left of its
+    tanh, where f * h comes down to meet x, not at the start of the [h_{t-1}, x_t] bus
+    (from where f * h ran back across the cell and x looped under it)."""
+    from pathlib import Path
+
+    from lstmfigs import cells
+    from lstmfigs.diagram.cellgraph import cell_spec
+
+    spec = cell_spec(cells.load(Path(__file__).parent / "cells" / "mgu.toml"))
+    placed = place(spec, _sizes(spec), {})
+    at = _at(placed)
+    (candidate,) = [w.target for w in placed.wires if w.source == "concat2"]
+    assert at["concat"][0] < at["f"][0] < at["concat2"][0] < at[candidate][0]
+    assert at["h_tilde_mul"][0] < at["concat2"][0]

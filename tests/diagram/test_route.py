@@ -397,6 +397,31 @@ def test_a_label_with_no_room_beside_its_wire_goes_beside_another_carrying_the_s
     assert geometry_problems(_laid_out(place_labels(routed, texts))) == []
 
 
+def test_a_terminal_feeds_several_wires_from_the_side_facing_the_cell():
+    """MGU's x_t feeds two concatenations: both wires leave x_t upwards and part inside
+    the cell at a dot, the one into the second concatenation entering it from the left
+    (before, it left x_t sideways and ran along the outside of the cell, under it); no
+    wire runs outside the cell below it."""
+    from pathlib import Path
+
+    import lstmfigs
+
+    fig = lstmfigs.figure(Path(__file__).parent / "cells" / "mgu.toml", theme="paper")
+    diagram = fig.lstmfigs_diagram.layout
+    from_x = {w.wire.target for w in diagram.wires if w.wire.source == "x.n"}
+    assert from_x == {"concat.s", "concat2.w"}
+    assert not any(w.wire.source.startswith("x.") and w.wire.source != "x.n"
+                   for w in diagram.wires)
+    (region,) = diagram.regions
+    x0, y0, width, height = region.bounds
+    (dot,) = diagram.dots
+    assert dot.source == "x.n" and y0 < dot.point[1]
+    for wire in diagram.wires:
+        for p, q in pairwise(wire.points):
+            if p[1] == q[1]:  # every horizontal run inside the cell, top to bottom
+                assert y0 < p[1] < y0 + height, (wire.wire.source, wire.wire.target)
+
+
 def test_a_goal_only_reached_by_breaking_a_rule_is_found_without_searching_everywhere(
         monkeypatch):
     """Where every way into the goal breaks a rule (its port lies on another wire's
