@@ -391,17 +391,32 @@ BUNDLE_JOIN = "-"
 
 def _carried_gates(cell: Cell) -> tuple[str, ...]:
     """The states a layer computes (FGR's gates, carried to the next step) whose previous
-    values are used only as items of concatenations: drawn as one bundle."""
+    values are used only as items of concatenations, always all of them together, and
+    whose values feed something within the step (that is where their labels are drawn):
+    drawn as one bundle.  None, unless at least two qualify."""
     in_concats: set[str] = set()
     elsewhere: set[str] = set()
+    used: set[str] = set()
+    concats: list[set[str]] = []
     for equation in cell.equations:
-        items = {item.name for e in walk(equation.expr) if isinstance(e, Concat)
-                 for item in e.items if isinstance(item, Name)}
-        for name in _names(equation.expr):
-            (in_concats if name in items else elsewhere).add(name)
-    return tuple(s for s in cell.states
-                 if s != cell.output and _is_layer(cell, cell.equation(s).expr)
-                 and s + PREV in in_concats and s + PREV not in elsewhere)
+        items = [item for e in walk(equation.expr) if isinstance(e, Concat)
+                 for item in e.items if isinstance(item, Name)]
+        concats += [{item.name for item in e.items if isinstance(item, Name)}
+                    for e in walk(equation.expr) if isinstance(e, Concat)]
+        # Each use on its own: f_{t-1} both in [h, x, f_{t-1}] and outside it is a use
+        # elsewhere.
+        for e in walk(equation.expr):
+            if isinstance(e, Name):
+                (in_concats if any(e is item for item in items) else elsewhere).add(e.name)
+                if e.name != equation.target:
+                    used.add(e.name)
+    bundle = {s for s in cell.states
+              if s != cell.output and _is_layer(cell, cell.equation(s).expr)
+              and s + PREV in in_concats and s + PREV not in elsewhere and s in used}
+    prevs = {s + PREV for s in bundle}
+    if len(bundle) < 2 or any(prevs & names and not prevs <= names for names in concats):
+        return ()
+    return tuple(s for s in cell.states if s in bundle)
 
 
 def own_role(state: str) -> str:

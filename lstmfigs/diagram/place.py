@@ -92,9 +92,10 @@ _GATE_KINDS = ("gate", "block")
 _POINTWISE_KINDS = ("op", "dot")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Column:
-    """One column: its nodes bottom to top, or a narrow slot for a dot or concatenation."""
+    """One column: its nodes bottom to top, or a narrow slot for a dot or concatenation.
+    Columns are told apart by identity (two empty slots are different columns)."""
 
     nodes: list[str] = field(default_factory=list)
     slot: str = ""  # "", "dot", "concat"

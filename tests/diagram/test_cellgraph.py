@@ -160,9 +160,48 @@ def test_gates_carried_to_the_next_step_enter_as_one_bundle() -> None:
     edges = _edges(spec)
     assert {("h_prev", concat), ("x", concat)} | {(concat, k) for k in "figo"} <= edges
     assert {("i-f-o_prev", k) for k in "fio"} <= edges and ("i-f-o_prev", "g") not in edges
-    assert {w.label for w in spec.wires if w.source in "fio"} >= {"$f_t$", "$i_t$", "$o_t$"}
+    assert {w.label for w in spec.wires
+            if w.source in ("f", "i", "o")} >= {"$f_t$", "$i_t$", "$o_t$"}
     steps = {n.id: n.steps for n in spec.nodes}
     assert steps["i-f-o_prev"] == ("forget", "input", "output")
+
+
+#: h reads both carried gates, so both feed something within the step.
+_USES_BOTH = "h = h_prev + i * f * tanh(W_g @ [h_prev, x] + b_g)"
+
+
+@pytest.mark.parametrize("equations, why", [
+    (["i = sigmoid(W_i @ [h_prev, x, i_prev, f_prev] + b_i)",
+      "f = sigmoid(W_f @ [h_prev, x, i_prev, f_prev] + b_f)",
+      "m = tanh(W_m @ [h_prev, x, i_prev, f_prev] + b_m) * f_prev",
+      "h = h_prev + i * f * m"],
+     "f_{t-1} is used outside the concatenation too, in the same equation"),
+    (["i = sigmoid(W_i @ [h_prev, x, i_prev] + b_i)",
+      "f = sigmoid(W_f @ [h_prev, x, i_prev, f_prev] + b_f)", _USES_BOTH],
+     "i sees i_{t-1} alone, not the bundle [i, f]_{t-1}"),
+    (["i = sigmoid(W_i @ [h_prev, x, i_prev, f_prev] + b_i)",
+      "f = sigmoid(W_f @ [h_prev, x, i_prev, f_prev] + b_f)",
+      "h = h_prev + i * tanh(W_g @ [h_prev, x] + b_g)"],
+     "f feeds nothing within the step: its label would be drawn nowhere"),
+], ids=["used-elsewhere", "partial", "unused"])
+def test_carried_gates_are_bundled_only_where_the_bundle_is_what_is_drawn(
+        equations, why) -> None:
+    """Review findings: each case was drawn with a bundle terminal [i, f]_{t-1} that
+    misstated the cell (an operation or a layer fed by states it does not read, or f_t
+    shown nowhere).  Unbundled, every state has its own terminals."""
+    cell = Cell.from_equations(equations, name="carried", states=("h", "i", "f"),
+                               output="h")
+    nodes = _nodes(cell_spec(cell))
+    assert "i-f_prev" not in nodes, why
+    assert {"i_prev", "f_prev", "i_next", "f_next"} <= set(nodes), why
+
+
+def test_gates_carried_and_used_together_are_still_bundled() -> None:
+    cell = Cell.from_equations(
+        ["i = sigmoid(W_i @ [h_prev, x, i_prev, f_prev] + b_i)",
+         "f = sigmoid(W_f @ [h_prev, x, i_prev, f_prev] + b_f)", _USES_BOTH],
+        name="carried", states=("h", "i", "f"), output="h")
+    assert "i-f_prev" in _nodes(cell_spec(cell))
 
 
 def test_a_concatenation_holding_another_is_drawn_as_its_bus_and_the_rest() -> None:

@@ -622,3 +622,23 @@ def test_a_concatenation_of_something_computed_stands_beside_the_layer_it_feeds(
     (candidate,) = [w.target for w in placed.wires if w.source == "concat2"]
     assert at["concat"][0] < at["f"][0] < at["concat2"][0] < at[candidate][0]
     assert at["h_tilde_mul"][0] < at["concat2"][0]
+
+
+def test_a_second_side_bus_gets_its_own_slots_beside_each_layer() -> None:
+    """Review finding: columns compared by value, so every empty slot was 'equal' and a
+    second side bus (here p_t, beside FGR's [i, f, o]_{t-1}) had its slots inserted next to
+    the first layer instead of next to i and o."""
+    from lstmfigs import cells
+    from lstmfigs.diagram.cellgraph import cell_spec
+
+    spec = cell_spec(cells.builtin("lstm-fgr"))
+    extra = Node("p", "terminal", label="$p_t$", role="input", label_side="below")
+    spec = validate(replace(spec, nodes=spec.nodes + (extra,), wires=spec.wires + tuple(
+        Wire("p", gate, role="input") for gate in ("f", "i", "o"))))
+    placed = place(spec, _sizes(spec), {})
+    at = _at(placed)
+    dots = sorted((n for n in at if n.startswith("p-split")), key=lambda n: at[n][0])
+    assert len(dots) == 2
+    for dot, gate in zip(dots, ("i", "o"), strict=True):
+        right = at[gate][0] + GATE[0] / 2
+        assert right < at[dot][0] < right + 1.0, (dot, gate)
