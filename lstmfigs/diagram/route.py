@@ -424,7 +424,8 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
     point with wires merging there) only when no side is free, or when the free sides are
     needed by the wires still to enter the node (``pending_targets``); a terminal's wires
     always share the side facing the cell.  A layer's top is not a target while the layer
-    still has wires to send (``pending_sources``, node id -> how many).  Where no side is
+    still has wires to send (``pending_sources``, node id -> how many), nor its bottom a
+    source while it still has wires to receive.  Where no side is
     left at all, any side will do, at :data:`CONFLICT_COST`: the checker then names what
     is wrong.
     """
@@ -451,6 +452,10 @@ def _candidate_ends(ref: str, is_source: bool, geoms: Mapping[str, NodeGeometry]
             # wires leave from, or else leave from the kind's usual side.
             usual_out = [o for o in free if o[1] == PORT_ALIASES[node.kind]["out"]]
             free = [] if shared else usual_out or free
+        if is_source and node.kind == "gate" and pending_targets.get(node_id, 0):
+            # Likewise a layer's bottom is kept for its input while another side is free:
+            # an output leaving downwards reads as flowing the wrong way (MGU's f_t).
+            free = [o for o in free if o[1] != PORT_ALIASES["gate"]["in"]] or free
         if not is_source and node.kind == "gate" and pending_sources \
                 and pending_sources.get(node_id, 0):
             # A layer's top is kept for its output while another side is free: a peephole

@@ -422,6 +422,20 @@ def test_a_terminal_feeds_several_wires_from_the_side_facing_the_cell():
                 assert y0 < p[1] < y0 + height, (wire.wire.source, wire.wire.target)
 
 
+@pytest.mark.parametrize("theme", ["paper", "slides"])
+def test_a_layers_bottom_is_kept_for_its_input(theme):
+    """MGU's f_t feeds three operations; on a slide, routed first, one of them left the
+    sigma from below and its input came in from the side."""
+    from pathlib import Path
+
+    import lstmfigs
+
+    fig = lstmfigs.figure(Path(__file__).parent / "cells" / "mgu.toml", theme=theme)
+    wires = [w.wire for w in fig.lstmfigs_diagram.layout.wires]
+    assert [w.target for w in wires if w.target.startswith("f.")] == ["f.s"]
+    assert "f.s" not in {w.source for w in wires}
+
+
 def test_a_goal_only_reached_by_breaking_a_rule_is_found_without_searching_everywhere(
         monkeypatch):
     """Where every way into the goal breaks a rule (its port lies on another wire's
